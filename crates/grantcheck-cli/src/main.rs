@@ -1,0 +1,213 @@
+//! `grantcheck`: the command line. Reads files, calls the core, renders the report, exits with a
+//! status a pipeline can rely on (0 clean, 1 findings at or above `--fail-on`, 2 usage or input
+//! error).
+
+mod render;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use grantcheck::{Options, Severity, SourceFile};
+
+#[derive(Parser)]
+#[command(
+    name = "grantcheck",
+    version,
+    about = "Catch broken or dangerous cross-account access to AWS Secrets Manager secrets before terraform apply",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check plan JSON files (`terraform show -json PLANFILE`); `-` reads standard input.
+    Check(CheckArgs),
+    /// List the rules.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Show the documentation of a rule, by code (XA002) or name.
+    Explain { code: String },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files to check; `-` for standard input.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// An account that owns the checked resources (repeatable). Grants to other accounts are
+    /// cross-account.
+    #[arg(long = "account", value_name = "ID")]
+    accounts: Vec<String>,
+    /// Exit with 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Text format: print only findings and the summary line, without help text.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => run_check(args),
+        Command::Rules { format } => {
+            let text = match format {
+                RulesFormat::Text => render::rules_text(),
+                RulesFormat::Json => render::rules_json(),
+                RulesFormat::Markdown => render::rules_markdown(),
+            };
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Command::Explain { code } => match grantcheck::rules::by_code(&code) {
+            Some(m) => {
+                println!(
+                    "{} {} ({})\n\n{}",
+                    m.code,
+                    m.name,
+                    m.severity.as_str(),
+                    m.docs()
+                );
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("grantcheck: no rule {code}; `grantcheck rules` lists them");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    for a in &args.accounts {
+        if !grantcheck::policy::is_account_id(a) {
+            eprintln!("grantcheck: --account {a}: an account id is 12 digits");
+            return ExitCode::from(2);
+        }
+    }
+    let mut sources = Vec::new();
+    let mut read_errors = Vec::new();
+    for p in &args.paths {
+        match read_input(p) {
+            Ok(files) => {
+                for (path, text) in files {
+                    let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
+                    sources.push(SourceFile::new(id, path, text));
+                }
+            }
+            Err(e) => read_errors.push(e),
+        }
+    }
+    for e in &read_errors {
+        eprintln!("grantcheck: {e}");
+    }
+    let options = Options {
+        accounts: args.accounts.clone(),
+        utf16: false,
+    };
+    let report = grantcheck::check(&sources, &options);
+    let color = args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let rendered = match args.format {
+        Format::Json => report.to_json() + "\n",
+        Format::Text => render::text(&report, &sources, color, args.quiet),
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, rendered.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(rendered.as_bytes())
+            .map_err(|e| format!("cannot write the report: {e}")),
+    };
+    if let Err(e) = written {
+        eprintln!("grantcheck: {e}");
+        return ExitCode::from(2);
+    }
+    for f in report.findings.iter().filter(|f| f.rule == "GC002") {
+        if !matches!(args.format, Format::Text) || args.output.is_some() {
+            eprintln!("grantcheck: {}", f.message);
+        }
+    }
+    if !read_errors.is_empty() || report.has_input_errors() {
+        return ExitCode::from(2);
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    match (threshold, report.max_severity()) {
+        (Some(t), Some(max)) if max >= t => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// Reads a path argument: a file, `-` for standard input, or a directory (its files, sorted).
+fn read_input(p: &str) -> Result<Vec<(String, String)>, String> {
+    if p == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("-: cannot read standard input: {e}"))?;
+        return decode("-", bytes).map(|t| vec![("-".to_string(), t)]);
+    }
+    let path = Path::new(p);
+    let meta = std::fs::metadata(path).map_err(|e| format!("{p}: cannot read: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!(
+            "{p}: is a directory; give a plan JSON file (`terraform show -json PLANFILE > plan.json`)"
+        ));
+    }
+    if meta.len() > grantcheck::MAX_INPUT_BYTES as u64 {
+        return Err(format!(
+            "{p}: the file is {} MB, over the limit of {} MB",
+            meta.len() / (1024 * 1024),
+            grantcheck::MAX_INPUT_BYTES / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{p}: cannot read: {e}"))?;
+    decode(p, bytes).map(|t| vec![(p.to_string(), t)])
+}
+
+fn decode(path: &str, bytes: Vec<u8>) -> Result<String, String> {
+    if let Some(why) = grantcheck::sniff_bytes(&bytes) {
+        return Err(format!("{path}: {why}"));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{path}: the file is not UTF-8 text"))
+}

@@ -1,0 +1,103 @@
+//! Who owns what: the accounts a resource lives in, from options, provider configuration,
+//! caller identity and ARNs of existing resources.
+
+use crate::model::{Infrastructure, Resource};
+use crate::policy::parse_arn;
+use crate::value::Node;
+
+/// The owner accounts of a resource, and how they are known.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Owners {
+    pub accounts: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+impl Owners {
+    pub fn is_known(&self) -> bool {
+        !self.accounts.is_empty()
+    }
+
+    pub fn contains(&self, account: &str) -> bool {
+        self.accounts.iter().any(|a| a == account)
+    }
+
+    fn add(&mut self, account: &str, source: &str) {
+        if !self.contains(account) {
+            self.accounts.push(account.to_string());
+        }
+        if !self.sources.iter().any(|s| s == source) {
+            self.sources.push(source.to_string());
+        }
+    }
+}
+
+/// The owner accounts of `res`: `--account`, its own ARN, its provider's `allowed_account_ids`,
+/// and caller identities or ARNs seen for the same provider.
+pub fn owners_of(infra: &Infrastructure, accounts: &[String], res: &Resource) -> Owners {
+    let mut o = Owners::default();
+    for a in accounts {
+        o.add(a, "--account");
+    }
+    let own_arn = res
+        .current_attr("arn")
+        .or_else(|| res.before_attr("arn"))
+        .and_then(Node::as_str)
+        .and_then(|s| parse_arn(s).and_then(|a| a.account_ok()));
+    if let Some(a) = own_arn {
+        o.add(&a, &format!("the ARN of {}", res.address));
+    }
+    let key = provider_key(infra, res);
+    if let Some(p) = key.as_deref().and_then(|k| infra.providers.get(k)) {
+        for a in &p.allowed_account_ids {
+            o.add(a, &format!("allowed_account_ids of provider {}", p.key));
+        }
+    }
+    if !o.is_known() {
+        for h in &infra.account_hints {
+            let same_provider = match (&h.provider_key, &key) {
+                (Some(hk), Some(k)) => hk == k,
+                _ => true,
+            };
+            if same_provider {
+                o.add(&h.account, &h.source);
+            }
+        }
+    }
+    o
+}
+
+/// The provider configuration a resource uses, falling back from `module.m:aws` to `aws`.
+pub fn provider_key(infra: &Infrastructure, res: &Resource) -> Option<String> {
+    let key = res
+        .provider_key
+        .clone()
+        .unwrap_or_else(|| "aws".to_string());
+    if infra.providers.contains_key(&key) {
+        return Some(key);
+    }
+    let short = key.rsplit(':').next().unwrap_or(&key).to_string();
+    if infra.providers.contains_key(&short) {
+        return Some(short);
+    }
+    infra
+        .providers
+        .contains_key("aws")
+        .then(|| "aws".to_string())
+}
+
+/// The region a resource lives in, when known.
+pub fn region_of(infra: &Infrastructure, res: &Resource) -> Option<String> {
+    if let Some(r) = res.current_attr("region").and_then(Node::as_str)
+        && !r.is_empty()
+    {
+        return Some(r.to_string());
+    }
+    if let Some(a) = res.current_attr("arn").and_then(Node::as_str)
+        && let Some(arn) = parse_arn(a)
+        && !arn.region.is_empty()
+    {
+        return Some(arn.region.to_string());
+    }
+    let key = provider_key(infra, res)?;
+    infra.providers.get(&key)?.region.clone()
+}

@@ -1,0 +1,708 @@
+//! Links secret policies → secrets → keys → key policies, and works out who each secret is
+//! shared with.
+
+use std::collections::HashMap;
+
+use crate::accounts::{Owners, owners_of, region_of};
+use crate::json::{self, Placement};
+use crate::model::{Infrastructure, Mode, Resource};
+use crate::policy::{
+    self, Condition, Effect, PolicyDocument, PolicyError, Principal, PrincipalKind, Statement,
+    list_allows, parse_arn,
+};
+use crate::source::Span;
+use crate::value::{Node, NodeKind, Ref, Unknown};
+
+/// What a policy is attached to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyKind {
+    Secret,
+    Key,
+}
+
+#[derive(Clone, Debug)]
+pub enum PolicyDoc {
+    Parsed(PolicyDocument),
+    Invalid(PolicyError),
+    Unknown(Unknown),
+}
+
+/// A policy found in a resource attribute.
+#[derive(Clone, Debug)]
+pub struct PolicyInfo {
+    /// The resource that holds the policy text.
+    pub holder: usize,
+    pub attr: String,
+    pub kind: PolicyKind,
+    pub doc: PolicyDoc,
+    pub span: Span,
+}
+
+/// How a secret names its KMS key.
+#[derive(Clone, Debug)]
+pub enum KeyRef {
+    /// No `kms_key_id`: Secrets Manager uses `aws/secretsmanager`.
+    Unset {
+        span: Span,
+    },
+    /// `aws/secretsmanager` by alias name, alias ARN or that key's ARN.
+    AwsManaged {
+        span: Span,
+        text: String,
+    },
+    /// A customer managed key: in this plan (`key`) or elsewhere (`text`).
+    Customer {
+        span: Span,
+        key: Option<usize>,
+        text: Option<String>,
+    },
+    Unknown {
+        span: Span,
+        unknown: Unknown,
+    },
+}
+
+/// The policy of a key.
+#[derive(Clone, Debug)]
+pub enum KeyPolicy {
+    Policy(usize),
+    /// No policy configured: AWS applies the default key policy (owner account only).
+    Default,
+    Unknown(Unknown),
+}
+
+/// Whether something holds: yes, no, or not known before apply (with why).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tri {
+    Yes,
+    No,
+    Unknown(String),
+}
+
+/// A foreign principal granted by a secret policy statement.
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub policy: usize,
+    pub statement: usize,
+    pub principal: Principal,
+    /// The statement allows an action that needs the secret's KMS key (reading or writing the value).
+    pub needs_key: Tri,
+    /// Allowed through `NotPrincipal` with `Allow`: everyone but the listed principals.
+    pub not_principal: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct SecretInfo {
+    /// The secret resource, or, for a secret outside this plan, the policy resource naming it.
+    pub res: usize,
+    pub in_plan: bool,
+    pub owners: Owners,
+    pub region: Option<String>,
+    pub key: KeyRef,
+    pub policies: Vec<usize>,
+    pub grants: Vec<Grant>,
+    /// Principals whose account could not be decided.
+    pub undecided: Vec<(Principal, String)>,
+}
+
+pub struct Analysis<'a> {
+    pub infra: &'a Infrastructure,
+    pub policies: Vec<PolicyInfo>,
+    pub secrets: Vec<SecretInfo>,
+    pub key_policies: HashMap<usize, KeyPolicy>,
+    pub accounts: Vec<String>,
+}
+
+const SECRET_VALUE_ACTIONS: &[&str] = &[
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:UpdateSecret",
+];
+
+impl<'a> Analysis<'a> {
+    pub fn new(infra: &'a Infrastructure, accounts: &[String]) -> Self {
+        let mut a = Analysis {
+            infra,
+            policies: vec![],
+            secrets: vec![],
+            key_policies: HashMap::new(),
+            accounts: accounts.to_vec(),
+        };
+        a.link_key_policies();
+        a.link_secrets();
+        a
+    }
+
+    pub fn resource(&self, id: usize) -> &'a Resource {
+        &self.infra.resources[id]
+    }
+
+    fn add_policy(&mut self, holder: usize, attr: &str, kind: PolicyKind, node: &Node) -> usize {
+        let doc = policy_doc(node);
+        self.policies.push(PolicyInfo {
+            holder,
+            attr: attr.to_string(),
+            kind,
+            doc,
+            span: node.span,
+        });
+        self.policies.len() - 1
+    }
+
+    fn link_key_policies(&mut self) {
+        let infra = self.infra;
+        // aws_kms_key_policy resources, by the key they attach to
+        let mut attached: HashMap<usize, usize> = HashMap::new();
+        for (id, r) in infra.of_type(Mode::Managed, "aws_kms_key_policy") {
+            if !r.action.survives() {
+                continue;
+            }
+            let Some(policy) = r.attr("policy") else {
+                continue;
+            };
+            let target = r.attr("key_id").and_then(|k| self.find_key(k, r));
+            let pid = self.add_policy(id, "policy", PolicyKind::Key, policy);
+            if let Some(key) = target {
+                attached.insert(key, pid);
+            }
+        }
+        let keys: Vec<usize> = infra
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.mode == Mode::Managed
+                    && (r.rtype == "aws_kms_key" || r.rtype == "aws_kms_replica_key")
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for id in keys {
+            let r = &infra.resources[id];
+            let kp = if let Some(pid) = attached.get(&id) {
+                KeyPolicy::Policy(*pid)
+            } else {
+                match r.current_attr("policy") {
+                    Some(n) => match &n.kind {
+                        NodeKind::Unknown(u) => {
+                            if r.is_configured("policy") {
+                                KeyPolicy::Unknown(u.clone())
+                            } else {
+                                KeyPolicy::Default
+                            }
+                        }
+                        NodeKind::String(s) if !s.value.trim().is_empty() => {
+                            KeyPolicy::Policy(self.add_policy(id, "policy", PolicyKind::Key, n))
+                        }
+                        NodeKind::Object(_) => {
+                            KeyPolicy::Policy(self.add_policy(id, "policy", PolicyKind::Key, n))
+                        }
+                        _ => KeyPolicy::Default,
+                    },
+                    None => KeyPolicy::Default,
+                }
+            };
+            self.key_policies.insert(id, kp);
+        }
+    }
+
+    /// The key (`aws_kms_key` / replica key) a key reference names, by reference or by ARN/ID.
+    fn find_key(&self, node: &Node, from: &Resource) -> Option<usize> {
+        match &node.kind {
+            NodeKind::Unknown(u) => self.key_from_refs(&u.refs, from, 0),
+            NodeKind::String(s) => self.key_by_text(&s.value),
+            _ => None,
+        }
+    }
+
+    fn key_from_refs(&self, refs: &[Ref], from: &Resource, depth: usize) -> Option<usize> {
+        if depth > 8 {
+            return None;
+        }
+        for r in refs {
+            let Some(id) = self.infra.resolve_ref(r, Some(from)) else {
+                continue;
+            };
+            let t = &self.infra.resources[id];
+            match (t.mode, t.rtype.as_str()) {
+                (Mode::Managed, "aws_kms_key" | "aws_kms_replica_key") => return Some(id),
+                (Mode::Managed, "aws_kms_alias") => {
+                    if let Some(target) = t.attr("target_key_id") {
+                        let found = match &target.kind {
+                            NodeKind::Unknown(u) => self.key_from_refs(&u.refs, t, depth + 1),
+                            NodeKind::String(s) => self.key_by_text(&s.value),
+                            _ => None,
+                        };
+                        if found.is_some() {
+                            return found;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn key_by_text(&self, text: &str) -> Option<usize> {
+        self.infra.resources.iter().position(|r| {
+            r.mode == Mode::Managed
+                && (r.rtype == "aws_kms_key" || r.rtype == "aws_kms_replica_key")
+                && ["arn", "key_id", "id"].iter().any(|a| {
+                    r.current_attr(a).and_then(Node::as_str) == Some(text)
+                        || r.before_attr(a).and_then(Node::as_str) == Some(text)
+                })
+        })
+    }
+
+    fn link_secrets(&mut self) {
+        let infra = self.infra;
+        let mut secret_ix: HashMap<usize, usize> = HashMap::new();
+        for (id, r) in infra.resources.iter().enumerate() {
+            let is_secret = r.rtype == "aws_secretsmanager_secret"
+                && (r.mode == Mode::Data || r.action.survives());
+            if !is_secret {
+                continue;
+            }
+            let info = SecretInfo {
+                res: id,
+                in_plan: r.mode == Mode::Managed,
+                owners: owners_of(infra, &self.accounts, r),
+                region: region_of(infra, r),
+                key: self.key_ref(r),
+                policies: vec![],
+                grants: vec![],
+                undecided: vec![],
+            };
+            secret_ix.insert(id, self.secrets.len());
+            self.secrets.push(info);
+        }
+        // aws_secretsmanager_secret_policy → secret
+        let mut has_policy_resource: Vec<bool> = vec![false; self.secrets.len()];
+        for (id, r) in infra.of_type(Mode::Managed, "aws_secretsmanager_secret_policy") {
+            if !r.action.survives() {
+                continue;
+            }
+            let Some(policy) = r.attr("policy") else {
+                continue;
+            };
+            let target = r.attr("secret_arn").and_then(|n| self.find_secret(n, r));
+            let pid = self.add_policy(id, "policy", PolicyKind::Secret, policy);
+            let six = match target.and_then(|t| secret_ix.get(&t)) {
+                Some(&six) => {
+                    if let Some(h) = has_policy_resource.get_mut(six) {
+                        *h = true;
+                    }
+                    six
+                }
+                None => {
+                    let unknown = Unknown {
+                        origin: match r.attr("secret_arn") {
+                            Some(n) if n.as_str().is_some() => format!(
+                                "the secret {} is not managed in this configuration, so its kms_key_id is not known",
+                                n.as_str().unwrap_or_default()
+                            ),
+                            _ => "the secret this policy attaches to is not in this configuration"
+                                .to_string(),
+                        },
+                        refs: vec![],
+                        template: None,
+                    };
+                    self.secrets.push(SecretInfo {
+                        res: id,
+                        in_plan: false,
+                        owners: owners_of(infra, &self.accounts, r),
+                        region: region_of(infra, r),
+                        key: KeyRef::Unknown {
+                            span: r.span,
+                            unknown,
+                        },
+                        policies: vec![],
+                        grants: vec![],
+                        undecided: vec![],
+                    });
+                    has_policy_resource.push(true);
+                    self.secrets.len() - 1
+                }
+            };
+            self.secrets[six].policies.push(pid);
+        }
+        // the inline `policy` argument, when no separate policy resource manages it
+        for six in 0..self.secrets.len() {
+            let s = &self.secrets[six];
+            if !s.in_plan || has_policy_resource.get(six).copied().unwrap_or(false) {
+                continue;
+            }
+            let r = &infra.resources[s.res];
+            let Some(n) = r.attr("policy") else { continue };
+            let usable = match &n.kind {
+                NodeKind::String(v) => !matches!(v.value.trim(), "" | "{}"),
+                NodeKind::Object(_) => true,
+                NodeKind::Unknown(_) => r.is_configured("policy"),
+                _ => false,
+            };
+            if usable {
+                let pid = self.add_policy(s.res, "policy", PolicyKind::Secret, n);
+                self.secrets[six].policies.push(pid);
+            }
+        }
+        for six in 0..self.secrets.len() {
+            self.collect_grants(six);
+        }
+    }
+
+    fn find_secret(&self, node: &Node, from: &Resource) -> Option<usize> {
+        match &node.kind {
+            NodeKind::Unknown(u) => u.refs.iter().find_map(|r| {
+                let id = self.infra.resolve_ref(r, Some(from))?;
+                (self.infra.resources[id].rtype == "aws_secretsmanager_secret").then_some(id)
+            }),
+            NodeKind::String(s) => self.infra.resources.iter().position(|r| {
+                r.rtype == "aws_secretsmanager_secret"
+                    && ["arn", "id"].iter().any(|a| {
+                        r.current_attr(a).and_then(Node::as_str) == Some(s.value.as_str())
+                            || r.before_attr(a).and_then(Node::as_str) == Some(s.value.as_str())
+                    })
+            }),
+            _ => None,
+        }
+    }
+
+    fn key_ref(&self, secret: &Resource) -> KeyRef {
+        let Some(n) = secret.attr("kms_key_id") else {
+            return KeyRef::Unset { span: secret.span };
+        };
+        let span = n.span;
+        match &n.kind {
+            NodeKind::Null => KeyRef::Unset { span: secret.span },
+            NodeKind::String(s) if s.value.is_empty() => KeyRef::Unset { span: secret.span },
+            NodeKind::String(s) => self.key_ref_text(&s.value, span),
+            NodeKind::Unknown(u) => self.key_ref_unknown(u, span, secret),
+            _ => KeyRef::Unknown {
+                span,
+                unknown: Unknown {
+                    origin: "kms_key_id is not a string".into(),
+                    ..Unknown::default()
+                },
+            },
+        }
+    }
+
+    fn key_ref_text(&self, text: &str, span: Span) -> KeyRef {
+        if is_aws_managed_name(text) || self.is_aws_managed_arn(text) {
+            return KeyRef::AwsManaged {
+                span,
+                text: text.to_string(),
+            };
+        }
+        KeyRef::Customer {
+            span,
+            key: self.key_by_text(text),
+            text: Some(text.to_string()),
+        }
+    }
+
+    /// An ARN that a data source in this configuration says is the AWS managed key.
+    fn is_aws_managed_arn(&self, text: &str) -> bool {
+        self.infra.resources.iter().any(|r| {
+            r.mode == Mode::Data
+                && (r.rtype == "aws_kms_alias" || r.rtype == "aws_kms_key")
+                && data_is_aws_managed(r) == Some(true)
+                && ["arn", "target_key_arn", "target_key_id", "key_id", "id"]
+                    .iter()
+                    .any(|a| r.attr(a).and_then(Node::as_str) == Some(text))
+        })
+    }
+
+    fn key_ref_unknown(&self, u: &Unknown, span: Span, secret: &Resource) -> KeyRef {
+        if let Some(key) = self.key_from_refs(&u.refs, secret, 0) {
+            return KeyRef::Customer {
+                span,
+                key: Some(key),
+                text: None,
+            };
+        }
+        for r in &u.refs {
+            let Some(id) = self.infra.resolve_ref(r, Some(secret)) else {
+                continue;
+            };
+            let t = &self.infra.resources[id];
+            if t.mode == Mode::Data && (t.rtype == "aws_kms_alias" || t.rtype == "aws_kms_key") {
+                return match data_is_aws_managed(t) {
+                    Some(true) => KeyRef::AwsManaged {
+                        span,
+                        text: r.display(),
+                    },
+                    Some(false) => KeyRef::Customer {
+                        span,
+                        key: None,
+                        text: Some(r.display()),
+                    },
+                    None => KeyRef::Unknown {
+                        span,
+                        unknown: u.clone(),
+                    },
+                };
+            }
+        }
+        KeyRef::Unknown {
+            span,
+            unknown: u.clone(),
+        }
+    }
+
+    fn collect_grants(&mut self, six: usize) {
+        let policies = self.secrets[six].policies.clone();
+        let owners = self.secrets[six].owners.clone();
+        let secret_res = &self.infra.resources[self.secrets[six].res];
+        let mut grants = vec![];
+        let mut undecided = vec![];
+        for pid in policies {
+            let PolicyDoc::Parsed(doc) = &self.policies[pid].doc else {
+                continue;
+            };
+            for (si, st) in doc.statements.iter().enumerate() {
+                if st.effect != Effect::Allow {
+                    continue;
+                }
+                let Some(pr) = &st.principal else { continue };
+                let needs_key = needs_key(st);
+                if pr.negated {
+                    for p in pr.entries.iter().take(1) {
+                        grants.push(Grant {
+                            policy: pid,
+                            statement: si,
+                            principal: Principal {
+                                kind: PrincipalKind::Wildcard,
+                                account: None,
+                                ..p.clone()
+                            },
+                            needs_key: needs_key.clone(),
+                            not_principal: true,
+                        });
+                    }
+                    continue;
+                }
+                for p in &pr.entries {
+                    let p = self.resolve_principal(p, secret_res);
+                    match foreign(&p, st, &owners) {
+                        Tri::Yes => grants.push(Grant {
+                            policy: pid,
+                            statement: si,
+                            principal: p,
+                            needs_key: needs_key.clone(),
+                            not_principal: false,
+                        }),
+                        Tri::No => {}
+                        Tri::Unknown(why) => undecided.push((p, why)),
+                    }
+                }
+            }
+        }
+        self.secrets[six].grants = grants;
+        self.secrets[six].undecided = undecided;
+    }
+
+    /// Gives an unknown principal the kind and account its reference implies: a reference to
+    /// `aws_iam_role.r.arn` is an exact role in that role's account.
+    pub fn resolve_principal(&self, p: &Principal, from: &Resource) -> Principal {
+        let mut p = p.clone();
+        let Some(u) = &p.unknown else { return p };
+        for r in &u.refs {
+            let Some(id) = self.infra.resolve_ref(r, Some(from)) else {
+                continue;
+            };
+            let t = &self.infra.resources[id];
+            let attr = r.attr.as_deref().unwrap_or("arn");
+            if attr != "arn" {
+                continue;
+            }
+            let kind = match t.rtype.as_str() {
+                "aws_iam_role" => PrincipalKind::Role {
+                    name: t
+                        .attr("name")
+                        .and_then(Node::as_str)
+                        .unwrap_or(&t.name)
+                        .to_string(),
+                },
+                "aws_iam_user" => PrincipalKind::User {
+                    name: t
+                        .attr("name")
+                        .and_then(Node::as_str)
+                        .unwrap_or(&t.name)
+                        .to_string(),
+                },
+                _ => continue,
+            };
+            let owners = owners_of(self.infra, &self.accounts, t);
+            p.kind = kind;
+            if owners.accounts.len() == 1 {
+                p.account = owners.accounts.first().cloned();
+            } else if owners.is_known() {
+                // several possible accounts: keep the first for display, decide foreignness by all
+                p.account = owners.accounts.first().cloned();
+            }
+            return p;
+        }
+        p
+    }
+
+    pub fn key_policy_of(&self, key: usize) -> Option<&KeyPolicy> {
+        self.key_policies.get(&key)
+    }
+
+    pub fn policy_holder(&self, pid: usize) -> &'a Resource {
+        &self.infra.resources[self.policies[pid].holder]
+    }
+
+    pub fn statement(&self, pid: usize, si: usize) -> Option<&Statement> {
+        match &self.policies[pid].doc {
+            PolicyDoc::Parsed(d) => d.statements.get(si),
+            _ => None,
+        }
+    }
+}
+
+fn is_aws_managed_name(text: &str) -> bool {
+    text == "alias/aws/secretsmanager" || text.ends_with(":alias/aws/secretsmanager")
+}
+
+/// Does a `data "aws_kms_alias"` / `data "aws_kms_key"` name the AWS managed key?
+fn data_is_aws_managed(r: &Resource) -> Option<bool> {
+    if let Some(m) = r.attr("key_manager").and_then(Node::as_str) {
+        return Some(m == "AWS");
+    }
+    for a in ["name", "key_id"] {
+        if let Some(v) = r.attr(a).and_then(Node::as_str) {
+            return Some(is_aws_managed_name(v));
+        }
+    }
+    None
+}
+
+fn policy_doc(node: &Node) -> PolicyDoc {
+    match &node.kind {
+        NodeKind::Unknown(u) => PolicyDoc::Unknown(u.clone()),
+        NodeKind::String(s) => {
+            if let Some(off) = json::depth_exceeded(&s.value, json::MAX_DEPTH) {
+                let _ = off;
+                return PolicyDoc::Invalid(PolicyError {
+                    message: format!("the policy nests deeper than {} levels", json::MAX_DEPTH),
+                    span: node.span,
+                });
+            }
+            match json::parse(&s.value, Placement::of_string(s, node.span)) {
+                Ok(mut n) => {
+                    if node.sensitive {
+                        n.mark_sensitive();
+                    }
+                    match policy::parse(&n) {
+                        Ok(d) => PolicyDoc::Parsed(d),
+                        Err(e) => PolicyDoc::Invalid(e),
+                    }
+                }
+                Err(e) => PolicyDoc::Invalid(PolicyError {
+                    message: format!("the policy is not valid JSON: {}", e.message),
+                    span: e.span,
+                }),
+            }
+        }
+        _ => match policy::parse(node) {
+            Ok(d) => PolicyDoc::Parsed(d),
+            Err(e) => PolicyDoc::Invalid(e),
+        },
+    }
+}
+
+/// Does a statement allow reading or writing the secret value (which needs the KMS key)?
+pub fn needs_key(st: &Statement) -> Tri {
+    let mut unknown = None;
+    for a in SECRET_VALUE_ACTIONS {
+        match list_allows(st.action.as_ref(), a) {
+            Some(true) => return Tri::Yes,
+            Some(false) => {}
+            None => {
+                unknown = Some(match st.action.as_ref().and_then(|l| l.unknown.as_ref()) {
+                    Some(u) => u.origin.clone(),
+                    None if st.action.is_none() => "the statement has no Action".to_string(),
+                    None => "an action is known only after apply".to_string(),
+                })
+            }
+        }
+    }
+    match unknown {
+        Some(why) if st.action.is_some() => Tri::Unknown(why),
+        _ => Tri::No,
+    }
+}
+
+/// Condition keys that pin the caller to an account.
+const ACCOUNT_KEYS: &[&str] = &[
+    "aws:PrincipalAccount",
+    "aws:SourceAccount",
+    "kms:CallerAccount",
+    "aws:SourceOwner",
+];
+
+/// Is the principal outside the owner accounts?
+pub fn foreign(p: &Principal, st: &Statement, owners: &Owners) -> Tri {
+    match &p.kind {
+        PrincipalKind::Wildcard => {
+            if !owners.is_known() {
+                return Tri::Yes;
+            }
+            match limited_to_accounts(&st.conditions) {
+                Some(accts) if accts.iter().all(|a| owners.contains(a)) => Tri::No,
+                _ => Tri::Yes,
+            }
+        }
+        PrincipalKind::Account
+        | PrincipalKind::Role { .. }
+        | PrincipalKind::User { .. }
+        | PrincipalKind::AssumedRole { .. }
+        | PrincipalKind::FederatedUser { .. } => match &p.account {
+            Some(a) if !owners.is_known() => Tri::Unknown(format!(
+                "the owner account is not known, so whether account {a} is foreign cannot be decided"
+            )),
+            Some(a) if owners.contains(a) => Tri::No,
+            Some(_) => Tri::Yes,
+            None => Tri::Unknown("the principal's account is not known".into()),
+        },
+        PrincipalKind::Unknown => Tri::Unknown(match &p.unknown {
+            Some(u) => format!("the principal is {}", u.origin),
+            None => "the principal is not known before apply".into(),
+        }),
+        _ => Tri::No,
+    }
+}
+
+/// Accounts an account-pinning condition limits the caller to, if any.
+pub fn limited_to_accounts(conds: &[Condition]) -> Option<Vec<String>> {
+    for c in conds {
+        let op = c.base_operator();
+        if !(op == "StringEquals" || op == "StringLike") || c.operator.starts_with("ForAllValues") {
+            continue;
+        }
+        if ACCOUNT_KEYS.iter().any(|k| c.key_is(k)) {
+            let vals: Vec<String> = c.values.iter().filter_map(|v| v.text.clone()).collect();
+            if !vals.is_empty() && vals.iter().all(|v| policy::is_account_id(v)) {
+                return Some(vals);
+            }
+        }
+        if c.key_is("aws:PrincipalArn") {
+            let vals: Vec<String> = c
+                .values
+                .iter()
+                .filter_map(|v| {
+                    v.text
+                        .as_deref()
+                        .and_then(parse_arn)
+                        .and_then(|a| a.account_ok())
+                })
+                .collect();
+            if !vals.is_empty() && vals.len() == c.values.len() {
+                return Some(vals);
+            }
+        }
+    }
+    None
+}

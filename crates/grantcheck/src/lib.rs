@@ -1,0 +1,139 @@
+//! grantcheck: catch broken or dangerous cross-account access to AWS Secrets Manager secrets
+//! before `terraform apply`.
+//!
+//! The core takes texts in and gives a [`Report`] out: no filesystem, no environment, no
+//! printing, no clock. The CLI, the npm package and the browser viewer all call [`check`].
+//!
+//! ```
+//! use grantcheck::{Options, SourceFile, check};
+//! let plan = r#"{"format_version":"1.2","resource_changes":[]}"#;
+//! let report = check(&[SourceFile::new(0, "plan.json", plan)], &Options::default());
+//! assert!(report.findings.is_empty());
+//! ```
+
+pub mod accounts;
+pub mod analysis;
+pub mod json;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod terraform;
+pub mod value;
+
+pub use report::{Report, ReportFinding, Severity};
+pub use rules::RuleMeta;
+pub use source::{FileId, SourceFile, Span};
+
+/// The version of grantcheck.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The largest input file accepted, in bytes.
+pub const MAX_INPUT_BYTES: usize = 512 * 1024 * 1024;
+
+/// What to check with.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Owner accounts (`--account`), in addition to what the configuration says.
+    pub accounts: Vec<String>,
+    /// Also give UTF-16 offsets in locations (for JavaScript).
+    pub utf16: bool,
+}
+
+/// What kind of input a file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    Plan,
+    /// A file a configuration reads (policy JSON for `file()`), not checked on its own.
+    Other,
+}
+
+/// Says why raw bytes cannot be checked as text, before they are decoded.
+pub fn sniff_bytes(bytes: &[u8]) -> Option<String> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Some("this is a binary plan file; give its JSON form: `terraform show -json PLANFILE > plan.json`".into());
+    }
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Some(format!(
+            "the file is {} MB, over the limit of {} MB",
+            bytes.len() / (1024 * 1024),
+            MAX_INPUT_BYTES / (1024 * 1024)
+        ));
+    }
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Some(format!(
+            "the file is not UTF-8 text (invalid byte at offset {}); plans and configurations are UTF-8",
+            e.valid_up_to()
+        ));
+    }
+    None
+}
+
+/// Decides what a file is from its name and content.
+pub fn detect(path: &str, text: &str) -> Result<InputKind, String> {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".tf")
+        || lower.ends_with(".tf.json")
+        || lower.ends_with(".tfvars")
+        || lower.ends_with(".tfvars.json")
+    {
+        return Err("Terraform configuration files are not read yet by this version; check the plan: `terraform show -json PLANFILE > plan.json`".into());
+    }
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.is_empty() {
+        return Err("the file is empty; give the output of `terraform show -json PLANFILE`".into());
+    }
+    if t.starts_with('{') || t.starts_with('[') || lower.ends_with(".json") || path == "-" {
+        return Ok(InputKind::Plan);
+    }
+    Err("not a Terraform plan JSON; give the output of `terraform show -json PLANFILE`".into())
+}
+
+/// Checks the given files and returns the report.
+pub fn check(sources: &[SourceFile], options: &Options) -> Report {
+    let mut infra = model::Infrastructure::default();
+    let mut out = rules::Findings::default();
+    let mut summary = report::Summary {
+        files: sources.len(),
+        ..report::Summary::default()
+    };
+    for src in sources {
+        let whole = Span::new(src.id, 0, 0);
+        if src.text.len() > MAX_INPUT_BYTES {
+            input_error(
+                &mut out,
+                src,
+                whole,
+                format!(
+                    "the file is over the limit of {} MB",
+                    MAX_INPUT_BYTES / (1024 * 1024)
+                ),
+            );
+            continue;
+        }
+        match detect(&src.path, &src.text) {
+            Ok(InputKind::Plan) => match terraform::plan::load(src, &mut infra) {
+                Ok(s) => summary.resources += s.resources,
+                Err(e) => input_error(&mut out, src, e.span, e.message),
+            },
+            Ok(InputKind::Other) => {}
+            Err(msg) => input_error(&mut out, src, whole, msg),
+        }
+    }
+    let analysis = analysis::Analysis::new(&infra, &options.accounts);
+    summary.policies = analysis.policies.len();
+    for rule in rules::RULES {
+        rule.check(&analysis, &mut out);
+    }
+    report::build(sources, out.list, summary, options.utf16)
+}
+
+fn input_error(out: &mut rules::Findings, src: &SourceFile, span: Span, message: String) {
+    out.report(
+        &rules::InputError::META,
+        "",
+        Some(span),
+        format!("{}: {message}", src.path),
+    );
+}

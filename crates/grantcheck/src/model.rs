@@ -1,0 +1,313 @@
+//! Infrastructure: the resources every loader produces, in one shape, indexed by address.
+
+use std::collections::HashMap;
+
+use crate::source::Span;
+use crate::value::{Node, Ref};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Managed,
+    Data,
+}
+
+/// What the plan does to a resource. HCL input has no plan: `Configured`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Configured,
+    NoOp,
+    Create,
+    Read,
+    Update,
+    /// `["delete","create"]`
+    ReplaceDeleteFirst,
+    /// `["create","delete"]`
+    ReplaceCreateFirst,
+    Delete,
+    Forget,
+}
+
+impl Action {
+    pub fn from_plan(actions: &[&str]) -> Action {
+        match actions {
+            ["no-op"] => Action::NoOp,
+            ["create"] => Action::Create,
+            ["read"] => Action::Read,
+            ["update"] => Action::Update,
+            ["delete", "create"] => Action::ReplaceDeleteFirst,
+            ["create", "delete"] => Action::ReplaceCreateFirst,
+            ["delete"] => Action::Delete,
+            ["forget"] | ["create", "forget"] => Action::Forget,
+            _ => Action::Update,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Action::Configured => "configured",
+            Action::NoOp => "no-op",
+            Action::Create => "create",
+            Action::Read => "read",
+            Action::Update => "update",
+            Action::ReplaceDeleteFirst | Action::ReplaceCreateFirst => "replace",
+            Action::Delete => "delete",
+            Action::Forget => "forget",
+        }
+    }
+
+    /// The object exists after apply.
+    pub fn survives(&self) -> bool {
+        !matches!(self, Action::Delete | Action::Forget)
+    }
+
+    pub fn deletes(&self) -> bool {
+        matches!(
+            self,
+            Action::Delete | Action::ReplaceDeleteFirst | Action::ReplaceCreateFirst
+        )
+    }
+}
+
+/// One resource or data source instance.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// Absolute address with instance keys: `module.a["x"].aws_kms_key.k[0]`.
+    pub address: String,
+    /// Absolute address without instance keys: `module.a.aws_kms_key.k`.
+    pub base_address: String,
+    /// The module path without instance keys (`""` for the root module).
+    pub module: String,
+    pub mode: Mode,
+    pub rtype: String,
+    pub name: String,
+    /// Where the resource is written or described.
+    pub span: Span,
+    pub action: Action,
+    /// Key of the provider configuration it uses (`aws`, `aws.east`, `module.m:aws`).
+    pub provider_key: Option<String>,
+    /// Attributes after apply (planned or configured), an object node. `None` when deleted.
+    pub after: Option<Node>,
+    /// Attributes before apply (plans only).
+    pub before: Option<Node>,
+    /// The attribute is written in the configuration (as opposed to computed by the provider).
+    pub configured: Vec<String>,
+}
+
+impl Resource {
+    /// An attribute of the planned (or configured) object.
+    pub fn attr(&self, name: &str) -> Option<&Node> {
+        self.after.as_ref()?.get(name)
+    }
+
+    pub fn before_attr(&self, name: &str) -> Option<&Node> {
+        self.before.as_ref()?.get(name)
+    }
+
+    /// The value that is, or will be, in AWS: `after`, or `before` for a deletion.
+    pub fn current_attr(&self, name: &str) -> Option<&Node> {
+        match &self.after {
+            Some(a) => a.get(name),
+            None => self.before_attr(name),
+        }
+    }
+
+    pub fn is_configured(&self, attr: &str) -> bool {
+        self.configured.iter().any(|a| a == attr)
+    }
+
+    pub fn is_data(&self) -> bool {
+        self.mode == Mode::Data
+    }
+}
+
+/// A provider configuration and what it says about accounts and region.
+#[derive(Clone, Debug, Default)]
+pub struct Provider {
+    pub key: String,
+    pub allowed_account_ids: Vec<String>,
+    pub region: Option<String>,
+    pub span: Option<Span>,
+}
+
+/// An account the configuration says it runs in, and how we know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountHint {
+    pub account: String,
+    pub provider_key: Option<String>,
+    pub source: String,
+}
+
+/// A module that was not followed (remote source) or a value that never resolves.
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub message: String,
+    pub span: Span,
+    pub resource: String,
+}
+
+/// Everything the loaders read: resources by address, providers, account hints.
+#[derive(Clone, Debug, Default)]
+pub struct Infrastructure {
+    pub resources: Vec<Resource>,
+    by_address: HashMap<String, usize>,
+    by_base: HashMap<String, Vec<usize>>,
+    pub providers: HashMap<String, Provider>,
+    pub account_hints: Vec<AccountHint>,
+    pub notes: Vec<Note>,
+}
+
+impl Infrastructure {
+    pub fn add(&mut self, r: Resource) -> usize {
+        let id = self.resources.len();
+        self.by_address.insert(r.address.clone(), id);
+        self.by_base
+            .entry(r.base_address.clone())
+            .or_default()
+            .push(id);
+        self.resources.push(r);
+        id
+    }
+
+    pub fn get(&self, address: &str) -> Option<usize> {
+        self.by_address.get(address).copied()
+    }
+
+    /// All instances of a resource given without instance keys.
+    pub fn instances(&self, base_address: &str) -> &[usize] {
+        self.by_base
+            .get(base_address)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The resource instance a reference names: the indexed instance, else the only one, else the
+    /// instance with the same key as the referring resource.
+    pub fn resolve_ref(&self, r: &Ref, from: Option<&Resource>) -> Option<usize> {
+        let ids = self.instances(&r.address);
+        if let Some(idx) = &r.index {
+            let want = format!("{}[{}]", r.address, idx);
+            return ids
+                .iter()
+                .copied()
+                .find(|&i| self.resources[i].address == want);
+        }
+        match ids {
+            [] => None,
+            [one] => Some(*one),
+            many => {
+                let key = from.and_then(|f| instance_key(&f.address))?;
+                many.iter()
+                    .copied()
+                    .find(|&i| instance_key(&self.resources[i].address) == Some(key))
+            }
+        }
+    }
+
+    pub fn of_type<'a>(
+        &'a self,
+        mode: Mode,
+        rtype: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
+        self.resources
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| r.mode == mode && r.rtype == rtype)
+    }
+}
+
+/// The trailing instance key of an address: `a.b[0]` → `[0]`.
+fn instance_key(address: &str) -> Option<&str> {
+    if !address.ends_with(']') {
+        return None;
+    }
+    let open = address.rfind('[')?;
+    Some(&address[open..])
+}
+
+/// Splits an absolute address into (module path without keys, address within the module
+/// without keys, instance key). `module.a["k"].aws_x.y[0]` → (`module.a`, `aws_x.y`, `[0]`).
+pub fn split_address(address: &str) -> (String, String, Option<String>) {
+    let parts = split_dots(address);
+    let mut module = Vec::new();
+    let mut i = 0;
+    while i + 1 < parts.len() && parts[i] == "module" {
+        module.push(format!("module.{}", strip_key(parts[i + 1])));
+        i += 2;
+    }
+    let rest: Vec<&str> = parts[i..].to_vec();
+    let mut key = None;
+    let mut local: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+    if let Some(last) = local.last_mut()
+        && let Some(open) = last.find('[')
+    {
+        key = Some(last[open..].to_string());
+        last.truncate(open);
+    }
+    (module.join("."), local.join("."), key)
+}
+
+fn strip_key(s: &str) -> &str {
+    match s.find('[') {
+        Some(i) => &s[..i],
+        None => s,
+    }
+}
+
+/// Splits on dots that are outside brackets and quotes.
+pub fn split_dots(address: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut start = 0;
+    let bytes = address.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_str {
+            if b == b'\\' {
+                i += 1;
+            } else if b == b'"' {
+                in_str = false;
+            }
+        } else {
+            match b {
+                b'"' => in_str = true,
+                b'[' => depth += 1,
+                b']' => depth -= 1,
+                b'.' if depth == 0 => {
+                    out.push(&address[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    out.push(&address[start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_split_into_module_local_and_key() {
+        assert_eq!(
+            split_address("module.a[\"x.y\"].module.b.aws_kms_key.k[0]"),
+            (
+                "module.a.module.b".to_string(),
+                "aws_kms_key.k".to_string(),
+                Some("[0]".to_string())
+            )
+        );
+        assert_eq!(
+            split_address("data.aws_iam_policy_document.p"),
+            (
+                String::new(),
+                "data.aws_iam_policy_document.p".to_string(),
+                None
+            )
+        );
+    }
+}

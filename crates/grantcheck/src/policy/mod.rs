@@ -1,0 +1,537 @@
+//! IAM policy documents with spans: parse a [`Node`] tree into statements, principals, actions
+//! and conditions, normalising principals to {kind, account}.
+
+pub mod principal;
+
+use crate::source::Span;
+use crate::value::{Node, NodeKind, Unknown};
+pub use principal::{Arn, Normalized, PrincipalKind, PrincipalType, is_account_id, parse_arn};
+
+/// A string element of a policy (an action, a resource, a condition value): known text or an
+/// unknown value, with its span and JSON pointer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub text: Option<String>,
+    pub unknown: Option<Unknown>,
+    pub span: Span,
+    pub path: String,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Copy)]
+pub enum Effect {
+    Allow,
+    Deny,
+    /// Unknown before apply.
+    Unknown,
+    /// Anything else (invalid).
+    Invalid,
+}
+
+/// One principal entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principal {
+    pub ty: PrincipalType,
+    /// The text, when known.
+    pub text: Option<String>,
+    pub unknown: Option<Unknown>,
+    pub kind: PrincipalKind,
+    pub account: Option<String>,
+    pub partition: Option<String>,
+    pub span: Span,
+    pub path: String,
+    pub sensitive: bool,
+}
+
+impl Principal {
+    /// How the principal is written, for messages (never a sensitive value).
+    pub fn display(&self) -> String {
+        if self.sensitive {
+            return "(sensitive value)".to_string();
+        }
+        match (&self.text, &self.unknown) {
+            (Some(t), _) => t.clone(),
+            (None, Some(u)) => match u.refs.first() {
+                Some(r) => r.display(),
+                None => u
+                    .template
+                    .clone()
+                    .unwrap_or_else(|| "(known after apply)".into()),
+            },
+            _ => "(unknown)".into(),
+        }
+    }
+}
+
+/// `Principal` or `NotPrincipal`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principals {
+    pub negated: bool,
+    pub entries: Vec<Principal>,
+    /// The whole element is unknown.
+    pub unknown: Option<Unknown>,
+    pub span: Span,
+    pub path: String,
+}
+
+/// `Action`/`NotAction` or `Resource`/`NotResource`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemList {
+    pub negated: bool,
+    pub items: Vec<Item>,
+    pub unknown: Option<Unknown>,
+    pub span: Span,
+    pub path: String,
+}
+
+/// One `operator: {key: values}` entry of a Condition block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub operator: String,
+    pub key: String,
+    pub values: Vec<Item>,
+    /// The values are unknown before apply.
+    pub unknown: Option<Unknown>,
+    pub span: Span,
+    pub path: String,
+}
+
+impl Condition {
+    /// Operator without `ForAnyValue:`/`ForAllValues:` and `IfExists`.
+    pub fn base_operator(&self) -> &str {
+        let op = self
+            .operator
+            .split_once(':')
+            .map(|(_, o)| o)
+            .unwrap_or(&self.operator);
+        op.strip_suffix("IfExists").unwrap_or(op)
+    }
+
+    pub fn key_is(&self, key: &str) -> bool {
+        self.key.eq_ignore_ascii_case(key)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    pub index: usize,
+    pub path: String,
+    pub span: Span,
+    pub sid: Option<Item>,
+    pub effect: Effect,
+    pub effect_span: Span,
+    pub principal: Option<Principals>,
+    pub action: Option<ItemList>,
+    pub resource: Option<ItemList>,
+    pub conditions: Vec<Condition>,
+    /// The Condition element is unknown as a whole.
+    pub condition_unknown: Option<Unknown>,
+}
+
+impl Statement {
+    pub fn is_allow(&self) -> bool {
+        self.effect == Effect::Allow
+    }
+
+    /// Does the statement carry any condition (known or not)?
+    pub fn has_condition(&self) -> bool {
+        !self.conditions.is_empty() || self.condition_unknown.is_some()
+    }
+}
+
+/// A parsed policy document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyDocument {
+    pub version: Option<Item>,
+    pub statements: Vec<Statement>,
+    /// The Statement list (or the whole document) is unknown before apply.
+    pub unknown: Option<Unknown>,
+    pub span: Span,
+}
+
+/// A policy that is not a policy document at all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// Parses a policy document from a value tree.
+pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
+    let members = match &node.kind {
+        NodeKind::Object(m) => m,
+        NodeKind::Unknown(u) => {
+            return Ok(PolicyDocument {
+                version: None,
+                statements: vec![],
+                unknown: Some(u.clone()),
+                span: node.span,
+            });
+        }
+        _ => {
+            return Err(PolicyError {
+                message: "a policy document must be a JSON object".into(),
+                span: node.span,
+            });
+        }
+    };
+    let mut doc = PolicyDocument {
+        version: None,
+        statements: vec![],
+        unknown: None,
+        span: node.span,
+    };
+    for (k, v) in members {
+        match k.name.as_str() {
+            "Version" => doc.version = Some(item(v, "/Version".into())),
+            "Statement" => match &v.kind {
+                NodeKind::Unknown(u) => doc.unknown = Some(u.clone()),
+                NodeKind::Array(list) => {
+                    for (i, s) in list.iter().enumerate() {
+                        doc.statements
+                            .push(statement(s, i, format!("/Statement/{i}")));
+                    }
+                }
+                _ => doc.statements.push(statement(v, 0, "/Statement".into())),
+            },
+            _ => {}
+        }
+    }
+    Ok(doc)
+}
+
+fn item(v: &Node, path: String) -> Item {
+    let (text, unknown) = match &v.kind {
+        NodeKind::String(s) => (Some(s.value.clone()), None),
+        NodeKind::Number(n) => (Some(n.clone()), None),
+        NodeKind::Bool(b) => (Some(b.to_string()), None),
+        NodeKind::Unknown(u) => (None, Some(u.clone())),
+        _ => (None, None),
+    };
+    Item {
+        text,
+        unknown,
+        span: v.span,
+        path,
+        sensitive: v.sensitive,
+    }
+}
+
+fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Unknown>) {
+    match &v.kind {
+        NodeKind::Unknown(u) => (vec![], Some(u.clone())),
+        NodeKind::Array(a) => (
+            a.iter()
+                .enumerate()
+                .map(|(i, n)| item(n, format!("{path}/{i}")))
+                .collect(),
+            None,
+        ),
+        _ => (vec![item(v, path.to_string())], None),
+    }
+}
+
+fn escape_pointer(k: &str) -> String {
+    k.replace('~', "~0").replace('/', "~1")
+}
+
+fn statement(node: &Node, index: usize, path: String) -> Statement {
+    let mut st = Statement {
+        index,
+        path: path.clone(),
+        span: node.span,
+        sid: None,
+        effect: Effect::Invalid,
+        effect_span: node.span,
+        principal: None,
+        action: None,
+        resource: None,
+        conditions: vec![],
+        condition_unknown: None,
+    };
+    let NodeKind::Object(members) = &node.kind else {
+        if let NodeKind::Unknown(_) = node.kind {
+            st.effect = Effect::Unknown;
+        }
+        return st;
+    };
+    for (k, v) in members {
+        let p = format!("{path}/{}", escape_pointer(&k.name));
+        match k.name.as_str() {
+            "Sid" => st.sid = Some(item(v, p)),
+            "Effect" => {
+                st.effect_span = v.span;
+                st.effect = match &v.kind {
+                    NodeKind::String(s) if s.value == "Allow" => Effect::Allow,
+                    NodeKind::String(s) if s.value == "Deny" => Effect::Deny,
+                    NodeKind::Unknown(_) => Effect::Unknown,
+                    _ => Effect::Invalid,
+                }
+            }
+            "Principal" | "NotPrincipal" => {
+                st.principal = Some(principals(v, k.name == "NotPrincipal", p));
+            }
+            "Action" | "NotAction" => {
+                let (list, unknown) = items(v, &p);
+                st.action = Some(ItemList {
+                    negated: k.name == "NotAction",
+                    items: list,
+                    unknown,
+                    span: v.span,
+                    path: p,
+                });
+            }
+            "Resource" | "NotResource" => {
+                let (list, unknown) = items(v, &p);
+                st.resource = Some(ItemList {
+                    negated: k.name == "NotResource",
+                    items: list,
+                    unknown,
+                    span: v.span,
+                    path: p,
+                });
+            }
+            "Condition" => match &v.kind {
+                NodeKind::Unknown(u) => st.condition_unknown = Some(u.clone()),
+                NodeKind::Object(ops) => {
+                    for (op, keys) in ops {
+                        let op_path = format!("{p}/{}", escape_pointer(&op.name));
+                        match &keys.kind {
+                            NodeKind::Object(keys) => {
+                                for (key, vals) in keys {
+                                    let kp = format!("{op_path}/{}", escape_pointer(&key.name));
+                                    let (values, unknown) = items(vals, &kp);
+                                    st.conditions.push(Condition {
+                                        operator: op.name.clone(),
+                                        key: key.name.clone(),
+                                        values,
+                                        unknown,
+                                        span: vals.span,
+                                        path: kp,
+                                    });
+                                }
+                            }
+                            NodeKind::Unknown(u) => st.condition_unknown = Some(u.clone()),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    st
+}
+
+fn principals(v: &Node, negated: bool, path: String) -> Principals {
+    let mut out = Principals {
+        negated,
+        entries: vec![],
+        unknown: None,
+        span: v.span,
+        path: path.clone(),
+    };
+    match &v.kind {
+        NodeKind::Unknown(u) => out.unknown = Some(u.clone()),
+        NodeKind::Object(map) => {
+            for (k, vals) in map {
+                let ty = PrincipalType::from_key(&k.name);
+                let kp = format!("{path}/{}", escape_pointer(&k.name));
+                match &vals.kind {
+                    NodeKind::Unknown(u) => {
+                        out.entries
+                            .push(unknown_principal(ty.clone(), u.clone(), vals, kp.clone()))
+                    }
+                    NodeKind::Array(list) => {
+                        for (i, n) in list.iter().enumerate() {
+                            out.entries
+                                .push(principal_entry(&ty, n, format!("{kp}/{i}")));
+                        }
+                    }
+                    _ => out.entries.push(principal_entry(&ty, vals, kp.clone())),
+                }
+            }
+        }
+        _ => out
+            .entries
+            .push(principal_entry(&PrincipalType::Star, v, path.clone())),
+    }
+    out
+}
+
+fn unknown_principal(ty: PrincipalType, u: Unknown, n: &Node, path: String) -> Principal {
+    Principal {
+        ty,
+        text: None,
+        unknown: Some(u),
+        kind: PrincipalKind::Unknown,
+        account: None,
+        partition: None,
+        span: n.span,
+        path,
+        sensitive: n.sensitive,
+    }
+}
+
+fn principal_entry(ty: &PrincipalType, n: &Node, path: String) -> Principal {
+    match &n.kind {
+        NodeKind::Unknown(u) => unknown_principal(ty.clone(), u.clone(), n, path),
+        NodeKind::String(s) => {
+            let norm = principal::normalize(ty, &s.value);
+            Principal {
+                ty: ty.clone(),
+                text: Some(s.value.clone()),
+                unknown: None,
+                kind: norm.kind,
+                account: norm.account,
+                partition: norm.partition,
+                span: n.span,
+                path,
+                sensitive: n.sensitive,
+            }
+        }
+        NodeKind::Number(num) => {
+            // An account id written as a JSON number loses leading zeros; keep the text.
+            let norm = principal::normalize(ty, num);
+            Principal {
+                ty: ty.clone(),
+                text: Some(num.clone()),
+                unknown: None,
+                kind: norm.kind,
+                account: norm.account,
+                partition: norm.partition,
+                span: n.span,
+                path,
+                sensitive: n.sensitive,
+            }
+        }
+        _ => Principal {
+            ty: ty.clone(),
+            text: None,
+            unknown: None,
+            kind: PrincipalKind::Invalid {
+                reason: "a principal must be a string".into(),
+            },
+            account: None,
+            partition: None,
+            span: n.span,
+            path,
+            sensitive: n.sensitive,
+        },
+    }
+}
+
+/// Case-insensitive glob match with `*` and `?`, as IAM matches actions.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+    let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Whether an Action/NotAction list allows `action`: yes, no, or not known.
+pub fn list_allows(list: Option<&ItemList>, action: &str) -> Option<bool> {
+    let list = list?;
+    if list.unknown.is_some() {
+        return None;
+    }
+    let mut unknown = false;
+    let mut hit = false;
+    for it in &list.items {
+        match &it.text {
+            Some(t) if glob_match(t, action) => hit = true,
+            Some(_) => {}
+            None => unknown = true,
+        }
+    }
+    if hit {
+        return Some(!list.negated);
+    }
+    if unknown {
+        return None;
+    }
+    Some(list.negated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{Placement, parse as parse_json};
+
+    fn doc(text: &str) -> PolicyDocument {
+        let n = parse_json(text, Placement::exact(0, 0, text.len())).unwrap();
+        parse(&n).unwrap()
+    }
+
+    #[test]
+    fn statement_as_object_or_array_and_principal_forms() {
+        let d = doc(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}}"#,
+        );
+        assert_eq!(d.statements.len(), 1);
+        assert_eq!(d.statements[0].path, "/Statement");
+        let p = &d.statements[0].principal.as_ref().unwrap().entries[0];
+        assert_eq!(p.kind, PrincipalKind::Wildcard);
+
+        let d = doc(
+            r#"{"Statement":[{"Effect":"Deny","Principal":{"AWS":["111122223333","arn:aws:iam::444455556666:role/r"],"Service":"x.amazonaws.com"},"NotAction":"kms:*"}]}"#,
+        );
+        let s = &d.statements[0];
+        assert_eq!(s.effect, Effect::Deny);
+        let e = &s.principal.as_ref().unwrap().entries;
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[1].path, "/Statement/0/Principal/AWS/1");
+        assert!(matches!(e[1].kind, PrincipalKind::Role { .. }));
+        assert_eq!(e[2].kind, PrincipalKind::Service);
+        assert!(s.action.as_ref().unwrap().negated);
+    }
+
+    #[test]
+    fn principal_spans_point_at_the_value() {
+        let text = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"}}]}"#;
+        let d = doc(text);
+        let p = &d.statements[0].principal.as_ref().unwrap().entries[0];
+        assert_eq!(
+            &text[p.span.start as usize..p.span.end as usize],
+            "\"arn:aws:iam::444455556666:root\""
+        );
+    }
+
+    #[test]
+    fn glob_matches_like_iam() {
+        assert!(glob_match("kms:*", "kms:Decrypt"));
+        assert!(glob_match("KMS:decrypt", "kms:Decrypt"));
+        assert!(glob_match("*", "kms:Decrypt"));
+        assert!(glob_match("kms:De?rypt", "kms:Decrypt"));
+        assert!(!glob_match("kms:Encrypt", "kms:Decrypt"));
+        assert!(glob_match(
+            "secretsmanager:Get*",
+            "secretsmanager:GetSecretValue"
+        ));
+        assert!(!glob_match(
+            "secretsmanager:Get*",
+            "secretsmanager:PutSecretValue"
+        ));
+    }
+}

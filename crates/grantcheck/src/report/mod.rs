@@ -1,0 +1,244 @@
+//! Findings and the report every front end renders.
+
+pub mod locate;
+
+use serde::Serialize;
+
+use crate::source::{SourceFile, Span};
+
+/// How serious a finding is. Ordered: `Note < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "note" => Some(Severity::Note),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// A second place that explains a finding ("shared with account 444455556666 here").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One finding, with spans (resolved to lines and columns when the report is built).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub resource: String,
+    pub related: Vec<String>,
+    pub span: Option<Span>,
+    pub policy_path: Option<String>,
+    pub labels: Vec<Label>,
+    /// For GC001: the rule that could not be decided.
+    pub check: Option<&'static str>,
+}
+
+impl Finding {
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = help.into();
+        self
+    }
+
+    pub fn related(&mut self, address: impl Into<String>) -> &mut Self {
+        let a = address.into();
+        if a != self.resource && !self.related.contains(&a) {
+            self.related.push(a);
+        }
+        self
+    }
+
+    pub fn label(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn path(&mut self, path: impl Into<String>) -> &mut Self {
+        let p = path.into();
+        self.policy_path = (!p.is_empty()).then_some(p);
+        self
+    }
+}
+
+/// A 1-based position, with its byte offset and UTF-16 offset from the start of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utf16: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub start: Position,
+    pub end: Position,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RelatedLocation {
+    pub message: String,
+    pub location: Location,
+}
+
+/// A finding as reported (JSON report contract).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportFinding {
+    pub rule: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub resource: String,
+    pub related: Vec<String>,
+    pub location: Option<Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_path: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<RelatedLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct Summary {
+    pub files: usize,
+    pub resources: usize,
+    pub policies: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// The report (JSON contract, DESIGN §4.2).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub tool: Tool,
+    pub findings: Vec<ReportFinding>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The most severe finding, if any.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Input errors (GC002) make the run unreliable: front ends exit with 2.
+    pub fn has_input_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.rule == "GC002")
+    }
+}
+
+/// Builds the report: sorts findings, resolves spans to positions.
+pub fn build(
+    sources: &[SourceFile],
+    mut findings: Vec<Finding>,
+    mut summary: Summary,
+    utf16: bool,
+) -> Report {
+    findings.sort_by(|a, b| {
+        let ka = a.span.map(|s| (s.file, s.start, s.end));
+        let kb = b.span.map(|s| (s.file, s.start, s.end));
+        (ka.is_none(), ka, a.rule, &a.resource, &a.message).cmp(&(
+            kb.is_none(),
+            kb,
+            b.rule,
+            &b.resource,
+            &b.message,
+        ))
+    });
+    findings.dedup();
+    let mut loc = locate::Locator::new(sources, utf16);
+    for f in &findings {
+        if let Some(s) = f.span {
+            loc.want(s);
+        }
+        for l in &f.labels {
+            loc.want(l.span);
+        }
+    }
+    loc.resolve();
+    for f in &findings {
+        match f.severity {
+            Severity::Error => summary.errors += 1,
+            Severity::Warning => summary.warnings += 1,
+            Severity::Note => summary.notes += 1,
+        }
+    }
+    let findings = findings
+        .into_iter()
+        .map(|f| ReportFinding {
+            location: f.span.and_then(|s| loc.location(s)),
+            related_locations: f
+                .labels
+                .iter()
+                .filter_map(|l| {
+                    Some(RelatedLocation {
+                        message: l.message.clone(),
+                        location: loc.location(l.span)?,
+                    })
+                })
+                .collect(),
+            rule: f.rule.to_string(),
+            name: f.name.to_string(),
+            severity: f.severity,
+            message: f.message,
+            help: f.help,
+            resource: f.resource,
+            related: f.related,
+            policy_path: f.policy_path,
+            check: f.check.map(str::to_string),
+        })
+        .collect();
+    Report {
+        version: 1,
+        tool: Tool {
+            name: "grantcheck".into(),
+            version: crate::VERSION.into(),
+        },
+        findings,
+        summary,
+    }
+}

@@ -1,0 +1,171 @@
+//! The rule registry. One file per rule; each rule's doc comment is its documentation
+//! (`grantcheck explain`, the README table and SARIF help all come from it).
+
+mod gc001;
+mod gc002;
+mod pa001;
+mod pg001;
+mod xa001;
+mod xa002;
+mod xa003;
+
+use crate::analysis::Analysis;
+use crate::report::{Finding, Severity};
+use crate::source::Span;
+
+pub use gc001::Unresolved;
+pub use gc002::InputError;
+pub use pa001::PublicSecretPolicy;
+pub use pg001::PolicySyntax;
+pub use xa001::CrossAccountExactPrincipal;
+pub use xa002::SharedSecretAwsManagedKey;
+pub use xa003::KeyPolicyMissingGrant;
+
+/// A rule's stable identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what it flags.
+    pub summary: &'static str,
+    /// The rule's documentation (Markdown), from its doc comment.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation with the one-space indent of doc comments removed.
+    pub fn docs(&self) -> String {
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    }
+}
+
+/// A check over the analysed infrastructure.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, a: &Analysis<'_>, out: &mut Findings);
+}
+
+/// Declares a rule struct whose doc comment becomes its `RuleMeta::doc`.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            code: $code:literal,
+            name: $rname:literal,
+            severity: $sev:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                code: $code,
+                name: $rname,
+                severity: $crate::report::Severity::$sev,
+                summary: $summary,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, in catalogue order.
+pub static RULES: &[&dyn Rule] = &[
+    &CrossAccountExactPrincipal,
+    &SharedSecretAwsManagedKey,
+    &KeyPolicyMissingGrant,
+    &PublicSecretPolicy,
+    &PolicySyntax,
+    &Unresolved,
+    &InputError,
+];
+
+/// Rule metadata in catalogue order.
+pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES.iter().map(|r| r.meta())
+}
+
+/// Metadata by code (case-insensitive).
+pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
+    all().find(|m| m.code.eq_ignore_ascii_case(code) || m.name.eq_ignore_ascii_case(code))
+}
+
+/// Collects findings.
+#[derive(Default)]
+pub struct Findings {
+    pub list: Vec<Finding>,
+}
+
+impl Findings {
+    pub fn report(
+        &mut self,
+        meta: &'static RuleMeta,
+        resource: &str,
+        span: Option<Span>,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        self.list.push(Finding {
+            rule: meta.code,
+            name: meta.name,
+            severity: meta.severity,
+            message: message.into(),
+            help: String::new(),
+            resource: resource.to_string(),
+            related: vec![],
+            span,
+            policy_path: None,
+            labels: vec![],
+            check: None,
+        });
+        let last = self.list.len() - 1;
+        &mut self.list[last]
+    }
+
+    /// `rule` could not be decided because of an unknown value: a GC001 note naming it.
+    pub fn unresolved(
+        &mut self,
+        rule: &'static RuleMeta,
+        resource: &str,
+        span: Option<Span>,
+        why: impl AsRef<str>,
+    ) -> &mut Finding {
+        let f = self.report(
+            &Unresolved::META,
+            resource,
+            span,
+            format!(
+                "{} ({}) could not be decided: {}",
+                rule.code,
+                rule.name,
+                why.as_ref()
+            ),
+        );
+        f.check = Some(rule.code);
+        f
+    }
+}
+
+/// The rule table of the README, generated from the registry.
+pub fn markdown_table() -> String {
+    let mut s =
+        String::from("| code | name | default severity | what it flags |\n|---|---|---|---|\n");
+    for m in all() {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            m.code,
+            m.name,
+            m.severity.as_str(),
+            m.summary.replace('|', "\\|")
+        ));
+    }
+    s
+}

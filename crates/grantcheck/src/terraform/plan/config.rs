@@ -1,0 +1,335 @@
+//! The `configuration` section of a plan: module tree, expressions and references.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::json::{self, Placement};
+use crate::model::split_dots;
+use crate::source::FileId;
+use crate::value::{Node, NodeKind, Ref, Unknown};
+
+#[derive(Deserialize, Default)]
+pub struct Configuration<'a> {
+    #[serde(borrow, default)]
+    pub provider_config: HashMap<String, ProviderConfig<'a>>,
+    #[serde(borrow, default)]
+    pub root_module: Option<ModuleConfig<'a>>,
+}
+
+#[derive(Deserialize)]
+pub struct ProviderConfig<'a> {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub module_address: Option<String>,
+    #[serde(borrow, default)]
+    pub expressions: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ModuleConfig<'a> {
+    #[serde(borrow, default)]
+    pub resources: Vec<ConfigResource<'a>>,
+    #[serde(borrow, default)]
+    pub module_calls: HashMap<String, ModuleCall<'a>>,
+    #[serde(borrow, default)]
+    pub outputs: HashMap<String, OutputConfig<'a>>,
+}
+
+#[derive(Deserialize)]
+pub struct ConfigResource<'a> {
+    pub address: String,
+    #[serde(default)]
+    pub provider_config_key: Option<String>,
+    #[serde(borrow, default)]
+    pub expressions: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+pub struct ModuleCall<'a> {
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(borrow, default)]
+    pub expressions: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub module: Option<Box<ModuleConfig<'a>>>,
+}
+
+#[derive(Deserialize)]
+pub struct OutputConfig<'a> {
+    #[serde(borrow, default)]
+    pub expression: Option<&'a RawValue>,
+}
+
+/// The configuration indexed by module path (`""`, `module.a`, `module.a.module.b`).
+pub struct ConfigIndex<'c, 'a> {
+    pub modules: HashMap<String, &'c ModuleConfig<'a>>,
+    /// module path → (parent path, call name)
+    pub parents: HashMap<String, (String, String)>,
+    /// module path → its call (for its input expressions)
+    pub calls: HashMap<String, &'c ModuleCall<'a>>,
+}
+
+impl<'c, 'a> ConfigIndex<'c, 'a> {
+    pub fn new(cfg: &'c Configuration<'a>) -> Self {
+        let mut ix = ConfigIndex {
+            modules: HashMap::new(),
+            parents: HashMap::new(),
+            calls: HashMap::new(),
+        };
+        if let Some(root) = &cfg.root_module {
+            ix.walk(String::new(), root, 0);
+        }
+        ix
+    }
+
+    fn walk(&mut self, path: String, m: &'c ModuleConfig<'a>, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        for (name, call) in &m.module_calls {
+            let child = join(&path, &format!("module.{name}"));
+            self.parents
+                .insert(child.clone(), (path.clone(), name.clone()));
+            self.calls.insert(child.clone(), call);
+            if let Some(cm) = &call.module {
+                self.walk(child, cm, depth + 1);
+            }
+        }
+        self.modules.insert(path, m);
+    }
+
+    /// The configuration of a resource, by module path and module-relative address.
+    pub fn resource(&self, module: &str, local: &str) -> Option<&'c ConfigResource<'a>> {
+        self.modules
+            .get(module)?
+            .resources
+            .iter()
+            .find(|r| r.address == local)
+    }
+
+    /// Resolves the references of an expression written in `module` to absolute addresses,
+    /// following module outputs and input variables.
+    pub fn resolve(&self, module: &str, refs: &[String], depth: usize) -> Vec<Ref> {
+        let mut out: Vec<Ref> = Vec::new();
+        for r in refs {
+            for resolved in self.resolve_one(module, r, depth) {
+                // keep the most specific form of each target
+                if let Some(existing) = out
+                    .iter_mut()
+                    .find(|e| e.address == resolved.address && e.index == resolved.index)
+                {
+                    if existing.attr.is_none() {
+                        existing.attr = resolved.attr;
+                    }
+                } else {
+                    out.push(resolved);
+                }
+            }
+        }
+        out
+    }
+
+    fn resolve_one(&self, module: &str, r: &str, depth: usize) -> Vec<Ref> {
+        if depth > 16 {
+            return vec![];
+        }
+        let parts = split_dots(r);
+        let Some(first) = parts.first() else {
+            return vec![];
+        };
+        match *first {
+            "var" if parts.len() >= 2 => {
+                let name = strip_key(parts[1]).0;
+                match (self.parents.get(module), self.calls.get(module)) {
+                    (Some((parent, _)), Some(call)) => {
+                        let refs = call
+                            .expressions
+                            .and_then(|e| expression_refs(e, name))
+                            .unwrap_or_default();
+                        self.resolve(parent, &refs, depth + 1)
+                    }
+                    _ => vec![Ref {
+                        address: join(module, &format!("var.{name}")),
+                        attr: None,
+                        index: None,
+                    }],
+                }
+            }
+            "module" if parts.len() >= 3 => {
+                let child = join(module, &format!("module.{}", strip_key(parts[1]).0));
+                let output = strip_key(parts[2]).0;
+                let refs = self
+                    .modules
+                    .get(&child)
+                    .and_then(|m| m.outputs.get(output))
+                    .and_then(|o| o.expression)
+                    .and_then(refs_of)
+                    .unwrap_or_default();
+                self.resolve(&child, &refs, depth + 1)
+            }
+            "module" => vec![],
+            "data" if parts.len() >= 3 => {
+                let (name, index) = strip_key(parts[2]);
+                vec![Ref {
+                    address: join(module, &format!("data.{}.{}", parts[1], name)),
+                    attr: attr_of(&parts[3..]),
+                    index,
+                }]
+            }
+            "local" | "each" | "count" | "path" | "terraform" | "self" | "data" | "var" => {
+                vec![]
+            }
+            _ if parts.len() >= 2 => {
+                let (name, index) = strip_key(parts[1]);
+                vec![Ref {
+                    address: join(module, &format!("{}.{}", parts[0], name)),
+                    attr: attr_of(&parts[2..]),
+                    index,
+                }]
+            }
+            _ => vec![],
+        }
+    }
+}
+
+fn attr_of(parts: &[&str]) -> Option<String> {
+    let a: Vec<&str> = parts.iter().map(|p| strip_key(p).0).collect();
+    (!a.is_empty()).then(|| a.join("."))
+}
+
+/// `name[0]` → (`name`, Some(`0`)).
+fn strip_key(s: &str) -> (&str, Option<String>) {
+    match s.find('[') {
+        Some(i) => (&s[..i], Some(s[i + 1..].trim_end_matches(']').to_string())),
+        None => (s, None),
+    }
+}
+
+pub fn join(module: &str, rest: &str) -> String {
+    if module.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{module}.{rest}")
+    }
+}
+
+#[derive(Deserialize)]
+struct ExprRefs {
+    #[serde(default)]
+    references: Vec<String>,
+}
+
+/// The references of one expression object.
+pub fn refs_of(expr: &RawValue) -> Option<Vec<String>> {
+    serde_json::from_str::<ExprRefs>(expr.get())
+        .ok()
+        .map(|e| e.references)
+}
+
+/// The references of attribute `name` in an expressions map.
+pub fn expression_refs(expressions: &RawValue, name: &str) -> Option<Vec<String>> {
+    let map: HashMap<&str, &RawValue> = serde_json::from_str(expressions.get()).ok()?;
+    refs_of(map.get(name)?)
+}
+
+/// The constant value of attribute `name` in an expressions map.
+pub fn constant_value(expressions: &RawValue, name: &str) -> Option<serde_json::Value> {
+    #[derive(Deserialize)]
+    struct C {
+        constant_value: Option<serde_json::Value>,
+    }
+    let map: HashMap<&str, &RawValue> = serde_json::from_str(expressions.get()).ok()?;
+    serde_json::from_str::<C>(map.get(name)?.get())
+        .ok()?
+        .constant_value
+}
+
+/// Names of the attributes and blocks written in an expressions map.
+pub fn configured_names(expressions: &RawValue) -> Vec<String> {
+    serde_json::from_str::<HashMap<String, &RawValue>>(expressions.get())
+        .map(|m| m.into_keys().collect())
+        .unwrap_or_default()
+}
+
+/// Converts an expressions map (attributes and nested blocks) into a value tree: constant values
+/// are known, expressions with references are unknown with those references resolved.
+pub fn expressions_to_node(
+    ix: &ConfigIndex<'_, '_>,
+    module: &str,
+    base: usize,
+    expressions: &RawValue,
+    file: FileId,
+) -> Option<Node> {
+    let text = expressions.get();
+    let node = json::parse(text, Placement::exact(file, base as u32, text.len())).ok()?;
+    Some(block_node(ix, module, node))
+}
+
+fn block_node(ix: &ConfigIndex<'_, '_>, module: &str, node: Node) -> Node {
+    let span = node.span;
+    match node.kind {
+        NodeKind::Object(members) => {
+            let members = members
+                .into_iter()
+                .map(|(k, v)| {
+                    let v = expr_node(ix, module, v);
+                    (k, v)
+                })
+                .collect();
+            Node::new(NodeKind::Object(members), span)
+        }
+        NodeKind::Array(items) => Node::new(
+            NodeKind::Array(
+                items
+                    .into_iter()
+                    .map(|b| block_node(ix, module, b))
+                    .collect(),
+            ),
+            span,
+        ),
+        other => Node::new(other, span),
+    }
+}
+
+/// One attribute's expression, or a nested block (object or list of objects).
+fn expr_node(ix: &ConfigIndex<'_, '_>, module: &str, v: Node) -> Node {
+    let span = v.span;
+    let is_expr = v
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .all(|(k, _)| k.name == "constant_value" || k.name == "references")
+        })
+        .unwrap_or(false);
+    if is_expr {
+        if let Some(c) = v.get("constant_value") {
+            return c.clone();
+        }
+        let refs: Vec<String> = v
+            .get("references")
+            .and_then(Node::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|n| n.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let resolved = ix.resolve(module, &refs, 0);
+        let origin = match refs.first() {
+            Some(r) => format!("known after apply: computed from {r}"),
+            None => "not known before apply (an expression Terraform did not evaluate)".to_string(),
+        };
+        return Node::unknown(
+            Unknown {
+                origin,
+                refs: resolved,
+                template: None,
+            },
+            span,
+        );
+    }
+    block_node(ix, module, v)
+}

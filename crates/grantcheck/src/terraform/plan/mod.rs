@@ -1,0 +1,627 @@
+//! Plan JSON (`terraform show -json` / `tofu show -json`, format 0.1 to 1.x) → [`Infrastructure`].
+//!
+//! The plan is parsed once with serde into borrowed structs; the values of the few resource
+//! types grantcheck models are then read closely, with spans, and everything else is skipped.
+
+pub mod config;
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::json::{self, Placement};
+use crate::model::{AccountHint, Action, Infrastructure, Mode, Provider, Resource, split_address};
+use crate::policy::parse_arn;
+use crate::source::{SourceFile, Span};
+use crate::terraform::is_modelled;
+use crate::value::{Node, NodeKind, Unknown};
+use config::{ConfigIndex, Configuration, configured_names, constant_value, expressions_to_node};
+
+/// A plan that could not be read, with the place and what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub message: String,
+    pub span: Span,
+}
+
+/// What loading a plan produced besides resources.
+#[derive(Debug, Default, Clone)]
+pub struct PlanSummary {
+    pub format_version: String,
+    pub resources: usize,
+}
+
+#[derive(Deserialize)]
+struct Plan<'a> {
+    #[serde(default)]
+    format_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    resource_changes: Option<Vec<ResourceChange<'a>>>,
+    #[serde(borrow, default)]
+    planned_values: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    prior_state: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    configuration: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    variables: Option<&'a RawValue>,
+    // state-file shapes, to say what the file is when it is not a plan
+    #[serde(borrow, default)]
+    values: Option<&'a RawValue>,
+    #[serde(default)]
+    terraform_version: Option<Cow<'a, str>>,
+    #[serde(default)]
+    version: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    lineage: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct ResourceChange<'a> {
+    #[serde(borrow)]
+    address: &'a RawValue,
+    #[serde(default)]
+    mode: Option<Cow<'a, str>>,
+    #[serde(rename = "type", default)]
+    rtype: Option<Cow<'a, str>>,
+    #[serde(default)]
+    deposed: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    change: Change<'a>,
+}
+
+#[derive(Deserialize)]
+struct Change<'a> {
+    #[serde(borrow, default)]
+    actions: Vec<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after_unknown: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after_sensitive: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct StateValues<'a> {
+    #[serde(borrow, default)]
+    root_module: Option<StateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct StateModule<'a> {
+    #[serde(borrow, default)]
+    resources: Vec<StateResource<'a>>,
+    #[serde(borrow, default)]
+    child_modules: Vec<StateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct StateResource<'a> {
+    #[serde(borrow)]
+    address: &'a RawValue,
+    #[serde(default)]
+    mode: Option<Cow<'a, str>>,
+    #[serde(rename = "type", default)]
+    rtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    values: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    sensitive_values: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ArnOnly<'a> {
+    #[serde(borrow, default)]
+    arn: Option<Cow<'a, str>>,
+}
+
+/// Byte offset of a borrowed slice inside the file text.
+fn offset_in(text: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+fn raw_span(file: &SourceFile, raw: &RawValue) -> Span {
+    let start = offset_in(&file.text, raw.get());
+    Span::new(file.id, start, start + raw.get().len())
+}
+
+/// Where a serde_json error happened, as a span.
+fn error_span(file: &SourceFile, e: &serde_json::Error) -> Span {
+    let ix = file.line_index();
+    let line = e.line().saturating_sub(1);
+    let off = ix.line_start(line) as usize + e.column().saturating_sub(1);
+    let off = off.min(file.text.len());
+    Span::new(file.id, off, off)
+}
+
+/// Reads a plan into `infra`.
+pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary, LoadError> {
+    let text = file.text.as_str();
+    let plan: Plan<'_> = serde_json::from_str(text).map_err(|e| {
+        let what = if e.is_eof() {
+            "the JSON ends early (truncated file?)".to_string()
+        } else if e.to_string().contains("recursion limit") {
+            "the JSON nests too deeply to be a plan".to_string()
+        } else {
+            format!("not valid JSON: {e}")
+        };
+        LoadError {
+            message: format!("{what}; give the output of `terraform show -json PLANFILE`"),
+            span: error_span(file, &e),
+        }
+    })?;
+    let whole = Span::new(file.id, 0, text.len().min(1));
+
+    let Some(fv) = plan.format_version.as_deref() else {
+        let message = if plan.version.is_some() && plan.lineage.is_some() {
+            "this is a Terraform state file, not a plan; run `terraform plan -out=tfplan` and give `terraform show -json tfplan`".to_string()
+        } else {
+            "no format_version: this JSON is not a Terraform plan; give the output of `terraform show -json PLANFILE`".to_string()
+        };
+        return Err(LoadError {
+            message,
+            span: whole,
+        });
+    };
+    let major = fv.split('.').next().unwrap_or("");
+    if major != "0" && major != "1" {
+        return Err(LoadError {
+            message: format!(
+                "unsupported plan format_version {fv}: grantcheck reads 0.1 to 1.x; upgrade grantcheck"
+            ),
+            span: whole,
+        });
+    }
+    if plan.values.is_some() && plan.resource_changes.is_none() && plan.planned_values.is_none() {
+        return Err(LoadError {
+            message: "this is state JSON (`terraform show -json` without a plan file), not a plan; give `terraform show -json PLANFILE`".to_string(),
+            span: whole,
+        });
+    }
+    let _ = plan.terraform_version;
+
+    let cfg: Configuration<'_> = match plan.configuration {
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|e| LoadError {
+            message: format!("the plan's configuration section cannot be read: {e}"),
+            span: raw_span(file, raw),
+        })?,
+        None => Configuration::default(),
+    };
+    let ix = ConfigIndex::new(&cfg);
+    let root_vars = plan.variables.map(root_variables).unwrap_or_default();
+    load_providers(file, &cfg, &root_vars, infra);
+
+    let mut summary = PlanSummary {
+        format_version: fv.to_string(),
+        resources: 0,
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    for rc in plan.resource_changes.iter().flatten() {
+        summary.resources += 1;
+        if rc.deposed.is_some() {
+            continue;
+        }
+        let data = rc.mode.as_deref() == Some("data");
+        let rtype = rc.rtype.as_deref().unwrap_or("");
+        let address: String = serde_json::from_str(rc.address.get()).unwrap_or_default();
+        if !is_modelled(data, rtype) {
+            continue;
+        }
+        seen.insert(address.clone());
+        let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
+        let action = Action::from_plan(&actions);
+        let res = build_resource(
+            file,
+            &ix,
+            ResourceInput {
+                address,
+                addr_span: raw_span(file, rc.address),
+                data,
+                rtype,
+                action,
+                after: rc.change.after,
+                after_unknown: rc.change.after_unknown,
+                after_sensitive: rc.change.after_sensitive,
+                before: rc.change.before,
+                before_sensitive: rc.change.before_sensitive,
+            },
+        );
+        hint_from_arn(&res, infra);
+        infra.add(res);
+    }
+
+    if let Some(prior) = plan.prior_state {
+        load_prior_state(file, &ix, prior, &seen, infra, &mut summary);
+    }
+    if plan.resource_changes.is_none()
+        && let Some(pv) = plan.planned_values
+    {
+        // Very old or partial plans: read planned values when there are no changes listed.
+        load_state_values(file, &ix, pv, &seen, infra, &mut summary, Action::NoOp);
+    }
+    Ok(summary)
+}
+
+struct ResourceInput<'a> {
+    address: String,
+    addr_span: Span,
+    data: bool,
+    rtype: &'a str,
+    action: Action,
+    after: Option<&'a RawValue>,
+    after_unknown: Option<&'a RawValue>,
+    after_sensitive: Option<&'a RawValue>,
+    before: Option<&'a RawValue>,
+    before_sensitive: Option<&'a RawValue>,
+}
+
+fn build_resource(file: &SourceFile, ix: &ConfigIndex<'_, '_>, r: ResourceInput<'_>) -> Resource {
+    let (module, local, _key) = split_address(&r.address);
+    let name = local.rsplit('.').next().unwrap_or("").to_string();
+    let cres = ix.resource(&module, &local);
+    let expressions = cres.and_then(|c| c.expressions);
+    let configured = expressions.map(configured_names).unwrap_or_default();
+
+    let mut after = r
+        .after
+        .and_then(|raw| values_node(file, raw, r.after_sensitive));
+    if r.action.survives()
+        && let Some(unknown) = r.after_unknown
+    {
+        let au: serde_json::Value = serde_json::from_str(unknown.get()).unwrap_or_default();
+        let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
+        let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
+        let exprs = expressions.and_then(|e| {
+            expressions_to_node(ix, &module, offset_in(&file.text, e.get()), e, file.id)
+        });
+        apply_unknown(target, &au, exprs.as_ref(), &r.address);
+    }
+    // A data source whose read is deferred: read what its configuration says.
+    if r.data && r.rtype == "aws_iam_policy_document" {
+        let json_unknown = after
+            .as_ref()
+            .map(|a| a.get("json").is_none_or(|j| j.as_unknown().is_some()))
+            .unwrap_or(true);
+        if json_unknown
+            && let Some(e) = expressions
+            && let Some(cfg_node) =
+                expressions_to_node(ix, &module, offset_in(&file.text, e.get()), e, file.id)
+        {
+            after = Some(merge_config(after, cfg_node));
+        }
+    }
+    let before = r
+        .before
+        .and_then(|raw| values_node(file, raw, r.before_sensitive));
+    Resource {
+        base_address: config::join(&module, &local),
+        address: r.address,
+        module,
+        mode: if r.data { Mode::Data } else { Mode::Managed },
+        rtype: r.rtype.to_string(),
+        name,
+        span: r.addr_span,
+        action: r.action,
+        provider_key: cres.and_then(|c| c.provider_config_key.clone()),
+        after: if r.action.survives() { after } else { None },
+        before,
+        configured,
+    }
+}
+
+/// Parses an object of attribute values with spans, marking sensitive parts.
+fn values_node(file: &SourceFile, raw: &RawValue, sensitive: Option<&RawValue>) -> Option<Node> {
+    let text = raw.get();
+    let base = offset_in(&file.text, text);
+    let mut node = json::parse(text, Placement::exact(file.id, base as u32, text.len())).ok()?;
+    if node.is_null() {
+        return None;
+    }
+    if let Some(s) = sensitive {
+        let marks: serde_json::Value = serde_json::from_str(s.get()).unwrap_or_default();
+        apply_sensitive(&mut node, &marks);
+    }
+    Some(node)
+}
+
+fn apply_sensitive(node: &mut Node, marks: &serde_json::Value) {
+    use serde_json::Value as J;
+    match marks {
+        J::Bool(true) => node.mark_sensitive(),
+        J::Object(m) => {
+            if let NodeKind::Object(members) = &mut node.kind {
+                for (k, v) in members.iter_mut() {
+                    if let Some(mk) = m.get(&k.name) {
+                        apply_sensitive(v, mk);
+                    }
+                }
+            }
+        }
+        J::Array(a) => {
+            if let NodeKind::Array(items) = &mut node.kind {
+                for (item, mk) in items.iter_mut().zip(a) {
+                    apply_sensitive(item, mk);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Puts unknown markers where `after_unknown` says a value is known only after apply, with
+/// the references the configuration gives for it.
+fn apply_unknown(node: &mut Node, marks: &serde_json::Value, exprs: Option<&Node>, address: &str) {
+    use serde_json::Value as J;
+    match marks {
+        J::Bool(true) => {
+            let (origin, refs) = match exprs.and_then(Node::as_unknown) {
+                Some(u) if !u.refs.is_empty() => (
+                    format!(
+                        "known after apply: computed from {}",
+                        u.refs
+                            .iter()
+                            .map(|r| r.display())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    u.refs.clone(),
+                ),
+                _ => (format!("known after apply ({address})"), vec![]),
+            };
+            let sensitive = node.sensitive;
+            *node = Node::unknown(
+                Unknown {
+                    origin,
+                    refs,
+                    template: None,
+                },
+                node.span,
+            );
+            node.sensitive = sensitive;
+        }
+        J::Object(m) => {
+            let span = node.span;
+            if !matches!(node.kind, NodeKind::Object(_)) {
+                node.kind = NodeKind::Object(vec![]);
+            }
+            if let NodeKind::Object(members) = &mut node.kind {
+                for (k, mk) in m {
+                    let sub = exprs.and_then(|e| e.get(k));
+                    match members.iter_mut().find(|(key, _)| &key.name == k) {
+                        Some((_, v)) => apply_unknown(v, mk, sub, address),
+                        None => {
+                            if mk == &J::Bool(true) || mk.is_object() {
+                                let mut v = Node::new(NodeKind::Null, span);
+                                apply_unknown(&mut v, mk, sub, address);
+                                members.push((
+                                    crate::value::Key {
+                                        name: k.clone(),
+                                        span,
+                                    },
+                                    v,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        J::Array(a) => {
+            if let NodeKind::Array(items) = &mut node.kind {
+                for (i, (item, mk)) in items.iter_mut().zip(a).enumerate() {
+                    let sub = exprs.and_then(|e| e.as_array()).and_then(|x| x.get(i));
+                    apply_unknown(item, mk, sub, address);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Fills a deferred data source's attributes from its configuration.
+fn merge_config(after: Option<Node>, cfg: Node) -> Node {
+    let Some(mut after) = after else {
+        return cfg;
+    };
+    if let (NodeKind::Object(members), NodeKind::Object(cfg_members)) = (&mut after.kind, cfg.kind)
+    {
+        for (k, v) in cfg_members {
+            match members.iter_mut().find(|(key, _)| key.name == k.name) {
+                Some((_, existing)) if existing.as_unknown().is_some() || existing.is_null() => {
+                    *existing = v;
+                }
+                Some(_) => {}
+                None => members.push((k, v)),
+            }
+        }
+    }
+    after
+}
+
+fn root_variables(raw: &RawValue) -> serde_json::Map<String, serde_json::Value> {
+    #[derive(Deserialize)]
+    struct V {
+        value: Option<serde_json::Value>,
+    }
+    serde_json::from_str::<std::collections::HashMap<String, V>>(raw.get())
+        .map(|m| {
+            m.into_iter()
+                .filter_map(|(k, v)| v.value.map(|x| (k, x)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn load_providers(
+    file: &SourceFile,
+    cfg: &Configuration<'_>,
+    vars: &serde_json::Map<String, serde_json::Value>,
+    infra: &mut Infrastructure,
+) {
+    for (key, p) in &cfg.provider_config {
+        if p.name.as_deref().is_some_and(|n| n != "aws") {
+            continue;
+        }
+        let mut prov = Provider {
+            key: key.clone(),
+            ..Provider::default()
+        };
+        if let Some(ex) = p.expressions {
+            prov.span = Some(raw_span(file, ex));
+            let value_of = |name: &str| {
+                constant_value(ex, name).or_else(|| {
+                    // `allowed_account_ids = var.accounts` in the root module: the plan has the value.
+                    if p.module_address.is_some() {
+                        return None;
+                    }
+                    let refs = config::expression_refs(ex, name)?;
+                    refs.iter()
+                        .find_map(|r| r.strip_prefix("var.").and_then(|v| vars.get(v)).cloned())
+                })
+            };
+            if let Some(serde_json::Value::Array(ids)) = value_of("allowed_account_ids") {
+                prov.allowed_account_ids = ids
+                    .iter()
+                    .filter_map(|v| match v {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Number(n) => Some(format!("{n:0>12}")),
+                        _ => None,
+                    })
+                    .collect();
+            }
+            if let Some(serde_json::Value::String(r)) = value_of("region") {
+                prov.region = Some(r);
+            }
+        }
+        for a in &prov.allowed_account_ids {
+            infra.account_hints.push(AccountHint {
+                account: a.clone(),
+                provider_key: Some(key.clone()),
+                source: format!("allowed_account_ids of provider {key}"),
+            });
+        }
+        infra.providers.insert(key.clone(), prov);
+    }
+}
+
+fn hint_from_arn(res: &Resource, infra: &mut Infrastructure) {
+    let existing = res.before.is_some() || res.action == Action::NoOp || res.is_data();
+    if !existing {
+        return;
+    }
+    if res.is_data() && res.rtype == "aws_caller_identity" {
+        if let Some(a) = res.current_attr("account_id").and_then(Node::as_str) {
+            infra.account_hints.push(AccountHint {
+                account: a.to_string(),
+                provider_key: res.provider_key.clone(),
+                source: format!("{} in the plan", res.address),
+            });
+        }
+        return;
+    }
+    if res.is_data() {
+        return;
+    }
+    if let Some(arn) = res
+        .before_attr("arn")
+        .or_else(|| res.attr("arn"))
+        .and_then(Node::as_str)
+        && let Some(a) = parse_arn(arn).and_then(|a| a.account_ok())
+    {
+        infra.account_hints.push(AccountHint {
+            account: a,
+            provider_key: res.provider_key.clone(),
+            source: format!("the ARN of {}", res.address),
+        });
+    }
+}
+
+fn load_prior_state(
+    file: &SourceFile,
+    ix: &ConfigIndex<'_, '_>,
+    prior: &RawValue,
+    seen: &HashSet<String>,
+    infra: &mut Infrastructure,
+    summary: &mut PlanSummary,
+) {
+    #[derive(Deserialize)]
+    struct Prior<'a> {
+        #[serde(borrow, default)]
+        values: Option<&'a RawValue>,
+    }
+    let Ok(p) = serde_json::from_str::<Prior<'_>>(prior.get()) else {
+        return;
+    };
+    if let Some(v) = p.values {
+        load_state_values(file, ix, v, seen, infra, summary, Action::NoOp);
+    }
+}
+
+fn load_state_values(
+    file: &SourceFile,
+    ix: &ConfigIndex<'_, '_>,
+    raw: &RawValue,
+    seen: &HashSet<String>,
+    infra: &mut Infrastructure,
+    summary: &mut PlanSummary,
+    action: Action,
+) {
+    let Ok(values) = serde_json::from_str::<StateValues<'_>>(raw.get()) else {
+        return;
+    };
+    let mut stack: Vec<&StateModule<'_>> = values.root_module.iter().collect();
+    while let Some(m) = stack.pop() {
+        stack.extend(m.child_modules.iter());
+        for r in &m.resources {
+            let address: String = serde_json::from_str(r.address.get()).unwrap_or_default();
+            if seen.contains(&address) {
+                continue;
+            }
+            let data = r.mode.as_deref() == Some("data");
+            let rtype = r.rtype.as_deref().unwrap_or("");
+            if !is_modelled(data, rtype) {
+                if !data
+                    && let Some(v) = r.values
+                    && let Ok(a) = serde_json::from_str::<ArnOnly<'_>>(v.get())
+                    && let Some(arn) = a.arn
+                    && let Some(acct) = parse_arn(&arn).and_then(|a| a.account_ok())
+                {
+                    infra.account_hints.push(AccountHint {
+                        account: acct,
+                        provider_key: None,
+                        source: format!("the ARN of {address}"),
+                    });
+                }
+                continue;
+            }
+            if !data {
+                summary.resources += 1;
+            }
+            let res = build_resource(
+                file,
+                ix,
+                ResourceInput {
+                    address,
+                    addr_span: raw_span(file, r.address),
+                    data,
+                    rtype,
+                    action,
+                    after: r.values,
+                    after_unknown: None,
+                    after_sensitive: r.sensitive_values,
+                    before: if data { None } else { r.values },
+                    before_sensitive: r.sensitive_values,
+                },
+            );
+            hint_from_arn(&res, infra);
+            infra.add(res);
+        }
+    }
+}

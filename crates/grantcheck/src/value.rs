@@ -1,0 +1,209 @@
+//! The three-valued value layer: every value read from Terraform is known, or unknown with an origin
+//! that says why. Values keep the span they were read from.
+
+use crate::source::Span;
+
+/// A value with the span of the text it was read from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+    /// The plan marks this value (or a value containing it) as sensitive: never print it.
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    /// A number, kept as its literal text.
+    Number(String),
+    String(StrValue),
+    Array(Vec<Node>),
+    Object(Vec<(Key, Node)>),
+    Unknown(Unknown),
+}
+
+/// An object key and where it is written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Key {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string and how its characters map back to the source, so that JSON parsed out of it can
+/// point at the exact place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrValue {
+    pub value: String,
+    pub map: TextMap,
+}
+
+/// How the characters of a string value relate to the source text.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum TextMap {
+    /// Byte `i` of the value is byte `base + i` of the source (heredocs, unescaped literals).
+    Exact { base: u32 },
+    /// No exact mapping (escaped strings, plan JSON strings): everything inside maps to the
+    /// span of the whole string.
+    #[default]
+    Collapsed,
+}
+
+/// Why a value is not known, and which values it is computed from.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Unknown {
+    /// Human text: "known after apply: aws_kms_key.k.arn (created in this plan)".
+    pub origin: String,
+    /// The references the value is computed from, resolved to absolute addresses.
+    pub refs: Vec<Ref>,
+    /// For a template with unknown parts: its text with the unknown parts as `${...}`.
+    pub template: Option<String>,
+}
+
+/// A reference to another object's attribute, resolved to an absolute address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ref {
+    /// Absolute address of the resource, data source, variable or output without instance keys,
+    /// e.g. `module.shard_0.aws_kms_key.k3`.
+    pub address: String,
+    /// Attribute path after the address, e.g. `arn`.
+    pub attr: Option<String>,
+    /// Instance key when the reference names one (`aws_kms_key.k[0]` → `0`).
+    pub index: Option<String>,
+}
+
+impl Ref {
+    pub fn display(&self) -> String {
+        let mut s = self.address.clone();
+        if let Some(i) = &self.index {
+            s.push('[');
+            s.push_str(i);
+            s.push(']');
+        }
+        if let Some(a) = &self.attr {
+            s.push('.');
+            s.push_str(a);
+        }
+        s
+    }
+}
+
+impl Node {
+    pub fn new(kind: NodeKind, span: Span) -> Self {
+        Node {
+            kind,
+            span,
+            sensitive: false,
+        }
+    }
+
+    pub fn unknown(unknown: Unknown, span: Span) -> Self {
+        Node::new(NodeKind::Unknown(unknown), span)
+    }
+
+    pub fn string(value: impl Into<String>, span: Span, map: TextMap) -> Self {
+        Node::new(
+            NodeKind::String(StrValue {
+                value: value.into(),
+                map,
+            }),
+            span,
+        )
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::String(s) => Some(&s.value),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            NodeKind::Bool(b) => Some(*b),
+            NodeKind::String(s) if s.value == "true" => Some(true),
+            NodeKind::String(s) if s.value == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    pub fn as_unknown(&self) -> Option<&Unknown> {
+        match &self.kind {
+            NodeKind::Unknown(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, NodeKind::Null)
+    }
+
+    pub fn as_array(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&[(Key, Node)]> {
+        match &self.kind {
+            NodeKind::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Member of an object by exact key.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_object()?
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
+    }
+
+    /// The value as a list: an array's items, or the value itself (a policy may give a single
+    /// value where a list is allowed).
+    pub fn items(&self) -> &[Node] {
+        match &self.kind {
+            NodeKind::Array(a) => a,
+            _ => std::slice::from_ref(self),
+        }
+    }
+
+    /// Marks this node and everything inside it as sensitive.
+    pub fn mark_sensitive(&mut self) {
+        self.sensitive = true;
+        match &mut self.kind {
+            NodeKind::Array(a) => a.iter_mut().for_each(Node::mark_sensitive),
+            NodeKind::Object(o) => o.iter_mut().for_each(|(_, v)| v.mark_sensitive()),
+            _ => {}
+        }
+    }
+
+    /// Does the value contain anything sensitive?
+    pub fn any_sensitive(&self) -> bool {
+        self.sensitive
+            || match &self.kind {
+                NodeKind::Array(a) => a.iter().any(Node::any_sensitive),
+                NodeKind::Object(o) => o.iter().any(|(_, v)| v.any_sensitive()),
+                _ => false,
+            }
+    }
+
+    /// Converts to a plain JSON value (unknowns become null). Used for comparing values.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.kind {
+            NodeKind::Null | NodeKind::Unknown(_) => J::Null,
+            NodeKind::Bool(b) => J::Bool(*b),
+            NodeKind::Number(n) => serde_json::from_str(n).unwrap_or(J::String(n.clone())),
+            NodeKind::String(s) => J::String(s.value.clone()),
+            NodeKind::Array(a) => J::Array(a.iter().map(Node::to_json).collect()),
+            NodeKind::Object(o) => J::Object(
+                o.iter()
+                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
