@@ -105,6 +105,6 @@ mod tests {
         assert_eq!((loc.start.line, loc.start.column), (2, 3));
         assert_eq!(src[0].line_col(9).column, 3);
         assert_eq!(loc.start.utf16, Some(6));
-        assert_eq!((loc.end.line, loc.end.column), (3, 1));
+        assert_eq!((loc.end.line, loc.end.column), (3, 2));
     }
 }
