@@ -1,6 +1,7 @@
 //! Findings and the report every front end renders.
 
 pub mod locate;
+pub mod sarif;
 
 use serde::Serialize;
 

@@ -1,0 +1,362 @@
+//! SARIF 2.1.0 output (`--format sarif`, the JS `toSarif`), accepted by GitHub code scanning.
+//!
+//! Pure data in, data out: the report's paths are used as given (the CLI makes absolute paths
+//! relative before it builds the report). Relative paths are resolved against `%SRCROOT%`.
+//! Columns are 1-based Unicode code points (`columnKind: unicodeCodePoints`), as in the report.
+
+use std::collections::HashMap;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{Location, Report, ReportFinding, Severity};
+use crate::rules::{self, RuleMeta};
+
+/// The schema URI written in `$schema`.
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// Where the tool and its rules are documented.
+pub const INFORMATION_URI: &str = "https://github.com/grantcheck/grantcheck";
+
+/// The `partialFingerprints` key of grantcheck's own fingerprint.
+pub const FINGERPRINT_KEY: &str = "grantcheck/v1";
+
+/// The base id that relative artifact URIs are resolved against.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// Characters kept as they are in a URI path: RFC 3986 unreserved characters and `/`.
+const PATH_KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// In absolute `file:` URIs a drive letter's `:` is kept too.
+const ABS_PATH_KEEP: &AsciiSet = &PATH_KEEP.remove(b':');
+
+/// The SARIF level of a severity.
+pub fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// The report as a SARIF 2.1.0 log with one run.
+pub fn to_sarif(report: &Report) -> Value {
+    let metas: Vec<&'static RuleMeta> = rules::all().collect();
+    let index: HashMap<&str, usize> = metas.iter().enumerate().map(|(i, m)| (m.code, i)).collect();
+    let fingerprints = fingerprints(&report.findings);
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .zip(fingerprints)
+        .map(|(f, fp)| result(f, index.get(f.rule.as_str()).copied(), fp))
+        .collect();
+    json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": report.tool.name,
+                    "version": report.tool.version,
+                    "semanticVersion": report.tool.version,
+                    "informationUri": INFORMATION_URI,
+                    "rules": metas.iter().map(|m| rule_descriptor(m)).collect::<Vec<_>>(),
+                }
+            },
+            "originalUriBaseIds": {
+                SRCROOT: {
+                    "description": { "text": "The directory grantcheck was run in." }
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// A `reportingDescriptor` for a rule, from the registry.
+pub fn rule_descriptor(m: &RuleMeta) -> Value {
+    let docs = m.docs();
+    let full = first_paragraph(&docs).unwrap_or_else(|| m.summary.to_string());
+    json!({
+        "id": m.code,
+        "name": m.name,
+        "shortDescription": { "text": m.summary },
+        "fullDescription": { "text": full },
+        "help": {
+            "text": format!("{} {}: {}\n\n{}", m.code, m.name, m.summary, docs),
+            "markdown": format!("**{} {}**: {}\n\n{}", m.code, m.name, m.summary, docs),
+        },
+        "helpUri": format!("{INFORMATION_URI}#rules"),
+        "defaultConfiguration": { "level": level(m.severity) },
+        "properties": { "tags": ["terraform", "aws", "secretsmanager", "iam"] },
+    })
+}
+
+/// The first paragraph of the docs that is prose (not a heading or code), on one line.
+fn first_paragraph(docs: &str) -> Option<String> {
+    docs.split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty() && !p.starts_with('#') && !p.starts_with("```"))
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn result(f: &ReportFinding, rule_index: Option<usize>, fingerprint: String) -> Value {
+    let mut text = f.message.clone();
+    if !f.help.is_empty() {
+        text.push_str("\nhelp: ");
+        text.push_str(&f.help);
+    }
+    let mut r = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": { "text": text },
+        "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
+    });
+    let Some(obj) = r.as_object_mut() else {
+        return r;
+    };
+    if let Some(i) = rule_index {
+        obj.insert("ruleIndex".into(), json!(i));
+    }
+    if let Some(loc) = &f.location {
+        let mut l = json!({ "physicalLocation": physical_location(loc) });
+        if !f.resource.is_empty()
+            && let Some(m) = l.as_object_mut()
+        {
+            m.insert(
+                "logicalLocations".into(),
+                json!([logical_location(&f.resource)]),
+            );
+        }
+        obj.insert("locations".into(), json!([l]));
+    } else if !f.resource.is_empty() {
+        obj.insert(
+            "locations".into(),
+            json!([{ "logicalLocations": [logical_location(&f.resource)] }]),
+        );
+    }
+    if !f.related_locations.is_empty() {
+        let related: Vec<Value> = f
+            .related_locations
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                json!({
+                    "id": i + 1,
+                    "physicalLocation": physical_location(&r.location),
+                    "message": { "text": r.message },
+                })
+            })
+            .collect();
+        obj.insert("relatedLocations".into(), json!(related));
+    }
+    let mut props = serde_json::Map::new();
+    props.insert("name".into(), json!(f.name));
+    if !f.resource.is_empty() {
+        props.insert("resource".into(), json!(f.resource));
+    }
+    if !f.related.is_empty() {
+        props.insert("related".into(), json!(f.related));
+    }
+    if let Some(p) = &f.policy_path {
+        props.insert("policyPath".into(), json!(p));
+    }
+    if let Some(c) = &f.check {
+        props.insert("check".into(), json!(c));
+    }
+    obj.insert("properties".into(), Value::Object(props));
+    r
+}
+
+fn logical_location(address: &str) -> Value {
+    let name = address.rsplit('.').next().unwrap_or(address);
+    json!({ "name": name, "fullyQualifiedName": address, "kind": "resource" })
+}
+
+/// A `physicalLocation`: the artifact and the region (1-based lines and columns).
+pub fn physical_location(loc: &Location) -> Value {
+    let mut region = json!({
+        "startLine": loc.start.line.max(1),
+        "startColumn": loc.start.column.max(1),
+        "endLine": loc.end.line.max(loc.start.line).max(1),
+        "endColumn": loc.end.column.max(1),
+    });
+    if loc.end.line <= loc.start.line
+        && loc.end.column < loc.start.column
+        && let Some(r) = region.as_object_mut()
+    {
+        r.insert("endColumn".into(), json!(loc.start.column.max(1)));
+    }
+    json!({ "artifactLocation": artifact_location(&loc.file), "region": region })
+}
+
+/// An `artifactLocation` for a path as the user gave it: relative paths become URI references
+/// against `%SRCROOT%`, absolute paths become `file:` URIs.
+pub fn artifact_location(path: &str) -> Value {
+    let p = path.replace('\\', "/");
+    let p = p.strip_prefix("./").unwrap_or(&p);
+    let drive = p.len() >= 2 && p.as_bytes()[1] == b':' && p.as_bytes()[0].is_ascii_alphabetic();
+    if p.starts_with('/') || drive {
+        let path = if drive {
+            format!("/{p}")
+        } else {
+            p.to_string()
+        };
+        let uri = format!("file://{}", utf8_percent_encode(&path, ABS_PATH_KEEP));
+        return json!({ "uri": uri });
+    }
+    json!({ "uri": utf8_percent_encode(p, PATH_KEEP).to_string(), "uriBaseId": SRCROOT })
+}
+
+/// Fingerprints of the findings, in order. They depend on the rule, the resource, the policy
+/// path, the file and the message (with line and column numbers removed), never on where the
+/// finding sits, so they stay the same when unrelated lines move. Identical findings are told
+/// apart by their order.
+pub fn fingerprints(findings: &[ReportFinding]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let base = fingerprint(f);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 { base } else { format!("{base}:{n}") }
+        })
+        .collect()
+}
+
+/// A stable fingerprint of one finding (hex SHA-256 of its identity).
+pub fn fingerprint(f: &ReportFinding) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        f.rule.as_str(),
+        f.resource.as_str(),
+        f.policy_path.as_deref().unwrap_or(""),
+        f.location.as_ref().map(|l| l.file.as_str()).unwrap_or(""),
+        &normalize_message(&f.message),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+}
+
+/// Collapses whitespace and drops the numbers of "line N" / "column N" from a message.
+pub fn normalize_message(message: &str) -> String {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        out.push(w);
+        let positional = matches!(
+            w.trim_end_matches([',', ':']).to_ascii_lowercase().as_str(),
+            "line" | "column" | "col"
+        );
+        if positional
+            && let Some(next) = words.get(i + 1)
+            && next
+                .trim_end_matches([',', ':', ';', ')', '.'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        {
+            out.push("N");
+            i += 2;
+            continue;
+        }
+        i += 1;
+    }
+    out.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Position;
+
+    fn pos(line: u32, column: u32) -> Position {
+        Position {
+            line,
+            column,
+            offset: None,
+            utf16: None,
+        }
+    }
+
+    fn finding(line: u32, message: &str) -> ReportFinding {
+        ReportFinding {
+            rule: "XA002".into(),
+            name: "shared-secret-aws-managed-key".into(),
+            severity: Severity::Error,
+            message: message.into(),
+            help: String::new(),
+            resource: "aws_secretsmanager_secret.s".into(),
+            related: vec![],
+            location: Some(Location {
+                file: "plan.json".into(),
+                start: pos(line, 3),
+                end: pos(line, 9),
+            }),
+            policy_path: None,
+            related_locations: vec![],
+            check: None,
+        }
+    }
+
+    #[test]
+    fn fingerprint_ignores_position_but_not_identity() {
+        let a = finding(10, "shared  with 111122223333");
+        let b = finding(50, "shared with 111122223333");
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        let c = finding(10, "shared with 444455556666");
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+        let d = finding(10, "not valid JSON at line 3 column 7");
+        let e = finding(10, "not valid JSON at line 9 column 1");
+        assert_eq!(fingerprint(&d), fingerprint(&e));
+    }
+
+    #[test]
+    fn identical_findings_get_distinct_fingerprints() {
+        let f = finding(1, "m");
+        let fps = fingerprints(&[f.clone(), f]);
+        assert_ne!(fps[0], fps[1]);
+        assert!(fps[1].starts_with(&fps[0]));
+    }
+
+    #[test]
+    fn artifact_uris() {
+        assert_eq!(
+            artifact_location("./dir/my plan.json"),
+            json!({"uri": "dir/my%20plan.json", "uriBaseId": "%SRCROOT%"})
+        );
+        assert_eq!(
+            artifact_location("/tmp/a,b.json"),
+            json!({"uri": "file:///tmp/a%2Cb.json"})
+        );
+        assert_eq!(
+            artifact_location("C:\\x\\p.json"),
+            json!({"uri": "file:///C:/x/p.json"})
+        );
+    }
+
+    #[test]
+    fn empty_region_never_ends_before_it_starts() {
+        let loc = Location {
+            file: "p.json".into(),
+            start: pos(1, 5),
+            end: pos(1, 2),
+        };
+        let v = physical_location(&loc);
+        assert_eq!(v["region"]["endColumn"], json!(5));
+    }
+}
