@@ -94,6 +94,7 @@ pub fn detect(path: &str, text: &str) -> Result<InputKind, String> {
 pub fn check(sources: &[SourceFile], options: &Options) -> Report {
     let mut infra = model::Infrastructure::default();
     let mut out = rules::Findings::default();
+    let mut sensitive = Vec::new();
     let mut summary = report::Summary {
         files: sources.len(),
         ..report::Summary::default()
@@ -113,10 +114,13 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
             continue;
         }
         match detect(&src.path, &src.text) {
-            Ok(InputKind::Plan) => match terraform::plan::load(src, &mut infra) {
-                Ok(s) => summary.resources += s.resources,
-                Err(e) => input_error(&mut out, src, e.span, e.message),
-            },
+            Ok(InputKind::Plan) => {
+                sensitive.extend(terraform::plan::sensitive::spans(src));
+                match terraform::plan::load(src, &mut infra) {
+                    Ok(s) => summary.resources += s.resources,
+                    Err(e) => input_error(&mut out, src, e.span, e.message),
+                }
+            }
             Ok(InputKind::Other) => {}
             Err(msg) => input_error(&mut out, src, whole, msg),
         }
@@ -126,7 +130,9 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
     for rule in rules::RULES {
         rule.check(&analysis, &mut out);
     }
-    report::build(sources, out.list, summary, options.utf16)
+    let mut report = report::build(sources, out.list, summary, options.utf16);
+    report.sensitive = terraform::plan::sensitive::merge(sensitive);
+    report
 }
 
 fn input_error(out: &mut rules::Findings, src: &SourceFile, span: Span, message: String) {

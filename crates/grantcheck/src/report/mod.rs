@@ -154,6 +154,10 @@ pub struct Report {
     pub tool: Tool,
     pub findings: Vec<ReportFinding>,
     pub summary: Summary,
+    /// Spans of values the inputs mark sensitive (sorted, merged): renderers that print source
+    /// text mask them. Not part of the JSON report.
+    #[serde(skip)]
+    pub sensitive: Vec<Span>,
 }
 
 impl Report {
@@ -241,5 +245,6 @@ pub fn build(
         },
         findings,
         summary,
+        sensitive: vec![],
     }
 }

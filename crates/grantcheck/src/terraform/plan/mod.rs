@@ -4,6 +4,7 @@
 //! types grantcheck models are then read closely, with spans, and everything else is skipped.
 
 pub mod config;
+pub mod sensitive;
 
 use std::borrow::Cow;
 use std::collections::HashSet;

@@ -1,0 +1,363 @@
+//! Where a plan holds values that must never be printed: what it marks sensitive
+//! (`after_sensitive`, `before_sensitive`, `sensitive_values`, sensitive outputs and root
+//! variables) and the contents of `aws_secretsmanager_secret_version` (`secret_string`,
+//! `secret_binary` and their write-only forms), marked or not.
+//!
+//! Renderers that print source text (code frames) mask these spans. The walk follows the
+//! sensitivity marks only, so a large plan with few marks costs one shallow serde pass.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::source::{SourceFile, Span};
+
+/// The resource type whose secret payload is masked whatever the plan marks.
+pub const SECRET_VERSION_TYPE: &str = "aws_secretsmanager_secret_version";
+
+/// Attributes of [`SECRET_VERSION_TYPE`] that hold the secret.
+pub const SECRET_ATTRIBUTES: &[&str] = &[
+    "secret_string",
+    "secret_binary",
+    "secret_string_wo",
+    "secret_string_wo_version",
+];
+
+type Map<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
+
+#[derive(Deserialize)]
+struct Plan<'a> {
+    #[serde(borrow, default)]
+    resource_changes: Vec<ResourceChange<'a>>,
+    #[serde(borrow, default)]
+    resource_drift: Vec<ResourceChange<'a>>,
+    #[serde(borrow, default)]
+    output_changes: BTreeMap<Cow<'a, str>, Change<'a>>,
+    #[serde(borrow, default)]
+    planned_values: Option<StateValues<'a>>,
+    #[serde(borrow, default)]
+    prior_state: Option<Prior<'a>>,
+    #[serde(borrow, default)]
+    variables: BTreeMap<Cow<'a, str>, Variable<'a>>,
+    #[serde(borrow, default)]
+    configuration: Option<Configuration<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ResourceChange<'a> {
+    #[serde(rename = "type", default)]
+    rtype: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    change: Change<'a>,
+}
+
+#[derive(Deserialize)]
+struct Change<'a> {
+    #[serde(borrow, default)]
+    before: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    after_sensitive: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Prior<'a> {
+    #[serde(borrow, default)]
+    values: Option<StateValues<'a>>,
+}
+
+#[derive(Deserialize)]
+struct StateValues<'a> {
+    #[serde(borrow, default)]
+    outputs: BTreeMap<Cow<'a, str>, StateOutput<'a>>,
+    #[serde(borrow, default)]
+    root_module: Option<StateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct StateOutput<'a> {
+    #[serde(default)]
+    sensitive: bool,
+    #[serde(borrow, default)]
+    value: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct StateModule<'a> {
+    #[serde(borrow, default)]
+    resources: Vec<StateResource<'a>>,
+    #[serde(borrow, default)]
+    child_modules: Vec<StateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct StateResource<'a> {
+    #[serde(rename = "type", default)]
+    rtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    values: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    sensitive_values: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Variable<'a> {
+    #[serde(borrow, default)]
+    value: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Configuration<'a> {
+    #[serde(borrow, default)]
+    root_module: Option<ConfigModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ConfigModule<'a> {
+    #[serde(borrow, default)]
+    resources: Vec<ConfigResource<'a>>,
+    #[serde(borrow, default)]
+    module_calls: BTreeMap<Cow<'a, str>, ModuleCall<'a>>,
+    #[serde(borrow, default)]
+    variables: BTreeMap<Cow<'a, str>, ConfigVariable>,
+}
+
+#[derive(Deserialize)]
+struct ModuleCall<'a> {
+    #[serde(borrow, default)]
+    module: Option<ConfigModule<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ConfigResource<'a> {
+    #[serde(rename = "type", default)]
+    rtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    expressions: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ConfigVariable {
+    #[serde(default)]
+    sensitive: bool,
+}
+
+struct Collector<'f> {
+    file: &'f SourceFile,
+    spans: Vec<Span>,
+}
+
+impl Collector<'_> {
+    fn raw(&mut self, raw: &RawValue) {
+        let text = raw.get();
+        let start = (text.as_ptr() as usize).saturating_sub(self.file.text.as_ptr() as usize);
+        if start + text.len() <= self.file.text.len() && text != "null" {
+            self.spans
+                .push(Span::new(self.file.id, start, start + text.len()));
+        }
+    }
+
+    /// Marks the parts of `value` that `marks` (a sensitivity mask) says are sensitive.
+    fn marked(&mut self, value: &RawValue, marks: &RawValue) {
+        let m = marks.get().trim();
+        if m == "true" {
+            self.raw(value);
+            return;
+        }
+        if !m.contains("true") {
+            return;
+        }
+        if m.starts_with('{') {
+            let (Ok(ms), Ok(vs)) = (
+                serde_json::from_str::<Map<'_>>(m),
+                serde_json::from_str::<Map<'_>>(value.get()),
+            ) else {
+                return;
+            };
+            for (k, mk) in &ms {
+                if let Some(v) = vs.get(k) {
+                    self.marked(v, mk);
+                }
+            }
+        } else if m.starts_with('[') {
+            let (Ok(ms), Ok(vs)) = (
+                serde_json::from_str::<Vec<&RawValue>>(m),
+                serde_json::from_str::<Vec<&RawValue>>(value.get()),
+            ) else {
+                return;
+            };
+            for (v, mk) in vs.iter().zip(&ms) {
+                self.marked(v, mk);
+            }
+        }
+    }
+
+    /// Marks the secret attributes of a secret version's values (or configuration expressions).
+    fn secret_payload(&mut self, rtype: Option<&str>, values: Option<&RawValue>) {
+        if rtype != Some(SECRET_VERSION_TYPE) {
+            return;
+        }
+        let Some(vs) = values.and_then(|v| serde_json::from_str::<Map<'_>>(v.get()).ok()) else {
+            return;
+        };
+        for a in SECRET_ATTRIBUTES {
+            if let Some(v) = vs.get(*a) {
+                self.raw(v);
+            }
+        }
+    }
+
+    fn change(&mut self, rtype: Option<&str>, c: &Change<'_>) {
+        for (v, m) in [(c.after, c.after_sensitive), (c.before, c.before_sensitive)] {
+            if let (Some(v), Some(m)) = (v, m) {
+                self.marked(v, m);
+            }
+            self.secret_payload(rtype, v);
+        }
+    }
+
+    fn state(&mut self, s: &StateValues<'_>) {
+        for o in s.outputs.values() {
+            if o.sensitive
+                && let Some(v) = o.value
+            {
+                self.raw(v);
+            }
+        }
+        let mut stack: Vec<&StateModule<'_>> = s.root_module.iter().collect();
+        while let Some(m) = stack.pop() {
+            stack.extend(m.child_modules.iter());
+            for r in &m.resources {
+                if let (Some(v), Some(mk)) = (r.values, r.sensitive_values) {
+                    self.marked(v, mk);
+                }
+                self.secret_payload(r.rtype.as_deref(), r.values);
+            }
+        }
+    }
+
+    fn config(&mut self, m: &ConfigModule<'_>) {
+        for r in &m.resources {
+            self.secret_payload(r.rtype.as_deref(), r.expressions);
+        }
+        for call in m.module_calls.values() {
+            if let Some(child) = &call.module {
+                self.config(child);
+            }
+        }
+    }
+}
+
+/// Spans of the values in a plan that must never be printed, sorted and merged. A text that
+/// is not a readable plan gives none.
+pub fn spans(file: &SourceFile) -> Vec<Span> {
+    let Ok(plan) = serde_json::from_str::<Plan<'_>>(&file.text) else {
+        return vec![];
+    };
+    let mut c = Collector {
+        file,
+        spans: vec![],
+    };
+    for rc in plan.resource_changes.iter().chain(&plan.resource_drift) {
+        c.change(rc.rtype.as_deref(), &rc.change);
+    }
+    for oc in plan.output_changes.values() {
+        c.change(None, oc);
+    }
+    if let Some(pv) = &plan.planned_values {
+        c.state(pv);
+    }
+    if let Some(v) = plan.prior_state.as_ref().and_then(|p| p.values.as_ref()) {
+        c.state(v);
+    }
+    if let Some(root) = plan
+        .configuration
+        .as_ref()
+        .and_then(|c| c.root_module.as_ref())
+    {
+        c.config(root);
+        for (name, var) in &root.variables {
+            if var.sensitive
+                && let Some(v) = plan.variables.get(name).and_then(|v| v.value)
+            {
+                c.raw(v);
+            }
+        }
+    }
+    merge(c.spans)
+}
+
+/// Sorts spans and merges the ones that overlap or touch.
+pub fn merge(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_unstable();
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match out.last_mut() {
+            Some(last) if last.file == s.file && s.start <= last.end => {
+                last.end = last.end.max(s.end);
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(src: &SourceFile) -> Vec<&str> {
+        spans(src).into_iter().map(|s| src.slice(s)).collect()
+    }
+
+    #[test]
+    fn marked_values_and_secret_payloads() {
+        let plan = r#"{"format_version":"1.2",
+          "variables":{"token":{"value":"tok-123"},"plain":{"value":"p"}},
+          "resource_changes":[
+            {"address":"aws_db_instance.d","type":"aws_db_instance","change":{"actions":["create"],
+              "after":{"password":"pw-1","tags":{"a":"b","k":"kv-2"},"list":["x","l-3"]},
+              "after_sensitive":{"password":true,"tags":{"k":true},"list":[false,true]}}},
+            {"address":"aws_secretsmanager_secret_version.v","type":"aws_secretsmanager_secret_version",
+              "change":{"actions":["update"],"before":{"secret_string":"old-4"},
+              "after":{"secret_string":"new-5","secret_id":"arn"}}}],
+          "output_changes":{"o":{"after":"out-6","after_sensitive":true}},
+          "prior_state":{"values":{"outputs":{"p":{"sensitive":true,"value":"prior-7"}},
+            "root_module":{"resources":[{"type":"aws_secretsmanager_secret_version",
+              "values":{"secret_binary":"bin-8"}}]}}},
+          "configuration":{"root_module":{"variables":{"token":{"sensitive":true},"plain":{}},
+            "resources":[{"type":"aws_secretsmanager_secret_version",
+              "expressions":{"secret_string":{"constant_value":"cfg-9"}}}]}}}"#;
+        let src = SourceFile::new(0, "plan.json", plan);
+        let got = texts(&src);
+        for want in [
+            "\"tok-123\"",
+            "\"pw-1\"",
+            "\"kv-2\"",
+            "\"l-3\"",
+            "\"old-4\"",
+            "\"new-5\"",
+            "\"out-6\"",
+            "\"prior-7\"",
+            "\"bin-8\"",
+        ] {
+            assert!(got.contains(&want), "{want} not in {got:?}");
+        }
+        assert!(got.iter().any(|g| g.contains("cfg-9")), "{got:?}");
+        assert!(!got.iter().any(|g| g.contains("\"p\"") || g.contains("arn")));
+    }
+
+    #[test]
+    fn merge_joins_overlaps() {
+        let s = |a, b| Span::new(0, a, b);
+        assert_eq!(
+            merge(vec![s(5, 9), s(0, 2), s(1, 3)]),
+            vec![s(0, 3), s(5, 9)]
+        );
+    }
+}
