@@ -1,1 +1,226 @@
-//! Helpers shared by the end-to-end tests.
+//! Helpers shared by the end-to-end tests: where the shared corpus is, and a small builder of
+//! plan JSON documents in the `terraform show -json` format.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value, json};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// `../shared` beside the repository (corpus, generator, schemas), when present.
+pub fn shared_dir() -> Option<PathBuf> {
+    let p = repo_root().join("..").join("shared");
+    p.join("DESIGN.md").exists().then_some(p)
+}
+
+/// Returns `../shared`, or says loudly that the test is skipped.
+pub fn shared_or_skip(test: &str) -> Option<PathBuf> {
+    let s = shared_dir();
+    if s.is_none() {
+        eprintln!(
+            "SKIPPED {test}: ../shared (corpus, generator) is not beside the repository; CI always has it"
+        );
+    }
+    s
+}
+
+/// Runs the core on in-memory files.
+pub fn check_texts(files: &[(&str, &str)], accounts: &[&str]) -> grantcheck::Report {
+    let sources: Vec<grantcheck::SourceFile> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (p, t))| grantcheck::SourceFile::new(i as u32, *p, *t))
+        .collect();
+    let options = grantcheck::Options {
+        accounts: accounts.iter().map(|s| s.to_string()).collect(),
+        ..grantcheck::Options::default()
+    };
+    grantcheck::check(&sources, &options)
+}
+
+/// (rule, resource) of every finding, in report order.
+pub fn rules_of(report: &grantcheck::Report) -> Vec<(String, String)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.resource.clone()))
+        .collect()
+}
+
+/// Builds plan JSON the way Terraform writes it.
+#[derive(Default)]
+pub struct PlanBuilder {
+    changes: Vec<Value>,
+    config: Vec<(String, Value)>,
+    providers: Map<String, Value>,
+    prior: Vec<Value>,
+}
+
+impl PlanBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The default AWS provider, with `allowed_account_ids` when `owner` is given.
+    pub fn provider(mut self, key: &str, owner: Option<&str>, region: &str) -> Self {
+        let mut ex = json!({"region": {"constant_value": region}});
+        if let Some(o) = owner {
+            ex["allowed_account_ids"] = json!({"constant_value": [o]});
+        }
+        self.providers.insert(
+            key.to_string(),
+            json!({"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws", "expressions": ex}),
+        );
+        self
+    }
+
+    /// A managed resource created by the plan, with every value known.
+    pub fn create(self, address: &str, after: Value) -> Self {
+        self.change(address, &["create"], Value::Null, after)
+    }
+
+    /// A managed resource with explicit actions and before/after.
+    pub fn change(mut self, address: &str, actions: &[&str], before: Value, after: Value) -> Self {
+        let (module, local) = split(address);
+        let (rtype, name) = type_name(&local);
+        let mut rc = json!({
+            "address": address, "mode": if local.starts_with("data.") {"data"} else {"managed"},
+            "type": rtype, "name": name,
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": actions, "before": before, "after": after,
+                       "after_unknown": {}, "before_sensitive": false, "after_sensitive": {}}
+        });
+        if !module.is_empty() {
+            rc["module_address"] = json!(module);
+        }
+        self.changes.push(rc);
+        self.config.push((
+            address.to_string(),
+            json!({"address": local, "mode": if local.starts_with("data.") {"data"} else {"managed"},
+                   "type": rtype, "name": name, "provider_config_key": "aws", "expressions": {}, "schema_version": 0}),
+        ));
+        self
+    }
+
+    /// Marks `attr` of the last resource as known after apply, computed from `reference`
+    /// (module-relative, e.g. `aws_kms_key.k.arn`).
+    pub fn unknown(mut self, attr: &str, reference: Option<&str>) -> Self {
+        let rc = self.changes.last_mut().expect("a resource first");
+        rc["change"]["after_unknown"][attr] = json!(true);
+        if let Some(after) = rc["change"]["after"].as_object_mut() {
+            after.remove(attr);
+        }
+        let cfg = &mut self.config.last_mut().expect("a resource first").1;
+        cfg["expressions"][attr] = match reference {
+            Some(r) => {
+                let short = r.rsplit_once('.').map(|(a, _)| a).unwrap_or(r);
+                json!({"references": [r, short]})
+            }
+            None => json!({}),
+        };
+        self
+    }
+
+    /// Marks `attr` of the last resource as computed by the provider (unknown, not configured).
+    pub fn computed(mut self, attr: &str) -> Self {
+        let rc = self.changes.last_mut().expect("a resource first");
+        rc["change"]["after_unknown"][attr] = json!(true);
+        self
+    }
+
+    /// Records that `attr` of the last resource is written in the configuration with a constant.
+    pub fn configured(mut self, attr: &str, value: Value) -> Self {
+        let cfg = &mut self.config.last_mut().expect("a resource first").1;
+        cfg["expressions"][attr] = json!({"constant_value": value});
+        self
+    }
+
+    /// Marks `attr` of the last resource as sensitive in the plan.
+    pub fn sensitive(mut self, attr: &str) -> Self {
+        let rc = self.changes.last_mut().expect("a resource first");
+        rc["change"]["after_sensitive"][attr] = json!(true);
+        self
+    }
+
+    /// A data source read during planning (in prior_state only).
+    pub fn data(mut self, address: &str, values: Value) -> Self {
+        let (_, local) = split(address);
+        let (rtype, name) = type_name(&local);
+        self.prior.push(
+            json!({"address": address, "mode": "data", "type": rtype, "name": name,
+            "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+            "values": values, "sensitive_values": {}}),
+        );
+        self
+    }
+
+    pub fn build(self) -> String {
+        let mut root = json!({"resources": [], "module_calls": {}});
+        for (address, cfg) in self.config {
+            let (module, _) = split(&address);
+            let mut node = &mut root;
+            for m in module.split('.').collect::<Vec<_>>().chunks(2) {
+                if m.len() < 2 {
+                    continue;
+                }
+                let name = m[1].split('[').next().unwrap().to_string();
+                node = &mut node["module_calls"][name.as_str()];
+                if node.is_null() {
+                    *node = json!({"source": format!("./modules/{name}"), "module": {"resources": [], "module_calls": {}}});
+                }
+                node = &mut node["module"];
+            }
+            node["resources"].as_array_mut().unwrap().push(cfg);
+        }
+        let mut plan = json!({
+            "format_version": "1.2", "terraform_version": "1.9.5",
+            "planned_values": {"root_module": {}},
+            "resource_changes": self.changes,
+            "configuration": {"provider_config": self.providers, "root_module": root},
+            "applyable": true, "complete": true, "errored": false
+        });
+        if !self.prior.is_empty() {
+            plan["prior_state"] = json!({"format_version": "1.0", "terraform_version": "1.9.5",
+                "values": {"root_module": {"resources": self.prior}}});
+        }
+        serde_json::to_string_pretty(&plan).unwrap()
+    }
+}
+
+fn split(address: &str) -> (String, String) {
+    let parts: Vec<&str> = address.split('.').collect();
+    let mut i = 0;
+    while i + 1 < parts.len() && parts[i] == "module" {
+        i += 2;
+    }
+    (parts[..i].join("."), parts[i..].join("."))
+}
+
+fn type_name(local: &str) -> (String, String) {
+    let l = local.strip_prefix("data.").unwrap_or(local);
+    let (t, n) = l.split_once('.').expect("type.name");
+    (t.to_string(), n.split('[').next().unwrap().to_string())
+}
+
+/// A policy document as the JSON string a plan holds.
+pub fn policy(statements: Value) -> Value {
+    Value::String(
+        serde_json::to_string(&json!({"Version": "2012-10-17", "Statement": statements})).unwrap(),
+    )
+}
+
+/// One Allow statement for `principal` with `actions`.
+pub fn allow(principal: Value, actions: &[&str]) -> Value {
+    json!({"Effect": "Allow", "Principal": principal, "Action": actions, "Resource": "*"})
+}
+
+pub const OWNER: &str = "111122223333";
+pub const PARTNER: &str = "444455556666";
+pub const READ: &[&str] = &["secretsmanager:GetSecretValue"];

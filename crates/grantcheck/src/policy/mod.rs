@@ -44,6 +44,24 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// What kind of principal it is, for messages (never a sensitive value).
+    pub fn describe(&self) -> String {
+        if self.sensitive {
+            "a principal the plan marks sensitive".to_string()
+        } else {
+            self.kind.describe()
+        }
+    }
+
+    /// The principal's account for messages (never from a sensitive value).
+    pub fn account_display(&self) -> Option<&str> {
+        if self.sensitive {
+            Some("(sensitive value)")
+        } else {
+            self.account.as_deref()
+        }
+    }
+
     /// How the principal is written, for messages (never a sensitive value).
     pub fn display(&self) -> String {
         if self.sensitive {

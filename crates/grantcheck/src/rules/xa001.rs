@@ -62,7 +62,7 @@ impl Rule for CrossAccountExactPrincipal {
                     continue;
                 }
                 let holder = a.policy_holder(g.policy);
-                let account = g.principal.account.as_deref().unwrap_or("?");
+                let account = g.principal.account_display().unwrap_or("?");
                 let partition = g.principal.partition.as_deref().unwrap_or("aws");
                 out.report(
                     &Self::META,
@@ -70,7 +70,7 @@ impl Rule for CrossAccountExactPrincipal {
                     Some(g.principal.span),
                     format!(
                         "the secret policy grants {} of account {account} by its exact ARN ({}); if that principal is deleted and recreated, the grant silently stops working",
-                        g.principal.kind.describe(),
+                        g.principal.describe(),
                         g.principal.display()
                     ),
                 )

@@ -52,7 +52,7 @@ declare_rule! {
 pub fn who(grants: &[&Grant]) -> String {
     let mut names: Vec<String> = grants
         .iter()
-        .map(|g| match &g.principal.account {
+        .map(|g| match g.principal.account_display() {
             Some(a) => format!("account {a}"),
             None => "everyone (\"*\")".to_string(),
         })

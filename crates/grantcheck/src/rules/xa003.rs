@@ -163,15 +163,15 @@ impl Rule for KeyPolicyMissingGrant {
                         let who = match &g.principal.kind {
                             PrincipalKind::Wildcard => "everyone (\"*\")".to_string(),
                             PrincipalKind::Account => {
-                                format!("account {}", g.principal.account.as_deref().unwrap_or("?"))
+                                format!("account {}", g.principal.account_display().unwrap_or("?"))
                             }
-                            k => format!(
+                            _ => format!(
                                 "{} of account {}",
-                                k.describe(),
-                                g.principal.account.as_deref().unwrap_or("?")
+                                g.principal.describe(),
+                                g.principal.account_display().unwrap_or("?")
                             ),
                         };
-                        let acct = g.principal.account.as_deref().unwrap_or("ACCOUNT");
+                        let acct = g.principal.account_display().unwrap_or("ACCOUNT");
                         let help = match region {
                             Some(r) => format!(
                                 "add to the key policy of {}: {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"arn:aws:iam::{acct}:root\"}}, \"Action\": \"kms:Decrypt\", \"Resource\": \"*\", \"Condition\": {{\"StringEquals\": {{\"kms:ViaService\": \"secretsmanager.{r}.amazonaws.com\"}}}}}}",

@@ -1,0 +1,521 @@
+//! Rules XA001–XA003, PA001, PG001 and GC001 on plan JSON: a flagged and an accepted case each,
+//! and the cases where only the configuration's references answer the question.
+
+use grantcheck_tests::*;
+use serde_json::{Value, json};
+
+fn root(acct: &str) -> Value {
+    json!({"AWS": format!("arn:aws:iam::{acct}:root")})
+}
+
+fn key_policy(extra: Vec<Value>) -> Value {
+    let mut st = vec![allow(root(OWNER), &["kms:*"])];
+    st.extend(extra);
+    policy(json!(st))
+}
+
+/// A plan with one secret `s` shared with `principal`, encrypted as `kms` says.
+fn shared(principal: Value, kms: Option<&str>) -> PlanBuilder {
+    let mut after = json!({"name": "app/db", "recovery_window_in_days": 30});
+    if let Some(k) = kms {
+        after["kms_key_id"] = json!(k);
+    }
+    PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create("aws_secretsmanager_secret.s", after)
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            json!({"policy": policy(json!([allow(principal, READ)]))}),
+        )
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+}
+
+/// Makes the secret's kms_key_id known only after apply, computed from `reference`.
+fn kms_from(plan: String, reference: &str) -> String {
+    let mut v: Value = serde_json::from_str(&plan).unwrap();
+    v["resource_changes"][0]["change"]["after_unknown"]["kms_key_id"] = json!(true);
+    if let Some(a) = v["resource_changes"][0]["change"]["after"].as_object_mut() {
+        a.remove("kms_key_id");
+    }
+    let short = reference.rsplit_once('.').unwrap().0;
+    v["configuration"]["root_module"]["resources"][0]["expressions"]["kms_key_id"] =
+        json!({"references": [reference, short]});
+    v.to_string()
+}
+
+fn codes(plan: &str) -> Vec<String> {
+    let mut c: Vec<String> = check_texts(&[("plan.json", plan)], &[])
+        .findings
+        .iter()
+        .map(|f| f.rule.clone())
+        .collect();
+    c.sort();
+    c
+}
+
+const NONE: [&str; 0] = [];
+
+#[test]
+fn key_created_in_the_same_plan_is_a_customer_managed_key() {
+    let granted = shared(root(PARTNER), None)
+        .create(
+            "aws_kms_key.k",
+            json!({"policy": key_policy(vec![allow(root(PARTNER), &["kms:Decrypt"])])}),
+        )
+        .unknown("arn", None)
+        .build();
+    assert_eq!(codes(&kms_from(granted, "aws_kms_key.k.arn")), NONE);
+
+    let not_granted = shared(root(PARTNER), None)
+        .create("aws_kms_key.k", json!({"policy": key_policy(vec![])}))
+        .unknown("arn", None)
+        .build();
+    let r = check_texts(
+        &[("plan.json", &kms_from(not_granted, "aws_kms_key.k.arn"))],
+        &[],
+    );
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    let f = &r.findings[0];
+    assert_eq!(f.rule, "XA003");
+    assert_eq!(f.resource, "aws_secretsmanager_secret.s");
+    assert_eq!(f.policy_path.as_deref(), Some("/Statement/0/Principal/AWS"));
+    assert!(f.related.contains(&"aws_kms_key.k".to_string()));
+    assert!(
+        f.related
+            .contains(&"aws_secretsmanager_secret_policy.p".to_string())
+    );
+}
+
+#[test]
+fn a_key_without_a_policy_gets_the_default_policy() {
+    let plan = shared(root(PARTNER), None)
+        .create("aws_kms_key.k", json!({"description": "no policy"}))
+        .computed("policy")
+        .build();
+    let r = check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[]);
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    assert_eq!(r.findings[0].rule, "XA003");
+    assert!(r.findings[0].message.contains("default policy"), "{}", r.findings[0].message);
+
+    // a policy that is written but known only after apply is unresolved, not a failure
+    let plan = shared(root(PARTNER), None)
+        .create("aws_kms_key.k", json!({"description": "policy from a template"}))
+        .unknown("policy", Some("data.aws_iam_policy_document.kp.json"))
+        .build();
+    let r = check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[]);
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    let f = &r.findings[0];
+    assert_eq!((f.rule.as_str(), f.check.as_deref()), ("GC001", Some("XA003")));
+}
+
+#[test]
+fn no_kms_key_id_or_the_aws_managed_alias_is_xa002() {
+    assert_eq!(codes(&shared(root(PARTNER), None).build()), ["XA002"]);
+    assert_eq!(
+        codes(&shared(root(PARTNER), Some("alias/aws/secretsmanager")).build()),
+        ["XA002"]
+    );
+    assert_eq!(
+        codes(
+            &shared(
+                root(PARTNER),
+                Some("arn:aws:kms:eu-west-1:111122223333:alias/aws/secretsmanager")
+            )
+            .build()
+        ),
+        ["XA002"]
+    );
+    // shared with the owner only: no key needed
+    assert_eq!(codes(&shared(root(OWNER), None).build()), NONE);
+}
+
+#[test]
+fn xa002_points_at_kms_key_id() {
+    let plan = shared(root(PARTNER), Some("alias/aws/secretsmanager")).build();
+    let r = check_texts(&[("plan.json", &plan)], &[]);
+    let loc = r.findings[0].location.as_ref().unwrap();
+    let line = plan.lines().nth(loc.start.line as usize - 1).unwrap();
+    let col = loc.start.column as usize - 1;
+    assert!(
+        line[col..].starts_with("\"alias/aws/secretsmanager\""),
+        "{line}"
+    );
+}
+
+#[test]
+fn aws_managed_key_found_through_a_data_source() {
+    let key = "arn:aws:kms:eu-west-1:111122223333:key/1111aaaa-0000-0000-0000-000000000000";
+    let plan = shared(root(PARTNER), Some(key))
+        .data(
+            "data.aws_kms_alias.sm",
+            json!({"name": "alias/aws/secretsmanager", "target_key_arn": key,
+                   "arn": "arn:aws:kms:eu-west-1:111122223333:alias/aws/secretsmanager"}),
+        )
+        .build();
+    assert_eq!(codes(&plan), ["XA002"]);
+    // by reference to the data source, when the plan reads it later
+    let plan = shared(root(PARTNER), None)
+        .change(
+            "data.aws_kms_key.sm",
+            &["read"],
+            Value::Null,
+            json!({"key_id": "alias/aws/secretsmanager"}),
+        )
+        .unknown("arn", None)
+        .build();
+    assert_eq!(codes(&kms_from(plan, "data.aws_kms_key.sm.arn")), ["XA002"]);
+}
+
+#[test]
+fn key_policy_attached_with_aws_kms_key_policy() {
+    let arn = "arn:aws:kms:eu-west-1:111122223333:key/2222bbbb-0000-0000-0000-000000000000";
+    let key = json!({"arn": arn, "key_id": "2222bbbb-0000-0000-0000-000000000000", "policy": key_policy(vec![])});
+    let base = || {
+        shared(root(PARTNER), Some(arn)).change(
+            "aws_kms_key.k",
+            &["no-op"],
+            key.clone(),
+            key.clone(),
+        )
+    };
+    assert_eq!(codes(&base().build()), ["XA003"]);
+    let attached = base()
+        .create(
+            "aws_kms_key_policy.kp",
+            json!({"policy": key_policy(vec![allow(root(PARTNER), &["kms:Decrypt", "kms:DescribeKey"])])}),
+        )
+        .unknown("key_id", Some("aws_kms_key.k.id"))
+        .build();
+    assert_eq!(codes(&attached), NONE);
+}
+
+#[test]
+fn key_outside_the_plan_is_unresolved_not_an_error() {
+    let plan = shared(
+        root(PARTNER),
+        Some("arn:aws:kms:eu-west-1:111122223333:key/9999ffff-0000-0000-0000-000000000000"),
+    )
+    .build();
+    let r = check_texts(&[("plan.json", &plan)], &[]);
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    let f = &r.findings[0];
+    assert_eq!(f.rule, "GC001");
+    assert_eq!(f.severity, grantcheck::Severity::Note);
+    assert_eq!(f.check.as_deref(), Some("XA003"));
+    assert!(
+        f.message.contains("not managed in this configuration"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn account_root_as_a_bare_account_id_is_not_an_exact_principal() {
+    let arn = "arn:aws:kms:eu-west-1:111122223333:key/k1";
+    let key = json!({"arn": arn, "policy": key_policy(vec![allow(json!({"AWS": PARTNER}), &["kms:Decrypt"])])});
+    let plan = shared(json!({"AWS": PARTNER}), Some(arn))
+        .change("aws_kms_key.k", &["no-op"], key.clone(), key.clone())
+        .build();
+    assert_eq!(codes(&plan), NONE);
+
+    let role = json!({"AWS": format!("arn:aws:iam::{PARTNER}:role/app/reader")});
+    let plan = shared(role, Some(arn))
+        .change("aws_kms_key.k", &["no-op"], key.clone(), key)
+        .build();
+    let r = check_texts(&[("plan.json", &plan)], &[]);
+    assert_eq!(
+        rules_of(&r),
+        [(
+            "XA001".to_string(),
+            "aws_secretsmanager_secret_policy.p".to_string()
+        )]
+    );
+    assert!(
+        r.findings[0]
+            .help
+            .contains(&format!("arn:aws:iam::{PARTNER}:root"))
+    );
+    assert!(
+        r.findings[0].message.contains("role app/reader"),
+        "{}",
+        r.findings[0].message
+    );
+}
+
+fn with_policy(statements: Value) -> String {
+    PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create("aws_secretsmanager_secret.s", json!({"name": "x"}))
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            json!({"policy": policy(statements)}),
+        )
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .build()
+}
+
+#[test]
+fn star_limited_by_principal_org_id_is_not_public() {
+    let limited = json!([{"Effect": "Allow", "Principal": "*", "Action": READ, "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}}]);
+    // still shared beyond the owner account: the AWS managed key cannot serve it
+    assert_eq!(codes(&with_policy(limited)), ["XA002"]);
+
+    let open =
+        json!([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": READ, "Resource": "*"}]);
+    assert_eq!(codes(&with_policy(open)), ["PA001", "XA002"]);
+
+    let unrelated = json!([{"Effect": "Allow", "Principal": "*", "Action": READ, "Resource": "*",
+        "Condition": {"ForAnyValue:StringEquals": {"secretsmanager:VersionStage": "AWSCURRENT"}}}]);
+    assert_eq!(codes(&with_policy(unrelated)), ["PA001", "XA002"]);
+
+    // "*" limited to the owner account is not cross-account at all
+    let own = json!([{"Effect": "Allow", "Principal": "*", "Action": READ, "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": OWNER}}}]);
+    assert_eq!(codes(&with_policy(own)), NONE);
+
+    // Deny statements grant nothing
+    let deny = json!([{"Effect": "Deny", "Principal": "*", "Action": READ, "Resource": "*"}]);
+    assert_eq!(codes(&with_policy(deny)), NONE);
+}
+
+#[test]
+fn describe_only_grants_do_not_need_the_key() {
+    let describe = json!([allow(root(PARTNER), &["secretsmanager:DescribeSecret"])]);
+    assert_eq!(codes(&with_policy(describe)), NONE);
+    let wildcard = json!([allow(root(PARTNER), &["secretsmanager:Get*"])]);
+    assert_eq!(codes(&with_policy(wildcard)), ["XA002"]);
+}
+
+#[test]
+fn unknown_owner_gives_one_note_and_the_account_flag_decides() {
+    let plan = PlanBuilder::new()
+        .provider("aws", None, "eu-west-1")
+        .create("aws_secretsmanager_secret.s", json!({"name": "x"}))
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            json!({"policy": policy(json!([allow(root(PARTNER), READ), allow(root("777788889999"), READ)]))}),
+        )
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .build();
+    let r = check_texts(&[("plan.json", &plan)], &[]);
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    assert_eq!(r.findings[0].rule, "GC001");
+    assert!(r.findings[0].help.contains("--account"));
+
+    let r = check_texts(&[("plan.json", &plan)], &[OWNER]);
+    assert_eq!(
+        r.findings
+            .iter()
+            .map(|f| f.rule.as_str())
+            .collect::<Vec<_>>(),
+        ["XA002"]
+    );
+    assert!(
+        r.findings[0].message.contains("444455556666")
+            && r.findings[0].message.contains("777788889999")
+    );
+}
+
+#[test]
+fn owner_from_caller_identity_in_prior_state() {
+    let plan = PlanBuilder::new()
+        .provider("aws", None, "eu-west-1")
+        .data(
+            "data.aws_caller_identity.me",
+            json!({"account_id": OWNER, "id": OWNER}),
+        )
+        .create("aws_secretsmanager_secret.s", json!({"name": "x"}))
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            json!({"policy": policy(json!([allow(root(OWNER), READ)]))}),
+        )
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .build();
+    assert_eq!(codes(&plan), NONE);
+}
+
+#[test]
+fn references_resolve_through_module_inputs_and_outputs() {
+    // module.app's secret uses var.key_arn, which the root passes from module.keys' output.
+    let plan = PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create(
+            "module.keys.aws_kms_key.k",
+            json!({"policy": key_policy(vec![])}),
+        )
+        .unknown("arn", None)
+        .create(
+            "module.app.aws_secretsmanager_secret.s",
+            json!({"name": "x"}),
+        )
+        .unknown("kms_key_id", Some("var.key_arn"))
+        .create(
+            "module.app.aws_secretsmanager_secret_policy.p",
+            json!({"policy": policy(json!([allow(root(PARTNER), READ)]))}),
+        )
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .build();
+    let mut v: Value = serde_json::from_str(&plan).unwrap();
+    let rm = &mut v["configuration"]["root_module"];
+    rm["module_calls"]["app"]["expressions"] =
+        json!({"key_arn": {"references": ["module.keys.key_arn", "module.keys"]}});
+    rm["module_calls"]["keys"]["module"]["outputs"] =
+        json!({"key_arn": {"expression": {"references": ["aws_kms_key.k.arn", "aws_kms_key.k"]}}});
+    let r = check_texts(&[("plan.json", &v.to_string())], &[]);
+    assert_eq!(
+        rules_of(&r),
+        [(
+            "XA003".to_string(),
+            "module.app.aws_secretsmanager_secret.s".to_string()
+        )]
+    );
+    assert!(
+        r.findings[0]
+            .related
+            .contains(&"module.keys.aws_kms_key.k".to_string())
+    );
+}
+
+#[test]
+fn via_service_must_name_secrets_manager_in_the_secret_region() {
+    let plan_with = |via: &str| {
+        let grant = json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
+               "Action": "kms:Decrypt", "Resource": "*",
+               "Condition": {"StringEquals": {"kms:ViaService": via}}});
+        let plan = shared(root(PARTNER), None)
+            .create("aws_kms_key.k", json!({"policy": key_policy(vec![grant])}))
+            .build();
+        kms_from(plan, "aws_kms_key.k.arn")
+    };
+    assert_eq!(
+        codes(&plan_with("secretsmanager.eu-west-1.amazonaws.com")),
+        NONE
+    );
+    let r = check_texts(
+        &[(
+            "plan.json",
+            &plan_with("secretsmanager.us-east-1.amazonaws.com"),
+        )],
+        &[],
+    );
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].rule, "XA003");
+    assert!(
+        r.findings[0].message.contains("kms:ViaService"),
+        "{}",
+        r.findings[0].message
+    );
+    assert_eq!(codes(&plan_with("s3.eu-west-1.amazonaws.com")), ["XA003"]);
+}
+
+#[test]
+fn key_granting_only_one_role_does_not_cover_the_account() {
+    let reader = json!({"AWS": format!("arn:aws:iam::{PARTNER}:role/reader")});
+    let plan = shared(root(PARTNER), None)
+        .create(
+            "aws_kms_key.k",
+            json!({"policy": key_policy(vec![allow(reader.clone(), &["kms:Decrypt"])])}),
+        )
+        .build();
+    let r = check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[]);
+    assert_eq!(r.findings.len(), 1);
+    assert!(
+        r.findings[0].message.contains("only role reader"),
+        "{}",
+        r.findings[0].message
+    );
+    // the same role on both sides is fine (XA001 still says: prefer the root)
+    let plan = shared(reader.clone(), None)
+        .create(
+            "aws_kms_key.k",
+            json!({"policy": key_policy(vec![allow(reader, &["kms:Decrypt"])])}),
+        )
+        .build();
+    assert_eq!(codes(&kms_from(plan, "aws_kms_key.k.arn")), ["XA001"]);
+}
+
+#[test]
+fn invalid_policy_json_is_pg001_and_deleted_secrets_are_not_checked() {
+    let plan = PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create("aws_secretsmanager_secret.s", json!({"name": "x"}))
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            json!({"policy": "{\"Statement\": [}"}),
+        )
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .build();
+    assert_eq!(codes(&plan), ["PG001"]);
+
+    let p = policy(json!([allow(root(PARTNER), READ)]));
+    let plan = PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .change(
+            "aws_secretsmanager_secret.s",
+            &["delete"],
+            json!({"name": "x", "policy": p}),
+            Value::Null,
+        )
+        .build();
+    assert_eq!(codes(&plan), NONE);
+}
+
+#[test]
+fn inline_policy_argument_is_checked_when_no_policy_resource_exists() {
+    let p = policy(json!([allow(root(PARTNER), READ)]));
+    let plan = PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create(
+            "aws_secretsmanager_secret.s",
+            json!({"name": "x", "policy": p}),
+        )
+        .configured("policy", json!("…"))
+        .build();
+    assert_eq!(codes(&plan), ["XA002"]);
+}
+
+#[test]
+fn unknown_principal_referencing_a_role_is_an_exact_role_of_its_account() {
+    let plan = PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create("aws_iam_role.reader", json!({"name": "reader"}))
+        .unknown("arn", None)
+        .create("aws_secretsmanager_secret.s", json!({"name": "x"}))
+        .create("aws_secretsmanager_secret_policy.p", json!({}))
+        .unknown("policy", Some("data.aws_iam_policy_document.p.json"))
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .change(
+            "data.aws_iam_policy_document.p",
+            &["read"],
+            Value::Null,
+            json!({}),
+        )
+        .unknown("json", None)
+        .build();
+    let mut v: Value = serde_json::from_str(&plan).unwrap();
+    // the policy document's configuration: a statement naming the role by reference
+    v["configuration"]["root_module"]["resources"][3]["expressions"] = json!({
+        "statement": [{"actions": {"constant_value": ["secretsmanager:GetSecretValue"]},
+                       "resources": {"constant_value": ["*"]},
+                       "principals": [{"type": {"constant_value": "AWS"},
+                                       "identifiers": {"references": ["aws_iam_role.reader.arn", "aws_iam_role.reader"]}}]}]
+    });
+    // a same-account role: nothing cross-account to report
+    assert_eq!(codes(&v.to_string()), NONE);
+}
+
+#[test]
+fn sensitive_principals_never_reach_messages() {
+    let plan = shared(
+        json!({"AWS": format!("arn:aws:iam::{PARTNER}:role/very-secret-name")}),
+        None,
+    )
+    .build();
+    let mut v: Value = serde_json::from_str(&plan).unwrap();
+    v["resource_changes"][1]["change"]["after_sensitive"] = json!({"policy": true});
+    let r = check_texts(&[("plan.json", &v.to_string())], &[]);
+    assert_eq!(r.findings.len(), 2, "{:#?}", r.findings);
+    let text = r.to_json();
+    assert!(!text.contains("very-secret-name"), "{text}");
+}
