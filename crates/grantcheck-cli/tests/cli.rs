@@ -1,0 +1,205 @@
+//! The command line contract: exit codes, formats, explain and rules.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_grantcheck"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str]) -> Output {
+    bin()
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("grantcheck runs")
+}
+
+fn tmp(name: &str, text: &[u8]) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("grantcheck-cli-{}-{name}", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn findings_exit_1_and_fail_on_moves_the_threshold() {
+    let out = run(&["check", "examples/cross-account/plan.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("error[XA002]"), "{text}");
+    assert!(text.contains("examples/cross-account/plan.json:"), "{text}");
+    assert!(
+        text.lines().last().unwrap().contains("4 errors, 1 warning"),
+        "{text}"
+    );
+
+    let never = run(&[
+        "check",
+        "examples/cross-account/plan.json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(never.status.code(), Some(0));
+}
+
+#[test]
+fn a_clean_plan_exits_0_and_warnings_fail_only_on_request() {
+    let plan = tmp(
+        "clean.json",
+        br#"{"format_version":"1.2","resource_changes":[]}"#,
+    );
+    let out = run(&["check", plan.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 errors"));
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_naming_the_file() {
+    let cases: &[(&str, &[u8], &str)] = &[
+        (
+            "truncated.json",
+            br#"{"format_version": "1.2", "resource_ch"#,
+            "ends early",
+        ),
+        ("empty.json", b"", "empty"),
+        ("obj.json", b"{}", "not a Terraform plan"),
+        (
+            "v2.json",
+            br#"{"format_version": "2.0"}"#,
+            "unsupported plan format_version 2.0",
+        ),
+        ("bin.plan", b"PK\x03\x04\x14\x00binary", "binary plan file"),
+        ("latin1.json", b"{\"a\": \"\xe9\"}", "not UTF-8"),
+    ];
+    for (name, bytes, want) in cases {
+        let p = tmp(name, bytes);
+        let out = run(&["check", p.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        let line = err
+            .lines()
+            .find(|l| l.contains(want))
+            .unwrap_or_else(|| panic!("{name}: {err}"));
+        assert!(
+            line.contains(name),
+            "{name}: the message names the file: {line}"
+        );
+    }
+}
+
+#[test]
+fn other_files_are_still_checked_when_one_is_bad() {
+    let bad = tmp("bad.json", b"{not json");
+    let out = run(&[
+        "check",
+        bad.to_str().unwrap(),
+        "examples/cross-account/plan.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"GC002") && rules.contains(&"XA003"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn json_report_has_the_contract_fields() {
+    let out = run(&[
+        "check",
+        "examples/cross-account/plan.json",
+        "--format",
+        "json",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["version"], 1);
+    assert_eq!(r["tool"]["name"], "grantcheck");
+    let f = &r["findings"][0];
+    for k in [
+        "rule", "name", "severity", "message", "help", "resource", "related", "location",
+    ] {
+        assert!(f.get(k).is_some(), "missing {k}: {f}");
+    }
+    assert!(f["location"]["start"]["line"].as_u64().unwrap() >= 1);
+    for k in [
+        "files",
+        "resources",
+        "policies",
+        "errors",
+        "warnings",
+        "notes",
+    ] {
+        assert!(r["summary"][k].is_u64(), "summary.{k}");
+    }
+}
+
+#[test]
+fn account_flag_is_validated() {
+    let out = run(&[
+        "check",
+        "examples/cross-account/plan.json",
+        "--account",
+        "12345",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("12 digits"));
+}
+
+#[test]
+fn explain_works_for_every_rule_and_rejects_unknown_codes() {
+    let rules = run(&["rules", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_slice(&rules.stdout).unwrap();
+    let codes: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(codes.len() >= 7);
+    for c in &codes {
+        let out = run(&["explain", c]);
+        assert_eq!(out.status.code(), Some(0), "{c}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with(c.as_str()) && text.contains("## What it flags"),
+            "{c}: {text}"
+        );
+    }
+    let out = run(&["explain", "XX999"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    use std::io::Write;
+    let mut child = bin()
+        .current_dir(root())
+        .args(["check", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let plan = std::fs::read(root().join("examples/cross-account/plan.json")).unwrap();
+    child.stdin.take().unwrap().write_all(&plan).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["findings"][0]["location"]["file"], "-");
+}
