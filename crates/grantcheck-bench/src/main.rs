@@ -1,0 +1,276 @@
+//! `grantcheck-bench`: measures grantcheck on workloads made by `shared/bench/gen_workload.py`,
+//! next to the floor any tool pays to read the same input (serde_json into `IgnoredAny` for a
+//! plan, hcl-edit parsing for .tf files), plus peak memory, and the npm package in Node.
+//!
+//! Usage: `cargo run --release -p grantcheck-bench -- [--sizes 100,1000,10000] [--json]`
+//! Ratios, not absolute times, are what the targets are about; run on an idle machine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+#[derive(Serialize, Default)]
+struct SizeResult {
+    secrets: usize,
+    filler: usize,
+    plan_bytes: u64,
+    plan_parse_floor_ms: f64,
+    plan_check_ms: f64,
+    plan_ratio: f64,
+    plan_peak_rss_bytes: Option<u64>,
+    plan_rss_ratio: Option<f64>,
+    hcl_files: Option<usize>,
+    hcl_parse_floor_ms: Option<f64>,
+    hcl_check_ms: Option<f64>,
+    hcl_ratio: Option<f64>,
+    wasm_node_ms: Option<f64>,
+    wasm_ratio: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    sizes: Vec<SizeResult>,
+    /// time(largest) / time(smallest) divided by size(largest) / size(smallest); 1.0 is linear.
+    plan_scaling: Option<f64>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--measure-rss") {
+        measure_rss(args.get(1).map(String::as_str).unwrap_or(""));
+        return;
+    }
+    let mut sizes = vec![100usize, 1000, 10000];
+    let mut json = false;
+    let mut shards = 10usize;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--sizes" => {
+                i += 1;
+                sizes = args
+                    .get(i)
+                    .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+                    .unwrap_or_default();
+            }
+            "--shards" => {
+                i += 1;
+                shards = args.get(i).and_then(|s| s.parse().ok()).unwrap_or(10);
+            }
+            "--json" => json = true,
+            "-h" | "--help" => {
+                println!("grantcheck-bench [--sizes 100,1000,10000] [--shards N] [--json]");
+                return;
+            }
+            other => {
+                eprintln!("grantcheck-bench: unknown argument {other}");
+                std::process::exit(2);
+            }
+        }
+        i += 1;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let generator = root.join("../shared/bench/gen_workload.py");
+    if !generator.exists() {
+        eprintln!("grantcheck-bench: {} not found; the benchmark needs ../shared beside the repository", generator.display());
+        std::process::exit(2);
+    }
+    let mut results = vec![];
+    for &n in &sizes {
+        let dir = std::env::temp_dir().join(format!("grantcheck-bench-{n}-{shards}"));
+        generate(&generator, n, n * 5, shards, &dir);
+        let r = bench_size(&root, n, &dir);
+        if !json {
+            print_row(&r);
+        }
+        results.push(r);
+    }
+    let plan_scaling = match (results.first(), results.last()) {
+        (Some(a), Some(b)) if results.len() > 1 && a.plan_check_ms > 0.0 => {
+            Some((b.plan_check_ms / a.plan_check_ms) / (b.plan_bytes as f64 / a.plan_bytes as f64))
+        }
+        _ => None,
+    };
+    let summary = Summary { sizes: results, plan_scaling };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+    } else if let Some(s) = summary.plan_scaling {
+        println!("plan time scaling vs size (1.0 = linear): {s:.2}");
+    }
+}
+
+fn generate(generator: &Path, secrets: usize, filler: usize, shards: usize, dir: &Path) {
+    if dir.join("plan.json").exists() {
+        return;
+    }
+    let status = Command::new("python3")
+        .arg(generator)
+        .args(["--secrets", &secrets.to_string(), "--filler", &filler.to_string()])
+        .args(["--shards", &shards.to_string(), "--seed", "7", "--out"])
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        eprintln!("grantcheck-bench: gen_workload.py failed for {secrets} secrets");
+        std::process::exit(2);
+    }
+}
+
+/// Best of several runs (at least 3, at most ~2 s of work).
+fn best<F: FnMut()>(mut f: F) -> Duration {
+    let mut best = Duration::MAX;
+    let start = Instant::now();
+    let mut runs = 0;
+    while runs < 3 || (runs < 15 && start.elapsed() < Duration::from_secs(2)) {
+        let t = Instant::now();
+        f();
+        best = best.min(t.elapsed());
+        runs += 1;
+    }
+    best
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn bench_size(root: &Path, secrets: usize, dir: &Path) -> SizeResult {
+    let plan_path = dir.join("plan.json");
+    let text = std::fs::read_to_string(&plan_path).unwrap_or_default();
+    let floor = best(|| {
+        let _: Result<serde::de::IgnoredAny, _> = serde_json::from_str(&text);
+    });
+    let sources = [grantcheck::SourceFile::new(0, "plan.json", text.clone())];
+    let options = grantcheck::Options::default();
+    let check = best(|| {
+        let r = grantcheck::check(&sources, &options);
+        std::hint::black_box(r);
+    });
+    let rss = child_rss(&plan_path);
+    let mut r = SizeResult {
+        secrets,
+        filler: secrets * 5,
+        plan_bytes: text.len() as u64,
+        plan_parse_floor_ms: ms(floor),
+        plan_check_ms: ms(check),
+        plan_ratio: ms(check) / ms(floor),
+        plan_peak_rss_bytes: rss,
+        plan_rss_ratio: rss.map(|b| b as f64 / text.len() as f64),
+        ..SizeResult::default()
+    };
+    bench_hcl(dir, &mut r);
+    bench_wasm(root, &plan_path, &mut r);
+    r
+}
+
+fn tf_files(dir: &Path, out: &mut Vec<(String, String)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            tf_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "tf") {
+            out.push((p.to_string_lossy().to_string(), std::fs::read_to_string(&p).unwrap_or_default()));
+        }
+    }
+}
+
+fn bench_hcl(dir: &Path, r: &mut SizeResult) {
+    let mut files = vec![];
+    tf_files(&dir.join("tf"), &mut files);
+    let sources: Vec<grantcheck::SourceFile> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (p, t))| grantcheck::SourceFile::new(i as u32, p.clone(), t.clone()))
+        .collect();
+    let options = grantcheck::Options::default();
+    let probe = grantcheck::check(&sources, &options);
+    if probe.has_input_errors() {
+        eprintln!("grantcheck-bench: .tf input not measured: {}", probe.findings.iter().find(|f| f.rule == "GC002").map(|f| f.message.as_str()).unwrap_or(""));
+        return;
+    }
+    let floor = best(|| {
+        for (_, t) in &files {
+            let _ = std::hint::black_box(hcl_edit::parser::parse_body(t));
+        }
+    });
+    let check = best(|| {
+        std::hint::black_box(grantcheck::check(&sources, &options));
+    });
+    r.hcl_files = Some(files.len());
+    r.hcl_parse_floor_ms = Some(ms(floor));
+    r.hcl_check_ms = Some(ms(check));
+    r.hcl_ratio = Some(ms(check) / ms(floor));
+}
+
+/// Runs the npm package's check on the plan in Node, when the package is built.
+fn bench_wasm(root: &Path, plan: &Path, r: &mut SizeResult) {
+    let entry = root.join("pkg/index.js");
+    if !entry.exists() || !root.join("pkg/dist").exists() {
+        eprintln!("grantcheck-bench: npm package not built (cd pkg && npm run build); wasm not measured");
+        return;
+    }
+    let script = format!(
+        "import {{ check }} from {entry:?}; import {{ readFileSync }} from 'node:fs';\
+         const text = readFileSync({plan:?}, 'utf8'); let best = Infinity;\
+         for (let i = 0; i < 5; i++) {{ const t = performance.now(); check([{{path: 'plan.json', text}}], {{}}); best = Math.min(best, performance.now() - t); }}\
+         console.log(best);",
+        entry = entry.to_string_lossy(),
+        plan = plan.to_string_lossy()
+    );
+    let out = Command::new("node").args(["--input-type=module", "-e", &script]).output();
+    match out {
+        Ok(o) if o.status.success() => {
+            if let Ok(v) = String::from_utf8_lossy(&o.stdout).trim().parse::<f64>() {
+                r.wasm_node_ms = Some(v);
+                r.wasm_ratio = Some(v / r.plan_check_ms);
+            }
+        }
+        Ok(o) => eprintln!("grantcheck-bench: node failed: {}", String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")),
+        Err(e) => eprintln!("grantcheck-bench: node not found: {e}"),
+    }
+}
+
+/// Peak resident memory of a child process that reads the plan and checks it once.
+fn child_rss(plan: &Path) -> Option<u64> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe).arg("--measure-rss").arg(plan).output().ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+fn measure_rss(path: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let sources = [grantcheck::SourceFile::new(0, path, text)];
+    let r = grantcheck::check(&sources, &grantcheck::Options::default());
+    std::hint::black_box(r);
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    println!("{}", kb * 1024);
+}
+
+fn print_row(r: &SizeResult) {
+    println!(
+        "{:>6} secrets  plan {:>6.1} MB: parse floor {:>8.1} ms, check {:>8.1} ms, ratio {:.2}, peak RSS {} ({}× plan)",
+        r.secrets,
+        r.plan_bytes as f64 / 1e6,
+        r.plan_parse_floor_ms,
+        r.plan_check_ms,
+        r.plan_ratio,
+        r.plan_peak_rss_bytes.map(|b| format!("{:.1} MB", b as f64 / 1e6)).unwrap_or_else(|| "?".into()),
+        r.plan_rss_ratio.map(|x| format!("{x:.2}")).unwrap_or_else(|| "?".into()),
+    );
+    if let (Some(n), Some(f), Some(c), Some(x)) = (r.hcl_files, r.hcl_parse_floor_ms, r.hcl_check_ms, r.hcl_ratio) {
+        println!("        .tf: {n} files, parse floor {f:.1} ms, check {c:.1} ms, ratio {x:.2}");
+    }
+    if let (Some(w), Some(x)) = (r.wasm_node_ms, r.wasm_ratio) {
+        println!("        wasm in Node: {w:.1} ms, {x:.2}× native");
+    }
+}
