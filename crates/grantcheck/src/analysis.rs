@@ -36,6 +36,8 @@ pub struct PolicyInfo {
     pub kind: PolicyKind,
     pub doc: PolicyDoc,
     pub span: Span,
+    /// Length of the policy text in characters and in bytes, when known.
+    pub size: Option<(usize, usize)>,
 }
 
 /// How a secret names its KMS key.
@@ -139,12 +141,21 @@ impl<'a> Analysis<'a> {
 
     fn add_policy(&mut self, holder: usize, attr: &str, kind: PolicyKind, node: &Node) -> usize {
         let doc = policy_doc(node);
+        let size = match &node.kind {
+            NodeKind::String(s) => Some((s.value.chars().count(), s.value.len())),
+            NodeKind::Object(_) if !contains_unknown(node) => {
+                let t = node.to_json().to_string();
+                Some((t.chars().count(), t.len()))
+            }
+            _ => None,
+        };
         self.policies.push(PolicyInfo {
             holder,
             attr: attr.to_string(),
             kind,
             doc,
             span: node.span,
+            size,
         });
         self.policies.len() - 1
     }
@@ -546,6 +557,19 @@ impl<'a> Analysis<'a> {
         p
     }
 
+    /// The owner accounts of the resource that holds policy `pid`.
+    pub fn policy_owners(&self, pid: usize) -> Owners {
+        owners_of(self.infra, &self.accounts, self.policy_holder(pid))
+    }
+
+    /// The key a key policy belongs to.
+    pub fn key_of_policy(&self, pid: usize) -> Option<usize> {
+        self.key_policies
+            .iter()
+            .find(|(_, kp)| matches!(kp, KeyPolicy::Policy(p) if *p == pid))
+            .map(|(k, _)| *k)
+    }
+
     pub fn key_policy_of(&self, key: usize) -> Option<&KeyPolicy> {
         self.key_policies.get(&key)
     }
@@ -562,7 +586,16 @@ impl<'a> Analysis<'a> {
     }
 }
 
-fn is_aws_managed_name(text: &str) -> bool {
+fn contains_unknown(n: &Node) -> bool {
+    match &n.kind {
+        NodeKind::Unknown(_) => true,
+        NodeKind::Array(a) => a.iter().any(contains_unknown),
+        NodeKind::Object(o) => o.iter().any(|(_, v)| contains_unknown(v)),
+        _ => false,
+    }
+}
+
+pub(crate) fn is_aws_managed_name(text: &str) -> bool {
     text == "alias/aws/secretsmanager" || text.ends_with(":alias/aws/secretsmanager")
 }
 

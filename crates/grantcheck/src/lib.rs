@@ -143,3 +143,21 @@ fn input_error(out: &mut rules::Findings, src: &SourceFile, span: Span, message:
         format!("{}: {message}", src.path),
     );
 }
+
+/// Checks one policy document on its own, as the policy of a secret or of a KMS key that
+/// nothing else is known about (the rule documentation examples, editors, quick checks).
+pub fn check_policy(text: &str, kind: analysis::PolicyKind, options: &Options) -> Report {
+    let src = SourceFile::new(0, "policy.json", text);
+    let infra = policy::standalone::infrastructure(&src, kind);
+    let analysis = analysis::Analysis::new(&infra, &options.accounts);
+    let mut out = rules::Findings::default();
+    for rule in rules::RULES {
+        rule.check(&analysis, &mut out);
+    }
+    let summary = report::Summary {
+        files: 1,
+        policies: analysis.policies.len(),
+        ..report::Summary::default()
+    };
+    report::build(std::slice::from_ref(&src), out.list, summary, options.utf16)
+}

@@ -1,7 +1,11 @@
 //! IAM policy documents with spans: parse a [`Node`] tree into statements, principals, actions
 //! and conditions, normalising principals to {kind, account}.
 
+pub mod actions;
+#[rustfmt::skip]
+mod actions_data;
 pub mod principal;
+pub mod standalone;
 
 use crate::source::Span;
 use crate::value::{Node, NodeKind, Unknown};
@@ -138,6 +142,10 @@ pub struct Statement {
     pub sid: Option<Item>,
     pub effect: Effect,
     pub effect_span: Span,
+    /// The Effect as written, when it is a string.
+    pub effect_text: Option<String>,
+    /// The statement is a JSON object (not a string, list or unknown value).
+    pub is_object: bool,
     pub principal: Option<Principals>,
     pub action: Option<ItemList>,
     pub resource: Option<ItemList>,
@@ -261,6 +269,8 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
         sid: None,
         effect: Effect::Invalid,
         effect_span: node.span,
+        effect_text: None,
+        is_object: false,
         principal: None,
         action: None,
         resource: None,
@@ -273,12 +283,14 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
         }
         return st;
     };
+    st.is_object = true;
     for (k, v) in members {
         let p = format!("{path}/{}", escape_pointer(&k.name));
         match k.name.as_str() {
             "Sid" => st.sid = Some(item(v, p)),
             "Effect" => {
                 st.effect_span = v.span;
+                st.effect_text = v.as_str().map(str::to_string);
                 st.effect = match &v.kind {
                     NodeKind::String(s) if s.value == "Allow" => Effect::Allow,
                     NodeKind::String(s) if s.value == "Deny" => Effect::Deny,

@@ -4,22 +4,38 @@
 mod gc001;
 mod gc002;
 mod pa001;
+mod pa002;
 mod pg001;
 mod xa001;
 mod xa002;
 mod xa003;
+mod xa004;
+mod xa005;
+mod xa006;
+mod xa007;
+mod xa008;
+mod xa009;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PolicyDoc, PolicyInfo};
+use crate::model::Resource;
+use crate::policy::PolicyDocument;
 use crate::report::{Finding, Severity};
 use crate::source::Span;
 
 pub use gc001::Unresolved;
 pub use gc002::InputError;
 pub use pa001::PublicSecretPolicy;
+pub use pa002::PublicKeyPolicy;
 pub use pg001::PolicySyntax;
 pub use xa001::CrossAccountExactPrincipal;
 pub use xa002::SharedSecretAwsManagedKey;
 pub use xa003::KeyPolicyMissingGrant;
+pub use xa004::PrincipalReplacedInPlan;
+pub use xa005::DeletedPrincipalId;
+pub use xa006::ReplicaWithoutCmk;
+pub use xa007::KeyNotReferencedByArn;
+pub use xa008::CrossAccountWriteAccess;
+pub use xa009::KeyGrantTooBroad;
 
 /// A rule's stable identity and documentation.
 #[derive(Debug)]
@@ -83,11 +99,31 @@ pub static RULES: &[&dyn Rule] = &[
     &CrossAccountExactPrincipal,
     &SharedSecretAwsManagedKey,
     &KeyPolicyMissingGrant,
+    &PrincipalReplacedInPlan,
+    &DeletedPrincipalId,
+    &ReplicaWithoutCmk,
+    &KeyNotReferencedByArn,
+    &CrossAccountWriteAccess,
+    &KeyGrantTooBroad,
     &PublicSecretPolicy,
+    &PublicKeyPolicy,
     &PolicySyntax,
     &Unresolved,
     &InputError,
 ];
+
+/// Every parsed policy with its index and the resource that holds it.
+pub(crate) fn parsed_policies<'b>(
+    a: &'b Analysis<'_>,
+) -> impl Iterator<Item = (usize, &'b PolicyInfo, &'b PolicyDocument, &'b Resource)> + 'b {
+    a.policies
+        .iter()
+        .enumerate()
+        .filter_map(move |(pid, p)| match &p.doc {
+            PolicyDoc::Parsed(d) => Some((pid, p, d, a.resource(p.holder))),
+            _ => None,
+        })
+}
 
 /// Rule metadata in catalogue order.
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {

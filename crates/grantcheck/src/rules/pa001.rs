@@ -1,6 +1,6 @@
 use super::{Findings, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, PolicyDoc, PolicyKind};
-use crate::policy::{Condition, Effect, PrincipalKind};
+use crate::policy::{Condition, Effect, PolicyDocument, PrincipalKind, Statement, glob_match};
 
 declare_rule! {
     /// ## What it flags
@@ -8,7 +8,9 @@ declare_rule! {
     /// `{"AWS": "*"}` or `NotPrincipal` with `Allow` — without a condition that limits who can
     /// use it (`aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`, `aws:PrincipalAccount`,
     /// `aws:PrincipalArn`, `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceVpc`,
-    /// `aws:SourceVpce`, `aws:SourceIp`, `aws:userid`).
+    /// `aws:SourceVpce`, `aws:SourceIp`, `aws:userid`). A Deny statement for `"*"` whose only
+    /// conditions are negated ones on those keys (`StringNotEquals aws:PrincipalOrgID`) limits
+    /// the grant as well.
     ///
     /// ## Why
     /// Any AWS identity in any account can then call the allowed actions on the secret; only
@@ -106,71 +108,161 @@ impl Rule for PublicSecretPolicy {
     }
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for p in &a.policies {
-            if p.kind != PolicyKind::Secret {
+        check_public(&Self::META, PolicyKind::Secret, a, out);
+    }
+}
+
+/// Negated operators: a Deny with one of these on a limiting key denies everyone outside it.
+const NEGATED: &[&str] = &[
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NotIpAddress",
+];
+
+/// Does a Deny statement of the document take away from everyone outside a fixed set what
+/// `allow` gives? (`Principal: "*"` with only negated conditions on limiting keys, or
+/// `NotPrincipal`, covering every action of `allow`.)
+fn denied_to_others(doc: &PolicyDocument, allow: &Statement) -> bool {
+    doc.statements.iter().any(|d| {
+        if d.effect != Effect::Deny || d.condition_unknown.is_some() {
+            return false;
+        }
+        let Some(pr) = &d.principal else { return false };
+        let everyone = pr.negated || pr.entries.iter().any(|e| e.kind == PrincipalKind::Wildcard);
+        if !everyone || !covers_actions(d, allow) {
+            return false;
+        }
+        if pr.negated {
+            return d.conditions.is_empty();
+        }
+        d.conditions.iter().all(|c| {
+            NEGATED.contains(&c.base_operator())
+                && !c.operator.starts_with("For")
+                && LIMITING_KEYS.iter().any(|k| c.key_is(k))
+                && !c.values.is_empty()
+                && c.values
+                    .iter()
+                    .all(|v| v.text.as_deref().is_some_and(|t| !t.is_empty() && t != "*"))
+        })
+    })
+}
+
+/// Every action `allow` allows is denied by `deny`'s Action list.
+fn covers_actions(deny: &Statement, allow: &Statement) -> bool {
+    let (Some(d), Some(al)) = (&deny.action, &allow.action) else {
+        return false;
+    };
+    if d.negated || d.unknown.is_some() || al.unknown.is_some() {
+        return false;
+    }
+    let all = |t: &str| t == "*";
+    if d.items.iter().any(|i| i.text.as_deref().is_some_and(all)) {
+        return true;
+    }
+    if al.negated {
+        return false;
+    }
+    al.items.iter().all(|ai| {
+        ai.text.as_deref().is_some_and(|at| {
+            d.items
+                .iter()
+                .any(|di| di.text.as_deref().is_some_and(|dt| glob_match(dt, at)))
+        })
+    })
+}
+
+/// PA001 and PA002: a policy of `kind` that allows everyone without a limiting condition.
+pub(super) fn check_public(
+    meta: &'static RuleMeta,
+    kind: PolicyKind,
+    a: &Analysis<'_>,
+    out: &mut Findings,
+) {
+    let what_policy = match kind {
+        PolicyKind::Secret => "secret policy",
+        PolicyKind::Key => "key policy",
+    };
+    for p in &a.policies {
+        if p.kind != kind {
+            continue;
+        }
+        let PolicyDoc::Parsed(doc) = &p.doc else {
+            continue;
+        };
+        let holder = a.resource(p.holder);
+        if !holder.action.survives() {
+            continue;
+        }
+        for st in &doc.statements {
+            if st.effect != Effect::Allow {
                 continue;
             }
-            let PolicyDoc::Parsed(doc) = &p.doc else {
+            let Some(pr) = &st.principal else { continue };
+            let star = if pr.negated {
+                Some((
+                    pr.span,
+                    pr.path.clone(),
+                    "NotPrincipal with Allow grants everyone not listed",
+                ))
+            } else {
+                pr.entries
+                    .iter()
+                    .find(|e| e.kind == PrincipalKind::Wildcard)
+                    .map(|e| {
+                        (
+                            e.span,
+                            e.path.clone(),
+                            "the principal \"*\" is everyone, in every account",
+                        )
+                    })
+            };
+            let Some((span, path, what)) = star else {
                 continue;
             };
-            let holder = a.resource(p.holder);
-            for st in &doc.statements {
-                if st.effect != Effect::Allow {
-                    continue;
-                }
-                let Some(pr) = &st.principal else { continue };
-                let star = if pr.negated {
-                    Some((
-                        pr.span,
-                        pr.path.clone(),
-                        "NotPrincipal with Allow grants everyone not listed",
-                    ))
-                } else {
-                    pr.entries
-                        .iter()
-                        .find(|e| e.kind == PrincipalKind::Wildcard)
-                        .map(|e| {
-                            (
-                                e.span,
-                                e.path.clone(),
-                                "the principal \"*\" is everyone, in every account",
-                            )
-                        })
-                };
-                let Some((span, path, what)) = star else {
-                    continue;
-                };
-                if st.condition_unknown.is_some() {
+            if st.condition_unknown.is_some() {
+                out.unresolved(
+                    meta,
+                    &holder.address,
+                    Some(span),
+                    "the statement's Condition is known only after apply",
+                )
+                .path(path);
+                continue;
+            }
+            if denied_to_others(doc, st) {
+                continue;
+            }
+            match limits_principal(&st.conditions) {
+                Some(true) => {}
+                None => {
                     out.unresolved(
-                        &Self::META,
+                        meta,
                         &holder.address,
                         Some(span),
-                        "the statement's Condition is known only after apply",
+                        "the values of the condition that would limit \"*\" are known only after apply",
                     )
                     .path(path);
-                    continue;
                 }
-                match limits_principal(&st.conditions) {
-                    Some(true) => {}
-                    None => {
-                        out.unresolved(
-                            &Self::META,
-                            &holder.address,
-                            Some(span),
-                            "the values of the condition that would limit \"*\" are known only after apply",
-                        )
-                        .path(path);
-                    }
-                    Some(false) => {
-                        out.report(
-                            &Self::META,
-                            &holder.address,
-                            Some(span),
-                            format!("the secret policy is public: {what}, and no condition limits who"),
-                        )
-                        .help("name the accounts that need the secret (\"arn:aws:iam::ACCOUNT:root\"), or keep \"*\" and add a condition such as {\"StringEquals\": {\"aws:PrincipalOrgID\": \"o-…\"}}; set block_public_policy = true so AWS refuses public policies")
-                        .path(path);
-                    }
+                Some(false) => {
+                    let help = match kind {
+                        PolicyKind::Secret => {
+                            "name the accounts that need the secret (\"arn:aws:iam::ACCOUNT:root\"), or keep \"*\" and add a condition such as {\"StringEquals\": {\"aws:PrincipalOrgID\": \"o-…\"}}; set block_public_policy = true so AWS refuses public policies"
+                        }
+                        PolicyKind::Key => {
+                            "name the accounts that need the key (\"arn:aws:iam::ACCOUNT:root\"), or keep \"*\" and add a condition such as {\"StringEquals\": {\"kms:CallerAccount\": \"111122223333\"}} or aws:PrincipalOrgID"
+                        }
+                    };
+                    out.report(
+                        meta,
+                        &holder.address,
+                        Some(span),
+                        format!("the {what_policy} is public: {what}, and no condition limits who"),
+                    )
+                    .help(help)
+                    .path(path);
                 }
             }
         }

@@ -1,0 +1,115 @@
+use super::{Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::Analysis;
+use crate::policy::actions::ACTIONS;
+use crate::policy::{PrincipalKind, list_allows};
+
+declare_rule! {
+    /// ## What it flags
+    /// A secret policy that lets another account (or everyone) change the secret or its policy:
+    /// `PutSecretValue`, `UpdateSecret`, `PutResourcePolicy`, `DeleteResourcePolicy`,
+    /// `DeleteSecret`, `RotateSecret`, … — also through `secretsmanager:*`, `*` or `NotAction`.
+    ///
+    /// ## Why
+    /// Cross-account sharing is nearly always about reading. Write access lets the other
+    /// account replace the value your workloads read, delete the secret, or — with
+    /// `PutResourcePolicy` — rewrite the policy and take full control of the secret.
+    ///
+    /// ## How to fix
+    /// Grant only what the other account reads: `secretsmanager:GetSecretValue` (and
+    /// `secretsmanager:DescribeSecret` if it needs the metadata).
+    ///
+    /// ## Flagged
+    /// ```json
+    /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "secretsmanager:*", "Resource": "*"}]}
+    /// ```
+    ///
+    /// ## Accepted
+    /// ```json
+    /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "secretsmanager:DescribeSecret", "Resource": "*"}]}
+    /// ```
+    pub struct CrossAccountWriteAccess {
+        code: "XA008",
+        name: "cross-account-write-access",
+        severity: Warning,
+        summary: "a secret policy grants another account write or admin actions on the secret",
+    }
+}
+
+impl Rule for CrossAccountWriteAccess {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+        for s in &a.secrets {
+            let secret = a.resource(s.res);
+            for g in &s.grants {
+                let Some(st) = a.statement(g.policy, g.statement) else {
+                    continue;
+                };
+                let mut writes = vec![];
+                let mut unknown = false;
+                for act in ACTIONS
+                    .iter()
+                    .filter(|x| x.prefix() == "secretsmanager" && x.is_write() && x.cross_account)
+                {
+                    match list_allows(st.action.as_ref(), act.name) {
+                        Some(true) => writes.push(act.name),
+                        Some(false) => {}
+                        None => unknown = true,
+                    }
+                }
+                let holder = a.policy_holder(g.policy);
+                let span = st.action.as_ref().map(|l| l.span).unwrap_or(st.span);
+                let path = st
+                    .action
+                    .as_ref()
+                    .map(|l| l.path.clone())
+                    .unwrap_or_else(|| st.path.clone());
+                let who = match (&g.principal.kind, &g.principal.account) {
+                    (PrincipalKind::Wildcard, _) => "everyone (\"*\")".to_string(),
+                    (PrincipalKind::Account, Some(acct)) => format!("account {acct}"),
+                    (k, Some(acct)) => format!("{} of account {acct}", k.describe()),
+                    (_, None) => g.principal.display(),
+                };
+                if writes.is_empty() {
+                    if unknown {
+                        out.unresolved(
+                            &Self::META,
+                            &holder.address,
+                            Some(span),
+                            format!("the actions granted to {who} are known only after apply"),
+                        )
+                        .path(path);
+                    }
+                    continue;
+                }
+                let shown: Vec<&str> = writes
+                    .iter()
+                    .take(4)
+                    .map(|n| n.trim_start_matches("secretsmanager:"))
+                    .collect();
+                let more = if writes.len() > 4 {
+                    format!(" and {} more", writes.len() - 4)
+                } else {
+                    String::new()
+                };
+                let admin = writes.iter().any(|n| n.ends_with(":PutResourcePolicy"));
+                out.report(
+                    &Self::META,
+                    &holder.address,
+                    Some(span),
+                    format!(
+                        "the secret policy lets {who} change the secret: {}{more}{}",
+                        shown.join(", "),
+                        if admin { "; PutResourcePolicy lets it rewrite this policy and take full control" } else { "" }
+                    ),
+                )
+                .help("grant other accounts only what they read: \"secretsmanager:GetSecretValue\" (and \"secretsmanager:DescribeSecret\")")
+                .related(secret.address.clone())
+                .label(g.principal.span, format!("granted to {who} here"))
+                .path(path);
+            }
+        }
+    }
+}
