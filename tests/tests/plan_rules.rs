@@ -95,17 +95,27 @@ fn a_key_without_a_policy_gets_the_default_policy() {
     let r = check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[]);
     assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
     assert_eq!(r.findings[0].rule, "XA003");
-    assert!(r.findings[0].message.contains("default policy"), "{}", r.findings[0].message);
+    assert!(
+        r.findings[0].message.contains("default policy"),
+        "{}",
+        r.findings[0].message
+    );
 
     // a policy that is written but known only after apply is unresolved, not a failure
     let plan = shared(root(PARTNER), None)
-        .create("aws_kms_key.k", json!({"description": "policy from a template"}))
+        .create(
+            "aws_kms_key.k",
+            json!({"description": "policy from a template"}),
+        )
         .unknown("policy", Some("data.aws_iam_policy_document.kp.json"))
         .build();
     let r = check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[]);
     assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
     let f = &r.findings[0];
-    assert_eq!((f.rule.as_str(), f.check.as_deref()), ("GC001", Some("XA003")));
+    assert_eq!(
+        (f.rule.as_str(), f.check.as_deref()),
+        ("GC001", Some("XA003"))
+    );
 }
 
 #[test]
