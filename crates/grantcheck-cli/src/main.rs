@@ -57,6 +57,12 @@ struct CheckArgs {
     /// Text format: print only findings and the summary line, without help text.
     #[arg(long, short)]
     quiet: bool,
+    /// A Terraform variables file for the root module (repeatable, later files win).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<String>,
+    /// A root module variable, `NAME=VALUE` (repeatable; wins over variable files).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -135,9 +141,34 @@ fn run_check(args: CheckArgs) -> ExitCode {
     for e in &read_errors {
         eprintln!("grantcheck: {e}");
     }
+    for p in &args.var_files {
+        match read_input(p) {
+            Ok(files) => {
+                for (path, text) in files {
+                    let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
+                    sources.push(SourceFile::new(id, path, text));
+                }
+            }
+            Err(e) => read_errors.push(e),
+        }
+    }
+    let mut vars = Vec::new();
+    for v in &args.vars {
+        match v.split_once('=') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                vars.push((name.trim().to_string(), value.to_string()))
+            }
+            _ => {
+                eprintln!("grantcheck: --var {v}: give it as NAME=VALUE");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let options = Options {
         accounts: args.accounts.clone(),
         utf16: false,
+        var_files: args.var_files.clone(),
+        vars,
     };
     let report = grantcheck::check(&sources, &options);
     let color = args.output.is_none()
@@ -190,9 +221,7 @@ fn read_input(p: &str) -> Result<Vec<(String, String)>, String> {
     let path = Path::new(p);
     let meta = std::fs::metadata(path).map_err(|e| format!("{p}: cannot read: {e}"))?;
     if meta.is_dir() {
-        return Err(format!(
-            "{p}: is a directory; give a plan JSON file (`terraform show -json PLANFILE > plan.json`)"
-        ));
+        return read_config_dir(p);
     }
     if meta.len() > grantcheck::MAX_INPUT_BYTES as u64 {
         return Err(format!(
@@ -203,6 +232,68 @@ fn read_input(p: &str) -> Result<Vec<(String, String)>, String> {
     }
     let bytes = std::fs::read(path).map_err(|e| format!("{p}: cannot read: {e}"))?;
     decode(p, bytes).map(|t| vec![(p.to_string(), t)])
+}
+
+/// Files a configuration directory holds that grantcheck reads: configuration files, and small
+/// text files that `file()` / `templatefile()` may read. Hidden directories and `.terraform/`
+/// are skipped; plan JSON files beside the configuration are left for an explicit argument.
+const CONFIG_EXTS: &[&str] = &[".tf", ".tf.json", ".tfvars", ".tfvars.json"];
+const EXTRA_EXTS: &[&str] = &[
+    ".json", ".tpl", ".tftpl", ".tmpl", ".yaml", ".yml", ".txt", ".policy",
+];
+const EXTRA_MAX_BYTES: u64 = 1024 * 1024;
+
+fn read_config_dir(root: &str) -> Result<Vec<(String, String)>, String> {
+    let mut found: Vec<(PathBuf, bool)> = Vec::new();
+    let mut stack = vec![PathBuf::from(root)];
+    let mut dirs_seen = 0usize;
+    while let Some(dir) = stack.pop() {
+        dirs_seen += 1;
+        if dirs_seen > 10_000 {
+            break;
+        }
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Ok(ft) = entry.file_type() else { continue };
+            let path = entry.path();
+            if ft.is_dir() {
+                if !name.starts_with('.') {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let lower = name.to_ascii_lowercase();
+            if CONFIG_EXTS.iter().any(|e| lower.ends_with(e)) {
+                found.push((path, true));
+            } else if EXTRA_EXTS.iter().any(|e| lower.ends_with(e))
+                && entry.metadata().is_ok_and(|m| m.len() <= EXTRA_MAX_BYTES)
+            {
+                found.push((path, false));
+            }
+        }
+    }
+    if !found.iter().any(|(_, config)| *config) {
+        return Err(format!(
+            "{root}: no Terraform configuration files (.tf) in this directory; give a configuration directory or a plan JSON file (`terraform show -json PLANFILE > plan.json`)"
+        ));
+    }
+    found.sort();
+    let mut out = Vec::new();
+    for (path, config) in found {
+        let shown = path.to_string_lossy().replace('\\', "/");
+        let bytes = std::fs::read(&path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+        if config {
+            out.push((shown.clone(), decode(&shown, bytes)?));
+        } else if let Ok(text) = String::from_utf8(bytes) {
+            // a plan beside the configuration is checked only when given by name
+            if !text.contains("\"format_version\"") {
+                out.push((shown, text));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn decode(path: &str, bytes: Vec<u8>) -> Result<String, String> {

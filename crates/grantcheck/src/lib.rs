@@ -39,12 +39,18 @@ pub struct Options {
     pub accounts: Vec<String>,
     /// Also give UTF-16 offsets in locations (for JavaScript).
     pub utf16: bool,
+    /// `--var-file` paths (their texts are among the sources) for Terraform configurations.
+    pub var_files: Vec<String>,
+    /// `--var NAME=VALUE` for Terraform configurations, in order.
+    pub vars: Vec<(String, String)>,
 }
 
 /// What kind of input a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputKind {
     Plan,
+    /// A Terraform configuration file (`.tf`, `.tfvars`, `.tf.json`, `.tfvars.json`).
+    Config,
     /// A file a configuration reads (policy JSON for `file()`), not checked on its own.
     Other,
 }
@@ -73,12 +79,8 @@ pub fn sniff_bytes(bytes: &[u8]) -> Option<String> {
 /// Decides what a file is from its name and content.
 pub fn detect(path: &str, text: &str) -> Result<InputKind, String> {
     let lower = path.to_ascii_lowercase();
-    if lower.ends_with(".tf")
-        || lower.ends_with(".tf.json")
-        || lower.ends_with(".tfvars")
-        || lower.ends_with(".tfvars.json")
-    {
-        return Err("Terraform configuration files are not read yet by this version; check the plan: `terraform show -json PLANFILE > plan.json`".into());
+    if terraform::hcl::is_config_path(path) {
+        return Ok(InputKind::Config);
     }
     let t = text.trim_start_matches('\u{feff}').trim_start();
     if t.is_empty() {
@@ -99,6 +101,12 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
         files: sources.len(),
         ..report::Summary::default()
     };
+    // Files beside configuration files (policy JSON, templates) are read by `file()`.
+    let config_dirs: Vec<String> = sources
+        .iter()
+        .filter(|s| terraform::hcl::is_config_path(&s.path))
+        .map(|s| terraform::hcl::text::dir_of(&s.path))
+        .collect();
     for src in sources {
         let whole = Span::new(src.id, 0, 0);
         if src.text.len() > MAX_INPUT_BYTES {
@@ -113,7 +121,15 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
             );
             continue;
         }
-        match detect(&src.path, &src.text) {
+        let kind = match detect(&src.path, &src.text) {
+            Ok(InputKind::Plan) | Err(_)
+                if terraform::hcl::is_read_by_config(&src.path, &src.text, &config_dirs) =>
+            {
+                Ok(InputKind::Other)
+            }
+            k => k,
+        };
+        match kind {
             Ok(InputKind::Plan) => {
                 sensitive.extend(terraform::plan::sensitive::spans(src));
                 match terraform::plan::load(src, &mut infra) {
@@ -121,8 +137,21 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
                     Err(e) => input_error(&mut out, src, e.span, e.message),
                 }
             }
-            Ok(InputKind::Other) => {}
+            Ok(InputKind::Config | InputKind::Other) => {}
             Err(msg) => input_error(&mut out, src, whole, msg),
+        }
+    }
+    if !config_dirs.is_empty() {
+        let hcl_options = terraform::hcl::HclOptions {
+            var_files: options.var_files.clone(),
+            vars: options.vars.clone(),
+        };
+        let loaded = terraform::hcl::load(sources, &hcl_options, &mut infra);
+        summary.resources += loaded.resources;
+        for e in loaded.errors {
+            if let Some(src) = sources.iter().find(|s| s.id == e.file) {
+                input_error(&mut out, src, e.span, e.message);
+            }
         }
     }
     let analysis = analysis::Analysis::new(&infra, &options.accounts);

@@ -3,6 +3,7 @@
 //!
 //! [`Infrastructure`]: crate::model::Infrastructure
 
+pub mod hcl;
 pub mod plan;
 
 /// Resource types grantcheck models. Everything else in a plan is counted, not kept.

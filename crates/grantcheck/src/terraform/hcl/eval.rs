@@ -1,0 +1,1552 @@
+//! The evaluator: expressions → [`Node`]s that keep spans, with unknowns that say why and which
+//! resources they come from. Variables, locals, module outputs and resource attributes are
+//! evaluated lazily and remembered; a value that depends on itself becomes unknown.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::structure::{Block, Body};
+use hcl_edit::template::{Directive, Element, Template};
+
+use super::config::{CallCfg, Module, ResCfg, is_local_source};
+use super::text::{self, MARK, as_text, looks_like_json, placeholder};
+use crate::json::{self, Placement};
+use crate::model::Note;
+use crate::source::{FileId, SourceFile, Span};
+use crate::value::{Key, Node, NodeKind, Ref, StrValue, TextMap, Unknown};
+
+/// Deepest expression nesting evaluated.
+const MAX_DEPTH: usize = 128;
+
+/// One module instance: the root, or one expansion of a module call.
+pub struct Instance {
+    pub module: usize,
+    /// Module path without keys: `module.a.module.b`.
+    pub path: String,
+    /// Module address with keys: `module.a["x"].module.b`.
+    pub addr: String,
+    pub parent: Option<usize>,
+    /// Index of the call in the parent's module.
+    pub call: Option<usize>,
+    /// `each`/`count` of the call that made this instance.
+    pub bind: Vec<(String, Node)>,
+    /// Root variable values (root instances only).
+    pub root_vars: HashMap<String, Node>,
+    pub root_dir: String,
+}
+
+/// Where a template is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TplKind {
+    Quoted,
+    Heredoc,
+    /// `<<-`: indentation is removed from the value, kept in the JSON view.
+    IndentedHeredoc,
+    /// A file read by `templatefile`.
+    File,
+}
+
+#[derive(Clone)]
+pub struct Scope {
+    pub inst: usize,
+    pub file: FileId,
+    pub bind: Vec<(String, Node)>,
+}
+
+/// The instances of a module call: (instance key, instance id).
+pub type Children = Vec<(Option<String>, usize)>;
+
+/// Names bound while evaluating (`each`, `count`, `for` and `dynamic` iterators).
+pub type Bindings = Vec<(String, Node)>;
+
+/// The instances an expansion gives: each key (in address form) with its `each`/`count`.
+/// An unknown expansion gives one instance whose `each`/`count` are unknown.
+pub fn instance_keys(exp: Expansion, span: Span) -> Vec<(Option<String>, Bindings)> {
+    match exp {
+        Expansion::Single => vec![(None, vec![])],
+        Expansion::Keys(ks) => ks
+            .into_iter()
+            .map(|(k, b)| {
+                let name = if k.starts_with('"') { "each" } else { "count" };
+                (Some(k), vec![(name.to_string(), b)])
+            })
+            .collect(),
+        Expansion::Unknown(u) => {
+            let n = Node::unknown(u, span);
+            vec![(
+                None,
+                vec![("each".to_string(), n.clone()), ("count".to_string(), n)],
+            )]
+        }
+    }
+}
+
+/// How a resource or module call expands.
+#[derive(Clone, Debug)]
+pub enum Expansion {
+    Single,
+    /// Instance keys in address form (`0`, `"a"`) with their `each`/`count` bindings.
+    Keys(Vec<(String, Node)>),
+    Unknown(Unknown),
+}
+
+pub struct Evaluator<'a> {
+    pub modules: Vec<Module<'a>>,
+    pub instances: Vec<Instance>,
+    pub texts: HashMap<FileId, &'a str>,
+    /// Every input file by normalised path, for `file()` and `templatefile()`.
+    pub files: HashMap<String, &'a SourceFile>,
+    memo: HashMap<(usize, String), Node>,
+    busy: HashSet<(usize, String)>,
+    children: HashMap<(usize, usize), Children>,
+    pub notes: Vec<Note>,
+    noted: HashSet<String>,
+    depth: usize,
+}
+
+pub fn unknown(origin: impl Into<String>, refs: Vec<Ref>, span: Span) -> Node {
+    Node::unknown(
+        Unknown {
+            origin: origin.into(),
+            refs,
+            template: None,
+        },
+        span,
+    )
+}
+
+/// An unknown that stands for an evaluation error (`try` moves past it).
+fn invalid(what: impl Into<String>, span: Span) -> Node {
+    unknown(format!("invalid: {}", what.into()), vec![], span)
+}
+
+pub fn is_invalid(n: &Node) -> bool {
+    n.as_unknown()
+        .is_some_and(|u| u.origin.starts_with("invalid: "))
+}
+
+/// All references of the unknowns inside a value.
+pub fn refs_in(n: &Node, out: &mut Vec<Ref>) {
+    match &n.kind {
+        NodeKind::Unknown(u) => {
+            for r in &u.refs {
+                if !out.contains(r) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        NodeKind::Array(a) => a.iter().for_each(|v| refs_in(v, out)),
+        NodeKind::Object(o) => o.iter().for_each(|(_, v)| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+/// The first unknown inside a value.
+pub fn first_unknown(n: &Node) -> Option<&Unknown> {
+    match &n.kind {
+        NodeKind::Unknown(u) => Some(u),
+        NodeKind::Array(a) => a.iter().find_map(first_unknown),
+        NodeKind::Object(o) => o.iter().find_map(|(_, v)| first_unknown(v)),
+        _ => None,
+    }
+}
+
+/// An unknown made from the unknown parts of `parts`.
+pub fn combine_unknown(parts: &[&Node], span: Span) -> Node {
+    let mut refs = vec![];
+    let mut origin = None;
+    for p in parts {
+        refs_in(p, &mut refs);
+        if origin.is_none() {
+            origin = first_unknown(p).map(|u| u.origin.clone());
+        }
+    }
+    unknown(
+        origin.unwrap_or_else(|| "not known before apply".into()),
+        refs,
+        span,
+    )
+}
+
+pub fn is_known(n: &Node) -> bool {
+    first_unknown(n).is_none()
+}
+
+pub fn str_node(s: impl Into<String>, span: Span) -> Node {
+    Node::string(s, span, TextMap::Collapsed)
+}
+
+pub fn num_node(x: f64, span: Span) -> Node {
+    let text = if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    };
+    Node::new(NodeKind::Number(text), span)
+}
+
+pub fn as_f64(n: &Node) -> Option<f64> {
+    match &n.kind {
+        NodeKind::Number(x) => x.parse().ok(),
+        NodeKind::String(s) => s.value.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+pub fn obj(members: Vec<(String, Node)>, span: Span) -> Node {
+    Node::new(
+        NodeKind::Object(
+            members
+                .into_iter()
+                .map(|(k, v)| (Key { name: k, span }, v))
+                .collect(),
+        ),
+        span,
+    )
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(
+        modules: Vec<Module<'a>>,
+        texts: HashMap<FileId, &'a str>,
+        files: HashMap<String, &'a SourceFile>,
+    ) -> Self {
+        Evaluator {
+            modules,
+            instances: vec![],
+            texts,
+            files,
+            memo: HashMap::new(),
+            busy: HashSet::new(),
+            children: HashMap::new(),
+            notes: vec![],
+            noted: HashSet::new(),
+            depth: 0,
+        }
+    }
+
+    pub fn span(&self, file: FileId, r: Option<Range<usize>>) -> Span {
+        r.map(|r| Span::new(file, r.start, r.end))
+            .unwrap_or(Span::new(file, 0, 0))
+    }
+
+    pub fn note(&mut self, key: String, message: String, span: Span, resource: String) {
+        if self.noted.insert(key) {
+            self.notes.push(Note {
+                message,
+                span,
+                resource,
+            });
+        }
+    }
+
+    fn module_of(&self, inst: usize) -> &Module<'a> {
+        &self.modules[self.instances[inst].module]
+    }
+
+    /// Remembers a value computed once per instance and name; a cycle yields an unknown.
+    fn memoized(
+        &mut self,
+        inst: usize,
+        key: String,
+        span: Span,
+        f: impl FnOnce(&mut Self) -> Node,
+    ) -> Node {
+        let k = (inst, key);
+        if let Some(v) = self.memo.get(&k) {
+            return v.clone();
+        }
+        if self.busy.contains(&k) {
+            let what = k.1.clone();
+            let addr = self.instances[inst].addr.clone();
+            self.note(
+                format!("cycle:{inst}:{what}"),
+                format!(
+                    "{} depends on itself, so its value is not known; break the cycle",
+                    display_in(&addr, &what)
+                ),
+                span,
+                String::new(),
+            );
+            return unknown(format!("{what} depends on itself"), vec![], span);
+        }
+        self.busy.insert(k.clone());
+        let v = f(self);
+        self.busy.remove(&k);
+        self.memo.insert(k, v.clone());
+        v
+    }
+
+    // ----- expressions -----
+
+    pub fn eval(&mut self, sc: &Scope, e: &Expression) -> Node {
+        if self.depth > MAX_DEPTH {
+            return invalid(
+                "the expression nests too deeply",
+                self.span(sc.file, e.span()),
+            );
+        }
+        self.depth += 1;
+        let v = self.eval_inner(sc, e);
+        self.depth -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, sc: &Scope, e: &Expression) -> Node {
+        let span = self.span(sc.file, e.span());
+        match e {
+            Expression::Null(_) => Node::new(NodeKind::Null, span),
+            Expression::Bool(b) => Node::new(NodeKind::Bool(*b.value()), span),
+            Expression::Number(n) => Node::new(NodeKind::Number(n.value().to_string()), span),
+            Expression::String(s) => self.quoted_string(sc.file, s.value(), span),
+            Expression::Array(a) => {
+                let items = a.iter().map(|x| self.eval(sc, x)).collect();
+                Node::new(NodeKind::Array(items), span)
+            }
+            Expression::Object(o) => {
+                let mut members: Vec<(Key, Node)> = vec![];
+                for (k, v) in o.iter() {
+                    let (name, kspan) = match k {
+                        ObjectKey::Ident(i) => {
+                            (Some(i.as_str().to_string()), self.span(sc.file, i.span()))
+                        }
+                        ObjectKey::Expression(x) => {
+                            let kn = self.eval(sc, x);
+                            (as_text(&kn).filter(|_| is_known(&kn)), kn.span)
+                        }
+                    };
+                    let val = self.eval(sc, v.expr());
+                    match name {
+                        Some(name) => {
+                            members.retain(|(k, _)| k.name != name);
+                            members.push((Key { name, span: kspan }, val));
+                        }
+                        None => {
+                            return unknown(
+                                "an object key is not known before apply",
+                                vec![],
+                                span,
+                            );
+                        }
+                    }
+                }
+                Node::new(NodeKind::Object(members), span)
+            }
+            Expression::StringTemplate(t) => {
+                let tpl: &Template = t;
+                self.template(sc, tpl, span, TplKind::Quoted)
+            }
+            Expression::HeredocTemplate(h) => {
+                let kind = if h.indent().is_some() {
+                    TplKind::IndentedHeredoc
+                } else {
+                    TplKind::Heredoc
+                };
+                self.template(sc, &h.template, span, kind)
+            }
+            Expression::Parenthesis(p) => self.eval(sc, p.inner()),
+            Expression::Variable(v) => self.variable(sc, v.as_str(), span),
+            Expression::Conditional(c) => {
+                let cond = self.eval(sc, &c.cond_expr);
+                match cond.as_bool() {
+                    Some(true) => self.eval(sc, &c.true_expr),
+                    Some(false) => self.eval(sc, &c.false_expr),
+                    None => {
+                        let t = self.eval(sc, &c.true_expr);
+                        let f = self.eval(sc, &c.false_expr);
+                        if is_known(&t) && t == f {
+                            return t;
+                        }
+                        let mut u = combine_unknown(&[&cond, &t, &f], span);
+                        if let NodeKind::Unknown(x) = &mut u.kind
+                            && is_known(&cond)
+                        {
+                            x.origin = "the condition is not a boolean".into();
+                        }
+                        u
+                    }
+                }
+            }
+            Expression::FuncCall(f) => {
+                let name = f.name.name.as_str().to_string();
+                let args: Vec<&Expression> = f.args.iter().collect();
+                super::funcs::call(self, sc, &name, &args, span)
+            }
+            Expression::Traversal(t) => self.traversal(sc, &t.expr, &t.operators, span),
+            Expression::UnaryOp(u) => {
+                let v = self.eval(sc, &u.expr);
+                if !is_known(&v) {
+                    return combine_unknown(&[&v], span);
+                }
+                match u.operator.value() {
+                    UnaryOperator::Not => match v.as_bool() {
+                        Some(b) => Node::new(NodeKind::Bool(!b), span),
+                        None => invalid("! needs a boolean", span),
+                    },
+                    UnaryOperator::Neg => match as_f64(&v) {
+                        Some(x) => num_node(-x, span),
+                        None => invalid("- needs a number", span),
+                    },
+                }
+            }
+            Expression::BinaryOp(b) => {
+                let l = self.eval(sc, &b.lhs_expr);
+                let op = *b.operator.value();
+                // short-circuit on known booleans
+                if op == BinaryOperator::And && l.as_bool() == Some(false) {
+                    return Node::new(NodeKind::Bool(false), span);
+                }
+                if op == BinaryOperator::Or && l.as_bool() == Some(true) {
+                    return Node::new(NodeKind::Bool(true), span);
+                }
+                let r = self.eval(sc, &b.rhs_expr);
+                binary(op, &l, &r, span)
+            }
+            Expression::ForExpr(f) => self.for_expr(sc, f, span),
+        }
+    }
+
+    /// A quoted string literal: exact mapping when it has no escapes; JSON in a string keeps its
+    /// offsets through a view of the same length.
+    fn quoted_string(&self, file: FileId, value: &str, span: Span) -> Node {
+        let src = self.texts.get(&file).copied().unwrap_or("");
+        let inner_start = span.start as usize + 1;
+        let inner_end = (span.end as usize).saturating_sub(1);
+        let raw = src.get(inner_start..inner_end).unwrap_or("");
+        if raw == value {
+            return Node::string(
+                value,
+                span,
+                TextMap::Exact {
+                    base: span.start + 1,
+                },
+            );
+        }
+        if looks_like_json(value)
+            && let Some(view) = text::quoted_json_view(raw)
+        {
+            return Node::string(
+                view,
+                span,
+                TextMap::Exact {
+                    base: span.start + 1,
+                },
+            );
+        }
+        Node::string(value, span, TextMap::Collapsed)
+    }
+
+    fn variable(&mut self, sc: &Scope, name: &str, span: Span) -> Node {
+        if let Some((_, v)) = sc.bind.iter().rev().find(|(n, _)| n == name) {
+            return v.clone();
+        }
+        invalid(format!("unknown name {name}"), span)
+    }
+
+    // ----- templates -----
+
+    /// Evaluates a template. JSON written in it keeps exact spans: interpolations inside JSON
+    /// strings are substituted (or make that string unknown), and the result is the parsed JSON.
+    pub fn template(&mut self, sc: &Scope, tpl: &Template, span: Span, kind: TplKind) -> Node {
+        let strip = kind == TplKind::IndentedHeredoc;
+        enum Part<'t> {
+            Lit(&'t str, Option<Range<usize>>),
+            Interp(&'t Expression, Option<Range<usize>>),
+            Directive(Option<Range<usize>>),
+        }
+        let mut parts = vec![];
+        for el in tpl.iter() {
+            match el {
+                Element::Literal(l) => parts.push(Part::Lit(l.value().as_str(), l.span())),
+                Element::Interpolation(i) => parts.push(Part::Interp(&i.expr, i.span())),
+                Element::Directive(d) => parts.push(Part::Directive(directive_span(d))),
+            }
+        }
+        let nonempty_lits = parts
+            .iter()
+            .filter(|p| matches!(p, Part::Lit(s, _) if !s.is_empty()))
+            .count();
+        let interps = parts.iter().filter(|p| !matches!(p, Part::Lit(..))).count();
+        if interps == 1
+            && nonempty_lits == 0
+            && let Some(Part::Interp(e, _)) = parts.iter().find(|p| matches!(p, Part::Interp(..)))
+        {
+            return self.eval(sc, e);
+        }
+        let src = self.texts.get(&sc.file).copied().unwrap_or("");
+        // the raw range the template's elements cover
+        let range = parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Lit(_, r) | Part::Interp(_, r) | Part::Directive(r) => r.clone(),
+            })
+            .fold(None::<Range<usize>>, |acc, r| match acc {
+                None => Some(r),
+                Some(a) => Some(a.start.min(r.start)..a.end.max(r.end)),
+            });
+        let lit_text: String = parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Lit(s, _) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        let quoted = kind == TplKind::Quoted;
+        if interps == 0 {
+            if let Some(r) = &range
+                && let Some(raw) = src.get(r.clone())
+            {
+                if raw == lit_text {
+                    return Node::string(
+                        lit_text,
+                        span,
+                        TextMap::Exact {
+                            base: r.start as u32,
+                        },
+                    );
+                }
+                if looks_like_json(&lit_text) && (strip || !quoted) && !raw.contains("$${") {
+                    return Node::string(
+                        raw,
+                        span,
+                        TextMap::Exact {
+                            base: r.start as u32,
+                        },
+                    );
+                }
+            }
+            return Node::string(lit_text, span, TextMap::Collapsed);
+        }
+        // evaluate the interpolations
+        let mut values: Vec<(Range<usize>, Node)> = vec![];
+        let mut all_known = true;
+        let mut text_out = String::new();
+        let mut template_text = String::new();
+        let mut unknown_parts: Vec<Node> = vec![];
+        for p in &parts {
+            match p {
+                Part::Lit(s, _) => {
+                    text_out.push_str(s);
+                    template_text.push_str(s);
+                }
+                Part::Interp(e, r) => {
+                    let v = self.eval(sc, e);
+                    let raw = r
+                        .clone()
+                        .and_then(|r| src.get(r))
+                        .unwrap_or("${...}")
+                        .to_string();
+                    match as_text(&v).filter(|_| is_known(&v)) {
+                        Some(t) => {
+                            text_out.push_str(&t);
+                            template_text.push_str(&t);
+                        }
+                        None => {
+                            all_known = false;
+                            template_text.push_str(&raw);
+                            unknown_parts.push(v.clone());
+                        }
+                    }
+                    if let Some(r) = r {
+                        values.push((r.clone(), v));
+                    }
+                }
+                Part::Directive(r) => {
+                    all_known = false;
+                    let raw = r
+                        .clone()
+                        .and_then(|r| src.get(r))
+                        .unwrap_or("%{...}")
+                        .to_string();
+                    template_text.push_str(&raw);
+                    unknown_parts.push(unknown(
+                        "template directives (%{...}) are not evaluated",
+                        vec![],
+                        span,
+                    ));
+                    if let Some(r) = r {
+                        values.push((
+                            r.clone(),
+                            unknown(
+                                "template directives (%{...}) are not evaluated",
+                                vec![],
+                                span,
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        if looks_like_json(&lit_text)
+            && let Some(r) = &range
+            && let Some(n) = self.json_with_holes(sc.file, src, r.clone(), &values, quoted)
+        {
+            return n;
+        }
+        if all_known {
+            return str_node(text_out, span);
+        }
+        let refs_from: Vec<&Node> = unknown_parts.iter().collect();
+        let mut u = combine_unknown(&refs_from, span);
+        if let NodeKind::Unknown(x) = &mut u.kind {
+            x.template = Some(template_text);
+        }
+        u
+    }
+
+    /// Parses JSON written in a template whose interpolations sit inside JSON strings: each
+    /// interpolation is replaced by a placeholder of the same length, so that every node keeps
+    /// its exact place, then the placeholders are filled in.
+    fn json_with_holes(
+        &self,
+        file: FileId,
+        src: &str,
+        range: Range<usize>,
+        values: &[(Range<usize>, Node)],
+        quoted: bool,
+    ) -> Option<Node> {
+        let mut view = String::with_capacity(range.len());
+        let mut pos = range.start;
+        for (r, _) in values {
+            if r.start < pos || r.end > range.end || r.len() < 3 {
+                return None;
+            }
+            view.push_str(src.get(pos..r.start)?);
+            view.push_str(&placeholder(r.len()));
+            pos = r.end;
+        }
+        view.push_str(src.get(pos..range.end)?);
+        if quoted {
+            view = text::quoted_json_view(&view)?;
+        }
+        if view.len() != range.len() {
+            return None;
+        }
+        let mut node = json::parse(
+            &view,
+            Placement::exact(file, range.start as u32, view.len()),
+        )
+        .ok()?;
+        fill_holes(&mut node, values, src)?;
+        Some(node)
+    }
+
+    // ----- for expressions -----
+
+    fn for_expr(&mut self, sc: &Scope, f: &hcl_edit::expr::ForExpr, span: Span) -> Node {
+        let coll = self.eval(sc, &f.intro.collection_expr);
+        let Some(entries) = collection_entries(&coll) else {
+            return if coll.as_unknown().is_some() {
+                combine_unknown(&[&coll], span)
+            } else {
+                invalid("a for expression needs a collection", span)
+            };
+        };
+        let kv = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let vv = f.intro.value_var.as_str().to_string();
+        let mut out_items = vec![];
+        let mut out_members: Vec<(Key, Node)> = vec![];
+        for (k, v) in entries {
+            let mut inner = sc.clone();
+            if let Some(kv) = &kv {
+                inner.bind.push((kv.clone(), k.clone()));
+            }
+            inner.bind.push((vv.clone(), v.clone()));
+            if let Some(c) = &f.cond {
+                let cv = self.eval(&inner, &c.expr);
+                match cv.as_bool() {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => return combine_unknown(&[&cv], span),
+                }
+            }
+            let val = self.eval(&inner, &f.value_expr);
+            match &f.key_expr {
+                Some(ke) => {
+                    let key = self.eval(&inner, ke);
+                    let Some(name) = as_text(&key).filter(|_| is_known(&key)) else {
+                        return combine_unknown(&[&key], span);
+                    };
+                    if f.grouping {
+                        match out_members.iter_mut().find(|(k, _)| k.name == name) {
+                            Some((_, arr)) => {
+                                if let NodeKind::Array(a) = &mut arr.kind {
+                                    a.push(val);
+                                }
+                            }
+                            None => out_members.push((
+                                Key {
+                                    name,
+                                    span: key.span,
+                                },
+                                Node::new(NodeKind::Array(vec![val]), span),
+                            )),
+                        }
+                    } else {
+                        out_members.retain(|(k, _)| k.name != name);
+                        out_members.push((
+                            Key {
+                                name,
+                                span: key.span,
+                            },
+                            val,
+                        ));
+                    }
+                }
+                None => out_items.push(val),
+            }
+        }
+        if f.key_expr.is_some() {
+            Node::new(NodeKind::Object(out_members), span)
+        } else {
+            Node::new(NodeKind::Array(out_items), span)
+        }
+    }
+
+    // ----- references -----
+
+    fn traversal(
+        &mut self,
+        sc: &Scope,
+        root: &Expression,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> Node {
+        let ops: Vec<&TraversalOperator> = ops.iter().map(|o| o.value()).collect();
+        let attr = |i: usize| match ops.get(i) {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
+            _ => None,
+        };
+        if let Expression::Variable(v) = root {
+            let name = v.as_str();
+            if !sc.bind.iter().any(|(n, _)| n == name) {
+                match name {
+                    "var" => {
+                        if let Some(a) = attr(0) {
+                            let val = self.var_value(sc.inst, &a, span);
+                            return self.apply_ops(sc, val, &ops[1..], span);
+                        }
+                    }
+                    "local" => {
+                        if let Some(a) = attr(0) {
+                            let val = self.local_value(sc.inst, &a, span);
+                            return self.apply_ops(sc, val, &ops[1..], span);
+                        }
+                    }
+                    "module" => {
+                        if let Some(a) = attr(0) {
+                            return self.module_ref(sc, &a, &ops[1..], span);
+                        }
+                    }
+                    "data" => {
+                        if let (Some(t), Some(n)) = (attr(0), attr(1)) {
+                            return self.resource_ref(sc, true, &t, &n, &ops[2..], span);
+                        }
+                    }
+                    "path" => {
+                        let inst = &self.instances[sc.inst];
+                        let dir = match attr(0).as_deref() {
+                            Some("module") => self.modules[inst.module].dir.clone(),
+                            _ => self.root_dir(sc.inst),
+                        };
+                        return str_node(dir, span);
+                    }
+                    "terraform" => return str_node("default", span),
+                    "self" | "count" | "each" => {
+                        return unknown(format!("{name} is not known here"), vec![], span);
+                    }
+                    _ => {
+                        if let Some(n) = attr(0) {
+                            return self.resource_ref(sc, false, name, &n, &ops[1..], span);
+                        }
+                    }
+                }
+            }
+        }
+        let base = self.eval(sc, root);
+        self.apply_ops(sc, base, &ops, span)
+    }
+
+    fn root_dir(&self, inst: usize) -> String {
+        let mut i = inst;
+        while let Some(p) = self.instances[i].parent {
+            i = p;
+        }
+        self.instances[i].root_dir.clone()
+    }
+
+    /// Applies attribute, index and splat operators to a value.
+    pub fn apply_ops(
+        &mut self,
+        sc: &Scope,
+        mut v: Node,
+        ops: &[&TraversalOperator],
+        span: Span,
+    ) -> Node {
+        let mut i = 0;
+        while i < ops.len() {
+            if v.as_unknown().is_some() {
+                return v;
+            }
+            match ops[i] {
+                TraversalOperator::GetAttr(a) => {
+                    v = match &v.kind {
+                        NodeKind::Object(_) => match v.get(a.as_str()) {
+                            Some(x) => x.clone(),
+                            None => invalid(format!("no attribute {}", a.as_str()), span),
+                        },
+                        NodeKind::Null => invalid("attribute of null", span),
+                        _ => invalid(format!("no attribute {}", a.as_str()), span),
+                    };
+                }
+                TraversalOperator::Index(e) => {
+                    let k = self.eval(sc, e);
+                    v = index(&v, &k, span);
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    let k = num_node(*n.value() as f64, span);
+                    v = index(&v, &k, span);
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = &ops[i + 1..];
+                    let items: Vec<Node> = match &v.kind {
+                        NodeKind::Array(a) => a.clone(),
+                        NodeKind::Null => vec![],
+                        _ => vec![v.clone()],
+                    };
+                    let out = items
+                        .into_iter()
+                        .map(|x| self.apply_ops(sc, x, rest, span))
+                        .collect();
+                    return Node::new(NodeKind::Array(out), span);
+                }
+            }
+            i += 1;
+        }
+        v
+    }
+
+    pub fn var_value(&mut self, inst: usize, name: &str, span: Span) -> Node {
+        self.memoized(inst, format!("var.{name}"), span, |ev| {
+            let i = &ev.instances[inst];
+            let m = &ev.modules[i.module];
+            let decl = m.variables.get(name).copied();
+            if let (Some(parent), Some(call)) = (i.parent, i.call) {
+                let pm = ev.instances[parent].module;
+                let call_block = ev.modules[pm].calls[call].block;
+                let call_file = ev.modules[pm].calls[call].file;
+                if let Some(a) = call_block.body.get_attribute(name) {
+                    let sc = Scope {
+                        inst: parent,
+                        file: call_file,
+                        bind: ev.instances[inst].bind.clone(),
+                    };
+                    return ev.eval(&sc, &a.value);
+                }
+            } else if let Some(v) = i.root_vars.get(name) {
+                return v.clone();
+            }
+            if let Some((b, file)) = decl {
+                if let Some(d) = b.body.get_attribute("default") {
+                    let sc = Scope {
+                        inst,
+                        file,
+                        bind: vec![],
+                    };
+                    return ev.eval(&sc, &d.value);
+                }
+                return unknown(
+                    format!("var.{name} has no value (give it with --var or a .tfvars file)"),
+                    vec![],
+                    span,
+                );
+            }
+            invalid(format!("var.{name} is not declared"), span)
+        })
+    }
+
+    pub fn local_value(&mut self, inst: usize, name: &str, span: Span) -> Node {
+        self.memoized(inst, format!("local.{name}"), span, |ev| {
+            match ev.module_of(inst).locals.get(name).copied() {
+                Some((a, file)) => {
+                    let sc = Scope {
+                        inst,
+                        file,
+                        bind: vec![],
+                    };
+                    ev.eval(&sc, &a.value)
+                }
+                None => invalid(format!("local.{name} is not declared"), span),
+            }
+        })
+    }
+
+    /// The instances a module call expands to, with their keys.
+    pub fn children(&mut self, inst: usize, call: usize) -> Children {
+        if let Some(c) = self.children.get(&(inst, call)) {
+            return c.clone();
+        }
+        self.children.insert((inst, call), vec![]);
+        let m = self.instances[inst].module;
+        let (child_mod, block, file, name) = {
+            let c: &CallCfg<'a> = &self.modules[m].calls[call];
+            (c.child, c.block, c.file, c.name.clone())
+        };
+        let mut out = vec![];
+        if let Some(cm) = child_mod {
+            let sc = Scope {
+                inst,
+                file,
+                bind: vec![],
+            };
+            let exp = self.expansion(&sc, block);
+            let parent_path = self.instances[inst].path.clone();
+            let parent_addr = self.instances[inst].addr.clone();
+            let path = super::join(&parent_path, &format!("module.{name}"));
+            let mk = |key: Option<&str>| {
+                super::join(
+                    &parent_addr,
+                    &format!(
+                        "module.{name}{}",
+                        key.map(|k| format!("[{k}]")).unwrap_or_default()
+                    ),
+                )
+            };
+            let keys = instance_keys(exp, header(block, file));
+            for (key, bind) in keys {
+                let id = self.instances.len();
+                self.instances.push(Instance {
+                    module: cm,
+                    path: path.clone(),
+                    addr: mk(key.as_deref()),
+                    parent: Some(inst),
+                    call: Some(call),
+                    bind,
+                    root_vars: HashMap::new(),
+                    root_dir: String::new(),
+                });
+                out.push((key, id));
+            }
+        }
+        self.children.insert((inst, call), out.clone());
+        out
+    }
+
+    fn module_ref(
+        &mut self,
+        sc: &Scope,
+        name: &str,
+        ops: &[&TraversalOperator],
+        span: Span,
+    ) -> Node {
+        let m = self.instances[sc.inst].module;
+        let Some(call) = self.modules[m].calls.iter().position(|c| c.name == name) else {
+            return invalid(format!("module.{name} is not declared"), span);
+        };
+        let (local, source) = {
+            let c = &self.modules[m].calls[call];
+            (c.child.is_some(), c.source.clone().unwrap_or_default())
+        };
+        if !local {
+            return unknown(
+                format!(
+                    "module.{name} comes from {} and is not followed",
+                    if is_local_source(&source) {
+                        "a directory that was not given"
+                    } else {
+                        "a remote source"
+                    }
+                ),
+                vec![],
+                span,
+            );
+        }
+        let kids = self.children(sc.inst, call);
+        let mut ops = ops;
+        let target = match kids.as_slice() {
+            [(None, id)] => Some(*id),
+            _ => match ops.first() {
+                Some(TraversalOperator::Index(e)) => {
+                    let k = self.eval(sc, e);
+                    ops = &ops[1..];
+                    let key = instance_key(&k);
+                    kids.iter()
+                        .find(|(kk, _)| kk.is_some() && kk.as_deref() == key.as_deref())
+                        .map(|(_, id)| *id)
+                }
+                _ => None,
+            },
+        };
+        let Some(child) = target else {
+            return unknown(
+                format!("module.{name} has several or unknown instances"),
+                vec![],
+                span,
+            );
+        };
+        let Some(TraversalOperator::GetAttr(out)) = ops.first() else {
+            return unknown(
+                format!("module.{name} as a whole is not evaluated"),
+                vec![],
+                span,
+            );
+        };
+        let out = out.as_str().to_string();
+        let v = self.output_value(child, &out, span);
+        self.apply_ops(sc, v, &ops[1..], span)
+    }
+
+    pub fn output_value(&mut self, inst: usize, name: &str, span: Span) -> Node {
+        self.memoized(inst, format!("output.{name}"), span, |ev| {
+            match ev.module_of(inst).outputs.get(name).copied() {
+                Some((b, file)) => match b.body.get_attribute("value") {
+                    Some(a) => {
+                        let sc = Scope {
+                            inst,
+                            file,
+                            bind: vec![],
+                        };
+                        ev.eval(&sc, &a.value)
+                    }
+                    None => invalid(format!("output {name} has no value"), span),
+                },
+                None => invalid(format!("output {name} is not declared"), span),
+            }
+        })
+    }
+
+    /// How a resource or module block expands (`count` / `for_each`).
+    pub fn expansion(&mut self, sc: &Scope, block: &Block) -> Expansion {
+        if let Some(c) = block.body.get_attribute("count") {
+            let v = self.eval(sc, &c.value);
+            return match as_f64(&v) {
+                Some(n) if is_known(&v) => Expansion::Keys(
+                    (0..(n.max(0.0) as usize).min(100_000))
+                        .map(|i| {
+                            (
+                                i.to_string(),
+                                obj(vec![("index".into(), num_node(i as f64, v.span))], v.span),
+                            )
+                        })
+                        .collect(),
+                ),
+                _ => Expansion::Unknown(first_unknown(&v).cloned().unwrap_or(Unknown {
+                    origin: "count is not a number".into(),
+                    ..Unknown::default()
+                })),
+            };
+        }
+        if let Some(f) = block.body.get_attribute("for_each") {
+            let v = self.eval(sc, &f.value);
+            let pairs: Option<Vec<(String, Node)>> = match &v.kind {
+                NodeKind::Object(o) if is_known_keys(&v) => Some(
+                    o.iter()
+                        .map(|(k, val)| (k.name.clone(), val.clone()))
+                        .collect(),
+                ),
+                NodeKind::Array(a) => a
+                    .iter()
+                    .map(|x| as_text(x).filter(|_| is_known(x)).map(|t| (t, x.clone())))
+                    .collect(),
+                _ => None,
+            };
+            return match pairs {
+                Some(mut pairs) => {
+                    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                    pairs.dedup_by(|a, b| a.0 == b.0);
+                    Expansion::Keys(
+                        pairs
+                            .into_iter()
+                            .map(|(k, val)| {
+                                let key_node = str_node(k.clone(), val.span);
+                                (
+                                    format!("{:?}", k),
+                                    obj(
+                                        vec![("key".into(), key_node), ("value".into(), val)],
+                                        v.span,
+                                    ),
+                                )
+                            })
+                            .collect(),
+                    )
+                }
+                None => Expansion::Unknown(first_unknown(&v).cloned().unwrap_or(Unknown {
+                    origin: "for_each is not a map or set of strings".into(),
+                    ..Unknown::default()
+                })),
+            };
+        }
+        Expansion::Single
+    }
+
+    fn resource_expansion(&mut self, inst: usize, rix: usize) -> Expansion {
+        let key = format!("expansion.{rix}");
+        let m = self.instances[inst].module;
+        let (block, file) = {
+            let r: &ResCfg<'a> = &self.modules[m].resources[rix];
+            (r.block, r.file)
+        };
+        let sc = Scope {
+            inst,
+            file,
+            bind: vec![],
+        };
+        let span = header(block, file);
+        let node = self.memoized(inst, key, span, |ev| {
+            let exp = ev.expansion(&sc, block);
+            expansion_to_node(exp, span)
+        });
+        node_to_expansion(&node)
+    }
+
+    /// The expansion of a resource, for the loader.
+    pub fn expand_resource(&mut self, inst: usize, rix: usize) -> Expansion {
+        self.resource_expansion(inst, rix)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resource_ref(
+        &mut self,
+        sc: &Scope,
+        data: bool,
+        rtype: &str,
+        name: &str,
+        ops: &[&TraversalOperator],
+        span: Span,
+    ) -> Node {
+        let m = self.instances[sc.inst].module;
+        let path = self.instances[sc.inst].path.clone();
+        let local = if data {
+            format!("data.{rtype}.{name}")
+        } else {
+            format!("{rtype}.{name}")
+        };
+        let address = super::join(&path, &local);
+        let rix = self.modules[m]
+            .res_ix
+            .get(&(data, rtype.to_string(), name.to_string()))
+            .copied();
+        let mut ops = ops;
+        let mut index: Option<String> = None;
+        let mut bind = vec![];
+        let mut known_instance = true;
+        if let Some(rix) = rix {
+            match self.resource_expansion(sc.inst, rix) {
+                Expansion::Single => {}
+                Expansion::Keys(keys) => match ops.first() {
+                    Some(TraversalOperator::Index(e)) => {
+                        let k = self.eval(sc, e);
+                        ops = &ops[1..];
+                        index = instance_key(&k);
+                        match keys.iter().find(|(kk, _)| Some(kk) == index.as_ref()) {
+                            Some((kk, b)) => {
+                                let bind_name = if kk.starts_with('"') { "each" } else { "count" };
+                                bind.push((bind_name.to_string(), b.clone()));
+                            }
+                            None => known_instance = false,
+                        }
+                    }
+                    Some(TraversalOperator::LegacyIndex(n)) => {
+                        index = Some(n.value().to_string());
+                        ops = &ops[1..];
+                        known_instance = false;
+                    }
+                    _ => known_instance = false,
+                },
+                Expansion::Unknown(_) => {
+                    if let Some(TraversalOperator::Index(e)) = ops.first() {
+                        let k = self.eval(sc, e);
+                        index = instance_key(&k);
+                        ops = &ops[1..];
+                    }
+                    known_instance = false;
+                }
+            }
+        }
+        // skip splats: `aws_x.y[*].arn`
+        while let Some(TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) =
+            ops.first()
+        {
+            ops = &ops[1..];
+            known_instance = false;
+        }
+        let attr = match ops.first() {
+            Some(TraversalOperator::GetAttr(a)) => Some(a.as_str().to_string()),
+            _ => None,
+        };
+        let r = Ref {
+            address: address.clone(),
+            attr: attr.clone(),
+            index: index.clone(),
+        };
+        let display = r.display();
+        let Some(rix) = rix else {
+            return unknown(
+                format!("{display} is not declared in this configuration"),
+                vec![r],
+                span,
+            );
+        };
+        let Some(attr) = attr else {
+            return unknown(format!("{display} (known after apply)"), vec![r], span);
+        };
+        if known_instance {
+            let (block, file) = {
+                let rc = &self.modules[m].resources[rix];
+                (rc.block, rc.file)
+            };
+            let tsc = Scope {
+                inst: sc.inst,
+                file,
+                bind,
+            };
+            let key = format!("res.{rix}.{}.{attr}", index.clone().unwrap_or_default());
+            if data
+                && rtype == "aws_iam_policy_document"
+                && (attr == "json" || attr == "minified_json")
+            {
+                let v = self.memoized(sc.inst, key, span, |ev| {
+                    super::policy_doc::render(ev, &tsc, block, header(block, file))
+                });
+                return self.apply_ops(sc, v, &ops[1..], span);
+            }
+            if let Some(a) = block.body.get_attribute(&attr)
+                && !matches!(attr.as_str(), "arn" | "id")
+            {
+                let v = self.memoized(sc.inst, key, span, |ev| ev.eval(&tsc, &a.value));
+                return self.apply_ops(sc, v, &ops[1..], span);
+            }
+        }
+        unknown(format!("{display} (known after apply)"), vec![r], span)
+    }
+
+    // ----- bodies -----
+
+    /// Evaluates a block body into an object: attributes, and nested blocks as lists of objects
+    /// (`dynamic` blocks expanded). Returns the object and the names written.
+    pub fn body(&mut self, sc: &Scope, body: &Body, span: Span, top: bool) -> (Node, Vec<String>) {
+        let mut members: Vec<(Key, Node)> = vec![];
+        let mut names = vec![];
+        for a in body.attributes() {
+            let name = a.key.as_str();
+            if top
+                && matches!(
+                    name,
+                    "count" | "for_each" | "provider" | "depends_on" | "lifecycle"
+                )
+            {
+                continue;
+            }
+            let v = self.eval(sc, &a.value);
+            names.push(name.to_string());
+            members.push((
+                Key {
+                    name: name.to_string(),
+                    span: self.span(sc.file, a.key.span()),
+                },
+                v,
+            ));
+        }
+        for b in body.blocks() {
+            let ident = b.ident.as_str();
+            if top && matches!(ident, "lifecycle" | "provisioner" | "connection") {
+                continue;
+            }
+            let (name, items) = if ident == "dynamic" {
+                let Some(label) = b.labels.first().map(|l| l.as_str().to_string()) else {
+                    continue;
+                };
+                let items = self.dynamic(sc, b, &label);
+                (label, items)
+            } else {
+                let bspan = self.span(sc.file, b.span());
+                let (n, _) = self.body(sc, &b.body, bspan, false);
+                (ident.to_string(), vec![n])
+            };
+            if !names.contains(&name) {
+                names.push(name.clone());
+            }
+            match members.iter_mut().find(|(k, _)| k.name == name) {
+                Some((
+                    _,
+                    Node {
+                        kind: NodeKind::Array(a),
+                        ..
+                    },
+                )) => a.extend(items),
+                _ => members.push((
+                    Key {
+                        name,
+                        span: self.span(sc.file, b.ident.span()),
+                    },
+                    Node::new(NodeKind::Array(items), self.span(sc.file, b.span())),
+                )),
+            }
+        }
+        (Node::new(NodeKind::Object(members), span), names)
+    }
+
+    fn dynamic(&mut self, sc: &Scope, b: &Block, label: &str) -> Vec<Node> {
+        match self.dynamic_scopes(sc, b, label) {
+            Ok(Some((scopes, content, cspan))) => scopes
+                .into_iter()
+                .map(|inner| self.body(&inner, content, cspan, false).0)
+                .collect(),
+            Ok(None) => vec![],
+            Err(u) => vec![u],
+        }
+    }
+
+    /// The iterations of a `dynamic` block: one scope per element (its iterator bound), the
+    /// content body and its span. `Err` with an unknown when `for_each` is not known.
+    #[allow(clippy::type_complexity)]
+    pub fn dynamic_scopes<'b>(
+        &mut self,
+        sc: &Scope,
+        b: &'b Block,
+        label: &str,
+    ) -> Result<Option<(Vec<Scope>, &'b Body, Span)>, Node> {
+        let bspan = self.span(sc.file, b.span());
+        let iter_name = b
+            .body
+            .get_attribute("iterator")
+            .and_then(|a| match &a.value {
+                Expression::Variable(v) => Some(v.as_str().to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| label.to_string());
+        let (Some(fe), Some(content)) = (
+            b.body.get_attribute("for_each"),
+            b.body.get_blocks("content").next(),
+        ) else {
+            return Ok(None);
+        };
+        let coll = self.eval(sc, &fe.value);
+        let Some(entries) = collection_entries(&coll) else {
+            return Err(combine_unknown(&[&coll], bspan));
+        };
+        let cspan = self.span(sc.file, content.span());
+        let scopes = entries
+            .into_iter()
+            .map(|(k, v)| {
+                let mut inner = sc.clone();
+                inner.bind.push((
+                    iter_name.clone(),
+                    obj(vec![("key".into(), k), ("value".into(), v)], cspan),
+                ));
+                inner
+            })
+            .collect();
+        Ok(Some((scopes, &content.body, cspan)))
+    }
+
+    // ----- files -----
+
+    /// An input file by path, relative to the module directory or the root directory.
+    pub fn find_file(&self, sc: &Scope, path: &str) -> Option<&'a SourceFile> {
+        let mdir = self.modules[self.instances[sc.inst].module].dir.clone();
+        let root = self.root_dir(sc.inst);
+        [
+            text::normalize(path),
+            text::join(&mdir, path),
+            text::join(&root, path),
+        ]
+        .iter()
+        .find_map(|p| self.files.get(p).copied())
+    }
+}
+
+fn directive_span(d: &Directive) -> Option<Range<usize>> {
+    match d {
+        Directive::If(i) => i.span(),
+        Directive::For(f) => f.span(),
+    }
+}
+
+/// The (key, value) pairs a `for` or `for_each` iterates over: list indexes or map keys.
+/// `None` when the value is not a collection.
+pub fn collection_entries(coll: &Node) -> Option<Vec<(Node, Node)>> {
+    match &coll.kind {
+        NodeKind::Array(a) => Some(
+            a.iter()
+                .enumerate()
+                .map(|(i, v)| (num_node(i as f64, v.span), v.clone()))
+                .collect(),
+        ),
+        NodeKind::Object(o) => Some(
+            o.iter()
+                .map(|(k, v)| (str_node(k.name.clone(), k.span), v.clone()))
+                .collect(),
+        ),
+        NodeKind::Null => Some(vec![]),
+        _ => None,
+    }
+}
+
+pub fn header(b: &Block, file: FileId) -> Span {
+    super::config::header_span(b, file)
+}
+
+fn display_in(addr: &str, what: &str) -> String {
+    super::join(addr, what)
+}
+
+fn is_known_keys(v: &Node) -> bool {
+    v.as_object().is_some()
+}
+
+/// An instance key in address form: `0` or `"a"`.
+pub fn instance_key(k: &Node) -> Option<String> {
+    match &k.kind {
+        NodeKind::Number(n) => Some(n.clone()),
+        NodeKind::String(s) => Some(format!("{:?}", s.value)),
+        _ => None,
+    }
+}
+
+fn expansion_to_node(e: Expansion, span: Span) -> Node {
+    match e {
+        Expansion::Single => Node::new(NodeKind::Null, span),
+        Expansion::Keys(ks) => obj(ks, span),
+        Expansion::Unknown(u) => Node::unknown(u, span),
+    }
+}
+
+fn node_to_expansion(n: &Node) -> Expansion {
+    match &n.kind {
+        NodeKind::Object(o) => {
+            Expansion::Keys(o.iter().map(|(k, v)| (k.name.clone(), v.clone())).collect())
+        }
+        NodeKind::Unknown(u) => Expansion::Unknown(u.clone()),
+        _ => Expansion::Single,
+    }
+}
+
+fn index(v: &Node, k: &Node, span: Span) -> Node {
+    if !is_known(k) {
+        return combine_unknown(&[k], span);
+    }
+    match &v.kind {
+        NodeKind::Array(a) => match as_f64(k) {
+            Some(i) if i >= 0.0 && (i as usize) < a.len() => a[i as usize].clone(),
+            _ => invalid("index out of range", span),
+        },
+        NodeKind::Object(_) => match as_text(k).and_then(|name| v.get(&name).cloned()) {
+            Some(x) => x,
+            None => invalid("no such key", span),
+        },
+        NodeKind::Unknown(_) => v.clone(),
+        _ => invalid("cannot index this value", span),
+    }
+}
+
+fn binary(op: BinaryOperator, l: &Node, r: &Node, span: Span) -> Node {
+    use BinaryOperator as B;
+    if !is_known(l) || !is_known(r) {
+        return combine_unknown(&[l, r], span);
+    }
+    let b = |x: bool| Node::new(NodeKind::Bool(x), span);
+    match op {
+        B::Eq => b(l.to_json() == r.to_json() || as_text(l) == as_text(r) && both_scalar(l, r)),
+        B::NotEq => {
+            b(!(l.to_json() == r.to_json() || as_text(l) == as_text(r) && both_scalar(l, r)))
+        }
+        B::And | B::Or => match (l.as_bool(), r.as_bool()) {
+            (Some(x), Some(y)) => b(if op == B::And { x && y } else { x || y }),
+            _ => invalid("&& and || need booleans", span),
+        },
+        _ => match (as_f64(l), as_f64(r)) {
+            (Some(x), Some(y)) => match op {
+                B::Plus => num_node(x + y, span),
+                B::Minus => num_node(x - y, span),
+                B::Mul => num_node(x * y, span),
+                B::Div if y != 0.0 => num_node(x / y, span),
+                B::Mod if y != 0.0 => num_node(x % y, span),
+                B::Less => b(x < y),
+                B::LessEq => b(x <= y),
+                B::Greater => b(x > y),
+                B::GreaterEq => b(x >= y),
+                _ => invalid("division by zero", span),
+            },
+            _ => invalid("arithmetic needs numbers", span),
+        },
+    }
+}
+
+fn both_scalar(l: &Node, r: &Node) -> bool {
+    let scalar = |n: &Node| {
+        matches!(
+            n.kind,
+            NodeKind::String(_) | NodeKind::Number(_) | NodeKind::Bool(_)
+        )
+    };
+    scalar(l) && scalar(r)
+}
+
+/// Fills the placeholders of a JSON view: strings holding one get the interpolated text, or
+/// become unknown when a part is unknown.
+fn fill_holes(node: &mut Node, values: &[(Range<usize>, Node)], src: &str) -> Option<()> {
+    match &mut node.kind {
+        NodeKind::String(s) if s.value.contains(MARK) => {
+            let span = node.span;
+            let inside: Vec<&(Range<usize>, Node)> = values
+                .iter()
+                .filter(|(r, _)| r.start >= span.start as usize && r.end <= span.end as usize)
+                .collect();
+            let mut out = String::new();
+            let mut template = String::new();
+            let mut unknown_parts: Vec<&Node> = vec![];
+            let mut rest = s.value.as_str();
+            let mut it = inside.iter();
+            while let Some(p) = rest.find(MARK) {
+                out.push_str(&rest[..p]);
+                template.push_str(&rest[..p]);
+                let (r, v) = it.next()?;
+                let len = r.len();
+                rest = rest.get(p + len..)?;
+                match as_text(v).filter(|_| is_known(v)) {
+                    Some(t) => {
+                        out.push_str(&t);
+                        template.push_str(&t);
+                    }
+                    None => {
+                        template.push_str(src.get(r.clone()).unwrap_or("${...}"));
+                        unknown_parts.push(v);
+                    }
+                }
+            }
+            out.push_str(rest);
+            template.push_str(rest);
+            if unknown_parts.is_empty() {
+                *s = StrValue {
+                    value: out,
+                    map: TextMap::Collapsed,
+                };
+            } else {
+                let mut u = combine_unknown(&unknown_parts, span);
+                if let NodeKind::Unknown(x) = &mut u.kind {
+                    x.template = Some(template);
+                }
+                *node = u;
+            }
+        }
+        NodeKind::String(_) => {}
+        NodeKind::Array(a) => {
+            for x in a.iter_mut() {
+                fill_holes(x, values, src)?;
+            }
+        }
+        NodeKind::Object(o) => {
+            for (k, v) in o.iter_mut() {
+                if k.name.contains(MARK) {
+                    return None;
+                }
+                fill_holes(v, values, src)?;
+            }
+        }
+        _ => {}
+    }
+    Some(())
+}

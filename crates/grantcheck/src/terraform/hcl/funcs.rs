@@ -1,0 +1,459 @@
+//! The Terraform functions policies are written with. Unknown arguments give unknown results
+//! that keep the references they come from.
+
+use hcl_edit::expr::Expression;
+
+use super::eval::{
+    Evaluator, Scope, as_f64, combine_unknown, first_unknown, is_invalid, is_known, num_node,
+    str_node, unknown,
+};
+use super::text::{as_text, to_json_text};
+use crate::json::{self, Placement};
+use crate::source::Span;
+use crate::value::{Key, Node, NodeKind, TextMap};
+
+pub fn call(
+    ev: &mut Evaluator<'_>,
+    sc: &Scope,
+    name: &str,
+    args: &[&Expression],
+    span: Span,
+) -> Node {
+    // functions that look at their arguments lazily
+    match name {
+        "try" => {
+            let mut last = None;
+            for a in args {
+                let v = ev.eval(sc, a);
+                if !is_invalid(&v) {
+                    return v;
+                }
+                last = Some(v);
+            }
+            return last.unwrap_or_else(|| unknown("try() without arguments", vec![], span));
+        }
+        "can" => {
+            let v = args.first().map(|a| ev.eval(sc, a));
+            return match v {
+                Some(v) if is_invalid(&v) => Node::new(NodeKind::Bool(false), span),
+                Some(v) if !is_known(&v) => combine_unknown(&[&v], span),
+                _ => Node::new(NodeKind::Bool(true), span),
+            };
+        }
+        "templatefile" => return templatefile(ev, sc, args, span),
+        _ => {}
+    }
+    let vals: Vec<Node> = args.iter().map(|a| ev.eval(sc, a)).collect();
+    apply(ev, sc, name, vals, span)
+}
+
+fn apply(ev: &mut Evaluator<'_>, sc: &Scope, name: &str, vals: Vec<Node>, span: Span) -> Node {
+    let all_known = vals.iter().all(is_known);
+    let unknown_result = |vals: &[Node]| {
+        let refs: Vec<&Node> = vals.iter().collect();
+        combine_unknown(&refs, span)
+    };
+    match name {
+        "jsonencode" => match vals.into_iter().next() {
+            // the value itself: policies read it as a document, with the spans of its parts
+            Some(mut v) => {
+                sort_keys(&mut v);
+                if matches!(v.kind, NodeKind::String(_)) {
+                    return match to_json_text(&v) {
+                        Some(t) => str_node(t, span),
+                        None => unknown_result(&[v]),
+                    };
+                }
+                v
+            }
+            None => unknown("jsonencode() without an argument", vec![], span),
+        },
+        "jsondecode" => match vals.into_iter().next() {
+            Some(v) => match &v.kind {
+                NodeKind::String(s) => {
+                    match json::parse(&s.value, Placement::of_string(s, v.span)) {
+                        Ok(n) => n,
+                        Err(e) => unknown(
+                            format!("invalid: jsondecode: {}", e.message),
+                            vec![],
+                            e.span,
+                        ),
+                    }
+                }
+                NodeKind::Object(_) | NodeKind::Array(_) => v,
+                _ => unknown_result(&[v]),
+            },
+            None => unknown("jsondecode() without an argument", vec![], span),
+        },
+        "file" => {
+            let Some(p) = vals.first() else {
+                return unknown("file() without an argument", vec![], span);
+            };
+            let Some(path) = as_text(p).filter(|_| is_known(p)) else {
+                return unknown_result(&vals);
+            };
+            match ev.find_file(sc, &path) {
+                Some(f) => Node::string(
+                    f.text.clone(),
+                    Span::new(f.id, 0, f.text.len()),
+                    TextMap::Exact { base: 0 },
+                ),
+                None => unknown(
+                    format!(
+                        "file(\"{path}\") was not given to grantcheck (give the directory that holds it)"
+                    ),
+                    vec![],
+                    span,
+                ),
+            }
+        }
+        _ if !all_known
+            && !matches!(
+                name,
+                "coalesce"
+                    | "merge"
+                    | "concat"
+                    | "tolist"
+                    | "toset"
+                    | "flatten"
+                    | "distinct"
+                    | "lookup"
+                    | "tomap"
+            ) =>
+        {
+            unknown_result(&vals)
+        }
+        "format" => {
+            let Some(fmt) = vals.first().and_then(as_text) else {
+                return unknown_result(&vals);
+            };
+            let mut out = String::new();
+            let mut args = vals[1..].iter();
+            let mut chars = fmt.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c != '%' {
+                    out.push(c);
+                    continue;
+                }
+                // skip flags/width, take the verb
+                let mut verb = None;
+                while let Some(&n) = chars.peek() {
+                    chars.next();
+                    if n.is_ascii_alphabetic() || n == '%' {
+                        verb = Some(n);
+                        break;
+                    }
+                }
+                match verb {
+                    Some('%') => out.push('%'),
+                    Some('q') => match args.next() {
+                        Some(a) => out.push_str(&format!("{:?}", as_text(a).unwrap_or_default())),
+                        None => return unknown("invalid: format: too few arguments", vec![], span),
+                    },
+                    Some(_) => match args.next().and_then(as_text) {
+                        Some(a) => out.push_str(&a),
+                        None => return unknown("invalid: format: too few arguments", vec![], span),
+                    },
+                    None => out.push('%'),
+                }
+            }
+            str_node(out, span)
+        }
+        "join" => {
+            let sep = vals.first().and_then(as_text).unwrap_or_default();
+            let mut parts = vec![];
+            for l in &vals[1..] {
+                for x in l.items() {
+                    parts.push(as_text(x).unwrap_or_default());
+                }
+            }
+            str_node(parts.join(&sep), span)
+        }
+        "split" => {
+            let (Some(sep), Some(s)) = (
+                vals.first().and_then(as_text),
+                vals.get(1).and_then(as_text),
+            ) else {
+                return unknown_result(&vals);
+            };
+            let items = s.split(sep.as_str()).map(|p| str_node(p, span)).collect();
+            Node::new(NodeKind::Array(items), span)
+        }
+        "lower" | "upper" | "trimspace" | "tostring" | "chomp" => {
+            let Some(v) = vals.first() else {
+                return unknown("a function needs an argument", vec![], span);
+            };
+            if name == "tostring" && matches!(v.kind, NodeKind::String(_)) {
+                return v.clone();
+            }
+            let Some(s) = as_text(v) else {
+                return unknown_result(&vals);
+            };
+            let out = match name {
+                "lower" => s.to_lowercase(),
+                "upper" => s.to_uppercase(),
+                "trimspace" => s.trim().to_string(),
+                "chomp" => s.trim_end_matches(['\n', '\r']).to_string(),
+                _ => s,
+            };
+            str_node(out, span)
+        }
+        "replace" => {
+            let (Some(s), Some(from), Some(to)) = (
+                vals.first().and_then(as_text),
+                vals.get(1).and_then(as_text),
+                vals.get(2).and_then(as_text),
+            ) else {
+                return unknown_result(&vals);
+            };
+            if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
+                return unknown(
+                    "replace() with a regular expression is not evaluated",
+                    vec![],
+                    span,
+                );
+            }
+            str_node(s.replace(&from, &to), span)
+        }
+        "concat" => {
+            let mut out = vec![];
+            for v in &vals {
+                match &v.kind {
+                    NodeKind::Array(a) => out.extend(a.iter().cloned()),
+                    _ => return unknown_result(&vals),
+                }
+            }
+            Node::new(NodeKind::Array(out), span)
+        }
+        "merge" => {
+            let mut out: Vec<(Key, Node)> = vec![];
+            for v in &vals {
+                match &v.kind {
+                    NodeKind::Object(o) => {
+                        for (k, x) in o {
+                            out.retain(|(kk, _)| kk.name != k.name);
+                            out.push((k.clone(), x.clone()));
+                        }
+                    }
+                    NodeKind::Null => {}
+                    _ => return unknown_result(&vals),
+                }
+            }
+            Node::new(NodeKind::Object(out), span)
+        }
+        "tolist" | "toset" | "distinct" => {
+            let Some(v) = vals.first() else {
+                return unknown("a function needs an argument", vec![], span);
+            };
+            match &v.kind {
+                NodeKind::Array(a) => {
+                    if name == "tolist" {
+                        return v.clone();
+                    }
+                    let mut out: Vec<Node> = vec![];
+                    for x in a {
+                        if !is_known(x) || !out.iter().any(|o| o.to_json() == x.to_json()) {
+                            out.push(x.clone());
+                        }
+                    }
+                    if name == "toset" && out.iter().all(is_known) {
+                        out.sort_by_key(|x| as_text(x).unwrap_or_default());
+                    }
+                    Node::new(NodeKind::Array(out), v.span)
+                }
+                _ => unknown_result(&vals),
+            }
+        }
+        "tomap" => vals
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| unknown("tomap() without an argument", vec![], span)),
+        "flatten" => {
+            fn flat(n: &Node, out: &mut Vec<Node>) {
+                match &n.kind {
+                    NodeKind::Array(a) => a.iter().for_each(|x| flat(x, out)),
+                    _ => out.push(n.clone()),
+                }
+            }
+            let mut out = vec![];
+            match vals.first() {
+                Some(v) if matches!(v.kind, NodeKind::Array(_)) => flat(v, &mut out),
+                _ => return unknown_result(&vals),
+            }
+            Node::new(NodeKind::Array(out), span)
+        }
+        "coalesce" => {
+            for v in &vals {
+                if !is_known(v) {
+                    return unknown_result(&vals);
+                }
+                if !v.is_null() && as_text(v).is_some_and(|t| !t.is_empty()) {
+                    return v.clone();
+                }
+            }
+            unknown("invalid: coalesce: no non-null argument", vec![], span)
+        }
+        "coalescelist" => vals
+            .iter()
+            .find(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+            .cloned()
+            .unwrap_or_else(|| Node::new(NodeKind::Array(vec![]), span)),
+        "compact" => match vals.first().and_then(Node::as_array) {
+            Some(a) => Node::new(
+                NodeKind::Array(
+                    a.iter()
+                        .filter(|x| !x.is_null() && as_text(x).is_some_and(|t| !t.is_empty()))
+                        .cloned()
+                        .collect(),
+                ),
+                span,
+            ),
+            None => unknown_result(&vals),
+        },
+        "lookup" => {
+            let (Some(m), Some(k)) = (vals.first(), vals.get(1)) else {
+                return unknown("invalid: lookup needs a map and a key", vec![], span);
+            };
+            if !is_known(k) {
+                return unknown_result(&vals);
+            }
+            let key = as_text(k).unwrap_or_default();
+            match &m.kind {
+                NodeKind::Object(_) => match m.get(&key) {
+                    Some(v) => v.clone(),
+                    None => vals
+                        .get(2)
+                        .cloned()
+                        .unwrap_or_else(|| unknown(format!("invalid: no key {key}"), vec![], span)),
+                },
+                NodeKind::Unknown(_) => m.clone(),
+                _ => unknown("invalid: lookup needs a map", vec![], span),
+            }
+        }
+        "element" => {
+            let (Some(a), Some(i)) = (
+                vals.first().and_then(Node::as_array),
+                vals.get(1).and_then(as_f64),
+            ) else {
+                return unknown_result(&vals);
+            };
+            if a.is_empty() {
+                return unknown("invalid: element of an empty list", vec![], span);
+            }
+            a[(i.max(0.0) as usize) % a.len()].clone()
+        }
+        "length" => match vals.first().map(|v| &v.kind) {
+            Some(NodeKind::Array(a)) => num_node(a.len() as f64, span),
+            Some(NodeKind::Object(o)) => num_node(o.len() as f64, span),
+            Some(NodeKind::String(s)) => num_node(s.value.chars().count() as f64, span),
+            _ => unknown_result(&vals),
+        },
+        "keys" | "values" => match vals.first().and_then(Node::as_object) {
+            Some(o) => {
+                let mut members: Vec<&(Key, Node)> = o.iter().collect();
+                members.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+                let items = members
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if name == "keys" {
+                            str_node(k.name.clone(), k.span)
+                        } else {
+                            v.clone()
+                        }
+                    })
+                    .collect();
+                Node::new(NodeKind::Array(items), span)
+            }
+            None => unknown_result(&vals),
+        },
+        "contains" => match (vals.first().and_then(Node::as_array), vals.get(1)) {
+            (Some(a), Some(x)) => Node::new(
+                NodeKind::Bool(a.iter().any(|y| y.to_json() == x.to_json())),
+                span,
+            ),
+            _ => unknown_result(&vals),
+        },
+        "sort" => match vals.first().and_then(Node::as_array) {
+            Some(a) => {
+                let mut items = a.to_vec();
+                items.sort_by_key(|x| as_text(x).unwrap_or_default());
+                Node::new(NodeKind::Array(items), span)
+            }
+            None => unknown_result(&vals),
+        },
+        _ => {
+            let first = vals.iter().find_map(first_unknown).cloned();
+            let _ = first;
+            unknown(
+                format!("function {name}() is not evaluated by grantcheck"),
+                {
+                    let mut refs = vec![];
+                    for v in &vals {
+                        super::eval::refs_in(v, &mut refs);
+                    }
+                    refs
+                },
+                span,
+            )
+        }
+    }
+}
+
+fn templatefile(ev: &mut Evaluator<'_>, sc: &Scope, args: &[&Expression], span: Span) -> Node {
+    let vals: Vec<Node> = args.iter().map(|a| ev.eval(sc, a)).collect();
+    let Some(p) = vals.first() else {
+        return unknown("templatefile() without arguments", vec![], span);
+    };
+    let Some(path) = as_text(p).filter(|_| is_known(p)) else {
+        return combine_unknown(&[p], span);
+    };
+    let Some(file) = ev.find_file(sc, &path) else {
+        return unknown(
+            format!(
+                "templatefile(\"{path}\") was not given to grantcheck (give the directory that holds it)"
+            ),
+            vec![],
+            span,
+        );
+    };
+    let tpl = match hcl_edit::parser::parse_template(&file.text) {
+        Ok(t) => t,
+        Err(e) => {
+            return unknown(
+                format!("invalid: template {path}: {}", e.message()),
+                vec![],
+                span,
+            );
+        }
+    };
+    let mut bind = vec![];
+    match vals.get(1).map(|v| &v.kind) {
+        Some(NodeKind::Object(o)) => {
+            for (k, v) in o {
+                bind.push((k.name.clone(), v.clone()));
+            }
+        }
+        Some(NodeKind::Unknown(_)) => return combine_unknown(&[&vals[1]], span),
+        _ => {}
+    }
+    let inner = Scope {
+        inst: sc.inst,
+        file: file.id,
+        bind,
+    };
+    ev.texts.entry(file.id).or_insert(file.text.as_str());
+    let whole = Span::new(file.id, 0, file.text.len());
+    ev.template(&inner, &tpl, whole, super::eval::TplKind::File)
+}
+
+/// Sorts object keys, as `jsonencode` writes them.
+fn sort_keys(n: &mut Node) {
+    match &mut n.kind {
+        NodeKind::Object(o) => {
+            o.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            o.iter_mut().for_each(|(_, v)| sort_keys(v));
+        }
+        NodeKind::Array(a) => a.iter_mut().for_each(sort_keys),
+        _ => {}
+    }
+}

@@ -1,0 +1,607 @@
+//! Terraform configurations (`.tf`, `.tfvars`) → [`Infrastructure`], in the same shape the plan
+//! loader gives, so that analysis and rules work on either.
+//!
+//! hcl-edit parses the files with spans. The evaluator ([`eval`]) keeps every value as a
+//! [`Node`](crate::value::Node) with the span it is written at; values that are only known after
+//! apply are unknowns with the references they come from. Local modules are followed with their
+//! input variables; remote modules are noted, never fetched.
+
+pub mod config;
+pub mod eval;
+pub mod funcs;
+pub mod policy_doc;
+pub mod text;
+
+use std::collections::HashMap;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::Body;
+
+use crate::json::{self, Placement};
+use crate::model::{AccountHint, Action, Infrastructure, Mode, Note, Provider, Resource};
+use crate::source::{FileId, SourceFile, Span};
+use crate::terraform::is_modelled;
+use crate::value::{Node, NodeKind, TextMap};
+use config::{Module, header_span, is_local_source, parse_file};
+use eval::{Evaluator, Instance, Scope, is_known};
+use text::{as_text, dir_of};
+
+/// Variable values given on the command line.
+#[derive(Clone, Debug, Default)]
+pub struct HclOptions {
+    /// Paths of `--var-file` files (their texts are among the sources).
+    pub var_files: Vec<String>,
+    /// `--var NAME=VALUE`, in order.
+    pub vars: Vec<(String, String)>,
+}
+
+/// A file that could not be read, with the place and what to do.
+#[derive(Clone, Debug)]
+pub struct HclError {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct HclSummary {
+    pub resources: usize,
+    pub errors: Vec<HclError>,
+}
+
+/// Configuration files, by name.
+pub fn is_config_path(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    l.ends_with(".tf") || l.ends_with(".tf.json") || is_vars_path(path)
+}
+
+pub fn is_vars_path(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    l.ends_with(".tfvars") || l.ends_with(".tfvars.json")
+}
+
+/// A file beside configuration files that is not a plan: read by `file()` or `templatefile()`,
+/// never checked on its own.
+pub fn is_read_by_config(path: &str, text: &str, config_dirs: &[String]) -> bool {
+    if config_dirs.is_empty() || is_config_path(path) {
+        return false;
+    }
+    let dir = dir_of(path);
+    let under = config_dirs
+        .iter()
+        .any(|d| dir == *d || d == "." || dir.starts_with(&format!("{d}/")));
+    under && !text.contains("\"format_version\"")
+}
+
+pub(crate) fn join(module: &str, rest: &str) -> String {
+    if module.is_empty() {
+        rest.to_string()
+    } else {
+        format!("{module}.{rest}")
+    }
+}
+
+/// Loads the configuration files among `sources` (the others may be read by `file()`).
+pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructure) -> HclSummary {
+    let mut summary = HclSummary::default();
+    let var_files: Vec<String> = opts.var_files.iter().map(|p| text::normalize(p)).collect();
+    let mut bodies: Vec<(FileId, String, Body)> = vec![];
+    let mut vars_bodies: Vec<(&SourceFile, Option<Body>)> = vec![];
+    for src in sources {
+        if !is_config_path(&src.path) {
+            continue;
+        }
+        let lower = src.path.to_ascii_lowercase();
+        if lower.ends_with(".tfvars.json") {
+            vars_bodies.push((src, None));
+            continue;
+        }
+        if lower.ends_with(".tf.json") {
+            infra.notes.push(Note {
+                message: format!(
+                    "{}: JSON-syntax configuration files are not read yet; its resources are not checked",
+                    src.path
+                ),
+                span: Span::new(src.id, 0, src.text.len().min(1)),
+                resource: String::new(),
+            });
+            continue;
+        }
+        let (body, errors) = parse_file(src);
+        for e in errors {
+            summary.errors.push(HclError {
+                file: src.id,
+                span: e.span,
+                message: e.message,
+            });
+        }
+        let Some(body) = body else { continue };
+        if lower.ends_with(".tfvars") {
+            vars_bodies.push((src, Some(body)));
+        } else {
+            bodies.push((src.id, dir_of(&src.path), body));
+        }
+    }
+
+    // modules by directory
+    let mut modules: Vec<Module<'_>> = vec![];
+    let mut by_dir: HashMap<String, usize> = HashMap::new();
+    for (file, dir, body) in &bodies {
+        let ix = *by_dir.entry(dir.clone()).or_insert_with(|| {
+            modules.push(Module {
+                dir: dir.clone(),
+                ..Module::default()
+            });
+            modules.len() - 1
+        });
+        modules[ix].add_body(body, *file);
+    }
+    let mut call_notes = vec![];
+    for mi in 0..modules.len() {
+        let dir = modules[mi].dir.clone();
+        for ci in 0..modules[mi].calls.len() {
+            let c = &modules[mi].calls[ci];
+            let span = header_span(c.block, c.file);
+            let name = c.name.clone();
+            match c.source.clone() {
+                Some(s) if is_local_source(&s) => {
+                    let child_dir = text::join(&dir, &s);
+                    match by_dir.get(&child_dir) {
+                        Some(&child) if child != mi => {
+                            modules[mi].calls[ci].child = Some(child);
+                            modules[child].is_child = true;
+                        }
+                        _ => call_notes.push((
+                            format!("module.{name}"),
+                            format!(
+                                "module.{name}: the directory {s} was not given, so its resources are not checked; give the whole configuration directory"
+                            ),
+                            span,
+                        )),
+                    }
+                }
+                Some(s) => call_notes.push((
+                    format!("module.{name}"),
+                    format!(
+                        "module.{name}: the remote module {s} is not followed (grantcheck does not download modules), so its resources are not checked"
+                    ),
+                    span,
+                )),
+                None => call_notes.push((
+                    format!("module.{name}"),
+                    format!("module.{name}: its source is not a literal string, so it is not followed"),
+                    span,
+                )),
+            }
+        }
+    }
+    for (resource, message, span) in call_notes {
+        infra.notes.push(Note {
+            message,
+            span,
+            resource,
+        });
+    }
+
+    let mut texts: HashMap<FileId, &str> = HashMap::new();
+    let mut files: HashMap<String, &SourceFile> = HashMap::new();
+    for s in sources {
+        texts.insert(s.id, s.text.as_str());
+        files.insert(text::normalize(&s.path), s);
+    }
+    let mut roots: Vec<usize> = (0..modules.len())
+        .filter(|&m| !modules[m].is_child)
+        .collect();
+    if roots.is_empty() && !modules.is_empty() {
+        roots.push(0);
+    }
+    let mut ev = Evaluator::new(modules, texts, files);
+    for m in roots {
+        let dir = ev.modules[m].dir.clone();
+        let root_vars = root_variables(&mut ev, m, &dir, &vars_bodies, &var_files, opts);
+        let id = ev.instances.len();
+        ev.instances.push(Instance {
+            module: m,
+            path: String::new(),
+            addr: String::new(),
+            parent: None,
+            call: None,
+            bind: vec![],
+            root_vars,
+            root_dir: dir,
+        });
+        visit(&mut ev, id, infra, &mut summary, 0);
+    }
+    infra.notes.append(&mut ev.notes);
+    summary
+}
+
+/// Values of the root module's variables: `terraform.tfvars`, `*.auto.tfvars`, `--var-file`,
+/// `--var`, later ones winning.
+fn root_variables(
+    ev: &mut Evaluator<'_>,
+    module: usize,
+    dir: &str,
+    vars_bodies: &[(&SourceFile, Option<Body>)],
+    var_files: &[String],
+    opts: &HclOptions,
+) -> HashMap<String, Node> {
+    let mut out = HashMap::new();
+    let rank = |f: &SourceFile| -> Option<(usize, String)> {
+        let p = text::normalize(&f.path);
+        if let Some(i) = var_files.iter().position(|v| *v == p) {
+            return Some((3 + i, p));
+        }
+        if dir_of(&p) != dir {
+            return None;
+        }
+        let name = p.rsplit('/').next().unwrap_or(&p).to_string();
+        match name.as_str() {
+            "terraform.tfvars" => Some((0, p)),
+            "terraform.tfvars.json" => Some((1, p)),
+            n if n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json") => Some((2, p)),
+            _ => None,
+        }
+    };
+    let mut chosen: Vec<(usize, String, &SourceFile, Option<&Body>)> = vars_bodies
+        .iter()
+        .filter_map(|(f, b)| rank(f).map(|(r, p)| (r, p, *f, b.as_ref())))
+        .collect();
+    chosen.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    for (_, _, f, body) in chosen {
+        match body {
+            Some(b) => {
+                let sc = Scope {
+                    inst: usize::MAX,
+                    file: f.id,
+                    bind: vec![],
+                };
+                for a in b.attributes() {
+                    let v = constant(ev, &sc, &a.value);
+                    out.insert(a.key.as_str().to_string(), v);
+                }
+            }
+            None => {
+                if let Ok(n) = json::parse(&f.text, Placement::exact(f.id, 0, f.text.len()))
+                    && let NodeKind::Object(members) = n.kind
+                {
+                    for (k, v) in members {
+                        out.insert(k.name, v);
+                    }
+                }
+            }
+        }
+    }
+    for (name, raw) in &opts.vars {
+        let span = ev.modules[module]
+            .variables
+            .get(name)
+            .map(|(b, f)| header_span(b, *f))
+            .unwrap_or_default();
+        let t = raw.trim_start();
+        let parsed = if t.starts_with('[') || t.starts_with('{') || t.starts_with('"') {
+            hcl_edit::parser::parse_expr(raw).ok()
+        } else {
+            None
+        };
+        let v = match parsed {
+            Some(e) => {
+                let sc = Scope {
+                    inst: usize::MAX,
+                    file: span.file,
+                    bind: vec![],
+                };
+                let mut v = constant(ev, &sc, &e);
+                respan(&mut v, span);
+                v
+            }
+            None => Node::string(raw.clone(), span, TextMap::Collapsed),
+        };
+        out.insert(name.clone(), v);
+    }
+    out
+}
+
+/// Evaluates a literal value (tfvars): references are not allowed there.
+fn constant(ev: &mut Evaluator<'_>, sc: &Scope, e: &Expression) -> Node {
+    match e {
+        Expression::Traversal(_) | Expression::Variable(_) | Expression::FuncCall(_) => {
+            eval::unknown(
+                "variable files hold literal values only",
+                vec![],
+                ev.span(sc.file, e.span()),
+            )
+        }
+        Expression::Array(a) => {
+            let items = a.iter().map(|x| constant(ev, sc, x)).collect();
+            Node::new(NodeKind::Array(items), ev.span(sc.file, e.span()))
+        }
+        Expression::Object(o) => {
+            let mut members = vec![];
+            for (k, v) in o.iter() {
+                let name = match k {
+                    ObjectKey::Ident(i) => i.as_str().to_string(),
+                    ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                    ObjectKey::Expression(x) => ev
+                        .texts
+                        .get(&sc.file)
+                        .and_then(|t| x.span().and_then(|r| t.get(r)))
+                        .unwrap_or("")
+                        .to_string(),
+                };
+                let kspan = match k {
+                    ObjectKey::Ident(i) => ev.span(sc.file, i.span()),
+                    ObjectKey::Expression(x) => ev.span(sc.file, x.span()),
+                };
+                members.push((
+                    crate::value::Key { name, span: kspan },
+                    constant(ev, sc, v.expr()),
+                ));
+            }
+            Node::new(NodeKind::Object(members), ev.span(sc.file, e.span()))
+        }
+        Expression::Null(_)
+        | Expression::Bool(_)
+        | Expression::Number(_)
+        | Expression::String(_) => {
+            // safe: these never look at the instance
+            literal(ev, sc, e)
+        }
+        _ => eval::unknown(
+            "variable files hold literal values only",
+            vec![],
+            ev.span(sc.file, e.span()),
+        ),
+    }
+}
+
+fn literal(ev: &Evaluator<'_>, sc: &Scope, e: &Expression) -> Node {
+    let span = ev.span(sc.file, e.span());
+    match e {
+        Expression::Bool(b) => Node::new(NodeKind::Bool(*b.value()), span),
+        Expression::Number(n) => Node::new(NodeKind::Number(n.value().to_string()), span),
+        Expression::String(s) => Node::string(s.value().to_string(), span, TextMap::Collapsed),
+        _ => Node::new(NodeKind::Null, span),
+    }
+}
+
+fn respan(n: &mut Node, span: Span) {
+    n.span = span;
+    match &mut n.kind {
+        NodeKind::Array(a) => a.iter_mut().for_each(|x| respan(x, span)),
+        NodeKind::Object(o) => o.iter_mut().for_each(|(k, v)| {
+            k.span = span;
+            respan(v, span);
+        }),
+        _ => {}
+    }
+}
+
+/// Loads one module instance: its providers, its resources, then its child modules.
+fn visit(
+    ev: &mut Evaluator<'_>,
+    inst: usize,
+    infra: &mut Infrastructure,
+    summary: &mut HclSummary,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    load_providers(ev, inst, infra);
+    let m = ev.instances[inst].module;
+    for rix in 0..ev.modules[m].resources.len() {
+        load_resource(ev, inst, rix, infra, summary);
+    }
+    for call in 0..ev.modules[m].calls.len() {
+        for (_, child) in ev.children(inst, call) {
+            visit(ev, child, infra, summary, depth + 1);
+        }
+    }
+}
+
+fn provider_key_in(path: &str, local: &str) -> String {
+    if path.is_empty() {
+        local.to_string()
+    } else {
+        format!("{path}:{local}")
+    }
+}
+
+fn load_providers(ev: &mut Evaluator<'_>, inst: usize, infra: &mut Infrastructure) {
+    let m = ev.instances[inst].module;
+    let path = ev.instances[inst].path.clone();
+    let blocks = ev.modules[m].providers.clone();
+    for (b, file) in blocks {
+        if b.labels.first().map(|l| l.as_str()) != Some("aws") {
+            continue;
+        }
+        let sc = Scope {
+            inst,
+            file,
+            bind: vec![],
+        };
+        let alias = b
+            .body
+            .get_attribute("alias")
+            .map(|a| ev.eval(&sc, &a.value))
+            .and_then(|v| v.as_str().map(String::from));
+        let local = match alias {
+            Some(a) => format!("aws.{a}"),
+            None => "aws".to_string(),
+        };
+        let key = provider_key_in(&path, &local);
+        if infra.providers.contains_key(&key) {
+            continue;
+        }
+        let mut prov = Provider {
+            key: key.clone(),
+            span: Some(header_span(b, file)),
+            ..Provider::default()
+        };
+        if let Some(a) = b.body.get_attribute("allowed_account_ids") {
+            let v = ev.eval(&sc, &a.value);
+            for item in v.items() {
+                if let Some(t) = as_text(item).filter(|_| is_known(item) && !item.is_null()) {
+                    let t = if t.chars().all(|c| c.is_ascii_digit()) && t.len() < 12 {
+                        format!("{t:0>12}")
+                    } else {
+                        t
+                    };
+                    prov.allowed_account_ids.push(t);
+                }
+            }
+        }
+        if let Some(a) = b.body.get_attribute("region") {
+            let v = ev.eval(&sc, &a.value);
+            prov.region = v.as_str().map(String::from);
+        }
+        for a in &prov.allowed_account_ids {
+            infra.account_hints.push(AccountHint {
+                account: a.clone(),
+                provider_key: Some(key.clone()),
+                source: format!("allowed_account_ids of provider {key}"),
+            });
+        }
+        infra.providers.insert(key, prov);
+    }
+}
+
+/// The provider configuration key a resource uses, following `providers` maps of module calls.
+fn resolve_provider(ev: &Evaluator<'_>, inst: usize, local: &str, depth: usize) -> String {
+    let i = &ev.instances[inst];
+    let m = &ev.modules[i.module];
+    let has_block = m.providers.iter().any(|(b, _)| {
+        b.labels.first().map(|l| l.as_str()) == Some("aws") && {
+            let alias = b.body.get_attribute("alias").and_then(|a| match &a.value {
+                Expression::String(s) => Some(s.value().to_string()),
+                _ => None,
+            });
+            match alias {
+                Some(a) => local == format!("aws.{a}"),
+                None => local == "aws",
+            }
+        }
+    });
+    if has_block || depth > 32 {
+        return provider_key_in(&i.path, local);
+    }
+    let (Some(parent), Some(call)) = (i.parent, i.call) else {
+        return local.to_string();
+    };
+    let pm = ev.instances[parent].module;
+    let c = &ev.modules[pm].calls[call];
+    let text = ev.texts.get(&c.file).copied().unwrap_or("");
+    let mut mapped = local.to_string();
+    if let Some(a) = c.body_attr("providers")
+        && let Expression::Object(o) = &a.value
+    {
+        for (k, v) in o.iter() {
+            let key_text = match k {
+                ObjectKey::Ident(id) => id.as_str().to_string(),
+                ObjectKey::Expression(x) => x
+                    .span()
+                    .and_then(|r| text.get(r))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            };
+            if key_text == local {
+                mapped = v
+                    .expr()
+                    .span()
+                    .and_then(|r| text.get(r))
+                    .unwrap_or(local)
+                    .trim()
+                    .to_string();
+            }
+        }
+    }
+    resolve_provider(ev, parent, &mapped, depth + 1)
+}
+
+impl config::CallCfg<'_> {
+    fn body_attr(&self, name: &str) -> Option<&hcl_edit::structure::Attribute> {
+        self.block.body.get_attribute(name)
+    }
+}
+
+fn load_resource(
+    ev: &mut Evaluator<'_>,
+    inst: usize,
+    rix: usize,
+    infra: &mut Infrastructure,
+    summary: &mut HclSummary,
+) {
+    let m = ev.instances[inst].module;
+    let (data, rtype, name, block, file) = {
+        let r = &ev.modules[m].resources[rix];
+        (r.data, r.rtype.clone(), r.name.clone(), r.block, r.file)
+    };
+    let modelled = is_modelled(data, &rtype);
+    let expansion = ev.expand_resource(inst, rix);
+    let keys = eval::instance_keys(expansion, header_span(block, file));
+    if !data {
+        summary.resources += keys.len();
+    }
+    if !modelled {
+        return;
+    }
+    let local = if data {
+        format!("data.{rtype}.{name}")
+    } else {
+        format!("{rtype}.{name}")
+    };
+    let path = ev.instances[inst].path.clone();
+    let addr = ev.instances[inst].addr.clone();
+    let span = header_span(block, file);
+    let provider_local = block
+        .body
+        .get_attribute("provider")
+        .and_then(|a| {
+            let t = ev.texts.get(&file).copied().unwrap_or("");
+            a.value
+                .span()
+                .and_then(|r| t.get(r))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| rtype.split('_').next().unwrap_or("aws").to_string());
+    let provider_key = resolve_provider(ev, inst, &provider_local, 0);
+    for (key, bind) in keys {
+        let sc = Scope { inst, file, bind };
+        let bspan = ev.span(file, block.span());
+        let (mut after, configured) = ev.body(&sc, &block.body, bspan, true);
+        if data && rtype == "aws_iam_policy_document" {
+            let doc = policy_doc::render(ev, &sc, block, span);
+            if let NodeKind::Object(members) = &mut after.kind {
+                members.push((
+                    crate::value::Key {
+                        name: "json".into(),
+                        span,
+                    },
+                    doc,
+                ));
+            }
+        }
+        let address = format!(
+            "{}{}",
+            join(&addr, &local),
+            key.as_deref().map(|k| format!("[{k}]")).unwrap_or_default()
+        );
+        infra.add(Resource {
+            address,
+            base_address: join(&path, &local),
+            module: path.clone(),
+            mode: if data { Mode::Data } else { Mode::Managed },
+            rtype: rtype.clone(),
+            name: name.clone(),
+            span,
+            action: Action::Configured,
+            provider_key: Some(provider_key.clone()),
+            after: Some(after),
+            before: None,
+            configured,
+        });
+    }
+}

@@ -1,0 +1,201 @@
+//! Text helpers: paths, JSON "views" of HCL strings that keep byte offsets, and values as text.
+
+use crate::value::{Node, NodeKind};
+
+/// Private-use character that marks where an interpolation sits in a JSON view.
+pub const MARK: char = '\u{E000}';
+
+/// Normalises a `/`-separated path: drops `.` and folds `..`.
+pub fn normalize(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// The directory part of a path (`.` for a bare name).
+pub fn dir_of(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    match p.rfind('/') {
+        Some(0) => "/".to_string(),
+        Some(i) => normalize(&p[..i]),
+        None => ".".to_string(),
+    }
+}
+
+pub fn join(dir: &str, rel: &str) -> String {
+    if rel.starts_with('/') || dir == "." || dir.is_empty() {
+        normalize(rel)
+    } else {
+        normalize(&format!("{dir}/{rel}"))
+    }
+}
+
+/// Does the text look like a JSON document (object or array)?
+pub fn looks_like_json(s: &str) -> bool {
+    let t = s.trim_start();
+    t.starts_with('{') || t.starts_with('[')
+}
+
+/// The content of a quoted HCL string holding JSON, rewritten so that every byte keeps its
+/// offset: `\"` becomes a quote padded with a space outside the JSON string, `\n`/`\t`/`\r`
+/// between tokens become spaces. `None` when an escape sits inside a JSON string.
+pub fn quoted_json_view(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    let mut out = String::with_capacity(raw.len());
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            let next = *b.get(i + 1)?;
+            match next {
+                b'"' if !in_str => {
+                    out.push_str(" \"");
+                    in_str = true;
+                }
+                b'"' => {
+                    out.push_str("\" ");
+                    in_str = false;
+                }
+                b'n' | b't' | b'r' if !in_str => out.push_str("  "),
+                _ => return None,
+            }
+            i += 2;
+            continue;
+        }
+        let ch = raw[i..].chars().next()?;
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    (out.len() == raw.len()).then_some(out)
+}
+
+/// A placeholder of exactly `len` bytes (at least 3) for an interpolation.
+pub fn placeholder(len: usize) -> String {
+    let mut s = String::with_capacity(len);
+    s.push(MARK);
+    while s.len() < len {
+        s.push('~');
+    }
+    s
+}
+
+/// A known value as Terraform would turn it into a string; `None` for unknowns.
+pub fn as_text(n: &Node) -> Option<String> {
+    match &n.kind {
+        NodeKind::String(s) => Some(s.value.clone()),
+        NodeKind::Number(x) => Some(x.clone()),
+        NodeKind::Bool(b) => Some(b.to_string()),
+        NodeKind::Null => Some(String::new()),
+        NodeKind::Array(_) | NodeKind::Object(_) => to_json_text(n),
+        NodeKind::Unknown(_) => None,
+    }
+}
+
+/// Compact JSON text with sorted keys (as `jsonencode` writes it); `None` when anything is unknown.
+pub fn to_json_text(n: &Node) -> Option<String> {
+    let mut out = String::new();
+    write_json(n, &mut out)?;
+    Some(out)
+}
+
+fn write_json(n: &Node, out: &mut String) -> Option<()> {
+    match &n.kind {
+        NodeKind::Null => out.push_str("null"),
+        NodeKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        NodeKind::Number(x) => out.push_str(x),
+        NodeKind::String(s) => out.push_str(&serde_json::to_string(&s.value).ok()?),
+        NodeKind::Array(a) => {
+            out.push('[');
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(v, out)?;
+            }
+            out.push(']');
+        }
+        NodeKind::Object(o) => {
+            let mut members: Vec<_> = o.iter().collect();
+            members.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            out.push('{');
+            for (i, (k, v)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(&k.name).ok()?);
+                out.push(':');
+                write_json(v, out)?;
+            }
+            out.push('}');
+        }
+        NodeKind::Unknown(_) => return None,
+    }
+    Some(())
+}
+
+/// Replaces every top-level-line start of a blanked region with spaces, keeping newlines, so
+/// that a file can be parsed again without a block that failed.
+pub fn blank(text: &mut String, start: usize, end: usize) {
+    let bytes: Vec<u8> = text
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| {
+            if i >= start && i < end && b != b'\n' {
+                b' '
+            } else {
+                b
+            }
+        })
+        .collect();
+    // Only ASCII spaces replace whole characters when the region starts and ends on character
+    // boundaries; otherwise keep the text as it was.
+    if let Ok(s) = String::from_utf8(bytes) {
+        *text = s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalise() {
+        assert_eq!(normalize("a/./b/../c"), "a/c");
+        assert_eq!(join("w/tf", "./modules/x"), "w/tf/modules/x");
+        assert_eq!(join("w/tf/modules/x", "../y"), "w/tf/modules/y");
+        assert_eq!(dir_of("w/tf/main.tf"), "w/tf");
+        assert_eq!(dir_of("main.tf"), ".");
+    }
+
+    #[test]
+    fn quoted_json_view_keeps_offsets() {
+        let raw = r#"{\"a\": [\"x\"]}"#;
+        let v = quoted_json_view(raw).unwrap();
+        assert_eq!(v.len(), raw.len());
+        let parsed: serde_json::Value = serde_json::from_str(&v).unwrap();
+        assert_eq!(parsed["a"][0], "x");
+        assert_eq!(v.find("x"), raw.find("x"));
+        assert!(quoted_json_view(r#"{\"a\": \"\\n\"}"#).is_none());
+    }
+}
