@@ -38,23 +38,48 @@ impl<'a> Locator<'a> {
             offsets.dedup();
             let targets: BTreeMap<u32, ()> = offsets.iter().map(|o| (*o, ())).collect();
             let text = src.text.as_bytes();
+            let ascii = src.text.is_ascii();
             let (mut line, mut col, mut u16) = (1u32, 1u32, 0u32);
             let mut i = 0usize;
             for &target in targets.keys() {
                 let target_us = (target as usize).min(text.len());
-                while i < target_us {
-                    let b = text[i];
-                    let width = utf8_width(b);
-                    if b == b'\n' {
-                        line += 1;
-                        col = 1;
-                    } else if b & 0xC0 != 0x80 {
-                        col += 1;
+                if target_us > i {
+                    let gap = &text[i..target_us];
+                    let (newlines, last_nl) = if ascii {
+                        (
+                            memchr::memchr_iter(b'\n', gap).count(),
+                            memchr::memrchr(b'\n', gap),
+                        )
+                    } else {
+                        (
+                            gap.iter().filter(|&&b| b == b'\n').count(),
+                            gap.iter().rposition(|&b| b == b'\n'),
+                        )
+                    };
+                    // characters (and UTF-16 units) in a byte range; ASCII text counts bytes
+                    let chars = |s: &[u8]| {
+                        if ascii {
+                            s.len()
+                        } else {
+                            s.iter().filter(|&&b| (b as i8) >= -0x40).count()
+                        }
+                    };
+                    if self.utf16 {
+                        let four = if ascii {
+                            0
+                        } else {
+                            gap.iter().filter(|&&b| b >= 0xF0).count()
+                        };
+                        u16 += (chars(gap) + four) as u32;
                     }
-                    if b & 0xC0 != 0x80 {
-                        u16 += if width == 4 { 2 } else { 1 };
+                    match last_nl {
+                        Some(nl) => {
+                            line += newlines as u32;
+                            col = 1 + chars(&gap[nl + 1..]) as u32;
+                        }
+                        None => col += chars(gap) as u32,
                     }
-                    i += 1;
+                    i = target_us;
                 }
                 self.resolved.insert(
                     (file, target),
@@ -81,15 +106,6 @@ impl<'a> Locator<'a> {
     }
 }
 
-fn utf8_width(b: u8) -> usize {
-    match b {
-        0xF0..=0xF7 => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +122,30 @@ mod tests {
         assert_eq!(src[0].line_col(9).column, 3);
         assert_eq!(loc.start.utf16, Some(6));
         assert_eq!((loc.end.line, loc.end.column), (3, 2));
+    }
+
+    #[test]
+    fn ascii_and_non_ascii_texts_agree_with_the_line_index() {
+        for text in ["ab\ncd\n\nefg", "aé\nc😀d\n\nefg"] {
+            let src = vec![SourceFile::new(0, "f", text)];
+            let mut l = Locator::new(&src, false);
+            let offsets: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
+            for &o in &offsets {
+                l.want(Span::new(0, o as usize, o as usize));
+            }
+            l.resolve();
+            for &o in &offsets {
+                let got = l
+                    .location(Span::new(0, o as usize, o as usize))
+                    .unwrap()
+                    .start;
+                let want = src[0].line_col(o);
+                assert_eq!(
+                    (got.line, got.column),
+                    (want.line, want.column),
+                    "{text:?} @{o}"
+                );
+            }
+        }
     }
 }

@@ -70,6 +70,8 @@ pub struct ConfigIndex<'c, 'a> {
     pub parents: HashMap<String, (String, String)>,
     /// module path → its call (for its input expressions)
     pub calls: HashMap<String, &'c ModuleCall<'a>>,
+    /// (module path, module-relative address) → resource configuration
+    resources: HashMap<(String, &'c str), &'c ConfigResource<'a>>,
 }
 
 impl<'c, 'a> ConfigIndex<'c, 'a> {
@@ -78,6 +80,7 @@ impl<'c, 'a> ConfigIndex<'c, 'a> {
             modules: HashMap::new(),
             parents: HashMap::new(),
             calls: HashMap::new(),
+            resources: HashMap::new(),
         };
         if let Some(root) = &cfg.root_module {
             ix.walk(String::new(), root, 0);
@@ -98,16 +101,15 @@ impl<'c, 'a> ConfigIndex<'c, 'a> {
                 self.walk(child, cm, depth + 1);
             }
         }
+        for r in &m.resources {
+            self.resources.insert((path.clone(), r.address.as_str()), r);
+        }
         self.modules.insert(path, m);
     }
 
     /// The configuration of a resource, by module path and module-relative address.
     pub fn resource(&self, module: &str, local: &str) -> Option<&'c ConfigResource<'a>> {
-        self.modules
-            .get(module)?
-            .resources
-            .iter()
-            .find(|r| r.address == local)
+        self.resources.get(&(module.to_string(), local)).copied()
     }
 
     /// Resolves the references of an expression written in `module` to absolute addresses,
