@@ -2,7 +2,7 @@
 //! status a pipeline can rely on (0 clean, 1 findings at or above `--fail-on`, 2 usage or input
 //! error).
 
-mod render;
+use grantcheck_cli::{github, junit, render};
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -41,9 +41,10 @@ struct CheckArgs {
     /// Files to check; `-` for standard input.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format: text, json, sarif, github or junit (default text). Repeatable;
+    /// `FORMAT=FILE` writes that format to FILE, e.g. `--format text --format sarif=out.sarif`.
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format_spec)]
+    formats: Vec<FormatSpec>,
     /// An account that owns the checked resources (repeatable). Grants to other accounts are
     /// cross-account.
     #[arg(long = "account", value_name = "ID")]
@@ -51,10 +52,10 @@ struct CheckArgs {
     /// Exit with 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report (the format given without `=FILE`) to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Text format: print only findings and the summary line, without help text.
+    /// Text format: one line per finding (no code frames or help) and the summary line.
     #[arg(long, short)]
     quiet: bool,
     /// A Terraform variables file for the root module (repeatable, later files win).
@@ -65,10 +66,32 @@ struct CheckArgs {
     vars: Vec<String>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 enum Format {
     Text,
     Json,
+    Sarif,
+    Github,
+    Junit,
+}
+
+/// One `--format` argument: a format and where it goes (`None`: `--output` or standard output).
+#[derive(Clone, Debug)]
+struct FormatSpec {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
+    let (name, file) = match s.split_once('=') {
+        Some((n, f)) if !f.is_empty() => (n, Some(PathBuf::from(f))),
+        Some((n, _)) => return Err(format!("`{n}=` needs a file name after `=`")),
+        None => (s, None),
+    };
+    let format = Format::from_str(name, true).map_err(|_| {
+        format!("unknown format `{name}`; one of text, json, sarif, github, junit (optionally FORMAT=FILE)")
+    })?;
+    Ok(FormatSpec { format, file })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -119,6 +142,13 @@ fn main() -> ExitCode {
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
+    let specs = match output_specs(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("grantcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
     for a in &args.accounts {
         if !grantcheck::policy::is_account_id(a) {
             eprintln!("grantcheck: --account {a}: an account id is 12 digits");
@@ -132,7 +162,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
             Ok(files) => {
                 for (path, text) in files {
                     let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
-                    sources.push(SourceFile::new(id, path, text));
+                    sources.push(SourceFile::new(id, relative_to_cwd(&path), text));
                 }
             }
             Err(e) => read_errors.push(e),
@@ -171,42 +201,106 @@ fn run_check(args: CheckArgs) -> ExitCode {
         vars,
     };
     let report = grantcheck::check(&sources, &options);
-    let color = args.output.is_none()
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let rendered = match args.format {
-        Format::Json => report.to_json() + "\n",
-        Format::Text => render::text(&report, &sources, color, args.quiet),
-    };
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, rendered.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout()
-            .write_all(rendered.as_bytes())
-            .map_err(|e| format!("cannot write the report: {e}")),
-    };
-    if let Err(e) = written {
-        eprintln!("grantcheck: {e}");
-        return ExitCode::from(2);
-    }
-    for f in report.findings.iter().filter(|f| f.rule == "GC002") {
-        if !matches!(args.format, Format::Text) || args.output.is_some() {
-            eprintln!("grantcheck: {}", f.message);
-        }
-    }
-    if !read_errors.is_empty() || report.has_input_errors() {
-        return ExitCode::from(2);
-    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
+    let text_on_stdout = match write_outputs(&args, &specs, &report, &sources, threshold) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("grantcheck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for f in report.findings.iter().filter(|f| f.rule == "GC002") {
+        if !text_on_stdout {
+            eprintln!("grantcheck: {}", f.message);
+        }
+    }
+    if !read_errors.is_empty() || report.has_input_errors() {
+        return ExitCode::from(2);
+    }
     match (threshold, report.max_severity()) {
         (Some(t), Some(max)) if max >= t => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     }
+}
+
+/// The formats to write and where: `None` is standard output.
+fn output_specs(args: &CheckArgs) -> Result<Vec<FormatSpec>, String> {
+    let mut specs = args.formats.clone();
+    if specs.is_empty() {
+        specs.push(FormatSpec {
+            format: Format::Text,
+            file: None,
+        });
+    }
+    if specs.iter().filter(|s| s.file.is_none()).count() > 1 {
+        return Err("only one format can go to standard output (or --output); give the others a file, e.g. `--format text --format sarif=grantcheck.sarif`".into());
+    }
+    for s in &mut specs {
+        if s.file.is_none() {
+            s.file.clone_from(&args.output);
+        }
+    }
+    Ok(specs)
+}
+
+/// Renders and writes every requested format. Returns whether text went to standard output.
+fn write_outputs(
+    args: &CheckArgs,
+    specs: &[FormatSpec],
+    report: &grantcheck::Report,
+    sources: &[SourceFile],
+    threshold: Option<Severity>,
+) -> Result<bool, String> {
+    let mut text_on_stdout = false;
+    for spec in specs {
+        let color = spec.file.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let rendered = match spec.format {
+            Format::Json => report.to_json() + "\n",
+            Format::Text => render::text(report, sources, color, args.quiet),
+            Format::Sarif => {
+                let v = grantcheck::report::sarif::to_sarif(report);
+                serde_json::to_string_pretty(&v).map_err(|e| format!("SARIF: {e}"))? + "\n"
+            }
+            Format::Github => github::github(report),
+            Format::Junit => {
+                let files: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
+                junit::junit(report, &files, threshold)
+            }
+        };
+        match &spec.file {
+            Some(path) => std::fs::write(path, rendered.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            None => {
+                text_on_stdout |= spec.format == Format::Text;
+                std::io::stdout()
+                    .write_all(rendered.as_bytes())
+                    .map_err(|e| format!("cannot write the report: {e}"))?;
+            }
+        }
+    }
+    Ok(text_on_stdout)
+}
+
+/// An absolute path under the current directory, made relative to it (SARIF and GitHub
+/// annotations need paths relative to the repository); other paths as given.
+fn relative_to_cwd(path: &str) -> String {
+    let p = Path::new(path);
+    if !p.is_absolute() {
+        return path.to_string();
+    }
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .and_then(|r| r.to_str().map(str::to_string))
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| path.to_string())
 }
 
 /// Reads a path argument: a file, `-` for standard input, or a directory (its files, sorted).

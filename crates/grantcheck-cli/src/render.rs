@@ -1,9 +1,14 @@
-//! Text rendering of reports and the rule list.
+//! Text rendering of reports (code frames through annotate-snippets) and of the rule list.
 
 use std::fmt::Write;
 
-use grantcheck::{Report, Severity, SourceFile};
+use annotate_snippets::{AnnotationKind, Element, Group, Level, Origin, Renderer, Snippet};
+use grantcheck::report::Location;
+use grantcheck::{Report, Severity, SourceFile, Span};
 
+use crate::frames;
+
+/// Colours for the summary line (the frames are coloured by their renderer).
 struct Style {
     on: bool,
 }
@@ -18,70 +23,117 @@ impl Style {
     }
 }
 
-fn severity_code(s: Severity) -> &'static str {
+fn level(s: Severity) -> Level<'static> {
     match s {
-        Severity::Error => "1;31",
-        Severity::Warning => "1;33",
-        Severity::Note => "1;36",
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
     }
 }
 
-/// Findings as text: rule, resource, message, help, file:line:col; a summary line at the end.
-pub fn text(report: &Report, _sources: &[SourceFile], color: bool, quiet: bool) -> String {
+/// A snippet of `src` around `span` with an annotation, sensitive values masked. When the
+/// excerpt starts mid-line, the renderer cannot know the column: an explicit origin says it.
+fn frame<'a>(
+    src: &'a SourceFile,
+    span: Span,
+    sensitive: &[Span],
+    kind: AnnotationKind,
+    label: Option<String>,
+) -> Vec<Element<'a>> {
+    let x = frames::excerpt(&src.text, span, sensitive);
+    let cut_left = x.text.starts_with('…');
+    let mut snippet = Snippet::source(x.text)
+        .line_start(x.line)
+        .annotation(kind.span(x.range).label(label));
+    if !cut_left {
+        return vec![snippet.path(src.path.as_str()).into()];
+    }
+    let pos = src.line_col(span.start);
+    let origin = Origin::path(src.path.as_str())
+        .line(pos.line as usize)
+        .char_column(pos.column as usize);
+    snippet = snippet.fold(true);
+    vec![origin.into(), snippet.into()]
+}
+
+/// Findings as text with code frames (the offending span underlined, related spans
+/// labelled), then a one-line summary. `quiet`: one line per finding, no frames.
+pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -> String {
     let st = Style { on: color };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let source = |file: &str| sources.iter().find(|s| s.path == file);
     let mut out = String::new();
-    for f in &report.findings {
-        let head = format!("{}[{}]", f.severity.as_str(), f.rule);
-        let _ = write!(
-            out,
-            "{} {}",
-            st.paint(severity_code(f.severity), &head),
-            st.paint("1", &f.name)
-        );
-        if !f.resource.is_empty() {
-            let _ = write!(out, ": {}", f.resource);
-        }
-        out.push('\n');
-        if let Some(loc) = &f.location {
-            let _ = write!(
+    for (f, spans) in report.findings.iter().zip(finding_spans(report, sources)) {
+        let title = if f.resource.is_empty() {
+            format!("{}: {}", f.name, f.message)
+        } else {
+            format!("{}: {}: {}", f.name, f.resource, f.message)
+        };
+        if quiet {
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| format!("{}:{}:{}: ", l.file, l.start.line, l.start.column))
+                .unwrap_or_default();
+            let head = format!("{}[{}]", f.severity.as_str(), f.rule);
+            let _ = writeln!(
                 out,
-                "  {} {}:{}:{}",
-                st.paint("34", "-->"),
-                loc.file,
-                loc.start.line,
-                loc.start.column
+                "{at}{} {title}",
+                st.paint(severity_code(f.severity), &head)
             );
-            if let Some(p) = &f.policy_path {
-                let _ = write!(out, " (in the policy at {p})");
-            }
-            out.push('\n');
+            continue;
         }
-        let _ = writeln!(out, "  {}", f.message);
-        if !quiet {
-            for r in &f.related_locations {
-                let _ = writeln!(
-                    out,
-                    "  {} {}:{}:{}: {}",
-                    st.paint("34", "note:"),
-                    r.location.file,
-                    r.location.start.line,
-                    r.location.start.column,
-                    r.message
-                );
-            }
-            if !f.related.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  {} {}",
-                    st.paint("34", "related:"),
-                    f.related.join(", ")
-                );
-            }
-            if !f.help.is_empty() {
-                let _ = writeln!(out, "  {} {}", st.paint("32", "help:"), f.help);
+        let mut group =
+            Group::with_title(level(f.severity).primary_title(title).id(f.rule.as_str()));
+        if let (Some(loc), Some(span)) = (&f.location, spans.primary) {
+            match source(&loc.file) {
+                Some(src) => {
+                    let label = f
+                        .policy_path
+                        .as_ref()
+                        .map(|p| format!("in the policy at {p}"));
+                    group = group.elements(frame(
+                        src,
+                        span,
+                        &report.sensitive,
+                        AnnotationKind::Primary,
+                        label,
+                    ));
+                }
+                None => {
+                    group = group.element(
+                        Origin::path(loc.file.as_str())
+                            .line(loc.start.line as usize)
+                            .char_column(loc.start.column as usize),
+                    );
+                }
             }
         }
-        out.push('\n');
+        for (r, span) in f.related_locations.iter().zip(&spans.related) {
+            let Some((src, span)) = source(&r.location.file).zip(*span) else {
+                continue;
+            };
+            group = group.elements(frame(
+                src,
+                span,
+                &report.sensitive,
+                AnnotationKind::Context,
+                Some(r.message.clone()),
+            ));
+        }
+        if !f.related.is_empty() {
+            group =
+                group.element(Level::NOTE.message(format!("related: {}", f.related.join(", "))));
+        }
+        if !f.help.is_empty() {
+            group = group.element(Level::HELP.message(f.help.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
     }
     let s = &report.summary;
     let plural = |n: usize, w: &str| {
@@ -106,6 +158,41 @@ pub fn text(report: &Report, _sources: &[SourceFile], color: bool, quiet: bool) 
         plural(s.policies, "policy").replace("policys", "policies"),
     );
     out
+}
+
+fn severity_code(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Note => "1;36",
+    }
+}
+
+/// Byte spans of a finding's locations, recovered from their offsets.
+struct FindingSpans {
+    primary: Option<Span>,
+    related: Vec<Option<Span>>,
+}
+
+fn finding_spans(report: &Report, sources: &[SourceFile]) -> Vec<FindingSpans> {
+    let span_of = |loc: &Location| -> Option<Span> {
+        let src = sources.iter().find(|s| s.path == loc.file)?;
+        let start = loc.start.offset?;
+        let end = loc.end.offset.unwrap_or(start);
+        Some(Span::new(src.id, start as usize, end as usize))
+    };
+    report
+        .findings
+        .iter()
+        .map(|f| FindingSpans {
+            primary: f.location.as_ref().and_then(span_of),
+            related: f
+                .related_locations
+                .iter()
+                .map(|r| span_of(&r.location))
+                .collect(),
+        })
+        .collect()
 }
 
 pub fn rules_text() -> String {

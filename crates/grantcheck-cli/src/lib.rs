@@ -1,0 +1,7 @@
+//! Renderers of the `grantcheck` command line, as a library so that tests can call them: text
+//! with code frames, GitHub workflow commands and JUnit XML (SARIF and JSON live in the core).
+
+pub mod frames;
+pub mod github;
+pub mod junit;
+pub mod render;
