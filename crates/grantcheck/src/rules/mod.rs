@@ -6,6 +6,20 @@ mod gc002;
 mod pa001;
 mod pa002;
 mod pg001;
+mod pg002;
+mod pg003;
+mod pg004;
+mod pg005;
+mod pg006;
+mod pg007;
+mod pg008;
+mod pg009;
+mod pg010;
+mod pg011;
+mod pg012;
+mod pg013;
+mod pg014;
+mod pg015;
 mod xa001;
 mod xa002;
 mod xa003;
@@ -27,6 +41,20 @@ pub use gc002::InputError;
 pub use pa001::PublicSecretPolicy;
 pub use pa002::PublicKeyPolicy;
 pub use pg001::PolicySyntax;
+pub use pg002::InvalidVersion;
+pub use pg003::PolicyVariablesIgnored;
+pub use pg004::InvalidEffect;
+pub use pg005::UnknownAction;
+pub use pg006::ActionWildcardMatchesNothing;
+pub use pg007::ActionWithoutEffect;
+pub use pg008::InvalidPrincipal;
+pub use pg009::InvalidConditionOperator;
+pub use pg010::SetOperatorOnSingleValuedKey;
+pub use pg011::DuplicateSid;
+pub use pg012::InvalidSid;
+pub use pg013::PolicyTooLarge;
+pub use pg014::AllowWithNotPrincipal;
+pub use pg015::MissingPrincipal;
 pub use xa001::CrossAccountExactPrincipal;
 pub use xa002::SharedSecretAwsManagedKey;
 pub use xa003::KeyPolicyMissingGrant;
@@ -108,6 +136,20 @@ pub static RULES: &[&dyn Rule] = &[
     &PublicSecretPolicy,
     &PublicKeyPolicy,
     &PolicySyntax,
+    &InvalidVersion,
+    &PolicyVariablesIgnored,
+    &InvalidEffect,
+    &UnknownAction,
+    &ActionWildcardMatchesNothing,
+    &ActionWithoutEffect,
+    &InvalidPrincipal,
+    &InvalidConditionOperator,
+    &SetOperatorOnSingleValuedKey,
+    &DuplicateSid,
+    &InvalidSid,
+    &PolicyTooLarge,
+    &AllowWithNotPrincipal,
+    &MissingPrincipal,
     &Unresolved,
     &InputError,
 ];

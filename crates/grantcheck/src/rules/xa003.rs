@@ -24,7 +24,10 @@ declare_rule! {
     /// ## Flagged
     /// ```hcl
     /// resource "aws_kms_key" "k" {}   # default key policy: owner account only
-    /// resource "aws_secretsmanager_secret" "s" { name = "db"  kms_key_id = aws_kms_key.k.arn }
+    /// resource "aws_secretsmanager_secret" "s" {
+    ///   name       = "db"
+    ///   kms_key_id = aws_kms_key.k.arn
+    /// }
     /// resource "aws_secretsmanager_secret_policy" "p" {
     ///   secret_arn = aws_secretsmanager_secret.s.arn
     ///   policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
@@ -37,9 +40,13 @@ declare_rule! {
     /// resource "aws_kms_key" "k" {
     ///   policy = jsonencode({ Version = "2012-10-17", Statement = [
     ///     { Effect = "Allow", Principal = { AWS = "arn:aws:iam::111122223333:root" }, Action = "kms:*", Resource = "*" },
-    ///     { Effect = "Allow", Principal = { AWS = "arn:aws:iam::444455556666:root" }, Action = "kms:Decrypt", Resource = "*" }] })
+    ///     { Effect = "Allow", Principal = { AWS = "arn:aws:iam::444455556666:root" }, Action = "kms:Decrypt", Resource = "*",
+    ///       Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.us-east-1.amazonaws.com" } } }] })
     /// }
-    /// resource "aws_secretsmanager_secret" "s" { name = "db"  kms_key_id = aws_kms_key.k.arn }
+    /// resource "aws_secretsmanager_secret" "s" {
+    ///   name       = "db"
+    ///   kms_key_id = aws_kms_key.k.arn
+    /// }
     /// resource "aws_secretsmanager_secret_policy" "p" {
     ///   secret_arn = aws_secretsmanager_secret.s.arn
     ///   policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",

@@ -20,7 +20,10 @@ declare_rule! {
     /// ## Flagged
     /// ```hcl
     /// resource "aws_kms_key" "k" {}
-    /// resource "aws_secretsmanager_secret" "s" { name = "db"  kms_key_id = aws_kms_key.k.key_id }
+    /// resource "aws_secretsmanager_secret" "s" {
+    ///   name       = "db"
+    ///   kms_key_id = aws_kms_key.k.key_id
+    /// }
     /// resource "aws_secretsmanager_secret_policy" "p" {
     ///   secret_arn = aws_secretsmanager_secret.s.arn
     ///   policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
@@ -31,7 +34,10 @@ declare_rule! {
     /// ## Accepted
     /// ```hcl
     /// resource "aws_kms_key" "k" {}
-    /// resource "aws_secretsmanager_secret" "s" { name = "db"  kms_key_id = aws_kms_key.k.arn }
+    /// resource "aws_secretsmanager_secret" "s" {
+    ///   name       = "db"
+    ///   kms_key_id = aws_kms_key.k.arn
+    /// }
     /// resource "aws_secretsmanager_secret_policy" "p" {
     ///   secret_arn = aws_secretsmanager_secret.s.arn
     ///   policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",

@@ -1,0 +1,58 @@
+use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use crate::analysis::{Analysis, PolicyKind};
+
+declare_rule! {
+    /// ## What it flags
+    /// A policy whose `Version` is neither `2012-10-17` nor `2008-10-17` (dates in another
+    /// format, a year, a number).
+    ///
+    /// ## Why
+    /// AWS accepts only those two values and rejects the policy as malformed; `terraform apply` fails.
+    ///
+    /// ## How to fix
+    /// Write `"Version": "2012-10-17"`.
+    ///
+    /// ## Flagged
+    /// ```json
+    /// {"Version": "2012-10-18", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    /// ```
+    ///
+    /// ## Accepted
+    /// ```json
+    /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    /// ```
+    pub struct InvalidVersion {
+        code: "PG002",
+        name: "invalid-version",
+        severity: Error,
+        summary: "a policy Version is not 2012-10-17 or 2008-10-17",
+    }
+}
+
+impl Rule for InvalidVersion {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in parsed_policies(a) {
+            let what = match p.kind {
+                PolicyKind::Secret => "secret policy",
+                PolicyKind::Key => "key policy",
+            };
+            let Some(v) = &doc.version else { continue };
+            let Some(text) = &v.text else { continue };
+            if text == "2012-10-17" || text == "2008-10-17" {
+                continue;
+            }
+            out.report(
+                &Self::META,
+                &holder.address,
+                Some(v.span),
+                format!("the {what} has Version \"{text}\"; AWS accepts only \"2012-10-17\" and \"2008-10-17\""),
+            )
+            .help("write \"Version\": \"2012-10-17\"")
+            .path(v.path.clone());
+        }
+    }
+}

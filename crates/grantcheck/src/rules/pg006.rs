@@ -1,0 +1,73 @@
+use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use crate::analysis::{Analysis, PolicyKind};
+use crate::policy::actions;
+
+declare_rule! {
+    /// ## What it flags
+    /// An action pattern with `*` or `?` for the `secretsmanager` or `kms` service that matches no
+    /// action at all (`secretsmanager:GetSecret*Values`, `kms:Decrypt*Key`).
+    ///
+    /// ## Why
+    /// The pattern grants (or denies) nothing; a Deny written this way protects nothing.
+    ///
+    /// ## How to fix
+    /// Fix the pattern, or list the actions.
+    ///
+    /// ## Flagged
+    /// ```json
+    /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:Read*", "Resource": "*"}]}
+    /// ```
+    ///
+    /// ## Accepted
+    /// ```json
+    /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:Get*", "Resource": "*"}]}
+    /// ```
+    pub struct ActionWildcardMatchesNothing {
+        code: "PG006",
+        name: "action-wildcard-matches-nothing",
+        severity: Warning,
+        summary: "a wildcard action matches no Secrets Manager or KMS action",
+    }
+}
+
+impl Rule for ActionWildcardMatchesNothing {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in parsed_policies(a) {
+            let what = match p.kind {
+                PolicyKind::Secret => "secret policy",
+                PolicyKind::Key => "key policy",
+            };
+            for st in &doc.statements {
+                let Some(list) = &st.action else { continue };
+                for it in &list.items {
+                    let Some(t) = it.text.as_deref() else {
+                        continue;
+                    };
+                    let Some((prefix, _)) = t.split_once(':') else {
+                        continue;
+                    };
+                    if !t.contains(['*', '?'])
+                        || !actions::KNOWN_PREFIXES
+                            .iter()
+                            .any(|p| p.eq_ignore_ascii_case(prefix))
+                        || actions::matching(t).next().is_some()
+                    {
+                        continue;
+                    }
+                    out.report(
+                        &Self::META,
+                        &holder.address,
+                        Some(it.span),
+                        format!("{what}: the pattern \"{t}\" matches no {prefix} action, so it grants or denies nothing"),
+                    )
+                    .help("fix the pattern or list the actions it should cover")
+                    .path(it.path.clone());
+                }
+            }
+        }
+    }
+}

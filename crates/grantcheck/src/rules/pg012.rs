@@ -1,0 +1,59 @@
+use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use crate::analysis::{Analysis, PolicyKind};
+
+declare_rule! {
+    /// ## What it flags
+    /// A `Sid` with spaces in a secret policy. (Key policies may have spaces in Sids.)
+    ///
+    /// ## Why
+    /// Secrets Manager documents that a Sid "cannot contain spaces"; such a policy is rejected.
+    ///
+    /// ## How to fix
+    /// Write the Sid in letters and digits: `AllowPartnerRead`.
+    ///
+    /// ## Flagged
+    /// ```json
+    /// {"Version": "2012-10-17", "Statement": [{"Sid": "Allow partner read", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    /// ```
+    ///
+    /// ## Accepted
+    /// ```json
+    /// {"Version": "2012-10-17", "Statement": [{"Sid": "AllowPartnerRead", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+    /// ```
+    pub struct InvalidSid {
+        code: "PG012",
+        name: "invalid-sid",
+        severity: Error,
+        summary: "a secret policy Sid contains spaces",
+    }
+}
+
+impl Rule for InvalidSid {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in parsed_policies(a) {
+            let what = match p.kind {
+                PolicyKind::Secret => "secret policy",
+                PolicyKind::Key => "key policy",
+            };
+            if p.kind != PolicyKind::Secret {
+                continue;
+            }
+            for st in &doc.statements {
+                let Some(sid) = &st.sid else { continue };
+                let Some(t) = sid.text.as_deref() else {
+                    continue;
+                };
+                if !t.contains(char::is_whitespace) {
+                    continue;
+                }
+                out.report(&Self::META, &holder.address, Some(sid.span), format!("{what}: the Sid \"{t}\" contains spaces, which secret policies do not allow"))
+                    .help("write the Sid in letters and digits only, e.g. \"AllowPartnerRead\"")
+                    .path(sid.path.clone());
+            }
+        }
+    }
+}
