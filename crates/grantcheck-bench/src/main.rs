@@ -74,7 +74,10 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let generator = root.join("../shared/bench/gen_workload.py");
     if !generator.exists() {
-        eprintln!("grantcheck-bench: {} not found; the benchmark needs ../shared beside the repository", generator.display());
+        eprintln!(
+            "grantcheck-bench: {} not found; the benchmark needs ../shared beside the repository",
+            generator.display()
+        );
         std::process::exit(2);
     }
     let mut results = vec![];
@@ -93,9 +96,15 @@ fn main() {
         }
         _ => None,
     };
-    let summary = Summary { sizes: results, plan_scaling };
+    let summary = Summary {
+        sizes: results,
+        plan_scaling,
+    };
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        );
     } else if let Some(s) = summary.plan_scaling {
         println!("plan time scaling vs size (1.0 = linear): {s:.2}");
     }
@@ -107,7 +116,12 @@ fn generate(generator: &Path, secrets: usize, filler: usize, shards: usize, dir:
     }
     let status = Command::new("python3")
         .arg(generator)
-        .args(["--secrets", &secrets.to_string(), "--filler", &filler.to_string()])
+        .args([
+            "--secrets",
+            &secrets.to_string(),
+            "--filler",
+            &filler.to_string(),
+        ])
         .args(["--shards", &shards.to_string(), "--seed", "7", "--out"])
         .arg(dir)
         .stdout(std::process::Stdio::null())
@@ -166,14 +180,19 @@ fn bench_size(root: &Path, secrets: usize, dir: &Path) -> SizeResult {
 }
 
 fn tf_files(dir: &Path, out: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             tf_files(&p, out);
         } else if p.extension().is_some_and(|e| e == "tf") {
-            out.push((p.to_string_lossy().to_string(), std::fs::read_to_string(&p).unwrap_or_default()));
+            out.push((
+                p.to_string_lossy().to_string(),
+                std::fs::read_to_string(&p).unwrap_or_default(),
+            ));
         }
     }
 }
@@ -189,7 +208,15 @@ fn bench_hcl(dir: &Path, r: &mut SizeResult) {
     let options = grantcheck::Options::default();
     let probe = grantcheck::check(&sources, &options);
     if probe.has_input_errors() {
-        eprintln!("grantcheck-bench: .tf input not measured: {}", probe.findings.iter().find(|f| f.rule == "GC002").map(|f| f.message.as_str()).unwrap_or(""));
+        eprintln!(
+            "grantcheck-bench: .tf input not measured: {}",
+            probe
+                .findings
+                .iter()
+                .find(|f| f.rule == "GC002")
+                .map(|f| f.message.as_str())
+                .unwrap_or("")
+        );
         return;
     }
     let floor = best(|| {
@@ -210,7 +237,9 @@ fn bench_hcl(dir: &Path, r: &mut SizeResult) {
 fn bench_wasm(root: &Path, plan: &Path, r: &mut SizeResult) {
     let entry = root.join("pkg/index.js");
     if !entry.exists() || !root.join("pkg/dist").exists() {
-        eprintln!("grantcheck-bench: npm package not built (cd pkg && npm run build); wasm not measured");
+        eprintln!(
+            "grantcheck-bench: npm package not built (cd pkg && npm run build); wasm not measured"
+        );
         return;
     }
     let script = format!(
@@ -221,7 +250,9 @@ fn bench_wasm(root: &Path, plan: &Path, r: &mut SizeResult) {
         entry = entry.to_string_lossy(),
         plan = plan.to_string_lossy()
     );
-    let out = Command::new("node").args(["--input-type=module", "-e", &script]).output();
+    let out = Command::new("node")
+        .args(["--input-type=module", "-e", &script])
+        .output();
     match out {
         Ok(o) if o.status.success() => {
             if let Ok(v) = String::from_utf8_lossy(&o.stdout).trim().parse::<f64>() {
@@ -229,7 +260,13 @@ fn bench_wasm(root: &Path, plan: &Path, r: &mut SizeResult) {
                 r.wasm_ratio = Some(v / r.plan_check_ms);
             }
         }
-        Ok(o) => eprintln!("grantcheck-bench: node failed: {}", String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("")),
+        Ok(o) => eprintln!(
+            "grantcheck-bench: node failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .next()
+                .unwrap_or("")
+        ),
         Err(e) => eprintln!("grantcheck-bench: node not found: {e}"),
     }
 }
@@ -237,7 +274,11 @@ fn bench_wasm(root: &Path, plan: &Path, r: &mut SizeResult) {
 /// Peak resident memory of a child process that reads the plan and checks it once.
 fn child_rss(plan: &Path) -> Option<u64> {
     let exe = std::env::current_exe().ok()?;
-    let out = Command::new(exe).arg("--measure-rss").arg(plan).output().ok()?;
+    let out = Command::new(exe)
+        .arg("--measure-rss")
+        .arg(plan)
+        .output()
+        .ok()?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok()
 }
 
@@ -264,10 +305,19 @@ fn print_row(r: &SizeResult) {
         r.plan_parse_floor_ms,
         r.plan_check_ms,
         r.plan_ratio,
-        r.plan_peak_rss_bytes.map(|b| format!("{:.1} MB", b as f64 / 1e6)).unwrap_or_else(|| "?".into()),
-        r.plan_rss_ratio.map(|x| format!("{x:.2}")).unwrap_or_else(|| "?".into()),
+        r.plan_peak_rss_bytes
+            .map(|b| format!("{:.1} MB", b as f64 / 1e6))
+            .unwrap_or_else(|| "?".into()),
+        r.plan_rss_ratio
+            .map(|x| format!("{x:.2}"))
+            .unwrap_or_else(|| "?".into()),
     );
-    if let (Some(n), Some(f), Some(c), Some(x)) = (r.hcl_files, r.hcl_parse_floor_ms, r.hcl_check_ms, r.hcl_ratio) {
+    if let (Some(n), Some(f), Some(c), Some(x)) = (
+        r.hcl_files,
+        r.hcl_parse_floor_ms,
+        r.hcl_check_ms,
+        r.hcl_ratio,
+    ) {
         println!("        .tf: {n} files, parse floor {f:.1} ms, check {c:.1} ms, ratio {x:.2}");
     }
     if let (Some(w), Some(x)) = (r.wasm_node_ms, r.wasm_ratio) {
