@@ -612,21 +612,43 @@ fn data_is_aws_managed(r: &Resource) -> Option<bool> {
     None
 }
 
+/// Policy texts larger than this are not parsed: AWS's limits are 20,480 characters for a
+/// secret policy and 32 KB for a key policy, so such a text can never be applied.
+pub const MAX_POLICY_BYTES: usize = 256 * 1024;
+
 fn policy_doc(node: &Node) -> PolicyDoc {
     match &node.kind {
         NodeKind::Unknown(u) => PolicyDoc::Unknown(u.clone()),
         NodeKind::String(s) => {
-            if let Some(off) = json::depth_exceeded(&s.value, json::MAX_DEPTH) {
-                let _ = off;
-                return PolicyDoc::Invalid(PolicyError {
-                    message: format!("the policy nests deeper than {} levels", json::MAX_DEPTH),
+            let invalid = |message: String| {
+                PolicyDoc::Invalid(PolicyError {
+                    message,
                     span: node.span,
-                });
+                })
+            };
+            if s.value.len() > MAX_POLICY_BYTES {
+                return invalid(format!(
+                    "the policy is {} bytes, far over AWS's size limits (20,480 characters for a secret policy, 32 KB for a key policy); it was not read",
+                    s.value.len()
+                ));
+            }
+            if json::depth_exceeded(&s.value, json::MAX_DEPTH).is_some() {
+                return invalid(format!(
+                    "the policy nests deeper than {} levels",
+                    json::MAX_DEPTH
+                ));
             }
             match json::parse(&s.value, Placement::of_string(s, node.span)) {
                 Ok(mut n) => {
                     if node.sensitive {
                         n.mark_sensitive();
+                    }
+                    if let NodeKind::String(inner) = &n.kind
+                        && inner.value.trim_start().starts_with('{')
+                    {
+                        return invalid(
+                            "the policy is JSON-encoded twice (a JSON string that holds the policy JSON); encode it once, e.g. drop the extra jsonencode() or tostring()".to_string(),
+                        );
                     }
                     match policy::parse(&n) {
                         Ok(d) => PolicyDoc::Parsed(d),
