@@ -1,0 +1,572 @@
+//! HCL input: fixtures for every way a policy is written (the finding points at the principal
+//! itself), generated workloads (same counts as the plan), and the corpus (.tf files parse or
+//! are refused with a reason).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use grantcheck::{Options, Report, SourceFile};
+
+fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared() -> Option<PathBuf> {
+    let p = manifest().join("../../shared");
+    p.is_dir().then_some(p)
+}
+
+/// Every file under `dir` (sorted), as the CLI gives them, with paths relative to `base`.
+fn read_dir(dir: &Path, base: &Path) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(text) = std::fs::read_to_string(&p) {
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .to_string();
+                out.push((rel, text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn check_files(files: &[(String, String)], accounts: &[&str]) -> Report {
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (p, t))| SourceFile::new(i as u32, p.clone(), t.clone()))
+        .collect();
+    let options = Options {
+        accounts: accounts.iter().map(|s| s.to_string()).collect(),
+        ..Options::default()
+    };
+    grantcheck::check(&sources, &options)
+}
+
+fn fixture(name: &str) -> (Report, Vec<(String, String)>) {
+    let base = manifest().join("fixtures/hcl");
+    let files = read_dir(&base.join(name), &base);
+    (check_files(&files, &[]), files)
+}
+
+/// 1-based line and column of the first occurrence of `needle` in a fixture file.
+fn position(files: &[(String, String)], file: &str, needle: &str) -> (u32, u32) {
+    let (_, text) = files
+        .iter()
+        .find(|(p, _)| p.ends_with(file))
+        .unwrap_or_else(|| panic!("no file {file}"));
+    let off = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in {file}"));
+    let before = &text[..off];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
+    (line, col)
+}
+
+/// Asserts a finding of `rule` starts exactly where `needle` is written in `file`.
+fn assert_at(report: &Report, files: &[(String, String)], rule: &str, file: &str, needle: &str) {
+    let want = position(files, file, needle);
+    let found = report.findings.iter().any(|f| {
+        f.rule == rule
+            && f.location
+                .as_ref()
+                .is_some_and(|l| l.file.ends_with(file) && (l.start.line, l.start.column) == want)
+    });
+    assert!(
+        found,
+        "{rule} at {file}:{}:{} ({needle}) not found in:\n{}",
+        want.0,
+        want.1,
+        report
+            .findings
+            .iter()
+            .map(|f| format!(
+                "{} {} {:?}",
+                f.rule,
+                f.resource,
+                f.location
+                    .as_ref()
+                    .map(|l| (&l.file, l.start.line, l.start.column))
+            ))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+fn rules_of(report: &Report) -> Vec<String> {
+    report.findings.iter().map(|f| f.rule.to_string()).collect()
+}
+
+#[test]
+fn jsonencode_points_at_the_principal_and_the_key() {
+    let (r, files) = fixture("jsonencode");
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::444455556666:role/reader\"",
+    );
+    assert_at(
+        &r,
+        &files,
+        "XA002",
+        "main.tf",
+        "\"alias/aws/secretsmanager\"",
+    );
+}
+
+#[test]
+fn heredocs_plain_and_indented() {
+    let (r, files) = fixture("heredoc");
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::444455556666:role/plain-reader\"",
+    );
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::444455556666:role/indented-reader\"",
+    );
+}
+
+#[test]
+fn quoted_json_string_keeps_offsets() {
+    let (r, files) = fixture("quoted");
+    // the JSON string starts at the escaped quote's quote character
+    let (line, col) = position(
+        &files,
+        "main.tf",
+        "\\\"arn:aws:iam::444455556666:role/quoted-reader",
+    );
+    let hit = r.findings.iter().any(|f| {
+        f.rule == "XA001"
+            && f.location
+                .as_ref()
+                .is_some_and(|l| (l.start.line, l.start.column) == (line, col + 1))
+    });
+    assert!(hit, "{:?}", rules_of(&r));
+}
+
+#[test]
+fn interpolations_are_substituted_or_unknown() {
+    let (r, files) = fixture("interpolated");
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::${var.reader_account}:role/interp-reader\"",
+    );
+    // the principal from a variable without a value is unresolved, not a pass or a fail
+    assert_at(&r, &files, "GC001", "main.tf", "\"${var.unset_arn}\"");
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "GC001" && f.message.contains("var.unset_arn has no value"))
+    );
+}
+
+#[test]
+fn policy_document_with_dynamic_blocks_and_merging() {
+    let (r, files) = fixture("policy_document");
+    // dynamic statement → dynamic principals → a local
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::444455556666:role/doc-reader\"",
+    );
+    // the override document replaced the source statement with the same Sid
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::777788889999:user/override-user\"",
+    );
+    assert_at(
+        &r,
+        &files,
+        "XA003",
+        "main.tf",
+        "\"arn:aws:iam::444455556666:role/doc-reader\"",
+    );
+    // the owner-account statement of the source document was replaced, so it grants nothing
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.message.contains("111122223333:root"))
+    );
+}
+
+#[test]
+fn file_and_templatefile_point_into_the_read_file() {
+    let (r, files) = fixture("file_fn");
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "policies/secret.json",
+        "\"arn:aws:iam::444455556666:role/file-reader\"",
+    );
+    assert!(
+        !rules_of(&r).contains(&"GC002".to_string()),
+        "the policy file is not an input error"
+    );
+    let (r, files) = fixture("templatefile_fn");
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "secret-policy.json.tftpl",
+        "\"${reader}\"",
+    );
+}
+
+#[test]
+fn module_variables_and_for_each() {
+    let (r, files) = fixture("module_vars");
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "module_vars/main.tf",
+        "\"arn:aws:iam::444455556666:role/module-reader\"",
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "XA002"
+                && f.resource == "module.shared.aws_secretsmanager_secret.this")
+    );
+    let (r, files) = fixture("for_each");
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::444455556666:role/app-reader\"",
+    );
+    // each secret's key grants its own reader: no XA003, and the key is a CMK: no XA002
+    assert!(
+        !rules_of(&r).iter().any(|c| c == "XA003" || c == "XA002"),
+        "{:?}",
+        rules_of(&r)
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.resource == "aws_secretsmanager_secret_policy.s[\"app\"]")
+    );
+}
+
+#[test]
+fn key_policy_through_an_alias_and_public_policy() {
+    let (r, files) = fixture("key_policy");
+    assert_at(
+        &r,
+        &files,
+        "XA003",
+        "main.tf",
+        "\"arn:aws:iam::444455556666:root\"",
+    );
+    let (r, files) = fixture("public");
+    assert_at(&r, &files, "PA001", "main.tf", "\"*\"");
+}
+
+#[test]
+fn provider_alias_decides_the_owner() {
+    let (r, _) = fixture("provider_alias");
+    assert!(
+        !rules_of(&r).iter().any(|c| c.starts_with("XA")),
+        "{:?}",
+        rules_of(&r)
+    );
+}
+
+#[test]
+fn each_syntax_error_is_reported_and_the_rest_is_read() {
+    let (r, files) = fixture("syntax_errors");
+    let errors: Vec<_> = r.findings.iter().filter(|f| f.rule == "GC002").collect();
+    assert_eq!(
+        errors.len(),
+        2,
+        "{:?}",
+        errors.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|f| f.message.contains("main.tf") && f.message.contains("line"))
+    );
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::444455556666:role/after-errors\"",
+    );
+}
+
+#[test]
+fn cycles_and_remote_modules_are_notes() {
+    let (r, _) = fixture("cycles");
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "GC001" && f.message.contains("depends on itself"))
+    );
+    let (r, _) = fixture("remote_module");
+    let notes: Vec<_> = r.findings.iter().filter(|f| f.rule == "GC001").collect();
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].message.contains("not followed"));
+}
+
+#[test]
+fn variables_from_command_line_win() {
+    let base = manifest().join("fixtures/hcl");
+    let files = read_dir(&base.join("interpolated"), &base);
+    let sources: Vec<SourceFile> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (p, t))| SourceFile::new(i as u32, p.clone(), t.clone()))
+        .collect();
+    let options = Options {
+        vars: vec![
+            ("reader_account".into(), "111122223333".into()),
+            (
+                "unset_arn".into(),
+                "arn:aws:iam::777788889999:role/from-var".into(),
+            ),
+        ],
+        ..Options::default()
+    };
+    let r = grantcheck::check(&sources, &options);
+    let xa001: Vec<_> = r.findings.iter().filter(|f| f.rule == "XA001").collect();
+    assert_eq!(xa001.len(), 1, "{:?}", rules_of(&r));
+    assert!(xa001[0].message.contains("from-var"));
+}
+
+/// Distinct secret numbers per rule, from `resource` (`…s12` / `…k12`).
+fn per_rule(report: &Report) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in &report.findings {
+        let last = f.resource.rsplit('.').next().unwrap_or("");
+        let n = last.trim_start_matches(['s', 'k']);
+        if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) {
+            out.entry(f.rule.to_string())
+                .or_default()
+                .insert(n.to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn generated_workloads_match_expected_counts() {
+    let Some(shared) = shared() else {
+        eprintln!("SKIPPED: ../shared is absent; the generated-workload HCL test did not run");
+        return;
+    };
+    for seed in [1, 2, 3] {
+        let out =
+            std::env::temp_dir().join(format!("grantcheck-hcl-{}-{seed}", std::process::id()));
+        let status = std::process::Command::new("python3")
+            .arg(shared.join("bench/gen_workload.py"))
+            .args([
+                "--secrets",
+                "300",
+                "--filler",
+                "1000",
+                "--seed",
+                &seed.to_string(),
+                "--out",
+            ])
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .status();
+        if !status.is_ok_and(|s| s.success()) {
+            eprintln!(
+                "SKIPPED: python3 could not run gen_workload.py; the generated-workload HCL test did not run"
+            );
+            return;
+        }
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("expected.json")).unwrap())
+                .unwrap();
+        let files = read_dir(&out.join("tf"), &out);
+        let report = check_files(&files, &[]);
+        assert!(!rules_of(&report).contains(&"GC002".to_string()));
+        let counts = per_rule(&report);
+        let n = |rule: &str| counts.get(rule).map_or(0, BTreeSet::len) as u64;
+        for (rule, key) in [
+            ("XA001", "exact_principal"),
+            ("XA002", "without_cmk"),
+            ("XA003", "key_not_shared"),
+            ("PA001", "public_unconditioned"),
+        ] {
+            assert_eq!(
+                n(rule),
+                expected[key].as_u64().unwrap(),
+                "seed {seed}: {rule} vs {key}"
+            );
+        }
+        // the same as the plan of the same workload
+        let plan = vec![(
+            "plan.json".to_string(),
+            std::fs::read_to_string(out.join("plan.json")).unwrap(),
+        )];
+        let from_plan = per_rule(&check_files(&plan, &[]));
+        for rule in ["XA001", "XA002", "XA003", "PA001"] {
+            assert_eq!(
+                counts.get(rule),
+                from_plan.get(rule),
+                "seed {seed}: {rule} HCL vs plan"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
+
+#[test]
+fn every_corpus_configuration_parses_or_is_refused_with_a_reason() {
+    let Some(shared) = shared() else {
+        eprintln!("SKIPPED: ../shared is absent; the corpus HCL test did not run");
+        return;
+    };
+    let corpus = shared.join("corpus");
+    let mut by_dir: BTreeMap<PathBuf, Vec<(String, String)>> = BTreeMap::new();
+    let mut stack = vec![corpus.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.to_string_lossy().ends_with(".tf")
+                && let Ok(text) = std::fs::read_to_string(&p)
+            {
+                let rel = p
+                    .strip_prefix(&corpus)
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                by_dir.entry(d.clone()).or_default().push((rel, text));
+            }
+        }
+    }
+    let (mut files, mut refused) = (0, 0);
+    for group in by_dir.values() {
+        files += group.len();
+        let report = check_files(group, &[]);
+        for f in report.findings.iter().filter(|f| f.rule == "GC002") {
+            refused += 1;
+            assert!(
+                f.message.len() > 20 && f.location.is_some(),
+                "{}",
+                f.message
+            );
+        }
+    }
+    eprintln!(
+        "corpus: {files} .tf files in {} directories, {refused} syntax errors reported",
+        by_dir.len()
+    );
+    assert!(files > 300);
+}
+
+#[test]
+fn corpus_secret_cases_give_the_outcomes_our_rules_define() {
+    let Some(shared) = shared() else {
+        eprintln!("SKIPPED: ../shared is absent; the corpus expectations did not run");
+        return;
+    };
+    let corpus = shared.join("corpus");
+    let owner = "111122223333";
+    // (file, owner account given, rules that must appear, rules that must not)
+    let table: &[(&str, bool, &[&str], &[&str])] = &[
+        // account-root principal of another account, no CMK: the grant cannot work
+        (
+            "terraform-provider-aws/website/docs/r/secretsmanager_secret_policy.html.markdown.example1.tf",
+            true,
+            &["XA002"],
+            &["XA001", "PA001"],
+        ),
+        // AWS "*" in a tab-indented heredoc: public, and no CMK
+        (
+            "terraform-provider-aws/website/docs/r/secretsmanager_secret_policy.html.markdown.old-f5ef2a1.example1.tf",
+            true,
+            &["PA001", "XA002"],
+            &[],
+        ),
+        // KICS: AWS "*" with secretsmanager:*
+        (
+            "kics/assets/queries/terraform/aws/secrets_manager_with_vulnerable_policy/test/positive.tf",
+            true,
+            &["PA001"],
+            &[],
+        ),
+        // checkov CKV_AWS_149: secrets without policies are not shared: nothing to report
+        (
+            "checkov/tests/terraform/checks/resource/aws/example_SecretManagerSecretEncrypted/main.tf",
+            true,
+            &[],
+            &["XA002", "PA001", "GC002"],
+        ),
+        // KICS: AWS managed key and no key, but not shared
+        (
+            "kics/assets/queries/terraform/aws/secretsmanager_secret_encrypted_with_aws_managed_key/test/positive1.tf",
+            true,
+            &[],
+            &["XA002", "GC002"],
+        ),
+        (
+            "kics/assets/queries/terraform/aws/secretsmanager_secret_without_kms/test/positive1.tf",
+            true,
+            &[],
+            &["XA002", "GC002"],
+        ),
+        // without an owner account, a foreign account root cannot be told foreign: a note
+        (
+            "terraform-provider-aws/website/docs/r/secretsmanager_secret_policy.html.markdown.example1.tf",
+            false,
+            &["GC001"],
+            &["XA002"],
+        ),
+    ];
+    for (file, with_owner, must, must_not) in table {
+        let path = corpus.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let accounts: &[&str] = if *with_owner { &[owner] } else { &[] };
+        let report = check_files(&[(file.to_string(), text)], accounts);
+        let got = rules_of(&report);
+        for m in *must {
+            assert!(
+                got.iter().any(|g| g == m),
+                "{file}: expected {m}, got {got:?}"
+            );
+        }
+        for m in *must_not {
+            assert!(
+                !got.iter().any(|g| g == m),
+                "{file}: did not expect {m}, got {got:?}"
+            );
+        }
+    }
+}
