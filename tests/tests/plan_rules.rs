@@ -1,5 +1,6 @@
 //! Rules XA001–XA003, PA001, PG001 and GC001 on plan JSON: a flagged and an accepted case each,
 //! and the cases where only the configuration's references answer the question.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use grantcheck_tests::*;
 use serde_json::{Value, json};

@@ -1,6 +1,7 @@
 //! Generated workloads (../shared/bench/gen_workload.py): per rule, the number of distinct
 //! secrets with findings equals the generator's expected counts — no more, no fewer — for
 //! several seeds, with the owner taken from the provider's allowed_account_ids.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -1,4 +1,5 @@
 //! The command line contract: exit codes, formats, explain and rules.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
