@@ -21,6 +21,17 @@ cargo test --workspace
 
 # --- npm package (pkg/) -------------------------------------------------------
 # section:npm (build and test the npm package)
+step "npm package: install, build (wasm-bindgen CLI pinned by crates/grantcheck-wasm), test"
+command -v node >/dev/null && command -v npm >/dev/null || {
+  echo "node and npm are needed for the npm package (Debian: apt-get install nodejs npm)" >&2
+  exit 1
+}
+(
+  cd pkg
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  npm run build
+  npm test
+)
 # /section:npm
 
 step "all suites passed"

@@ -1,0 +1,136 @@
+// Types of the npm package `grantcheck`: the same API in Node (ready at import) and in browsers
+// (`await init()` first). The report is the JSON report of `grantcheck check --format json`, with
+// UTF-16 offsets added to every position.
+
+/** How serious a finding is. */
+export type Severity = "error" | "warning" | "note";
+
+/** A place in a file. */
+export interface Position {
+  /** 1-based line. */
+  line: number;
+  /** 1-based column, in Unicode code points. */
+  column: number;
+  /** Byte offset (UTF-8) from the start of the file. */
+  offset: number;
+  /** Offset in UTF-16 code units from the start of the file: `text.slice(start.utf16, end.utf16)`. */
+  utf16: number;
+}
+
+/** A range in one of the checked files. */
+export interface Location {
+  /** The `path` the file was given with. */
+  file: string;
+  start: Position;
+  end: Position;
+}
+
+/** A second place that explains a finding ("shared with account 444455556666 here"). */
+export interface RelatedLocation {
+  message: string;
+  location: Location;
+}
+
+/** One finding. */
+export interface Finding {
+  /** The rule's stable code, e.g. "XA002". */
+  rule: string;
+  /** The rule's stable name, e.g. "shared-secret-aws-managed-key". */
+  name: string;
+  severity: Severity;
+  message: string;
+  /** How to fix it; may be empty. */
+  help: string;
+  /** The Terraform address of the resource the finding is about; empty for input errors. */
+  resource: string;
+  /** Addresses of the other resources involved. */
+  related: string[];
+  /** Where, when the finding has a place in the input. */
+  location: Location | null;
+  /** JSON Pointer into the policy document, e.g. "/Statement/0/Principal/AWS". */
+  policy_path?: string;
+  related_locations?: RelatedLocation[];
+  /** GC001 only: the code of the rule that could not be decided. */
+  check?: string;
+}
+
+/** Counts over the run. */
+export interface Summary {
+  files: number;
+  resources: number;
+  policies: number;
+  errors: number;
+  warnings: number;
+  notes: number;
+}
+
+/** The report that check() returns. */
+export interface Report {
+  version: 1;
+  tool: { name: "grantcheck"; version: string };
+  findings: Finding[];
+  summary: Summary;
+}
+
+/** A file to check: a plan JSON (`terraform show -json PLANFILE`) or a Terraform configuration file. */
+export interface SourceInput {
+  /** Shown in findings as `location.file`; `.tf`/`.tf.json` names mark configuration files. */
+  path: string;
+  text: string;
+}
+
+export interface CheckOptions {
+  /** Accounts (12-digit ids) that own the checked resources; grants to other accounts are cross-account. */
+  accounts?: string[];
+}
+
+/** A rule of the catalogue. */
+export interface RuleInfo {
+  code: string;
+  name: string;
+  /** The default severity. */
+  severity: Severity;
+  /** One line: what it flags. */
+  summary: string;
+  /** The documentation, in Markdown. */
+  doc: string;
+}
+
+/** A SARIF 2.1.0 log (the parts grantcheck writes; see the SARIF specification for the rest). */
+export interface SarifLog {
+  $schema: string;
+  version: "2.1.0";
+  runs: Array<{
+    tool: { driver: { name: string; version?: string; rules?: unknown[]; [key: string]: unknown } };
+    results: Array<{ ruleId: string; level: string; message: { text: string }; [key: string]: unknown }>;
+    [key: string]: unknown;
+  }>;
+}
+
+/**
+ * Checks the files and returns the report. Files that cannot be read as plan JSON or Terraform give
+ * GC002 findings; arguments of the wrong shape throw an `Error`.
+ */
+export function check(files: readonly SourceInput[], options?: CheckOptions | null): Report;
+
+/** The rule catalogue, in catalogue order. */
+export function rules(): RuleInfo[];
+
+/** Renders a report from check() as a SARIF 2.1.0 log (for GitHub code scanning and other viewers). */
+export function toSarif(report: Report): SarifLog;
+
+/** The version of grantcheck. */
+export const version: string;
+
+/**
+ * What init() can load the module from: a URL (string or `URL`), a fetch `Response`, the module's
+ * bytes (`ArrayBuffer`, typed array) or a compiled `WebAssembly.Module`. By default, the .wasm file
+ * next to the package's glue. (Written without DOM types, so that Node-only projects compile.)
+ */
+export type InitInput = string | ArrayBuffer | ArrayBufferView | object;
+
+/** Browsers and bundlers: loads the module; await it before the first call. In Node it does nothing. */
+export default function init(input?: InitInput | Promise<InitInput>): Promise<void>;
+
+/** Loads the module synchronously from its bytes or a compiled `WebAssembly.Module` (workers). In Node it does nothing. */
+export function initSync(input?: ArrayBuffer | ArrayBufferView | object): void;

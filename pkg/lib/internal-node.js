@@ -1,0 +1,5 @@
+// Not part of the API: hooks for the package's own tests.
+import { api } from "./node.js";
+
+/** Makes the core panic, to prove that a panic reaches callers as an Error. */
+export const panicForTesting = api.panicForTesting;
