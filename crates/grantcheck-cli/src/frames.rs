@@ -5,7 +5,7 @@
 //! side of a span and at most [`MAX_SPAN`] bytes of the span itself, and at most
 //! [`MAX_LINES`] lines.
 
-use grantcheck::Span;
+use grantcheck::{SourceFile, Span};
 
 /// What a masked value is shown as.
 pub const MASK: &str = "(sensitive value)";
@@ -59,13 +59,16 @@ fn forward_chars(text: &str, i: usize, n: usize, ceil: usize) -> usize {
         .unwrap_or(ceil)
 }
 
-/// The excerpt of `text` around `span` (byte offsets), masking `sensitive` spans of the same
-/// file (sorted, merged).
-pub fn excerpt(text: &str, span: Span, sensitive: &[Span]) -> Excerpt {
+/// The excerpt of `src` around `span` (byte offsets), masking the `sensitive` spans (sorted and
+/// merged, as in the report).
+pub fn excerpt(src: &SourceFile, span: Span, sensitive: &[Span]) -> Excerpt {
+    let text = src.text.as_str();
+    let index = src.line_index();
     let s = floor_char(text, span.start as usize);
     let e = ceil_char(text, (span.end as usize).max(s));
-    let line_start = text[..s].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line_no = text[..line_start].bytes().filter(|b| *b == b'\n').count() + 1;
+    let line = index.line_of(s as u32);
+    let line_start = index.line_start(line) as usize;
+    let line_no = line + 1;
     // Where the shown span ends: at most MAX_SPAN bytes and MAX_LINES lines.
     let mut shown_end = floor_char(text, e.min(s + MAX_SPAN));
     if let Some((k, _)) = text[s..shown_end]
@@ -74,10 +77,12 @@ pub fn excerpt(text: &str, span: Span, sensitive: &[Span]) -> Excerpt {
     {
         shown_end = s + k;
     }
-    let end_line_end = text[shown_end..]
-        .find('\n')
-        .map(|i| shown_end + i)
-        .unwrap_or(text.len());
+    let end_line = index.line_of(shown_end as u32);
+    let end_line_end = if end_line + 1 < index.line_count() {
+        (index.line_start(end_line + 1) as usize).saturating_sub(1)
+    } else {
+        text.len()
+    };
     let from = back_chars(text, s, CONTEXT, line_start);
     let to = forward_chars(text, shown_end, CONTEXT, end_line_end);
     let cut_left = from > line_start;
@@ -91,9 +96,12 @@ pub fn excerpt(text: &str, span: Span, sensitive: &[Span]) -> Excerpt {
     }
     let mut pos = from;
     let (mut ms, mut me) = (None, None);
-    let relevant = sensitive
+    // `sensitive` is sorted and merged: ends ascend within a file, so search for the first
+    // span that ends after `from`.
+    let first = sensitive.partition_point(|x| (x.file, x.end as usize) <= (span.file, from));
+    let relevant = sensitive[first..]
         .iter()
-        .filter(|x| x.file == span.file && (x.end as usize) > from && (x.start as usize) < to);
+        .take_while(|x| x.file == span.file && (x.start as usize) < to);
     for x in relevant {
         let xs = floor_char(text, (x.start as usize).max(from).max(pos));
         let xe = ceil_char(text, (x.end as usize).min(to)).max(xs);
@@ -168,7 +176,7 @@ mod tests {
     fn short_line_is_shown_whole() {
         let t = "a\n  \"kms_key_id\": null,\nz";
         let s = t.find("null").unwrap_or(0);
-        let x = excerpt(t, sp(s, s + 4), &[]);
+        let x = excerpt(&SourceFile::new(0, "f", t), sp(s, s + 4), &[]);
         assert_eq!(x.text, "  \"kms_key_id\": null,");
         assert_eq!(x.line, 2);
         assert_eq!(&x.text[x.range.clone()], "null");
@@ -177,7 +185,7 @@ mod tests {
     #[test]
     fn long_line_is_windowed() {
         let t = format!("{}TARGET{}", "x".repeat(100_000), "y".repeat(100_000));
-        let x = excerpt(&t, sp(100_000, 100_006), &[]);
+        let x = excerpt(&SourceFile::new(0, "f", t), sp(100_000, 100_006), &[]);
         assert!(x.text.len() < 2 * CONTEXT + 20, "{}", x.text.len());
         assert!(x.text.starts_with('…') && x.text.ends_with('…'));
         assert_eq!(&x.text[x.range.clone()], "TARGET");
@@ -186,7 +194,7 @@ mod tests {
     #[test]
     fn long_span_is_cut() {
         let t = "z".repeat(10_000);
-        let x = excerpt(&t, sp(0, 10_000), &[]);
+        let x = excerpt(&SourceFile::new(0, "f", t), sp(0, 10_000), &[]);
         assert!(x.text.len() <= MAX_SPAN + CONTEXT + 10, "{}", x.text.len());
         assert!(x.text[x.range.clone()].ends_with('…'));
     }
@@ -196,12 +204,13 @@ mod tests {
         let t = r#"{"password":"hunter2","policy":"P"}"#;
         let pw = t.find("\"hunter2\"").unwrap_or(0);
         let p = t.find("\"P\"").unwrap_or(0);
-        let x = excerpt(t, sp(p, p + 3), &[sp(pw, pw + 9)]);
+        let f = SourceFile::new(0, "f", t);
+        let x = excerpt(&f, sp(p, p + 3), &[sp(pw, pw + 9)]);
         assert!(!x.text.contains("hunter2"));
         assert!(x.text.contains(MASK));
         assert_eq!(&x.text[x.range.clone()], "\"P\"");
         // a span inside a sensitive value underlines the mask, never the value
-        let y = excerpt(t, sp(pw + 1, pw + 4), &[sp(pw, pw + 9)]);
+        let y = excerpt(&f, sp(pw + 1, pw + 4), &[sp(pw, pw + 9)]);
         assert!(!y.text.contains("hunter2"));
         assert_eq!(&y.text[y.range.clone()], MASK);
     }

@@ -36,11 +36,12 @@ fn level(s: Severity) -> Level<'static> {
 fn frame<'a>(
     src: &'a SourceFile,
     span: Span,
+    at: &Location,
     sensitive: &[Span],
     kind: AnnotationKind,
     label: Option<String>,
 ) -> Vec<Element<'a>> {
-    let x = frames::excerpt(&src.text, span, sensitive);
+    let x = frames::excerpt(src, span, sensitive);
     let cut_left = x.text.starts_with('…');
     let mut snippet = Snippet::source(x.text)
         .line_start(x.line)
@@ -48,10 +49,9 @@ fn frame<'a>(
     if !cut_left {
         return vec![snippet.path(src.path.as_str()).into()];
     }
-    let pos = src.line_col(span.start);
     let origin = Origin::path(src.path.as_str())
-        .line(pos.line as usize)
-        .char_column(pos.column as usize);
+        .line(at.start.line as usize)
+        .char_column(at.start.column as usize);
     snippet = snippet.fold(true);
     vec![origin.into(), snippet.into()]
 }
@@ -99,6 +99,7 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
                     group = group.elements(frame(
                         src,
                         span,
+                        loc,
                         &report.sensitive,
                         AnnotationKind::Primary,
                         label,
@@ -120,6 +121,7 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
             group = group.elements(frame(
                 src,
                 span,
+                &r.location,
                 &report.sensitive,
                 AnnotationKind::Context,
                 Some(r.message.clone()),
