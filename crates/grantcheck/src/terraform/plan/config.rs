@@ -249,13 +249,6 @@ pub fn constant_value(expressions: &RawValue, name: &str) -> Option<serde_json::
         .constant_value
 }
 
-/// Names of the attributes and blocks written in an expressions map.
-pub fn configured_names(expressions: &RawValue) -> Vec<String> {
-    serde_json::from_str::<HashMap<String, &RawValue>>(expressions.get())
-        .map(|m| m.into_keys().collect())
-        .unwrap_or_default()
-}
-
 /// Converts an expressions map (attributes and nested blocks) into a value tree: constant values
 /// are known, expressions with references are unknown with those references resolved.
 pub fn expressions_to_node(

@@ -18,7 +18,7 @@ use crate::policy::parse_arn;
 use crate::source::{SourceFile, Span};
 use crate::terraform::is_modelled;
 use crate::value::{Node, NodeKind, Unknown};
-use config::{ConfigIndex, Configuration, configured_names, constant_value, expressions_to_node};
+use config::{ConfigIndex, Configuration, constant_value, expressions_to_node};
 
 /// A plan that could not be read, with the place and what to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -268,7 +268,14 @@ fn build_resource(file: &SourceFile, ix: &ConfigIndex<'_, '_>, r: ResourceInput<
     let name = local.rsplit('.').next().unwrap_or("").to_string();
     let cres = ix.resource(&module, &local);
     let expressions = cres.and_then(|c| c.expressions);
-    let configured = expressions.map(configured_names).unwrap_or_default();
+    // the configuration's expressions, read once: what is written, and where unknowns come from
+    let exprs = expressions
+        .and_then(|e| expressions_to_node(ix, &module, offset_in(&file.text, e.get()), e, file.id));
+    let configured: Vec<String> = exprs
+        .as_ref()
+        .and_then(Node::as_object)
+        .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect())
+        .unwrap_or_default();
 
     let mut after = r
         .after
@@ -277,12 +284,16 @@ fn build_resource(file: &SourceFile, ix: &ConfigIndex<'_, '_>, r: ResourceInput<
         && let Some(unknown) = r.after_unknown
     {
         let au: serde_json::Value = serde_json::from_str(unknown.get()).unwrap_or_default();
-        let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
-        let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
-        let exprs = expressions.and_then(|e| {
-            expressions_to_node(ix, &module, offset_in(&file.text, e.get()), e, file.id)
-        });
-        apply_unknown(target, &au, exprs.as_ref(), &r.address);
+        let nothing_unknown = match &au {
+            serde_json::Value::Object(m) => m.is_empty(),
+            serde_json::Value::Bool(b) => !b,
+            _ => true,
+        };
+        if !nothing_unknown {
+            let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
+            let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
+            apply_unknown(target, &au, exprs.as_ref(), &r.address);
+        }
     }
     // A data source whose read is deferred: read what its configuration says.
     if r.data && r.rtype == "aws_iam_policy_document" {
@@ -290,11 +301,7 @@ fn build_resource(file: &SourceFile, ix: &ConfigIndex<'_, '_>, r: ResourceInput<
             .as_ref()
             .map(|a| a.get("json").is_none_or(|j| j.as_unknown().is_some()))
             .unwrap_or(true);
-        if json_unknown
-            && let Some(e) = expressions
-            && let Some(cfg_node) =
-                expressions_to_node(ix, &module, offset_in(&file.text, e.get()), e, file.id)
-        {
+        if json_unknown && let Some(cfg_node) = exprs {
             after = Some(merge_config(after, cfg_node));
         }
     }
