@@ -64,6 +64,9 @@ struct CheckArgs {
     /// A root module variable, `NAME=VALUE` (repeatable; wins over variable files).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
+    /// Plans: report only what this plan introduces (not what is already there or fixed).
+    #[arg(long)]
+    new_only: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -200,7 +203,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         var_files: args.var_files.clone(),
         vars,
     };
-    let report = grantcheck::check(&sources, &options);
+    let mut report = grantcheck::check(&sources, &options);
+    if args.new_only {
+        grantcheck::changes::retain_new_only(&mut report);
+    }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),

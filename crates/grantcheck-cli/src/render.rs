@@ -68,11 +68,14 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
     let source = |file: &str| sources.iter().find(|s| s.path == file);
     let mut out = String::new();
     for (f, spans) in report.findings.iter().zip(finding_spans(report, sources)) {
-        let title = if f.resource.is_empty() {
+        let mut title = if f.resource.is_empty() {
             format!("{}: {}", f.name, f.message)
         } else {
             format!("{}: {}: {}", f.name, f.resource, f.message)
         };
+        if let Some(c) = f.change {
+            title.push_str(change_tag(c));
+        }
         if quiet {
             let at = f
                 .location
@@ -138,6 +141,17 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
         out.push_str("\n\n");
     }
     let s = &report.summary;
+    for c in s.access_changes.iter().filter(|_| !quiet) {
+        let list = |v: &[String]| v.join(", ").replace('*', "everyone (*)");
+        let mut parts = vec![];
+        if !c.gained.is_empty() {
+            parts.push(format!("gains {}", list(&c.gained)));
+        }
+        if !c.lost.is_empty() {
+            parts.push(format!("loses {}", list(&c.lost)));
+        }
+        let _ = writeln!(out, "access to {}: {}", c.secret, parts.join("; "));
+    }
     let plural = |n: usize, w: &str| {
         if n == 1 {
             format!("{n} {w}")
@@ -160,6 +174,15 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
         plural(s.policies, "policy").replace("policys", "policies"),
     );
     out
+}
+
+/// How a finding relates to the plan, as a suffix of its title.
+fn change_tag(c: grantcheck::changes::Change) -> &'static str {
+    match c {
+        grantcheck::changes::Change::Introduced => " [introduced by this plan]",
+        grantcheck::changes::Change::Existing => " [already present]",
+        grantcheck::changes::Change::Fixed => " [fixed by this plan]",
+    }
 }
 
 fn severity_code(s: Severity) -> &'static str {

@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod analysis;
+pub mod changes;
 pub mod json;
 pub mod model;
 pub mod policy;
@@ -154,14 +155,35 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
             }
         }
     }
+    let state = changes::plan_state(&infra);
     let analysis = analysis::Analysis::new(&infra, &options.accounts);
     summary.policies = analysis.policies.len();
-    for rule in rules::RULES {
-        rule.check(&analysis, &mut out);
+    let mut found = run_rules(&analysis);
+    match state {
+        changes::PlanState::Changes => {
+            let after = changes::access_of(&analysis);
+            drop(analysis);
+            let old_infra = changes::before_view(infra);
+            let old = analysis::Analysis::new(&old_infra, &options.accounts);
+            let fixed = changes::compare(sources, &mut found, run_rules(&old));
+            found.extend(fixed);
+            summary.access_changes = changes::access_changes(&after, &changes::access_of(&old));
+        }
+        changes::PlanState::Unchanged => changes::mark_existing(&mut found),
+        changes::PlanState::NotAPlan => {}
     }
+    out.list.extend(found);
     let mut report = report::build(sources, out.list, summary, options.utf16);
     report.sensitive = terraform::plan::sensitive::merge(sensitive);
     report
+}
+
+fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
+    let mut out = rules::Findings::default();
+    for rule in rules::RULES {
+        rule.check(analysis, &mut out);
+    }
+    out.list
 }
 
 fn input_error(out: &mut rules::Findings, src: &SourceFile, span: Span, message: String) {
@@ -179,14 +201,11 @@ pub fn check_policy(text: &str, kind: analysis::PolicyKind, options: &Options) -
     let src = SourceFile::new(0, "policy.json", text);
     let infra = policy::standalone::infrastructure(&src, kind);
     let analysis = analysis::Analysis::new(&infra, &options.accounts);
-    let mut out = rules::Findings::default();
-    for rule in rules::RULES {
-        rule.check(&analysis, &mut out);
-    }
+    let found = run_rules(&analysis);
     let summary = report::Summary {
         files: 1,
         policies: analysis.policies.len(),
         ..report::Summary::default()
     };
-    report::build(std::slice::from_ref(&src), out.list, summary, options.utf16)
+    report::build(std::slice::from_ref(&src), found, summary, options.utf16)
 }

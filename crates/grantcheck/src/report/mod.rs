@@ -57,6 +57,8 @@ pub struct Finding {
     pub labels: Vec<Label>,
     /// For GC001: the rule that could not be decided.
     pub check: Option<&'static str>,
+    /// For plan input: whether the plan introduces, keeps or fixes it.
+    pub change: Option<crate::changes::Change>,
 }
 
 impl Finding {
@@ -129,6 +131,9 @@ pub struct ReportFinding {
     pub related_locations: Vec<RelatedLocation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
+    /// For plan input: `introduced`, `existing` or `fixed` by this plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<crate::changes::Change>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
@@ -139,6 +144,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// For plan input: per secret, the foreign accounts that gain or lose access.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_changes: Vec<crate::changes::AccessChange>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -165,9 +173,13 @@ impl Report {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// The most severe finding, if any.
+    /// The most severe finding, if any. What the plan fixes does not count.
     pub fn max_severity(&self) -> Option<Severity> {
-        self.findings.iter().map(|f| f.severity).max()
+        self.findings
+            .iter()
+            .filter(|f| f.change != Some(crate::changes::Change::Fixed))
+            .map(|f| f.severity)
+            .max()
     }
 
     /// Input errors (GC002) make the run unreliable: front ends exit with 2.
@@ -235,6 +247,7 @@ pub fn build(
             related: f.related,
             policy_path: f.policy_path,
             check: f.check.map(str::to_string),
+            change: f.change,
         })
         .collect();
     Report {

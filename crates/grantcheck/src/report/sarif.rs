@@ -310,6 +310,7 @@ mod tests {
             policy_path: None,
             related_locations: vec![],
             check: None,
+            change: None,
         }
     }
 

@@ -203,6 +203,7 @@ impl Findings {
             policy_path: None,
             labels: vec![],
             check: None,
+            change: None,
         });
         let last = self.list.len() - 1;
         &mut self.list[last]

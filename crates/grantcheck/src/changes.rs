@@ -1,0 +1,243 @@
+//! What a plan changes: every finding is marked as introduced by the plan, already present
+//! before it, or fixed by it, and each secret's foreign accounts are compared before and after.
+//!
+//! The rules run a second time on a *before view* of the infrastructure: every managed resource
+//! as it is now (its `before` values), without the resources the plan creates. Findings of the
+//! two runs are matched by rule, resource and the text they point at (the same principal, the
+//! same action list), then by message.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::Analysis;
+use crate::model::{Action, Infrastructure, Mode};
+use crate::policy::PrincipalKind;
+use crate::report::{Finding, Severity};
+use crate::source::SourceFile;
+
+/// How a finding relates to the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Not there before the plan; there after apply.
+    Introduced,
+    /// There before and after.
+    Existing,
+    /// There before the plan; gone after apply. Reported as a note, never fails a run.
+    Fixed,
+}
+
+impl Change {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Change::Introduced => "introduced",
+            Change::Existing => "existing",
+            Change::Fixed => "fixed",
+        }
+    }
+}
+
+/// The foreign accounts (`*` for everyone) that gain or lose access to a secret in the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessChange {
+    pub secret: String,
+    pub gained: Vec<String>,
+    pub lost: Vec<String>,
+}
+
+/// What the input says about change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanState {
+    /// Not (only) a plan: a configuration has no before.
+    NotAPlan,
+    /// A plan that changes nothing: every finding is already present.
+    Unchanged,
+    /// A plan that creates, updates or deletes something.
+    Changes,
+}
+
+pub fn plan_state(infra: &Infrastructure) -> PlanState {
+    if infra.resources.is_empty()
+        || infra
+            .resources
+            .iter()
+            .any(|r| r.action == Action::Configured)
+    {
+        return PlanState::NotAPlan;
+    }
+    let changes = infra
+        .resources
+        .iter()
+        .any(|r| r.mode == Mode::Managed && !matches!(r.action, Action::NoOp | Action::Read));
+    if changes {
+        PlanState::Changes
+    } else {
+        PlanState::Unchanged
+    }
+}
+
+/// The infrastructure as it is before apply: managed resources take their `before` values, and
+/// what the plan creates is left out. Data sources stay as read.
+pub fn before_view(mut infra: Infrastructure) -> Infrastructure {
+    let mut out = Infrastructure::default();
+    out.providers = std::mem::take(&mut infra.providers);
+    out.account_hints = std::mem::take(&mut infra.account_hints);
+    out.notes = std::mem::take(&mut infra.notes);
+    for mut r in infra.resources {
+        if r.mode == Mode::Managed {
+            let Some(before) = r.before.take() else {
+                continue;
+            };
+            r.after = Some(before);
+            r.action = Action::NoOp;
+        }
+        out.add(r);
+    }
+    out
+}
+
+/// Each secret's foreign accounts (`*` for everyone), by secret address.
+pub fn access_of(a: &Analysis<'_>) -> HashMap<String, BTreeSet<String>> {
+    let mut m: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for s in &a.secrets {
+        let set = m.entry(a.resource(s.res).address.clone()).or_default();
+        for g in &s.grants {
+            if g.not_principal || g.principal.kind == PrincipalKind::Wildcard {
+                set.insert("*".to_string());
+            } else if let Some(acct) = &g.principal.account {
+                set.insert(acct.clone());
+            }
+        }
+    }
+    m
+}
+
+/// Accounts gained and lost per secret, sorted by secret address; secrets without a change are
+/// left out.
+pub fn access_changes(
+    after: &HashMap<String, BTreeSet<String>>,
+    before: &HashMap<String, BTreeSet<String>>,
+) -> Vec<AccessChange> {
+    let empty = BTreeSet::new();
+    let secrets: BTreeSet<&String> = after.keys().chain(before.keys()).collect();
+    secrets
+        .into_iter()
+        .filter_map(|s| {
+            let now = after.get(s).unwrap_or(&empty);
+            let was = before.get(s).unwrap_or(&empty);
+            let gained: Vec<String> = now.difference(was).cloned().collect();
+            let lost: Vec<String> = was.difference(now).cloned().collect();
+            (!gained.is_empty() || !lost.is_empty()).then(|| AccessChange {
+                secret: s.clone(),
+                gained,
+                lost,
+            })
+        })
+        .collect()
+}
+
+/// Marks every finding `existing` (a plan that changes nothing).
+pub fn mark_existing(findings: &mut [Finding]) {
+    for f in findings {
+        f.change = Some(Change::Existing);
+    }
+}
+
+/// Matches the findings after apply with those before it. Unmatched findings after apply are
+/// introduced; unmatched findings before it are fixed and appended as notes, except on a
+/// resource whose findings after apply could not all be decided (GC001): whether they are fixed
+/// is not known then.
+pub fn compare(
+    sources: &[SourceFile],
+    after: &mut [Finding],
+    before: Vec<Finding>,
+) -> Vec<Finding> {
+    let by_id: HashMap<u32, &SourceFile> = sources.iter().map(|s| (s.id, s)).collect();
+    let text_of = |f: &Finding| -> Option<&str> {
+        let s = f.span?;
+        by_id
+            .get(&s.file)?
+            .text
+            .get(s.start as usize..s.end as usize)
+    };
+    let mut before: Vec<Option<Finding>> = before.into_iter().map(Some).collect();
+    for f in after.iter_mut() {
+        f.change = Some(Change::Introduced);
+    }
+    // Pass 1: the same text at the finding's span; pass 2: the same message.
+    for pass in 0..2 {
+        let mut index: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
+        for (i, b) in before.iter().enumerate() {
+            let Some(b) = b else { continue };
+            let detail = if pass == 0 {
+                match text_of(b) {
+                    Some(t) => t,
+                    None => continue,
+                }
+            } else {
+                b.message.as_str()
+            };
+            index
+                .entry((b.rule, b.resource.as_str(), b.check, detail))
+                .or_default()
+                .push(i);
+        }
+        let mut taken = Vec::new();
+        for (ai, f) in after.iter().enumerate() {
+            if f.change != Some(Change::Introduced) {
+                continue;
+            }
+            let detail = if pass == 0 {
+                match text_of(f) {
+                    Some(t) => t,
+                    None => continue,
+                }
+            } else {
+                f.message.as_str()
+            };
+            if let Some(list) = index.get_mut(&(f.rule, f.resource.as_str(), f.check, detail))
+                && let Some(bi) = list.pop()
+            {
+                taken.push((ai, bi));
+            }
+        }
+        for (ai, bi) in taken {
+            after[ai].change = Some(Change::Existing);
+            before[bi] = None;
+        }
+    }
+    let undecided: BTreeSet<&str> = after
+        .iter()
+        .filter(|f| f.rule == crate::rules::Unresolved::META.code)
+        .map(|f| f.resource.as_str())
+        .collect();
+    before
+        .into_iter()
+        .flatten()
+        .filter(|b| !undecided.contains(b.resource.as_str()))
+        .map(|mut b| {
+            b.change = Some(Change::Fixed);
+            b.severity = Severity::Note;
+            b
+        })
+        .collect()
+}
+
+/// Keeps only what the plan introduces (and input errors, which make the run unreliable);
+/// findings without a change mark (configuration input) stay. Recounts the summary.
+pub fn retain_new_only(report: &mut crate::Report) {
+    report.findings.retain(|f| {
+        f.rule == crate::rules::InputError::META.code
+            || !matches!(f.change, Some(Change::Existing | Change::Fixed))
+    });
+    let s = &mut report.summary;
+    (s.errors, s.warnings, s.notes) = (0, 0, 0);
+    for f in &report.findings {
+        match f.severity {
+            Severity::Error => s.errors += 1,
+            Severity::Warning => s.warnings += 1,
+            Severity::Note => s.notes += 1,
+        }
+    }
+}
