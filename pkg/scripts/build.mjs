@@ -118,7 +118,7 @@ run("cargo", [
   "-p",
   "grantcheck-wasm",
   "--config",
-  `profile.release.opt-level="${optLevel}"`,
+  `profile.release.opt-level=${/^\d$/.test(optLevel) ? optLevel : JSON.stringify(optLevel)}`,
 ]);
 const built = join(root, "target", "wasm32-unknown-unknown", "release", "grantcheck_wasm.wasm");
 console.log(`cargo: ${sizes(built)}`);

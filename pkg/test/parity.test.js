@@ -65,7 +65,8 @@ test("parity on the generated workload's HCL tree", { skip: !haveShared && "../s
   const dir = generated();
   const files = walk(join(dir, "tf"), (p) => p.endsWith(".tf")).map((p) => relative(dir, p));
   assert.ok(files.length > 1, "the tree has a root module and shards");
-  assertParity(files, dir);
+  const report = assertParity(files, dir);
+  console.log(`parity: ${files.length} .tf files, ${report.findings.length} findings`);
 });
 
 test("parity on a sample of the corpus plans", { skip: !haveShared && "../shared is absent" }, () => {
@@ -91,6 +92,7 @@ test("parity on a sample of the corpus plans", { skip: !haveShared && "../shared
     checked++;
   }
   assert.ok(checked >= 10, `checked ${checked} corpus plans`);
+  console.log(`parity: ${checked} corpus plans of ${plans.length} compared with the CLI`);
 });
 
 test("parity on several corpus files at once, bad ones included", { skip: !haveShared && "../shared is absent" }, () => {
@@ -104,5 +106,6 @@ test("parity on several corpus files at once, bad ones included", { skip: !haveS
       return false;
     }
   });
-  assertParity(usable.map((p) => relative(corpus, p)), corpus);
+  const report = assertParity(usable.map((p) => relative(corpus, p)), corpus);
+  console.log(`parity: ${usable.length} corpus files in one run, ${report.findings.length} findings`);
 });
