@@ -64,6 +64,10 @@ struct CheckArgs {
     /// A root module variable, `NAME=VALUE` (repeatable; wins over variable files).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
+    /// The configuration file (default: the first grantcheck.toml found walking up from the
+    /// first input's directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Plans: report only what this plan introduces (not what is already there or fixed).
     #[arg(long)]
     new_only: bool,
@@ -185,6 +189,25 @@ fn run_check(args: CheckArgs) -> ExitCode {
             Err(e) => read_errors.push(e),
         }
     }
+    let config_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => args.paths.first().and_then(|p| find_config(p)),
+    };
+    let mut config = None;
+    if let Some(path) = config_path {
+        let shown = relative_to_cwd(&path.to_string_lossy());
+        match std::fs::read(&path) {
+            Ok(bytes) => match decode(&shown, bytes) {
+                Ok(text) => {
+                    let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
+                    sources.push(SourceFile::new(id, shown.clone(), text));
+                    config = Some(shown);
+                }
+                Err(e) => read_errors.push(e),
+            },
+            Err(e) => read_errors.push(format!("{shown}: cannot read: {e}")),
+        }
+    }
     let mut vars = Vec::new();
     for v in &args.vars {
         match v.split_once('=') {
@@ -202,6 +225,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         utf16: false,
         var_files: args.var_files.clone(),
         vars,
+        config,
     };
     let mut report = grantcheck::check(&sources, &options);
     if args.new_only {
@@ -292,6 +316,31 @@ fn write_outputs(
         }
     }
     Ok(text_on_stdout)
+}
+
+/// The first `grantcheck.toml` in the directory of `input` (the directory itself for a
+/// directory, the current directory for standard input) or above it.
+fn find_config(input: &str) -> Option<PathBuf> {
+    let start = if input == "-" {
+        std::env::current_dir().ok()?
+    } else {
+        let p = Path::new(input);
+        let dir = if p.is_dir() {
+            p.to_path_buf()
+        } else {
+            p.parent()?.to_path_buf()
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        std::fs::canonicalize(dir).ok()?
+    };
+    start
+        .ancestors()
+        .map(|d| d.join(grantcheck::config::FILE_NAME))
+        .find(|f| f.is_file())
 }
 
 /// An absolute path under the current directory, made relative to it (SARIF and GitHub

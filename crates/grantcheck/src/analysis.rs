@@ -113,6 +113,8 @@ pub struct Analysis<'a> {
     pub secrets: Vec<SecretInfo>,
     pub key_policies: HashMap<usize, KeyPolicy>,
     pub accounts: Vec<String>,
+    /// External accounts shared with on purpose (`trusted_accounts` in `grantcheck.toml`).
+    pub trusted: Vec<String>,
 }
 
 const SECRET_VALUE_ACTIONS: &[&str] = &[
@@ -129,10 +131,20 @@ impl<'a> Analysis<'a> {
             secrets: vec![],
             key_policies: HashMap::new(),
             accounts: accounts.to_vec(),
+            trusted: vec![],
         };
         a.link_key_policies();
         a.link_secrets();
         a
+    }
+
+    /// Is the grant's principal in a trusted account?
+    pub fn is_trusted(&self, g: &Grant) -> bool {
+        !g.not_principal
+            && g.principal
+                .account
+                .as_ref()
+                .is_some_and(|a| self.trusted.contains(a))
     }
 
     pub fn resource(&self, id: usize) -> &'a Resource {

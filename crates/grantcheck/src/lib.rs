@@ -14,12 +14,14 @@
 pub mod accounts;
 pub mod analysis;
 pub mod changes;
+pub mod config;
 pub mod json;
 pub mod model;
 pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod terraform;
 pub mod value;
 
@@ -44,6 +46,8 @@ pub struct Options {
     pub var_files: Vec<String>,
     /// `--var NAME=VALUE` for Terraform configurations, in order.
     pub vars: Vec<(String, String)>,
+    /// The path of the `grantcheck.toml` among the sources, if any.
+    pub config: Option<String>,
 }
 
 /// What kind of input a file is.
@@ -108,8 +112,16 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
         .filter(|s| terraform::hcl::is_config_path(&s.path))
         .map(|s| terraform::hcl::text::dir_of(&s.path))
         .collect();
+    let mut cfg = None;
     for src in sources {
         let whole = Span::new(src.id, 0, 0);
+        if options.config.as_deref() == Some(src.path.as_str()) {
+            match config::parse(src) {
+                Ok(c) => cfg = Some(c),
+                Err(e) => input_error(&mut out, src, e.span, e.message),
+            }
+            continue;
+        }
         if src.text.len() > MAX_INPUT_BYTES {
             input_error(
                 &mut out,
@@ -156,7 +168,13 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
         }
     }
     let state = changes::plan_state(&infra);
-    let analysis = analysis::Analysis::new(&infra, &options.accounts);
+    let mut accounts = options.accounts.clone();
+    let mut trusted = vec![];
+    if let Some(c) = &cfg {
+        accounts.extend(c.accounts.iter().cloned());
+        trusted.clone_from(&c.trusted_accounts);
+    }
+    let analysis = analyse(&infra, &accounts, &trusted);
     summary.policies = analysis.policies.len();
     let mut found = run_rules(&analysis);
     match state {
@@ -164,7 +182,7 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
             let after = changes::access_of(&analysis);
             drop(analysis);
             let old_infra = changes::before_view(infra);
-            let old = analysis::Analysis::new(&old_infra, &options.accounts);
+            let old = analyse(&old_infra, &accounts, &trusted);
             let fixed = changes::compare(sources, &mut found, run_rules(&old));
             found.extend(fixed);
             summary.access_changes = changes::access_changes(&after, &changes::access_of(&old));
@@ -173,9 +191,20 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
         changes::PlanState::NotAPlan => {}
     }
     out.list.extend(found);
+    suppress::apply(sources, cfg.as_ref(), &mut out.list);
     let mut report = report::build(sources, out.list, summary, options.utf16);
     report.sensitive = terraform::plan::sensitive::merge(sensitive);
     report
+}
+
+fn analyse<'a>(
+    infra: &'a model::Infrastructure,
+    accounts: &[String],
+    trusted: &[String],
+) -> analysis::Analysis<'a> {
+    let mut a = analysis::Analysis::new(infra, accounts);
+    a.trusted = trusted.to_vec();
+    a
 }
 
 fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {

@@ -3,6 +3,8 @@
 
 mod gc001;
 mod gc002;
+mod gc003;
+mod gc004;
 mod pa001;
 mod pa002;
 mod pg001;
@@ -38,6 +40,8 @@ use crate::source::Span;
 
 pub use gc001::Unresolved;
 pub use gc002::InputError;
+pub use gc003::InvalidSuppression;
+pub use gc004::UnusedSuppression;
 pub use pa001::PublicSecretPolicy;
 pub use pa002::PublicKeyPolicy;
 pub use pg001::PolicySyntax;
@@ -152,6 +156,8 @@ pub static RULES: &[&dyn Rule] = &[
     &MissingPrincipal,
     &Unresolved,
     &InputError,
+    &InvalidSuppression,
+    &UnusedSuppression,
 ];
 
 /// Every parsed policy with its index and the resource that holds it.

@@ -58,7 +58,7 @@ impl Rule for CrossAccountExactPrincipal {
         for s in &a.secrets {
             let secret = a.resource(s.res);
             for g in &s.grants {
-                if !g.principal.kind.is_exact_identity() {
+                if !g.principal.kind.is_exact_identity() || a.is_trusted(g) {
                     continue;
                 }
                 let holder = a.policy_holder(g.policy);

@@ -1,0 +1,46 @@
+use super::{Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::Analysis;
+
+declare_rule! {
+    /// ## What it flags
+    /// An inline suppression comment, `# grantcheck:ignore CODE reason`, that names no rule, an
+    /// unknown rule, or gives no reason. It suppresses nothing.
+    ///
+    /// ## Why
+    /// A suppression is a decision to accept a risk; the reason is what the next reader needs
+    /// to judge whether it still holds.
+    ///
+    /// ## How to fix
+    /// Name the rule codes and say why: `# grantcheck:ignore XA001 the partner role is never
+    /// replaced`.
+    ///
+    /// ## Flagged
+    /// ```hcl
+    /// # grantcheck:ignore XA001
+    /// resource "aws_secretsmanager_secret" "s" {
+    ///   name = "app/db"
+    /// }
+    /// ```
+    ///
+    /// ## Accepted
+    /// ```hcl
+    /// resource "aws_secretsmanager_secret" "s" {
+    ///   name = "app/db"
+    /// }
+    /// ```
+    pub struct InvalidSuppression {
+        code: "GC003",
+        name: "invalid-suppression",
+        severity: Warning,
+        summary: "an inline grantcheck:ignore comment without rule codes or without a reason",
+    }
+}
+
+impl Rule for InvalidSuppression {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    /// Suppressions are read with the source text after the rules ran.
+    fn check(&self, _a: &Analysis<'_>, _out: &mut Findings) {}
+}

@@ -1,0 +1,298 @@
+//! Suppressions and rule settings, applied to the findings after the rules ran.
+//!
+//! Inline, in `.tf` files: `# grantcheck:ignore XA001 XA008 reason text` (or `//`) on the line
+//! above a block or attribute, or at the end of its first line. It applies to findings whose
+//! place lies within that block or attribute. In `grantcheck.toml`: `[[ignore]]` by rule and
+//! resource address. A suppression that matches nothing is reported (GC004); an inline one
+//! without rule codes or reason is reported (GC003) and suppresses nothing.
+
+use crate::config::Config;
+use crate::report::Finding;
+use crate::rules::{InputError, InvalidSuppression, Unresolved, UnusedSuppression};
+use crate::source::{SourceFile, Span};
+
+const MARKER: &str = "grantcheck:ignore";
+
+/// One inline suppression comment and the source range it covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inline {
+    /// The comment.
+    pub span: Span,
+    pub codes: Vec<&'static str>,
+    /// The block or attribute it applies to.
+    pub covers: Span,
+}
+
+/// Reads the inline suppressions of the `.tf` files among `sources`; malformed ones are
+/// returned as GC003 findings.
+pub fn inline(sources: &[SourceFile]) -> (Vec<Inline>, Vec<Finding>) {
+    let mut list = vec![];
+    let mut invalid = vec![];
+    for src in sources {
+        if !src.path.to_ascii_lowercase().ends_with(".tf") || !src.text.contains(MARKER) {
+            continue;
+        }
+        let text = src.text.as_str();
+        let mut line_start = 0;
+        for line in text.split_inclusive('\n') {
+            let this = line_start;
+            line_start += line.len();
+            let Some(at) = line.find(MARKER) else {
+                continue;
+            };
+            let before = line[..at].trim_end();
+            let Some(code_part) = before
+                .strip_suffix('#')
+                .or_else(|| before.strip_suffix("//"))
+            else {
+                continue;
+            };
+            let marker = if before.ends_with('#') { 1 } else { 2 };
+            let comment = Span::new(
+                src.id,
+                this + before.len() - marker,
+                this + line.trim_end().len(),
+            );
+            let (codes, unknown, reason) = parse_comment(line[at + MARKER.len()..].trim());
+            let problem = if !unknown.is_empty() {
+                Some(format!(
+                    "no rule {}; `grantcheck rules` lists them",
+                    unknown.join(", ")
+                ))
+            } else if codes.is_empty() {
+                Some(
+                    "the suppression names no rule code, e.g. `# grantcheck:ignore XA001 reason`"
+                        .to_string(),
+                )
+            } else if reason.is_empty() {
+                Some(format!(
+                    "the suppression of {} gives no reason; say why the finding is accepted, e.g. `# grantcheck:ignore {} the partner role is never replaced`",
+                    codes.join(", "),
+                    codes.join(" ")
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                invalid.push(finding(&InvalidSuppression::META, comment, message));
+                continue;
+            }
+            // at the end of a line of code: that line's item; else the next line of code
+            let target = if code_part.trim().is_empty() {
+                next_code_line(text, line_start)
+            } else {
+                Some(this)
+            };
+            let Some(start) = target else { continue };
+            let end = item_end(text, start);
+            list.push(Inline {
+                span: comment,
+                codes,
+                covers: Span::new(src.id, start, end),
+            });
+        }
+    }
+    (list, invalid)
+}
+
+/// Rule codes, unknown codes, and the reason that follows them.
+fn parse_comment(rest: &str) -> (Vec<&'static str>, Vec<String>, String) {
+    let mut codes = vec![];
+    let mut unknown = vec![];
+    let mut words = rest.split_whitespace().peekable();
+    while let Some(w) = words.peek() {
+        let w = w.trim_end_matches(',');
+        let looks_like_code = w.len() == 5
+            && w[..2].bytes().all(|b| b.is_ascii_uppercase())
+            && w[2..].bytes().all(|b| b.is_ascii_digit());
+        if !looks_like_code {
+            break;
+        }
+        match crate::rules::all().find(|m| m.code == w) {
+            Some(m) => codes.push(m.code),
+            None => unknown.push(w.to_string()),
+        }
+        words.next();
+    }
+    let reason = words.collect::<Vec<_>>().join(" ");
+    (codes, unknown, reason)
+}
+
+/// The start of the first line at or after `from` that is neither blank nor only a comment.
+fn next_code_line(text: &str, mut from: usize) -> Option<usize> {
+    while from < text.len() {
+        let end = text[from..].find('\n').map_or(text.len(), |i| from + i + 1);
+        let t = text[from..end].trim();
+        if !(t.is_empty() || t.starts_with('#') || t.starts_with("//")) {
+            return Some(from);
+        }
+        from = end;
+    }
+    None
+}
+
+/// Where the block or attribute starting at `start` ends: the first line end outside brackets,
+/// strings, comments and heredocs.
+fn item_end(text: &str, start: usize) -> usize {
+    let b = text.as_bytes();
+    let mut stack: Vec<u8> = vec![];
+    let mut i = start;
+    while i < b.len() {
+        let c = b[i];
+        if stack.last() == Some(&b'"') {
+            match c {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                    stack.push(b'$');
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => stack.push(b'"'),
+            b'{' | b'[' | b'(' => stack.push(c),
+            b'}' | b']' | b')' => {
+                stack.pop();
+            }
+            b'#' => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |k| i + 2 + k + 1);
+            }
+            b'<' if b.get(i + 1) == Some(&b'<') => i = heredoc_end(text, i),
+            b'\n' if stack.is_empty() => return i,
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+fn line_end(b: &[u8], i: usize) -> usize {
+    memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k) - 1
+}
+
+/// The end of a heredoc opened at `i` (`<<EOT` / `<<-EOT`): the end of its closing line.
+fn heredoc_end(text: &str, i: usize) -> usize {
+    let rest = &text[i + 2..];
+    let rest = rest.strip_prefix('-').unwrap_or(rest);
+    let ident: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if ident.is_empty() {
+        return i + 1;
+    }
+    let Some(nl) = text[i..].find('\n') else {
+        return text.len();
+    };
+    let mut pos = i + nl + 1;
+    while pos < text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |k| pos + k);
+        if text[pos..end].trim() == ident {
+            return end.saturating_sub(1);
+        }
+        pos = end + 1;
+    }
+    text.len()
+}
+
+fn finding(meta: &'static crate::rules::RuleMeta, span: Span, message: String) -> Finding {
+    let mut out = crate::rules::Findings::default();
+    out.report(meta, "", Some(span), message);
+    out.list.remove(0)
+}
+
+/// The rule a finding is about: its own, or for GC001 the rule it could not decide.
+fn about(f: &Finding) -> &'static str {
+    match f.check {
+        Some(c) if f.rule == Unresolved::META.code => c,
+        _ => f.rule,
+    }
+}
+
+fn address_matches(pattern: &str, address: &str) -> bool {
+    if pattern == address {
+        return true;
+    }
+    let (module, local, _) = crate::model::split_address(address);
+    let base = if module.is_empty() {
+        local
+    } else {
+        format!("{module}.{local}")
+    };
+    base == pattern
+}
+
+/// Applies inline suppressions, the configuration's ignores and its rule settings.
+pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec<Finding>) {
+    let (inline, invalid) = inline(sources);
+    let ignores = config.map(|c| c.ignores.as_slice()).unwrap_or(&[]);
+    let mut inline_used = vec![false; inline.len()];
+    let mut ignore_used = vec![false; ignores.len()];
+    findings.retain(|f| {
+        if f.rule == InputError::META.code {
+            return true;
+        }
+        let rule = about(f);
+        let mut keep = true;
+        if let Some(span) = f.span {
+            for (s, used) in inline.iter().zip(inline_used.iter_mut()) {
+                if s.covers.file == span.file
+                    && s.covers.start <= span.start
+                    && span.end <= s.covers.end
+                    && s.codes.contains(&rule)
+                {
+                    *used = true;
+                    keep = false;
+                }
+            }
+        }
+        for (ig, used) in ignores.iter().zip(ignore_used.iter_mut()) {
+            if ig.rule == rule && address_matches(&ig.resource, &f.resource) {
+                *used = true;
+                keep = false;
+            }
+        }
+        keep
+    });
+    findings.extend(invalid);
+    for (s, _) in inline.iter().zip(&inline_used).filter(|(_, u)| !**u) {
+        findings.push(finding(
+            &UnusedSuppression::META,
+            s.span,
+            format!(
+                "this suppression of {} matches no finding; remove it",
+                s.codes.join(", ")
+            ),
+        ));
+    }
+    for (ig, _) in ignores.iter().zip(&ignore_used).filter(|(_, u)| !**u) {
+        findings.push(finding(
+            &UnusedSuppression::META,
+            ig.span,
+            format!(
+                "the [[ignore]] of {} on {} matches no finding; remove it or correct the rule or address",
+                ig.rule, ig.resource
+            ),
+        ));
+    }
+    let Some(cfg) = config else { return };
+    findings.retain(|f| {
+        f.rule == InputError::META.code || cfg.rule(about(f)).is_none_or(|r| r.enabled)
+    });
+    for f in findings.iter_mut() {
+        if f.change == Some(crate::changes::Change::Fixed) || f.rule == Unresolved::META.code {
+            continue;
+        }
+        if let Some(sev) = cfg.rule(f.rule).and_then(|r| r.severity) {
+            f.severity = sev;
+        }
+    }
+}
