@@ -40,6 +40,15 @@ impl Rule for PrincipalReplacedInPlan {
     }
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+        // the roles and users this plan deletes or replaces, by their current ARN
+        let deleted: Vec<(usize, &str)> = a
+            .infra
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| is_identity(r) && r.action.deletes())
+            .filter_map(|(i, r)| Some((i, r.before_attr("arn")?.as_str()?)))
+            .collect();
         for (_, p, doc, holder) in parsed_policies(a) {
             if !holder.action.survives() {
                 continue;
@@ -51,7 +60,7 @@ impl Rule for PrincipalReplacedInPlan {
             for st in &doc.statements {
                 let Some(pr) = &st.principal else { continue };
                 for e in &pr.entries {
-                    let Some(target) = replaced_principal(a, e, holder) else {
+                    let Some(target) = replaced_principal(a, &deleted, e, holder) else {
                         continue;
                     };
                     let t = a.resource(target);
@@ -110,7 +119,12 @@ fn is_identity(r: &Resource) -> bool {
 }
 
 /// The role or user that a principal names and that the plan deletes or replaces.
-fn replaced_principal(a: &Analysis<'_>, e: &Principal, holder: &Resource) -> Option<usize> {
+fn replaced_principal(
+    a: &Analysis<'_>,
+    deleted: &[(usize, &str)],
+    e: &Principal,
+    holder: &Resource,
+) -> Option<usize> {
     if let Some(u) = &e.unknown {
         for r in &u.refs {
             if !matches!(r.attr.as_deref(), None | Some("arn")) {
@@ -130,9 +144,8 @@ fn replaced_principal(a: &Analysis<'_>, e: &Principal, holder: &Resource) -> Opt
     if !text.starts_with("arn:") {
         return None;
     }
-    a.infra.resources.iter().position(|r| {
-        is_identity(r)
-            && r.action.deletes()
-            && r.before_attr("arn").and_then(|n| n.as_str()) == Some(text)
-    })
+    deleted
+        .iter()
+        .find(|(_, arn)| *arn == text)
+        .map(|(i, _)| *i)
 }

@@ -41,6 +41,11 @@ impl Rule for CrossAccountWriteAccess {
     }
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+        let write_actions: Vec<&str> = ACTIONS
+            .iter()
+            .filter(|x| x.prefix() == "secretsmanager" && x.is_write() && x.cross_account)
+            .map(|x| x.name)
+            .collect();
         for s in &a.secrets {
             let secret = a.resource(s.res);
             for g in s.grants.iter().filter(|g| !a.is_trusted(g)) {
@@ -49,12 +54,9 @@ impl Rule for CrossAccountWriteAccess {
                 };
                 let mut writes = vec![];
                 let mut unknown = false;
-                for act in ACTIONS
-                    .iter()
-                    .filter(|x| x.prefix() == "secretsmanager" && x.is_write() && x.cross_account)
-                {
-                    match list_allows(st.action.as_ref(), act.name) {
-                        Some(true) => writes.push(act.name),
+                for &act in &write_actions {
+                    match list_allows(st.action.as_ref(), act) {
+                        Some(true) => writes.push(act),
                         Some(false) => {}
                         None => unknown = true,
                     }
