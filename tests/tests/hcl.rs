@@ -326,12 +326,12 @@ fn each_syntax_error_is_reported_and_the_rest_is_read() {
 }
 
 #[test]
-fn cycles_and_remote_modules_are_notes() {
+fn cycles_are_input_errors_and_remote_modules_are_notes() {
     let (r, _) = fixture("cycles");
     assert!(
         r.findings
             .iter()
-            .any(|f| f.rule == "GC001" && f.message.contains("depends on itself"))
+            .any(|f| f.rule == "GC002" && f.message.contains("depends on itself"))
     );
     let (r, _) = fixture("remote_module");
     let notes: Vec<_> = r.findings.iter().filter(|f| f.rule == "GC001").collect();

@@ -78,23 +78,27 @@ pub struct JsonError {
 }
 
 /// Returns the byte offset where nesting first exceeds `max`, ignoring brackets in strings.
+/// One pass, no allocation: safe to run on any text before a parser recurses into it.
 pub fn depth_exceeded(text: &str, max: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, b) in text.bytes().enumerate() {
-        if in_str {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_str = false;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // skip the string: jump to the next quote or backslash
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
+                        Some(k) if bytes[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k;
+                            break;
+                        }
+                        None => return None,
+                    }
+                }
             }
-            continue;
-        }
-        match b {
-            b'"' => in_str = true,
             b'[' | b'{' => {
                 depth += 1;
                 if depth > max {
@@ -104,6 +108,7 @@ pub fn depth_exceeded(text: &str, max: usize) -> Option<usize> {
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     None
 }

@@ -37,6 +37,19 @@ pub fn parse_file(file: &SourceFile) -> (Option<Body>, Vec<SyntaxError>) {
             Ok(body) => return (Some(body), errors),
             Err(e) => {
                 let off = e.location().offset().min(text.len());
+                if is_limit_error(e.message()) {
+                    // Hostile or generated text: one error for the file, not one per line.
+                    errors.push(SyntaxError {
+                        span: Span::new(file.id, off, (off + 1).min(text.len())),
+                        message: format!(
+                            "the HCL nests deeper than the parser's limit at line {}, column {} ({}); the file is not read",
+                            e.location().line(),
+                            e.location().column(),
+                            e.message()
+                        ),
+                    });
+                    return (None, errors);
+                }
                 errors.push(SyntaxError {
                     span: Span::new(file.id, off, (off + 1).min(text.len())),
                     message: format!(
@@ -55,6 +68,11 @@ pub fn parse_file(file: &SourceFile) -> (Option<Body>, Vec<SyntaxError>) {
             }
         }
     }
+}
+
+/// The parser's own limits on nesting (64 levels) and on chained operators (128).
+fn is_limit_error(message: &str) -> bool {
+    message.contains("nesting depth") || message.contains("chained binary operators")
 }
 
 /// The byte range of the top-level block around `off`: from the last line at or before it that

@@ -102,6 +102,8 @@ pub struct Evaluator<'a> {
     busy: HashSet<(usize, String)>,
     children: HashMap<(usize, usize), Children>,
     pub notes: Vec<Note>,
+    /// Configuration errors Terraform itself would refuse (a value that depends on itself).
+    pub errors: Vec<super::HclError>,
     noted: HashSet<String>,
     depth: usize,
 }
@@ -222,6 +224,7 @@ impl<'a> Evaluator<'a> {
             busy: HashSet::new(),
             children: HashMap::new(),
             notes: vec![],
+            errors: vec![],
             noted: HashSet::new(),
             depth: 0,
         }
@@ -261,15 +264,16 @@ impl<'a> Evaluator<'a> {
         if self.busy.contains(&k) {
             let what = k.1.clone();
             let addr = self.instances[inst].addr.clone();
-            self.note(
-                format!("cycle:{inst}:{what}"),
-                format!(
-                    "{} depends on itself, so its value is not known; break the cycle",
-                    display_in(&addr, &what)
-                ),
-                span,
-                String::new(),
-            );
+            if self.noted.insert(format!("cycle:{inst}:{what}")) {
+                self.errors.push(super::HclError {
+                    file: span.file,
+                    span,
+                    message: format!(
+                        "{} depends on itself (a cycle; Terraform refuses this), so its value is not known; break the cycle",
+                        display_in(&addr, &what)
+                    ),
+                });
+            }
             return unknown(format!("{what} depends on itself"), vec![], span);
         }
         self.busy.insert(k.clone());

@@ -94,6 +94,15 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
         }
         let lower = src.path.to_ascii_lowercase();
         if lower.ends_with(".tfvars.json") {
+            // read again by root_variables; a file that cannot be read is never skipped silently
+            if let Err(e) = json::parse(&src.text, Placement::exact(src.id, 0, src.text.len())) {
+                summary.errors.push(HclError {
+                    file: src.id,
+                    span: e.span,
+                    message: format!("{}; its variable values are not read", e.message),
+                });
+                continue;
+            }
             vars_bodies.push((src, None));
             continue;
         }
@@ -138,21 +147,24 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
         modules[ix].add_body(body, *file);
     }
     let mut call_notes = vec![];
-    for mi in 0..modules.len() {
-        let dir = modules[mi].dir.clone();
-        for ci in 0..modules[mi].calls.len() {
-            let c = &modules[mi].calls[ci];
+    for (mi, module) in modules.iter_mut().enumerate() {
+        let dir = module.dir.clone();
+        for c in module.calls.iter_mut() {
             let span = header_span(c.block, c.file);
             let name = c.name.clone();
             match c.source.clone() {
                 Some(s) if is_local_source(&s) => {
                     let child_dir = text::join(&dir, &s);
                     match by_dir.get(&child_dir) {
-                        Some(&child) if child != mi => {
-                            modules[mi].calls[ci].child = Some(child);
-                            modules[child].is_child = true;
-                        }
-                        _ => call_notes.push((
+                        Some(&child) if child != mi => c.child = Some(child),
+                        Some(_) => summary.errors.push(HclError {
+                            file: span.file,
+                            span,
+                            message: format!(
+                                "module.{name}: its source {s} is the directory of the module that calls it; a module cannot call itself (Terraform refuses this); point source at the child module's directory"
+                            ),
+                        }),
+                        None => call_notes.push((
                             format!("module.{name}"),
                             format!(
                                 "module.{name}: the directory {s} was not given, so its resources are not checked; give the whole configuration directory"
@@ -176,6 +188,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
             }
         }
     }
+    break_module_cycles(&mut modules, &mut summary);
     for (resource, message, span) in call_notes {
         infra.notes.push(Note {
             message,
@@ -214,7 +227,71 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
         visit(&mut ev, id, infra, &mut summary, 0);
     }
     infra.notes.append(&mut ev.notes);
+    summary.errors.append(&mut ev.errors);
     summary
+}
+
+/// Finds calls that lead back to a module already on the way (a module cycle, which Terraform
+/// refuses), reports each and does not follow it; then marks the modules that are called.
+fn break_module_cycles(modules: &mut [Module<'_>], summary: &mut HclSummary) {
+    const UNSEEN: u8 = 0;
+    const ON_PATH: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![UNSEEN; modules.len()];
+    // Depth-first without recursion: (module, next call to look at).
+    for start in 0..modules.len() {
+        if state[start] != UNSEEN {
+            continue;
+        }
+        let mut stack = vec![(start, 0usize)];
+        state[start] = ON_PATH;
+        while let Some(&(m, next)) = stack.last() {
+            let Some(call) = modules[m].calls.get(next) else {
+                state[m] = DONE;
+                stack.pop();
+                continue;
+            };
+            if let Some(top) = stack.last_mut() {
+                top.1 += 1;
+            }
+            let Some(child) = call.child else { continue };
+            match state[child] {
+                UNSEEN => {
+                    state[child] = ON_PATH;
+                    stack.push((child, 0));
+                }
+                ON_PATH => {
+                    let span = header_span(call.block, call.file);
+                    let path: Vec<&str> = stack
+                        .iter()
+                        .skip_while(|(x, _)| *x != child)
+                        .map(|(x, _)| modules[*x].dir.as_str())
+                        .chain(std::iter::once(modules[child].dir.as_str()))
+                        .collect();
+                    summary.errors.push(HclError {
+                        file: span.file,
+                        span,
+                        message: format!(
+                            "module.{}: the modules call each other in a cycle ({}); Terraform refuses this; break the cycle",
+                            call.name,
+                            path.join(" -> ")
+                        ),
+                    });
+                    if let Some(c) = modules[m].calls.get_mut(next) {
+                        c.child = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for m in 0..modules.len() {
+        for c in 0..modules[m].calls.len() {
+            if let Some(child) = modules[m].calls[c].child {
+                modules[child].is_child = true;
+            }
+        }
+    }
 }
 
 /// Values of the root module's variables: `terraform.tfvars`, `*.auto.tfvars`, `--var-file`,
@@ -379,6 +456,10 @@ fn respan(n: &mut Node, span: Span) {
 }
 
 /// Loads one module instance: its providers, its resources, then its child modules.
+/// How deep module calls are followed, and how many module instances are made in all.
+const MAX_MODULE_DEPTH: usize = 32;
+const MAX_MODULE_INSTANCES: usize = 10_000;
+
 fn visit(
     ev: &mut Evaluator<'_>,
     inst: usize,
@@ -386,7 +467,29 @@ fn visit(
     summary: &mut HclSummary,
     depth: usize,
 ) {
-    if depth > 32 {
+    if depth > MAX_MODULE_DEPTH || ev.instances.len() > MAX_MODULE_INSTANCES {
+        let (file, span) = match (ev.instances[inst].parent, ev.instances[inst].call) {
+            (Some(p), Some(c)) => {
+                let call = &ev.modules[ev.instances[p].module].calls[c];
+                (call.file, header_span(call.block, call.file))
+            }
+            _ => (0, Span::default()),
+        };
+        let message = format!(
+            "{}: modules nest deeper than {MAX_MODULE_DEPTH} levels or expand to more than {MAX_MODULE_INSTANCES} instances; the rest is not checked",
+            ev.instances[inst].addr
+        );
+        if !summary
+            .errors
+            .iter()
+            .any(|e| e.message.ends_with("the rest is not checked"))
+        {
+            summary.errors.push(HclError {
+                file,
+                span,
+                message,
+            });
+        }
         return;
     }
     load_providers(ev, inst, infra);

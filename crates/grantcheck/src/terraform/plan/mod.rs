@@ -145,11 +145,24 @@ fn error_span(file: &SourceFile, e: &serde_json::Error) -> Span {
 /// Reads a plan into `infra`.
 pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary, LoadError> {
     let text = file.text.as_str();
+    // Before any parser recurses: real plans nest a few dozen levels.
+    if let Some(off) = json::depth_exceeded(text, json::MAX_DEPTH) {
+        return Err(LoadError {
+            message: format!(
+                "the JSON nests deeper than {} levels, too deep to be a plan; give the output of `terraform show -json PLANFILE`",
+                json::MAX_DEPTH
+            ),
+            span: Span::new(file.id, off, off + 1),
+        });
+    }
     let plan: Plan<'_> = serde_json::from_str(text).map_err(|e| {
         let what = if e.is_eof() {
             "the JSON ends early (truncated file?)".to_string()
         } else if e.to_string().contains("recursion limit") {
             "the JSON nests too deeply to be a plan".to_string()
+        } else if e.is_data() {
+            // valid JSON of another shape (an array, a string where a plan has an object)
+            format!("this JSON is not a Terraform plan ({e})")
         } else {
             format!("not valid JSON: {e}")
         };
@@ -233,19 +246,19 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
                 before: rc.change.before,
                 before_sensitive: rc.change.before_sensitive,
             },
-        );
+        )?;
         hint_from_arn(&res, infra);
         infra.add(res);
     }
 
     if let Some(prior) = plan.prior_state {
-        load_prior_state(file, &ix, prior, &seen, infra, &mut summary);
+        load_prior_state(file, &ix, prior, &seen, infra, &mut summary)?;
     }
     if plan.resource_changes.is_none()
         && let Some(pv) = plan.planned_values
     {
         // Very old or partial plans: read planned values when there are no changes listed.
-        load_state_values(file, &ix, pv, &seen, infra, &mut summary, Action::NoOp);
+        load_state_values(file, &ix, pv, &seen, infra, &mut summary, Action::NoOp)?;
     }
     Ok(summary)
 }
@@ -263,7 +276,11 @@ struct ResourceInput<'a> {
     before_sensitive: Option<&'a RawValue>,
 }
 
-fn build_resource(file: &SourceFile, ix: &ConfigIndex<'_, '_>, r: ResourceInput<'_>) -> Resource {
+fn build_resource(
+    file: &SourceFile,
+    ix: &ConfigIndex<'_, '_>,
+    r: ResourceInput<'_>,
+) -> Result<Resource, LoadError> {
     let (module, local, _key) = split_address(&r.address);
     let name = local.rsplit('.').next().unwrap_or("").to_string();
     let cres = ix.resource(&module, &local);
@@ -279,7 +296,9 @@ fn build_resource(file: &SourceFile, ix: &ConfigIndex<'_, '_>, r: ResourceInput<
 
     let mut after = r
         .after
-        .and_then(|raw| values_node(file, raw, r.after_sensitive));
+        .map(|raw| values_node(file, raw, r.after_sensitive))
+        .transpose()?
+        .flatten();
     if r.action.survives()
         && let Some(unknown) = r.after_unknown
     {
@@ -307,8 +326,10 @@ fn build_resource(file: &SourceFile, ix: &ConfigIndex<'_, '_>, r: ResourceInput<
     }
     let before = r
         .before
-        .and_then(|raw| values_node(file, raw, r.before_sensitive));
-    Resource {
+        .map(|raw| values_node(file, raw, r.before_sensitive))
+        .transpose()?
+        .flatten();
+    Ok(Resource {
         base_address: config::join(&module, &local),
         address: r.address,
         module,
@@ -321,22 +342,35 @@ fn build_resource(file: &SourceFile, ix: &ConfigIndex<'_, '_>, r: ResourceInput<
         after: if r.action.survives() { after } else { None },
         before,
         configured,
-    }
+    })
 }
 
-/// Parses an object of attribute values with spans, marking sensitive parts.
-fn values_node(file: &SourceFile, raw: &RawValue, sensitive: Option<&RawValue>) -> Option<Node> {
+/// Parses an object of attribute values with spans, marking sensitive parts. Values the strict
+/// parser cannot read make the plan unreadable: they are never dropped silently.
+fn values_node(
+    file: &SourceFile,
+    raw: &RawValue,
+    sensitive: Option<&RawValue>,
+) -> Result<Option<Node>, LoadError> {
     let text = raw.get();
     let base = offset_in(&file.text, text);
-    let mut node = json::parse(text, Placement::exact(file.id, base as u32, text.len())).ok()?;
+    let mut node = json::parse(text, Placement::exact(file.id, base as u32, text.len())).map_err(
+        |e| LoadError {
+            message: format!(
+                "a resource's values cannot be read ({}); give the output of `terraform show -json PLANFILE`",
+                e.message
+            ),
+            span: e.span,
+        },
+    )?;
     if node.is_null() {
-        return None;
+        return Ok(None);
     }
     if let Some(s) = sensitive {
         let marks: serde_json::Value = serde_json::from_str(s.get()).unwrap_or_default();
         apply_sensitive(&mut node, &marks);
     }
-    Some(node)
+    Ok(Some(node))
 }
 
 fn apply_sensitive(node: &mut Node, marks: &serde_json::Value) {
@@ -558,17 +592,18 @@ fn load_prior_state(
     seen: &HashSet<String>,
     infra: &mut Infrastructure,
     summary: &mut PlanSummary,
-) {
+) -> Result<(), LoadError> {
     #[derive(Deserialize)]
     struct Prior<'a> {
         #[serde(borrow, default)]
         values: Option<&'a RawValue>,
     }
     let Ok(p) = serde_json::from_str::<Prior<'_>>(prior.get()) else {
-        return;
+        return Ok(());
     };
-    if let Some(v) = p.values {
-        load_state_values(file, ix, v, seen, infra, summary, Action::NoOp);
+    match p.values {
+        Some(v) => load_state_values(file, ix, v, seen, infra, summary, Action::NoOp),
+        None => Ok(()),
     }
 }
 
@@ -580,9 +615,9 @@ fn load_state_values(
     infra: &mut Infrastructure,
     summary: &mut PlanSummary,
     action: Action,
-) {
+) -> Result<(), LoadError> {
     let Ok(values) = serde_json::from_str::<StateValues<'_>>(raw.get()) else {
-        return;
+        return Ok(());
     };
     let mut stack: Vec<&StateModule<'_>> = values.root_module.iter().collect();
     while let Some(m) = stack.pop() {
@@ -627,9 +662,10 @@ fn load_state_values(
                     before: if data { None } else { r.values },
                     before_sensitive: r.sensitive_values,
                 },
-            );
+            )?;
             hint_from_arn(&res, infra);
             infra.add(res);
         }
     }
+    Ok(())
 }
