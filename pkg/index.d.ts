@@ -52,6 +52,16 @@ export interface Finding {
   related_locations?: RelatedLocation[];
   /** GC001 only: the code of the rule that could not be decided. */
   check?: string;
+  /** Plan input: whether the plan introduces the problem, keeps it, or fixes it. */
+  change?: "introduced" | "existing" | "fixed";
+}
+
+/** Plan input: for one secret, the foreign accounts that gain or lose access. */
+export interface AccessChange {
+  /** The secret's Terraform address. */
+  secret: string;
+  gained: string[];
+  lost: string[];
 }
 
 /** Counts over the run. */
@@ -62,6 +72,8 @@ export interface Summary {
   errors: number;
   warnings: number;
   notes: number;
+  /** Plan input, when access changes: per secret, who gains or loses it. */
+  access_changes?: AccessChange[];
 }
 
 /** The report that check() returns. */
