@@ -3,12 +3,12 @@
 pub mod locate;
 pub mod sarif;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::source::{SourceFile, Span};
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Note,
@@ -91,7 +91,7 @@ impl Finding {
 }
 
 /// A 1-based position, with its byte offset and UTF-16 offset from the start of the file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     pub line: u32,
     pub column: u32,
@@ -101,21 +101,21 @@ pub struct Position {
     pub utf16: Option<u32>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     pub file: String,
     pub start: Position,
     pub end: Position,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RelatedLocation {
     pub message: String,
     pub location: Location,
 }
 
 /// A finding as reported (JSON report contract).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportFinding {
     pub rule: String,
     pub name: String,
@@ -127,7 +127,7 @@ pub struct ReportFinding {
     pub location: Option<Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_path: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related_locations: Vec<RelatedLocation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub check: Option<String>,
@@ -136,7 +136,7 @@ pub struct ReportFinding {
     pub change: Option<crate::changes::Change>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct Summary {
     pub files: usize,
     pub resources: usize,
@@ -145,18 +145,18 @@ pub struct Summary {
     pub warnings: usize,
     pub notes: usize,
     /// For plan input: per secret, the foreign accounts that gain or lose access.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_changes: Vec<crate::changes::AccessChange>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Tool {
     pub name: String,
     pub version: String,
 }
 
 /// The report (JSON contract, DESIGN §4.2).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub version: u32,
     pub tool: Tool,
@@ -164,7 +164,7 @@ pub struct Report {
     pub summary: Summary,
     /// Spans of values the inputs mark sensitive (sorted, merged): renderers that print source
     /// text mask them. Not part of the JSON report.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub sensitive: Vec<Span>,
 }
 
