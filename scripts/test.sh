@@ -34,4 +34,27 @@ command -v node >/dev/null && command -v npm >/dev/null || {
 )
 # /section:npm
 
+# --- fuzzing (fuzz/) -------------------------------------------------------------
+# section:fuzz (a short bounded run of every fuzz target; longer runs: README "Reliability")
+step "fuzz: ${FUZZ_SECONDS:-60} s per target (policy, plan, hcl, check_bytes), seeded from the fixtures"
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+./fuzz/seed.sh >/dev/null
+(
+  cd fuzz
+  cargo +nightly fuzz build -O
+  mkdir -p target
+  for target in policy plan hcl check_bytes; do
+    log="target/fuzz-$target.log"
+    if ! cargo +nightly fuzz run "$target" -O -- -max_total_time="${FUZZ_SECONDS:-60}" \
+      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+      tail -n 60 "$log" >&2
+      echo "fuzz target $target failed; the input is kept in fuzz/artifacts/$target/" >&2
+      exit 1
+    fi
+    grep -E '^(Done|stat::number_of_executed_units)' "$log" || true
+  done
+)
+# /section:fuzz
+
 step "all suites passed"

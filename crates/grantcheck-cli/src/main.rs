@@ -362,7 +362,9 @@ fn relative_to_cwd(path: &str) -> String {
 fn read_input(p: &str) -> Result<Vec<(String, String)>, String> {
     if p == "-" {
         let mut bytes = Vec::new();
+        // one byte past the limit is enough to refuse it, without holding an endless stream
         std::io::stdin()
+            .take(grantcheck::MAX_INPUT_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| format!("-: cannot read standard input: {e}"))?;
         return decode("-", bytes).map(|t| vec![("-".to_string(), t)]);

@@ -66,9 +66,9 @@ pub fn sniff_bytes(bytes: &[u8]) -> Option<String> {
         return Some("this is a binary plan file; give its JSON form: `terraform show -json PLANFILE > plan.json`".into());
     }
     if bytes.len() > MAX_INPUT_BYTES {
+        // a stream may be cut just past the limit: say the limit, not its length
         return Some(format!(
-            "the file is {} MB, over the limit of {} MB",
-            bytes.len() / (1024 * 1024),
+            "the file is over the limit of {} MB; check a smaller plan or split the configuration",
             MAX_INPUT_BYTES / (1024 * 1024)
         ));
     }
