@@ -59,6 +59,71 @@ pub fn check_json(files: &JsValue, options: &JsValue) -> Result<String, JsError>
         .map_err(|e| JsError::new(&format!("grantcheck: cannot serialise the report: {e}")))
 }
 
+/// The spans of the values that `files` (`[{path, text}]`) mark sensitive, as JSON text
+/// `[{file, start, end}]` with UTF-16 offsets (`text.slice(start, end)`), sorted and merged per
+/// file. Pages that show source text around a finding mask these spans, as the CLI's code frames
+/// do. Files that are not plan JSON have none.
+#[wasm_bindgen(js_name = sensitiveJson)]
+pub fn sensitive_json(files: &JsValue) -> Result<String, JsError> {
+    let files = input::files(files).map_err(|m| JsError::new(&m))?;
+    let mut out = Vec::new();
+    for (i, (path, text)) in files.into_iter().enumerate() {
+        let src = SourceFile::new(u32::try_from(i).unwrap_or(u32::MAX), path, text);
+        let spans = grantcheck::terraform::plan::sensitive::spans(&src);
+        let mut utf16 = Utf16Offsets::new(&src.text);
+        for s in spans {
+            out.push(SensitiveOut {
+                file: src.path.clone(),
+                start: utf16.at(s.start as usize),
+                end: utf16.at(s.end as usize),
+            });
+        }
+    }
+    serde_json::to_string(&out)
+        .map_err(|e| JsError::new(&format!("grantcheck: cannot serialise the spans: {e}")))
+}
+
+#[derive(serde::Serialize)]
+struct SensitiveOut {
+    file: String,
+    start: usize,
+    end: usize,
+}
+
+/// Converts ascending byte offsets of one text to UTF-16 offsets in a single forward pass.
+struct Utf16Offsets<'a> {
+    text: &'a str,
+    byte: usize,
+    unit: usize,
+}
+
+impl<'a> Utf16Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        Utf16Offsets {
+            text,
+            byte: 0,
+            unit: 0,
+        }
+    }
+
+    /// The UTF-16 offset of byte offset `to` (clamped to the text, rounded down to a character
+    /// boundary); offsets before the previous one restart from the beginning.
+    fn at(&mut self, to: usize) -> usize {
+        let mut to = to.min(self.text.len());
+        while !self.text.is_char_boundary(to) {
+            to -= 1;
+        }
+        if to < self.byte {
+            self.byte = 0;
+            self.unit = 0;
+        }
+        let part = self.text.get(self.byte..to).unwrap_or_default();
+        self.unit += part.chars().map(char::len_utf16).sum::<usize>();
+        self.byte = to;
+        self.unit
+    }
+}
+
 /// The rule catalogue as JSON text: `[{code, name, severity, summary, doc}]`, in catalogue order.
 #[wasm_bindgen(js_name = rulesJson)]
 pub fn rules_json() -> String {
@@ -112,5 +177,30 @@ pub fn panic_for_testing(message: &str) {
     #[allow(clippy::panic)]
     {
         panic!("{message}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Utf16Offsets;
+
+    #[test]
+    fn byte_offsets_become_utf16_offsets() {
+        // "é" is 2 bytes and 1 unit, "😀" 4 bytes and 2 units.
+        let text = "aé😀b";
+        let mut u = Utf16Offsets::new(text);
+        assert_eq!(u.at(0), 0);
+        assert_eq!(u.at(1), 1);
+        assert_eq!(u.at(3), 2);
+        assert_eq!(u.at(7), 4);
+        assert_eq!(u.at(8), 5);
+        assert_eq!(u.at(99), 5, "past the end: the end");
+        assert_eq!(
+            u.at(5),
+            2,
+            "inside a character: its start; going back restarts"
+        );
+        let js: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(String::from_utf16_lossy(&js[2..4]), "😀");
     }
 }
