@@ -34,6 +34,20 @@ command -v node >/dev/null && command -v npm >/dev/null || {
 )
 # /section:npm
 
+# --- browser (pkg/viewer) -----------------------------------------------------------
+# section:browser (the plan viewer in headless Chromium; needs the package built above)
+step "browser: the plan viewer in headless Chromium (Debian's chromium, playwright-core)"
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update && apt-get install -y chromium
+  else
+    echo "/usr/bin/chromium is missing: install Debian's chromium (apt-get install chromium) as root" >&2
+    exit 1
+  fi
+fi
+(cd pkg && node --test test/viewer.test.js)
+# /section:browser
+
 # --- fuzzing (fuzz/) -------------------------------------------------------------
 # section:fuzz (a short bounded run of every fuzz target; longer runs: README "Reliability")
 step "fuzz: ${FUZZ_SECONDS:-60} s per target (policy, plan, hcl, check_bytes), seeded from the fixtures"
