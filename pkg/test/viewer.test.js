@@ -199,6 +199,7 @@ test("the viewer shows the native CLI's findings and one access-map node per for
 });
 
 test("a configuration folder through the folder input gives the native CLI's findings", { skip, timeout: 300_000 }, async () => {
+  if (!existsSync(join(work, "w300", "plan.json"))) generate(join(work, "w300"), 300, 1000, 5);
   const dir = join(work, "w300", "tf");
   const native = nativeReport(dir);
   const { page, errors } = await openViewer();
