@@ -454,15 +454,26 @@ fn principal_entry(ty: &PrincipalType, n: &Node, path: String) -> Principal {
 
 /// Case-insensitive glob match with `*` and `?`, as IAM matches actions.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        // one byte is one character: match in place, without copying either text
+        return glob_match_units(pattern.as_bytes(), text.as_bytes(), |p, t| {
+            p.eq_ignore_ascii_case(t)
+        });
+    }
     let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
     let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
+    glob_match_units(&p, &t, |p, t| p == t)
+}
+
+/// Glob matching over bytes or characters, with `eq` comparing two of them.
+fn glob_match_units<T: Copy + GlobUnit>(p: &[T], t: &[T], eq: impl Fn(&T, &T) -> bool) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let (mut star, mut mark) = (None::<usize>, 0usize);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi].is_any() || eq(&p[pi], &t[ti])) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi].is_star() {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -474,10 +485,33 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi].is_star() {
         pi += 1;
     }
     pi == p.len()
+}
+
+trait GlobUnit {
+    fn is_star(&self) -> bool;
+    fn is_any(&self) -> bool;
+}
+
+impl GlobUnit for u8 {
+    fn is_star(&self) -> bool {
+        *self == b'*'
+    }
+    fn is_any(&self) -> bool {
+        *self == b'?'
+    }
+}
+
+impl GlobUnit for char {
+    fn is_star(&self) -> bool {
+        *self == '*'
+    }
+    fn is_any(&self) -> bool {
+        *self == '?'
+    }
 }
 
 /// Whether an Action/NotAction list allows `action`: yes, no, or not known.
@@ -502,6 +536,39 @@ pub fn list_allows(list: Option<&ItemList>, action: &str) -> Option<bool> {
         return None;
     }
     Some(list.negated)
+}
+
+/// [`list_allows`] for each of `actions` at once: a literal item is compared by length and
+/// text, and only wildcard items are matched as patterns.
+pub fn list_allows_each(list: Option<&ItemList>, actions: &[&str]) -> Vec<Option<bool>> {
+    let Some(list) = list.filter(|l| l.unknown.is_none()) else {
+        return vec![None; actions.len()];
+    };
+    let mut hit = vec![false; actions.len()];
+    let mut unknown = false;
+    for it in &list.items {
+        let Some(t) = &it.text else {
+            unknown = true;
+            continue;
+        };
+        let literal = !t.contains(['*', '?']);
+        for (h, a) in hit.iter_mut().zip(actions) {
+            if !*h {
+                *h = if literal {
+                    t.len() == a.len() && t.eq_ignore_ascii_case(a)
+                } else {
+                    glob_match(t, a)
+                };
+            }
+        }
+    }
+    hit.into_iter()
+        .map(|h| match (h, unknown) {
+            (true, _) => Some(!list.negated),
+            (false, true) => None,
+            (false, false) => Some(list.negated),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -563,5 +630,42 @@ mod tests {
             "secretsmanager:Get*",
             "secretsmanager:PutSecretValue"
         ));
+        assert!(glob_match("*:*Secret*", "secretsmanager:GetSecretValue"));
+        assert!(!glob_match("kms:Decrypt?", "kms:Decrypt"));
+        assert!(glob_match("kms:*crypt", "kms:ReEncrypt"));
+    }
+
+    #[test]
+    fn list_allows_each_agrees_with_list_allows() {
+        let names: Vec<&str> = actions::ACTIONS.iter().map(|a| a.name).collect();
+        for actions in [
+            r#""secretsmanager:GetSecretValue""#,
+            r#"["SECRETSMANAGER:putsecretvalue", "kms:De*"]"#,
+            r#"["secretsmanager:*Secret?", "*:Describe*"]"#,
+            r#""*""#,
+            r#"[]"#,
+        ] {
+            for key in ["Action", "NotAction"] {
+                let d = doc(&format!(
+                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","{key}":{actions},"Resource":"*"}}]}}"#
+                ));
+                let list = d.statements[0].action.as_ref();
+                let each = list_allows_each(list, &names);
+                for (n, got) in names.iter().zip(each) {
+                    assert_eq!(got, list_allows(list, n), "{key} {actions} / {n}");
+                }
+            }
+        }
+        assert_eq!(list_allows_each(None, &names[..2]), vec![None, None]);
+    }
+
+    #[test]
+    fn glob_counts_characters_not_bytes() {
+        // `?` stands for one character, however many bytes it takes
+        assert!(glob_match("caf?", "café"));
+        assert!(glob_match("CAF?:*", "café:x"));
+        assert!(!glob_match("caf??", "café"));
+        assert!(glob_match("é*", "é-anything"));
+        assert!(!glob_match("kms:Décrypt", "kms:Decrypt"));
     }
 }

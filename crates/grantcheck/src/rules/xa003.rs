@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use super::{Findings, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, Grant, KeyPolicy, KeyRef, PolicyDoc, Tri};
 use crate::policy::{
@@ -240,7 +242,12 @@ fn covers(
             hit = Tri::Unknown(format!("the key policy's Principal is {}", u.origin));
         } else {
             for k in &pr.entries {
-                let k = a.resolve_principal(k, key_res);
+                // only a principal known after apply needs its reference looked up
+                let k = if k.unknown.is_some() {
+                    Cow::Owned(a.resolve_principal(k, key_res))
+                } else {
+                    Cow::Borrowed(k)
+                };
                 match principal_covers(&k, g) {
                     Tri::Yes => {
                         hit = Tri::Yes;
@@ -372,19 +379,26 @@ fn conditions_allow(st: &Statement, g: &Principal, region: Option<&str>) -> Tri 
 
 fn via_matches(v: &str, region: Option<&str>, like: bool) -> bool {
     match region {
-        Some(r) => {
-            let want = format!("secretsmanager.{r}.amazonaws.com");
-            if like {
-                glob_match(v, &want)
-            } else {
-                v.eq_ignore_ascii_case(&want)
-            }
-        }
+        Some(r) if like => glob_match(v, &format!("secretsmanager.{r}.amazonaws.com")),
+        Some(r) => is_secrets_manager_endpoint(v, r),
         None => {
             let v = v.to_ascii_lowercase();
             v.starts_with("secretsmanager.") && v.ends_with(".amazonaws.com")
         }
     }
+}
+
+/// `v` is `secretsmanager.<region>.amazonaws.com` (ASCII case ignored), compared in place.
+fn is_secrets_manager_endpoint(v: &str, region: &str) -> bool {
+    const SERVICE: &str = "secretsmanager.";
+    const SUFFIX: &str = ".amazonaws.com";
+    v.len() == SERVICE.len() + region.len() + SUFFIX.len()
+        && v.get(..SERVICE.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(SERVICE))
+        && v.get(SERVICE.len()..SERVICE.len() + region.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(region))
+        && v.get(SERVICE.len() + region.len()..)
+            .is_some_and(|p| p.eq_ignore_ascii_case(SUFFIX))
 }
 
 fn describe_conditions(conds: &[Condition], region: Option<&str>) -> String {

@@ -1,7 +1,9 @@
+use std::collections::HashMap;
+
 use super::{Findings, Rule, RuleMeta, declare_rule};
 use crate::analysis::Analysis;
 use crate::policy::actions::ACTIONS;
-use crate::policy::{PrincipalKind, list_allows};
+use crate::policy::{PrincipalKind, list_allows_each};
 
 declare_rule! {
     /// ## What it flags
@@ -46,21 +48,30 @@ impl Rule for CrossAccountWriteAccess {
             .filter(|x| x.prefix() == "secretsmanager" && x.is_write() && x.cross_account)
             .map(|x| x.name)
             .collect();
+        let mut per_statement: HashMap<(usize, usize), (Vec<&str>, bool)> = HashMap::new();
         for s in &a.secrets {
             let secret = a.resource(s.res);
             for g in s.grants.iter().filter(|g| !a.is_trusted(g)) {
                 let Some(st) = a.statement(g.policy, g.statement) else {
                     continue;
                 };
-                let mut writes = vec![];
-                let mut unknown = false;
-                for &act in &write_actions {
-                    match list_allows(st.action.as_ref(), act) {
-                        Some(true) => writes.push(act),
-                        Some(false) => {}
-                        None => unknown = true,
-                    }
-                }
+                // several principals of one statement share its actions: decide them once
+                let (writes, unknown) = &*per_statement
+                    .entry((g.policy, g.statement))
+                    .or_insert_with(|| {
+                        let mut writes = vec![];
+                        let mut unknown = false;
+                        let each = list_allows_each(st.action.as_ref(), &write_actions);
+                        for (&act, allowed) in write_actions.iter().zip(each) {
+                            match allowed {
+                                Some(true) => writes.push(act),
+                                Some(false) => {}
+                                None => unknown = true,
+                            }
+                        }
+                        (writes, unknown)
+                    });
+                let unknown = *unknown;
                 let holder = a.policy_holder(g.policy);
                 let span = st.action.as_ref().map(|l| l.span).unwrap_or(st.span);
                 let path = st
