@@ -231,3 +231,128 @@ fn pa001_deny_statements_and_not_principal() {
         doc(json!([{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]));
     assert!(!policy_codes(PolicyKind::Secret, deny_public).contains(&"PA001".to_string()));
 }
+
+/// A key in eu-west-1 encrypting one secret, its policy conditioned on `via` for `op`.
+fn via_plan(op: &str, via: Value, multi_region: bool) -> String {
+    let key_arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let statements = json!([
+        {"Effect": "Allow", "Principal": root(OWNER), "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": ROLE_ARN}, "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {op: {"kms:ViaService": via}}}
+    ]);
+    PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create(
+            "aws_kms_key.k",
+            json!({"policy": policy(statements), "multi_region": multi_region, "arn": key_arn}),
+        )
+        .create(
+            "aws_secretsmanager_secret.s",
+            json!({"name": "db", "kms_key_id": key_arn}),
+        )
+        .build()
+}
+
+#[test]
+fn pg016_via_service_of_another_region_or_malformed() {
+    let has = |plan: String| plan_codes(&plan).contains(&"PG016".to_string());
+    let sm = |r: &str| json!(format!("secretsmanager.{r}.amazonaws.com"));
+    // the secret's Region, as a value, a list or a pattern
+    assert!(!has(via_plan("StringEquals", sm("eu-west-1"), false)));
+    assert!(!has(via_plan(
+        "StringEquals",
+        json!([
+            "s3.eu-west-1.amazonaws.com",
+            "secretsmanager.eu-west-1.amazonaws.com"
+        ]),
+        false
+    )));
+    assert!(!has(via_plan("StringLike", sm("*"), false)));
+    assert!(!has(via_plan(
+        "StringEqualsIgnoreCase",
+        json!("SecretsManager.EU-WEST-1.amazonaws.com"),
+        false
+    )));
+    // another service only: a key may serve several services
+    assert!(!has(via_plan(
+        "StringEquals",
+        json!("s3.eu-west-1.amazonaws.com"),
+        false
+    )));
+    // another Region, by value or by pattern
+    assert!(has(via_plan("StringEquals", sm("us-west-2"), false)));
+    assert!(has(via_plan("StringLike", sm("us-*"), false)));
+    // a multi-Region key may name the Regions of its replicas
+    assert!(!has(via_plan("StringEquals", sm("us-west-2"), true)));
+    // a negated operator is not a grant limited to that Region
+    assert!(!has(via_plan("StringNotEquals", sm("us-west-2"), false)));
+    // malformed values, whatever the Region
+    for bad in [
+        "secretsmanager.amazonaws.com",
+        "secretsmanager.cn-north-1.amazonaws.com.cn",
+        "secretsmanager.eu-west-1.amazonaws.com ",
+        "SecretsManager.eu-west-1.amazonaws.com",
+        "secretmanager.eu-west-1.amazonaws.com",
+        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db",
+        "secretsmanager.*.amazonaws.com",
+    ] {
+        assert!(has(via_plan("StringEquals", json!(bad), false)), "{bad}");
+    }
+    assert!(has(via_plan(
+        "StringLike",
+        json!("secretsmanager.*.amazonaws.com.cn"),
+        false
+    )));
+}
+
+#[test]
+fn pg016_and_xa003_say_different_things_about_one_condition() {
+    let key_arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let key_policy = policy(json!([
+        {"Effect": "Allow", "Principal": root(OWNER), "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": root(PARTNER), "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"}}}
+    ]));
+    let plan = PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create(
+            "aws_kms_key.k",
+            json!({"policy": key_policy, "arn": key_arn}),
+        )
+        .create(
+            "aws_secretsmanager_secret.s",
+            json!({"name": "db", "kms_key_id": key_arn}),
+        )
+        .unknown("arn", None)
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            json!({"policy": policy(json!([allow(root(PARTNER), READ)]))}),
+        )
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .build();
+    let r = check_texts(&[("plan.json", &plan)], &[]);
+    let pg = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "PG016")
+        .expect("PG016");
+    let xa = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "XA003")
+        .expect("XA003");
+    // XA003: the grantee cannot decrypt, on the secret; PG016: the condition value, on the key
+    assert_eq!(pg.resource, "aws_kms_key.k");
+    assert_eq!(xa.resource, "aws_secretsmanager_secret.s");
+    assert!(
+        pg.message.contains("kms:ViaService value"),
+        "{}",
+        pg.message
+    );
+    assert!(
+        xa.message.contains("does not let it decrypt"),
+        "{}",
+        xa.message
+    );
+    assert_ne!(pg.location, xa.location);
+}

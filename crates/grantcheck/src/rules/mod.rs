@@ -22,6 +22,7 @@ mod pg012;
 mod pg013;
 mod pg014;
 mod pg015;
+mod pg016;
 mod xa001;
 mod xa002;
 mod xa003;
@@ -59,6 +60,7 @@ pub use pg012::InvalidSid;
 pub use pg013::PolicyTooLarge;
 pub use pg014::AllowWithNotPrincipal;
 pub use pg015::MissingPrincipal;
+pub use pg016::InvalidViaService;
 pub use xa001::CrossAccountExactPrincipal;
 pub use xa002::SharedSecretAwsManagedKey;
 pub use xa003::KeyPolicyMissingGrant;
@@ -154,6 +156,7 @@ pub static RULES: &[&dyn Rule] = &[
     &PolicyTooLarge,
     &AllowWithNotPrincipal,
     &MissingPrincipal,
+    &InvalidViaService,
     &Unresolved,
     &InputError,
     &InvalidSuppression,

@@ -1,0 +1,308 @@
+use std::collections::HashMap;
+
+use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use crate::analysis::{Analysis, KeyPolicy, KeyRef, PolicyKind};
+use crate::policy::{Condition, Item, glob_match};
+
+declare_rule! {
+    /// ## What it flags
+    /// A `kms:ViaService` condition in a key policy whose value can never match a request:
+    /// - a value that is not a service endpoint name `<service>.<region>.amazonaws.com` — no
+    ///   Region, a misspelt service (`secretmanager`), upper case under a case-sensitive
+    ///   operator, a wildcard under `StringEquals` (taken literally), or another suffix such as
+    ///   `.amazonaws.com.cn` (the suffix is `.amazonaws.com` in every partition, `aws-cn`
+    ///   included);
+    /// - for a key that encrypts a secret in this configuration, an Allow that names Secrets
+    ///   Manager only in other Regions than the secrets' (`secretsmanager.us-west-2.amazonaws.com`
+    ///   for a secret in `eu-west-1`).
+    ///
+    /// A value naming another real service (`s3.eu-west-1.amazonaws.com`) is not reported: a key
+    /// may serve several services. When such a condition keeps a principal a secret is shared
+    /// with from decrypting, XA003 reports the missing grant.
+    ///
+    /// ## Why
+    /// Secrets Manager calls KMS in the secret's own Region, and KMS sets `kms:ViaService` to
+    /// exactly `secretsmanager.<region>.amazonaws.com`. A statement conditioned on any other value
+    /// never applies to a Secrets Manager request, so the grant it was written for silently does
+    /// nothing (or a Deny it was meant to limit applies everywhere).
+    ///
+    /// ## How to fix
+    /// Name the endpoint of the secret's Region in lower case,
+    /// `"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"`, or use `StringLike` with
+    /// `secretsmanager.*.amazonaws.com`.
+    ///
+    /// ## Flagged
+    /// ```json,key
+    /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:Decrypt", "Resource": "*",
+    ///   "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.cn-north-1.amazonaws.com.cn"}}}]}
+    /// ```
+    ///
+    /// ```hcl
+    /// provider "aws" {
+    ///   region = "eu-west-1"
+    /// }
+    /// resource "aws_kms_key" "k" {
+    ///   policy = jsonencode({ Version = "2012-10-17", Statement = [
+    ///     { Effect = "Allow", Principal = { AWS = "arn:aws:iam::111122223333:root" }, Action = "kms:*", Resource = "*" },
+    ///     { Effect = "Allow", Principal = { AWS = "arn:aws:iam::111122223333:role/app" }, Action = "kms:Decrypt", Resource = "*",
+    ///       Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.us-west-2.amazonaws.com" } } }] })
+    /// }
+    /// resource "aws_secretsmanager_secret" "s" {
+    ///   name       = "db"
+    ///   kms_key_id = aws_kms_key.k.arn
+    /// }
+    /// ```
+    ///
+    /// ## Accepted
+    /// ```json,key
+    /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:Decrypt", "Resource": "*",
+    ///   "Condition": {"StringEquals": {"kms:ViaService": ["secretsmanager.cn-north-1.amazonaws.com", "s3.us-gov-west-1.amazonaws.com"]}}}]}
+    /// ```
+    ///
+    /// ```hcl
+    /// provider "aws" {
+    ///   region = "eu-west-1"
+    /// }
+    /// resource "aws_kms_key" "k" {
+    ///   policy = jsonencode({ Version = "2012-10-17", Statement = [
+    ///     { Effect = "Allow", Principal = { AWS = "arn:aws:iam::111122223333:root" }, Action = "kms:*", Resource = "*" },
+    ///     { Effect = "Allow", Principal = { AWS = "arn:aws:iam::111122223333:role/app" }, Action = "kms:Decrypt", Resource = "*",
+    ///       Condition = { StringLike = { "kms:ViaService" = "secretsmanager.*.amazonaws.com" } } }] })
+    /// }
+    /// resource "aws_secretsmanager_secret" "s" {
+    ///   name       = "db"
+    ///   kms_key_id = aws_kms_key.k.arn
+    /// }
+    /// ```
+    pub struct InvalidViaService {
+        code: "PG016",
+        name: "invalid-via-service",
+        severity: Warning,
+        summary: "a kms:ViaService value in a key policy is malformed or names another Region than the key's secrets",
+    }
+}
+
+impl Rule for InvalidViaService {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+        // key policy → the Regions of the secrets its key encrypts in this configuration
+        let mut key_of_policy: HashMap<usize, usize> = HashMap::new();
+        for (key, kp) in &a.key_policies {
+            if let KeyPolicy::Policy(pid) = kp {
+                key_of_policy.insert(*pid, *key);
+            }
+        }
+        let mut regions_of_key: HashMap<usize, Vec<(&str, &str)>> = HashMap::new();
+        for s in &a.secrets {
+            if let (KeyRef::Customer { key: Some(k), .. }, Some(r)) = (&s.key, &s.region) {
+                let list = regions_of_key.entry(*k).or_default();
+                let secret = a.resource(s.res).address.as_str();
+                if !list.iter().any(|(reg, _)| reg == r) {
+                    list.push((r.as_str(), secret));
+                }
+            }
+        }
+        for (pid, p, doc, holder) in parsed_policies(a) {
+            if p.kind != PolicyKind::Key {
+                continue;
+            }
+            let key = key_of_policy.get(&pid).copied();
+            let secret_regions = key
+                .filter(|k| !is_multi_region(a.resource(*k)))
+                .and_then(|k| regions_of_key.get(&k));
+            for st in &doc.statements {
+                for c in st.conditions.iter().filter(|c| c.key_is("kms:ViaService")) {
+                    let op = c.base_operator();
+                    if !op.starts_with("String") || c.unknown.is_some() {
+                        continue;
+                    }
+                    let mut malformed = false;
+                    for v in &c.values {
+                        if let Some(why) = v.text.as_deref().and_then(|t| malformed_why(t, op)) {
+                            malformed = true;
+                            report_value(out, &holder.address, c, v, why);
+                        }
+                    }
+                    let positive =
+                        matches!(op, "StringEquals" | "StringLike" | "StringEqualsIgnoreCase");
+                    if malformed || !st.is_allow() || !positive {
+                        continue;
+                    }
+                    if let Some(regions) = secret_regions {
+                        region_mismatch(out, &holder.address, c, op, regions);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reports the Secrets Manager endpoints of a condition when none of them is of a Region of the
+/// secrets the key encrypts.
+fn region_mismatch(
+    out: &mut Findings,
+    holder: &str,
+    c: &Condition,
+    op: &str,
+    regions: &[(&str, &str)],
+) {
+    let texts: Vec<&str> = c.values.iter().filter_map(|v| v.text.as_deref()).collect();
+    if texts.len() != c.values.len() {
+        return;
+    }
+    let fits = |v: &str, region: &str| {
+        let want = format!("secretsmanager.{region}.amazonaws.com");
+        match op {
+            "StringLike" => glob_match(v, &want),
+            "StringEqualsIgnoreCase" => v.eq_ignore_ascii_case(&want),
+            _ => v == want,
+        }
+    };
+    if texts
+        .iter()
+        .any(|v| regions.iter().any(|(r, _)| fits(v, r)))
+    {
+        return;
+    }
+    for v in &c.values {
+        let Some(t) = v.text.as_deref() else { continue };
+        let Some((service, region)) = endpoint_parts(t) else {
+            continue;
+        };
+        if !service.eq_ignore_ascii_case("secretsmanager") {
+            continue;
+        }
+        let named = if region.contains(['*', '?']) {
+            format!("the Regions matching {region}")
+        } else {
+            region.to_string()
+        };
+        let (want, secret) = regions[0];
+        let others = if regions.len() > 1 {
+            format!(" (and {} more Regions)", regions.len() - 1)
+        } else {
+            String::new()
+        };
+        report_value(
+            out,
+            holder,
+            c,
+            v,
+            format!(
+                "it names Secrets Manager in {named}, but the key encrypts {secret} in {want}{others}; Secrets Manager calls KMS from the secret's Region, so this statement never applies to it"
+            ),
+        )
+        .help(format!(
+            "use \"secretsmanager.{want}.amazonaws.com\" (or StringLike with \"secretsmanager.*.amazonaws.com\")"
+        ));
+    }
+}
+
+fn report_value<'o>(
+    out: &'o mut Findings,
+    holder: &str,
+    c: &Condition,
+    v: &Item,
+    why: String,
+) -> &'o mut crate::report::Finding {
+    let shown = if v.sensitive {
+        "(sensitive value)".to_string()
+    } else {
+        format!("\"{}\"", v.text.as_deref().unwrap_or_default())
+    };
+    out.report(
+        &InvalidViaService::META,
+        holder,
+        Some(v.span),
+        format!("key policy: the kms:ViaService value {shown} never matches a request: {why}"),
+    )
+    .help("a kms:ViaService value is a service endpoint name, e.g. \"secretsmanager.eu-west-1.amazonaws.com\"")
+    .path(if v.path.is_empty() { c.path.clone() } else { v.path.clone() })
+}
+
+/// Splits `<service>.<region>.amazonaws.com`.
+fn endpoint_parts(v: &str) -> Option<(&str, &str)> {
+    let rest = v.strip_suffix(".amazonaws.com")?;
+    rest.split_once('.')
+}
+
+/// Why a `kms:ViaService` value can never match, if it cannot.
+fn malformed_why(v: &str, op: &str) -> Option<String> {
+    let like = op == "StringLike" || op == "StringNotLike";
+    let case_sensitive = !op.contains("IgnoreCase");
+    if v.contains("${") {
+        return None; // a policy variable: its value is known only at request time
+    }
+    let wild = v.contains(['*', '?']);
+    if wild && !like {
+        return Some(format!(
+            "{op} compares literally, so `*` and `?` are not wildcards here; use StringLike"
+        ));
+    }
+    if case_sensitive && v.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Some(format!(
+            "KMS sets it in lower case and {op} compares case-sensitively"
+        ));
+    }
+    let lower = v.to_ascii_lowercase();
+    if wild {
+        // a pattern: only its ending can be judged
+        if !lower.ends_with('*') && !lower.ends_with(".amazonaws.com") {
+            return Some("the value always ends in \".amazonaws.com\", in every partition".into());
+        }
+        return None;
+    }
+    let Some(rest) = lower.strip_suffix(".amazonaws.com") else {
+        if lower.contains(".amazonaws.com") {
+            return Some(
+                "the suffix is \".amazonaws.com\" in every partition, aws-cn included".into(),
+            );
+        }
+        return Some(
+            "it is not a service endpoint name of the form <service>.<region>.amazonaws.com".into(),
+        );
+    };
+    let Some((service, region)) = rest.split_once('.') else {
+        return Some(format!(
+            "it names no Region; the form is {rest}.<region>.amazonaws.com"
+        ));
+    };
+    let service_ok = !service.is_empty()
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !service_ok || !is_region(region) {
+        return Some(
+            "it is not a service endpoint name of the form <service>.<region>.amazonaws.com".into(),
+        );
+    }
+    if service != "secretsmanager" && strsim::jaro_winkler(service, "secretsmanager") >= 0.9 {
+        return Some(format!(
+            "\"{service}\" is not a service; Secrets Manager's is \"secretsmanager\""
+        ));
+    }
+    None
+}
+
+/// `us-east-1`, `us-gov-west-1`, `cn-northwest-1`, `eu-isoe-west-1`.
+fn is_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// A multi-Region key: its policy may name the Regions of its replicas.
+fn is_multi_region(key: &crate::model::Resource) -> bool {
+    key.rtype == "aws_kms_replica_key"
+        || key
+            .current_attr("multi_region")
+            .is_some_and(|n| n.as_bool() == Some(true) || n.as_str() == Some("true"))
+}
