@@ -383,3 +383,23 @@ fn every_kept_crashing_input_is_refused_or_checked() {
     }
     assert!(n > 0);
 }
+
+#[test]
+fn a_huge_count_is_capped_with_a_note() {
+    let d = scratch("count");
+    let tf =
+        "resource \"aws_secretsmanager_secret\" \"s\" {\n  count = 100000000\n  name  = \"s\"\n}\n";
+    write(&d, "cfg/main.tf", tf.as_bytes());
+    let out = check(&[&d.join("cfg")]);
+    assert_eq!(out.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "GC001")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 1, "{report}");
+    assert!(notes[0].contains("only the first 100000"), "{}", notes[0]);
+}

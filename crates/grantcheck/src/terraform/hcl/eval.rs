@@ -19,6 +19,8 @@ use crate::value::{Key, Node, NodeKind, Ref, StrValue, TextMap, Unknown};
 
 /// Deepest expression nesting evaluated.
 const MAX_DEPTH: usize = 128;
+/// Most instances a `count` expands to.
+const MAX_COUNT: usize = 100_000;
 
 /// One module instance: the root, or one expansion of a module call.
 pub struct Instance {
@@ -1026,16 +1028,26 @@ impl<'a> Evaluator<'a> {
         if let Some(c) = block.body.get_attribute("count") {
             let v = self.eval(sc, &c.value);
             return match as_f64(&v) {
-                Some(n) if is_known(&v) => Expansion::Keys(
-                    (0..(n.max(0.0) as usize).min(100_000))
+                Some(n) if is_known(&v) => Expansion::Keys({
+                    if n > MAX_COUNT as f64 {
+                        self.note(
+                            format!("count:{}", v.span.start),
+                            format!(
+                                "count = {n} is over {MAX_COUNT}; only the first {MAX_COUNT} instances are checked"
+                            ),
+                            v.span,
+                            String::new(),
+                        );
+                    }
+                    (0..(n.max(0.0) as usize).min(MAX_COUNT))
                         .map(|i| {
                             (
                                 i.to_string(),
                                 obj(vec![("index".into(), num_node(i as f64, v.span))], v.span),
                             )
                         })
-                        .collect(),
-                ),
+                        .collect()
+                }),
                 _ => Expansion::Unknown(first_unknown(&v).cloned().unwrap_or(Unknown {
                     origin: "count is not a number".into(),
                     ..Unknown::default()
