@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{Location, Report, ReportFinding, Severity};
+use crate::changes::Change;
 use crate::rules::{self, RuleMeta};
 
 /// The schema URI written in `$schema`.
@@ -171,8 +172,21 @@ fn result(f: &ReportFinding, rule_index: Option<usize>, fingerprint: String) -> 
     if let Some(c) = &f.check {
         props.insert("check".into(), json!(c));
     }
+    if let Some(c) = f.change {
+        props.insert("change".into(), json!(c.as_str()));
+        obj.insert("baselineState".into(), json!(baseline_state(c)));
+    }
     obj.insert("properties".into(), Value::Object(props));
     r
+}
+
+/// SARIF's own word for how a result relates to the state before the plan.
+fn baseline_state(c: Change) -> &'static str {
+    match c {
+        Change::Introduced => "new",
+        Change::Existing => "unchanged",
+        Change::Fixed => "absent",
+    }
 }
 
 fn logical_location(address: &str) -> Value {
@@ -332,6 +346,27 @@ mod tests {
         let fps = fingerprints(&[f.clone(), f]);
         assert_ne!(fps[0], fps[1]);
         assert!(fps[1].starts_with(&fps[0]));
+    }
+
+    #[test]
+    fn plan_changes_are_baseline_states() {
+        let report = |change| {
+            let mut f = finding(1, "m");
+            f.change = change;
+            result(&f, Some(1), "fp".into())
+        };
+        for (change, state, word) in [
+            (Change::Introduced, "new", "introduced"),
+            (Change::Existing, "unchanged", "existing"),
+            (Change::Fixed, "absent", "fixed"),
+        ] {
+            let r = report(Some(change));
+            assert_eq!(r["baselineState"], state);
+            assert_eq!(r["properties"]["change"], word);
+        }
+        let r = report(None);
+        assert!(r.get("baselineState").is_none());
+        assert!(r["properties"].get("change").is_none());
     }
 
     #[test]
