@@ -175,9 +175,6 @@ fn run_check(args: CheckArgs) -> ExitCode {
             Err(e) => read_errors.push(e),
         }
     }
-    for e in &read_errors {
-        eprintln!("grantcheck: {e}");
-    }
     for p in &args.var_files {
         match read_input(p) {
             Ok(files) => {
@@ -207,6 +204,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
             },
             Err(e) => read_errors.push(format!("{shown}: cannot read: {e}")),
         }
+    }
+    // after the inputs, the --var-file files and the configuration have all been read
+    for e in &read_errors {
+        eprintln!("grantcheck: {e}");
     }
     let mut vars = Vec::new();
     for v in &args.vars {
