@@ -6,6 +6,9 @@
 //! Ratios, not absolute times, are what the targets are about; run on an idle machine.
 
 use std::path::{Path, PathBuf};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
