@@ -54,6 +54,3 @@ fn main() {
         );
     }
 }
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

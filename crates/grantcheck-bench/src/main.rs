@@ -7,8 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
