@@ -19,6 +19,19 @@ cargo build -p grantcheck --target wasm32-unknown-unknown
 step "Rust tests"
 cargo test --workspace
 
+# --- browser (pkg/viewer) -----------------------------------------------------------
+# section:browser (Chromium for the plan viewer's browser test, which `npm test` runs below)
+step "browser: Debian's chromium for the plan viewer test"
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "/usr/bin/chromium is missing: install Debian's chromium (apt-get install chromium) as root" >&2
+    exit 1
+  fi
+fi
+# /section:browser
+
 # --- npm package (pkg/) -------------------------------------------------------
 # section:npm (build and test the npm package)
 step "npm package: install, build (wasm-bindgen CLI pinned by crates/grantcheck-wasm), test"
@@ -34,19 +47,6 @@ command -v node >/dev/null && command -v npm >/dev/null || {
 )
 # /section:npm
 
-# --- browser (pkg/viewer) -----------------------------------------------------------
-# section:browser (the plan viewer in headless Chromium; needs the package built above)
-step "browser: the plan viewer in headless Chromium (Debian's chromium, playwright-core)"
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update && apt-get install -y chromium
-  else
-    echo "/usr/bin/chromium is missing: install Debian's chromium (apt-get install chromium) as root" >&2
-    exit 1
-  fi
-fi
-(cd pkg && node --test test/viewer.test.js)
-# /section:browser
 
 # --- fuzzing (fuzz/) -------------------------------------------------------------
 # section:fuzz (a short bounded run of every fuzz target; longer runs: README "Reliability")
