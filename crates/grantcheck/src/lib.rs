@@ -143,13 +143,17 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
             k => k,
         };
         match kind {
-            Ok(InputKind::Plan) => {
-                sensitive.extend(terraform::plan::sensitive::spans(src));
-                match terraform::plan::load(src, &mut infra) {
-                    Ok(s) => summary.resources += s.resources,
-                    Err(e) => input_error(&mut out, src, e.span, e.message),
+            Ok(InputKind::Plan) => match terraform::plan::load(src, &mut infra) {
+                Ok(s) => {
+                    summary.resources += s.resources;
+                    sensitive.extend(s.sensitive);
                 }
-            }
+                Err(e) => {
+                    // what could be read still never reaches an output
+                    sensitive.extend(terraform::plan::sensitive::spans(src));
+                    input_error(&mut out, src, e.span, e.message);
+                }
+            },
             Ok(InputKind::Config | InputKind::Other) => {}
             Err(msg) => input_error(&mut out, src, whole, msg),
         }

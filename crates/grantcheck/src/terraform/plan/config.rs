@@ -36,11 +36,23 @@ pub struct ModuleConfig<'a> {
     pub module_calls: HashMap<String, ModuleCall<'a>>,
     #[serde(borrow, default)]
     pub outputs: HashMap<String, OutputConfig<'a>>,
+    #[serde(default)]
+    pub variables: HashMap<String, VariableConfig>,
+}
+
+/// A `variable` block as the plan describes it.
+#[derive(Deserialize)]
+pub struct VariableConfig {
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 #[derive(Deserialize)]
 pub struct ConfigResource<'a> {
+    #[serde(default)]
     pub address: String,
+    #[serde(rename = "type", default)]
+    pub rtype: Option<String>,
     #[serde(default)]
     pub provider_config_key: Option<String>,
     #[serde(borrow, default)]

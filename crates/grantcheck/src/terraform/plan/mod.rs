@@ -7,7 +7,7 @@ pub mod config;
 pub mod sensitive;
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -32,27 +32,33 @@ pub struct LoadError {
 pub struct PlanSummary {
     pub format_version: String,
     pub resources: usize,
+    /// Spans of the values that must never be printed (see [`sensitive`]).
+    pub sensitive: Vec<Span>,
 }
 
+/// The plan as serde reads it, once: borrowed slices of the text, with the values of resources
+/// left as raw JSON until a resource's type says they matter.
 #[derive(Deserialize)]
-struct Plan<'a> {
+pub(crate) struct Plan<'a> {
     #[serde(default)]
-    format_version: Option<Cow<'a, str>>,
+    pub(crate) format_version: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    resource_changes: Option<Vec<ResourceChange<'a>>>,
+    pub(crate) resource_changes: Option<Vec<ResourceChange<'a>>>,
     #[serde(borrow, default)]
-    planned_values: Option<&'a RawValue>,
+    pub(crate) resource_drift: Vec<ResourceChange<'a>>,
     #[serde(borrow, default)]
-    prior_state: Option<&'a RawValue>,
+    pub(crate) output_changes: BTreeMap<Cow<'a, str>, Change<'a>>,
     #[serde(borrow, default)]
-    configuration: Option<&'a RawValue>,
+    pub(crate) planned_values: Option<StateValues<'a>>,
     #[serde(borrow, default)]
-    variables: Option<&'a RawValue>,
+    pub(crate) prior_state: Option<Prior<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) configuration: Option<Configuration<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) variables: BTreeMap<Cow<'a, str>, Variable<'a>>,
     // state-file shapes, to say what the file is when it is not a plan
     #[serde(borrow, default)]
     values: Option<&'a RawValue>,
-    #[serde(default)]
-    terraform_version: Option<Cow<'a, str>>,
     #[serde(default)]
     version: Option<serde::de::IgnoredAny>,
     #[serde(default)]
@@ -60,61 +66,85 @@ struct Plan<'a> {
 }
 
 #[derive(Deserialize)]
-struct ResourceChange<'a> {
-    #[serde(borrow)]
-    address: &'a RawValue,
+pub(crate) struct Prior<'a> {
+    #[serde(borrow, default)]
+    pub(crate) values: Option<StateValues<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Variable<'a> {
+    #[serde(borrow, default)]
+    pub(crate) value: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ResourceChange<'a> {
+    /// Always present in `resource_changes`; older `resource_drift` entries leave it out.
+    #[serde(borrow, default)]
+    address: Option<&'a RawValue>,
     #[serde(default)]
     mode: Option<Cow<'a, str>>,
     #[serde(rename = "type", default)]
-    rtype: Option<Cow<'a, str>>,
+    pub(crate) rtype: Option<Cow<'a, str>>,
     #[serde(default)]
     deposed: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    change: Change<'a>,
+    pub(crate) change: Change<'a>,
 }
 
+/// A change: of a resource, or of an output (`output_changes`).
 #[derive(Deserialize)]
-struct Change<'a> {
+pub(crate) struct Change<'a> {
     #[serde(borrow, default)]
     actions: Vec<Cow<'a, str>>,
     #[serde(borrow, default)]
-    before: Option<&'a RawValue>,
+    pub(crate) before: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    after: Option<&'a RawValue>,
+    pub(crate) after: Option<&'a RawValue>,
     #[serde(borrow, default)]
     after_unknown: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    before_sensitive: Option<&'a RawValue>,
+    pub(crate) before_sensitive: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    after_sensitive: Option<&'a RawValue>,
+    pub(crate) after_sensitive: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
-struct StateValues<'a> {
+pub(crate) struct StateValues<'a> {
     #[serde(borrow, default)]
-    root_module: Option<StateModule<'a>>,
+    pub(crate) outputs: BTreeMap<Cow<'a, str>, StateOutput<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) root_module: Option<StateModule<'a>>,
 }
 
 #[derive(Deserialize)]
-struct StateModule<'a> {
+pub(crate) struct StateOutput<'a> {
+    #[serde(default)]
+    pub(crate) sensitive: bool,
     #[serde(borrow, default)]
-    resources: Vec<StateResource<'a>>,
-    #[serde(borrow, default)]
-    child_modules: Vec<StateModule<'a>>,
+    pub(crate) value: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
-struct StateResource<'a> {
-    #[serde(borrow)]
-    address: &'a RawValue,
+pub(crate) struct StateModule<'a> {
+    #[serde(borrow, default)]
+    pub(crate) resources: Vec<StateResource<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) child_modules: Vec<StateModule<'a>>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StateResource<'a> {
+    #[serde(borrow, default)]
+    address: Option<&'a RawValue>,
     #[serde(default)]
     mode: Option<Cow<'a, str>>,
     #[serde(rename = "type", default)]
-    rtype: Option<Cow<'a, str>>,
+    pub(crate) rtype: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    values: Option<&'a RawValue>,
+    pub(crate) values: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    sensitive_values: Option<&'a RawValue>,
+    pub(crate) sensitive_values: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -199,32 +229,32 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
             span: whole,
         });
     }
-    let _ = plan.terraform_version;
-
-    let cfg: Configuration<'_> = match plan.configuration {
-        Some(raw) => serde_json::from_str(raw.get()).map_err(|e| LoadError {
-            message: format!("the plan's configuration section cannot be read: {e}"),
-            span: raw_span(file, raw),
-        })?,
-        None => Configuration::default(),
-    };
-    let ix = ConfigIndex::new(&cfg);
-    let root_vars = plan.variables.map(root_variables).unwrap_or_default();
-    load_providers(file, &cfg, &root_vars, infra);
+    let empty = Configuration::default();
+    let cfg = plan.configuration.as_ref().unwrap_or(&empty);
+    let ix = ConfigIndex::new(cfg);
+    let root_vars = root_variables(&plan.variables);
+    load_providers(file, cfg, &root_vars, infra);
 
     let mut summary = PlanSummary {
         format_version: fv.to_string(),
         resources: 0,
+        sensitive: sensitive::collect(file, &plan),
     };
     let mut seen: HashSet<String> = HashSet::new();
     for rc in plan.resource_changes.iter().flatten() {
+        let Some(addr_raw) = rc.address else {
+            return Err(LoadError {
+                message: "a resource change has no address; give the output of `terraform show -json PLANFILE`".to_string(),
+                span: whole,
+            });
+        };
         summary.resources += 1;
         if rc.deposed.is_some() {
             continue;
         }
         let data = rc.mode.as_deref() == Some("data");
         let rtype = rc.rtype.as_deref().unwrap_or("");
-        let address: String = serde_json::from_str(rc.address.get()).unwrap_or_default();
+        let address: String = serde_json::from_str(addr_raw.get()).unwrap_or_default();
         if !is_modelled(data, rtype) {
             continue;
         }
@@ -236,7 +266,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
             &ix,
             ResourceInput {
                 address,
-                addr_span: raw_span(file, rc.address),
+                addr_span: raw_span(file, addr_raw),
                 data,
                 rtype,
                 action,
@@ -251,11 +281,11 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         infra.add(res);
     }
 
-    if let Some(prior) = plan.prior_state {
-        load_prior_state(file, &ix, prior, &seen, infra, &mut summary)?;
+    if let Some(values) = plan.prior_state.as_ref().and_then(|p| p.values.as_ref()) {
+        load_state_values(file, &ix, values, &seen, infra, &mut summary, Action::NoOp)?;
     }
     if plan.resource_changes.is_none()
-        && let Some(pv) = plan.planned_values
+        && let Some(pv) = &plan.planned_values
     {
         // Very old or partial plans: read planned values when there are no changes listed.
         load_state_values(file, &ix, pv, &seen, infra, &mut summary, Action::NoOp)?;
@@ -487,18 +517,15 @@ fn merge_config(after: Option<Node>, cfg: Node) -> Node {
     after
 }
 
-fn root_variables(raw: &RawValue) -> serde_json::Map<String, serde_json::Value> {
-    #[derive(Deserialize)]
-    struct V {
-        value: Option<serde_json::Value>,
-    }
-    serde_json::from_str::<std::collections::HashMap<String, V>>(raw.get())
-        .map(|m| {
-            m.into_iter()
-                .filter_map(|(k, v)| v.value.map(|x| (k, x)))
-                .collect()
+fn root_variables(
+    vars: &BTreeMap<Cow<'_, str>, Variable<'_>>,
+) -> serde_json::Map<String, serde_json::Value> {
+    vars.iter()
+        .filter_map(|(k, v)| {
+            let value = serde_json::from_str(v.value?.get()).ok()?;
+            Some((k.to_string(), value))
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 fn load_providers(
@@ -585,45 +612,21 @@ fn hint_from_arn(res: &Resource, infra: &mut Infrastructure) {
     }
 }
 
-fn load_prior_state(
-    file: &SourceFile,
-    ix: &ConfigIndex<'_, '_>,
-    prior: &RawValue,
-    seen: &HashSet<String>,
-    infra: &mut Infrastructure,
-    summary: &mut PlanSummary,
-) -> Result<(), LoadError> {
-    #[derive(Deserialize)]
-    struct Prior<'a> {
-        #[serde(borrow, default)]
-        values: Option<&'a RawValue>,
-    }
-    let Ok(p) = serde_json::from_str::<Prior<'_>>(prior.get()) else {
-        return Ok(());
-    };
-    match p.values {
-        Some(v) => load_state_values(file, ix, v, seen, infra, summary, Action::NoOp),
-        None => Ok(()),
-    }
-}
-
 fn load_state_values(
     file: &SourceFile,
     ix: &ConfigIndex<'_, '_>,
-    raw: &RawValue,
+    values: &StateValues<'_>,
     seen: &HashSet<String>,
     infra: &mut Infrastructure,
     summary: &mut PlanSummary,
     action: Action,
 ) -> Result<(), LoadError> {
-    let Ok(values) = serde_json::from_str::<StateValues<'_>>(raw.get()) else {
-        return Ok(());
-    };
     let mut stack: Vec<&StateModule<'_>> = values.root_module.iter().collect();
     while let Some(m) = stack.pop() {
         stack.extend(m.child_modules.iter());
         for r in &m.resources {
-            let address: String = serde_json::from_str(r.address.get()).unwrap_or_default();
+            let Some(addr_raw) = r.address else { continue };
+            let address: String = serde_json::from_str(addr_raw.get()).unwrap_or_default();
             if seen.contains(&address) {
                 continue;
             }
@@ -652,7 +655,7 @@ fn load_state_values(
                 ix,
                 ResourceInput {
                     address,
-                    addr_span: raw_span(file, r.address),
+                    addr_span: raw_span(file, addr_raw),
                     data,
                     rtype,
                     action,

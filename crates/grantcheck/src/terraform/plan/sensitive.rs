@@ -9,9 +9,10 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::config::ModuleConfig;
+use super::{Change, Plan, StateModule, StateValues};
 use crate::source::{SourceFile, Span};
 
 /// The resource type whose secret payload is masked whatever the plan marks.
@@ -26,126 +27,6 @@ pub const SECRET_ATTRIBUTES: &[&str] = &[
 ];
 
 type Map<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
-
-#[derive(Deserialize)]
-struct Plan<'a> {
-    #[serde(borrow, default)]
-    resource_changes: Vec<ResourceChange<'a>>,
-    #[serde(borrow, default)]
-    resource_drift: Vec<ResourceChange<'a>>,
-    #[serde(borrow, default)]
-    output_changes: BTreeMap<Cow<'a, str>, Change<'a>>,
-    #[serde(borrow, default)]
-    planned_values: Option<StateValues<'a>>,
-    #[serde(borrow, default)]
-    prior_state: Option<Prior<'a>>,
-    #[serde(borrow, default)]
-    variables: BTreeMap<Cow<'a, str>, Variable<'a>>,
-    #[serde(borrow, default)]
-    configuration: Option<Configuration<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ResourceChange<'a> {
-    #[serde(rename = "type", default)]
-    rtype: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    change: Change<'a>,
-}
-
-#[derive(Deserialize)]
-struct Change<'a> {
-    #[serde(borrow, default)]
-    before: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    before_sensitive: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    after_sensitive: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Prior<'a> {
-    #[serde(borrow, default)]
-    values: Option<StateValues<'a>>,
-}
-
-#[derive(Deserialize)]
-struct StateValues<'a> {
-    #[serde(borrow, default)]
-    outputs: BTreeMap<Cow<'a, str>, StateOutput<'a>>,
-    #[serde(borrow, default)]
-    root_module: Option<StateModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct StateOutput<'a> {
-    #[serde(default)]
-    sensitive: bool,
-    #[serde(borrow, default)]
-    value: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct StateModule<'a> {
-    #[serde(borrow, default)]
-    resources: Vec<StateResource<'a>>,
-    #[serde(borrow, default)]
-    child_modules: Vec<StateModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct StateResource<'a> {
-    #[serde(rename = "type", default)]
-    rtype: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    values: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    sensitive_values: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Variable<'a> {
-    #[serde(borrow, default)]
-    value: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Configuration<'a> {
-    #[serde(borrow, default)]
-    root_module: Option<ConfigModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ConfigModule<'a> {
-    #[serde(borrow, default)]
-    resources: Vec<ConfigResource<'a>>,
-    #[serde(borrow, default)]
-    module_calls: BTreeMap<Cow<'a, str>, ModuleCall<'a>>,
-    #[serde(borrow, default)]
-    variables: BTreeMap<Cow<'a, str>, ConfigVariable>,
-}
-
-#[derive(Deserialize)]
-struct ModuleCall<'a> {
-    #[serde(borrow, default)]
-    module: Option<ConfigModule<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ConfigResource<'a> {
-    #[serde(rename = "type", default)]
-    rtype: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    expressions: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct ConfigVariable {
-    #[serde(default)]
-    sensitive: bool,
-}
 
 struct Collector<'f> {
     file: &'f SourceFile,
@@ -241,7 +122,7 @@ impl Collector<'_> {
         }
     }
 
-    fn config(&mut self, m: &ConfigModule<'_>) {
+    fn config(&mut self, m: &ModuleConfig<'_>) {
         for r in &m.resources {
             self.secret_payload(r.rtype.as_deref(), r.expressions);
         }
@@ -256,14 +137,24 @@ impl Collector<'_> {
 /// Spans of the values in a plan that must never be printed, sorted and merged. A text that
 /// is not a readable plan gives none.
 pub fn spans(file: &SourceFile) -> Vec<Span> {
-    let Ok(plan) = serde_json::from_str::<Plan<'_>>(&file.text) else {
-        return vec![];
-    };
+    match serde_json::from_str::<Plan<'_>>(&file.text) {
+        Ok(plan) => collect(file, &plan),
+        Err(_) => vec![],
+    }
+}
+
+/// The sensitive spans of a plan already read by the loader.
+pub(crate) fn collect(file: &SourceFile, plan: &Plan<'_>) -> Vec<Span> {
     let mut c = Collector {
         file,
         spans: vec![],
     };
-    for rc in plan.resource_changes.iter().chain(&plan.resource_drift) {
+    for rc in plan
+        .resource_changes
+        .iter()
+        .flatten()
+        .chain(&plan.resource_drift)
+    {
         c.change(rc.rtype.as_deref(), &rc.change);
     }
     for oc in plan.output_changes.values() {
@@ -283,7 +174,7 @@ pub fn spans(file: &SourceFile) -> Vec<Span> {
         c.config(root);
         for (name, var) in &root.variables {
             if var.sensitive
-                && let Some(v) = plan.variables.get(name).and_then(|v| v.value)
+                && let Some(v) = plan.variables.get(name.as_str()).and_then(|v| v.value)
             {
                 c.raw(v);
             }
