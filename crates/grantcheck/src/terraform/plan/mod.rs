@@ -175,17 +175,19 @@ fn error_span(file: &SourceFile, e: &serde_json::Error) -> Span {
 /// Reads a plan into `infra`.
 pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary, LoadError> {
     let text = file.text.as_str();
-    // Before any parser recurses: real plans nest a few dozen levels.
-    if let Some(off) = json::depth_exceeded(text, json::MAX_DEPTH) {
-        return Err(LoadError {
-            message: format!(
-                "the JSON nests deeper than {} levels, too deep to be a plan; give the output of `terraform show -json PLANFILE`",
-                json::MAX_DEPTH
-            ),
-            span: Span::new(file.id, off, off + 1),
-        });
-    }
+    // serde skips the values it does not read without recursing, and every value grantcheck
+    // reads closely goes through json::parse, which refuses deep nesting first; so the depth
+    // of the whole text is only looked at to explain a failure.
     let plan: Plan<'_> = serde_json::from_str(text).map_err(|e| {
+        if let Some(off) = json::depth_exceeded(text, json::MAX_DEPTH) {
+            return LoadError {
+                message: format!(
+                    "the JSON nests deeper than {} levels, too deep to be a plan; give the output of `terraform show -json PLANFILE`",
+                    json::MAX_DEPTH
+                ),
+                span: Span::new(file.id, off, off + 1),
+            };
+        }
         let what = if e.is_eof() {
             "the JSON ends early (truncated file?)".to_string()
         } else if e.to_string().contains("recursion limit") {
