@@ -127,6 +127,102 @@ fn jsonencode_points_at_the_principal_and_the_key() {
 }
 
 #[test]
+fn json_syntax_files_are_read_with_their_module() {
+    let (r, files) = fixture("json_syntax");
+    // a policy given as a JSON string: the principal inside it, through its escapes
+    let (line, col) = position(
+        &files,
+        "main.tf.json",
+        "\\\"arn:aws:iam::${var.partner}:role/json-reader",
+    );
+    for rule in ["XA001", "XA003"] {
+        assert!(
+            r.findings.iter().any(|f| f.rule == rule
+                && f.location
+                    .as_ref()
+                    .is_some_and(|l| l.file.ends_with("main.tf.json")
+                        && (l.start.line, l.start.column) == (line, col + 1))),
+            "{rule} at {line}:{} in {:?}",
+            col + 1,
+            rules_of(&r)
+        );
+    }
+    // the secret's key is an alias written in HCL beside it; the key policy is a jsonencode
+    // inside a JSON string, so it is placed at that whole string
+    let xa003 = r.findings.iter().find(|f| f.rule == "XA003").unwrap();
+    assert!(xa003.message.contains("aws_kms_key.k"), "{}", xa003.message);
+    let key_policy = position(&files, "main.tf.json", "\"${jsonencode(");
+    assert!(
+        xa003
+            .related_locations
+            .iter()
+            .any(|l| (l.location.start.line, l.location.start.column) == key_policy),
+        "{:?}",
+        xa003.related_locations
+    );
+    assert_at(
+        &r,
+        &files,
+        "XA002",
+        "main.tf.json",
+        "\"alias/aws/secretsmanager\"",
+    );
+    // a policy document written as JSON blocks
+    let (line, col) = position(&files, "main.tf.json", "[\"*\"]}");
+    assert!(
+        r.findings.iter().any(|f| f.rule == "PA001"
+            && f.location
+                .as_ref()
+                .is_some_and(|l| (l.start.line, l.start.column) == (line, col + 1))),
+        "{:?}",
+        rules_of(&r)
+    );
+    // a module call from JSON: the variable's value is where the call writes it
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf.json",
+        "\"arn:aws:iam::444455556666:role/module-reader\"",
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule == "GC002" || f.message.contains("not read")),
+        "{:?}",
+        rules_of(&r)
+    );
+}
+
+#[test]
+fn json_syntax_errors_are_reported_at_their_place() {
+    let files = vec![
+        (
+            "bad/main.tf.json".to_string(),
+            "{\n  \"resource\": {\n    \"aws_kms_key\": {\"k\": {,}}\n  }\n}\n".to_string(),
+        ),
+        (
+            "bad/ok.tf".to_string(),
+            "resource \"aws_secretsmanager_secret\" \"s\" {\n  name = \"s\"\n}\n".to_string(),
+        ),
+    ];
+    let r = check_files(&files, &[]);
+    let e = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "GC002")
+        .expect("a GC002 for the JSON file");
+    let loc = e.location.as_ref().unwrap();
+    assert!(loc.file.ends_with("main.tf.json"));
+    // the comma where the first member should be
+    assert_eq!((loc.start.line, loc.start.column), (3, 27), "{}", e.message);
+    assert_eq!(
+        r.summary.resources, 1,
+        "the HCL file beside it is still read"
+    );
+}
+
+#[test]
 fn heredocs_plain_and_indented() {
     let (r, files) = fixture("heredoc");
     assert_at(
@@ -459,7 +555,8 @@ fn every_corpus_configuration_parses_or_is_refused_with_a_reason() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.to_string_lossy().ends_with(".tf")
+            } else if (p.to_string_lossy().ends_with(".tf")
+                || p.to_string_lossy().ends_with(".tf.json"))
                 && let Ok(text) = std::fs::read_to_string(&p)
             {
                 let rel = p

@@ -108,6 +108,9 @@ pub struct Evaluator<'a> {
     pub errors: Vec<super::HclError>,
     noted: HashSet<String>,
     depth: usize,
+    /// Strings of `.tf.json` files that are evaluated from their decoded text: by (file, start),
+    /// the parsed template and the id its decoded text is kept under.
+    json_strings: HashMap<(FileId, usize), (Result<Template, String>, FileId)>,
 }
 
 pub fn unknown(origin: impl Into<String>, refs: Vec<Ref>, span: Span) -> Node {
@@ -229,7 +232,49 @@ impl<'a> Evaluator<'a> {
             errors: vec![],
             noted: HashSet::new(),
             depth: 0,
+            json_strings: HashMap::new(),
         }
+    }
+
+    /// Registers the strings of a `.tf.json` file that HCL cannot read in place: each is
+    /// evaluated from its decoded text and its values point at the whole string.
+    pub fn add_json_strings(&mut self, file: FileId, strings: &'a [(usize, String)]) {
+        for (start, decoded) in strings {
+            // ids from the top of the range name the decoded texts; they never reach a report
+            let id = FileId::MAX - self.json_strings.len() as FileId;
+            let tpl =
+                hcl_edit::parser::parse_template(decoded).map_err(|e| e.message().to_string());
+            self.texts.insert(id, decoded.as_str());
+            self.json_strings.insert((file, *start), (tpl, id));
+        }
+    }
+
+    /// The span of a block: where it is written, or the JSON object it was read from.
+    pub fn block_span(&self, file: FileId, b: &Block) -> Span {
+        self.span(file, b.span().or_else(|| super::json_config::block_span(b)))
+    }
+
+    /// A `.tf.json` string evaluated from its decoded text, with every value it writes placed
+    /// at the whole string.
+    fn json_string(&mut self, sc: &Scope, span: Span) -> Option<Node> {
+        let (tpl, id) = self
+            .json_strings
+            .get(&(sc.file, span.start as usize))?
+            .clone();
+        let mut v = match tpl {
+            Ok(t) => {
+                let inner = Scope {
+                    inst: sc.inst,
+                    file: id,
+                    bind: sc.bind.clone(),
+                };
+                let whole = Span::new(id, 0, self.texts.get(&id).map_or(0, |t| t.len()));
+                self.template(&inner, &t, whole, TplKind::File)
+            }
+            Err(m) => invalid(format!("this string is not a valid template: {m}"), span),
+        };
+        collapse_into(&mut v, id, span);
+        Some(v)
     }
 
     pub fn span(&self, file: FileId, r: Option<Range<usize>>) -> Span {
@@ -306,7 +351,14 @@ impl<'a> Evaluator<'a> {
             Expression::Null(_) => Node::new(NodeKind::Null, span),
             Expression::Bool(b) => Node::new(NodeKind::Bool(*b.value()), span),
             Expression::Number(n) => Node::new(NodeKind::Number(n.value().to_string()), span),
-            Expression::String(s) => self.quoted_string(sc.file, s.value(), span),
+            Expression::String(s) => {
+                if !self.json_strings.is_empty()
+                    && let Some(v) = self.json_string(sc, span)
+                {
+                    return v;
+                }
+                self.quoted_string(sc.file, s.value(), span)
+            }
             Expression::Array(a) => {
                 let items = a.iter().map(|x| self.eval(sc, x)).collect();
                 Node::new(NodeKind::Array(items), span)
@@ -1277,7 +1329,7 @@ impl<'a> Evaluator<'a> {
                 let items = self.dynamic(sc, b, &label);
                 (label, items)
             } else {
-                let bspan = self.span(sc.file, b.span());
+                let bspan = self.block_span(sc.file, b);
                 let (n, _) = self.body(sc, &b.body, bspan, false);
                 (ident.to_string(), vec![n])
             };
@@ -1297,7 +1349,7 @@ impl<'a> Evaluator<'a> {
                         name,
                         span: self.span(sc.file, b.ident.span()),
                     },
-                    Node::new(NodeKind::Array(items), self.span(sc.file, b.span())),
+                    Node::new(NodeKind::Array(items), self.block_span(sc.file, b)),
                 )),
             }
         }
@@ -1324,7 +1376,7 @@ impl<'a> Evaluator<'a> {
         b: &'b Block,
         label: &str,
     ) -> Result<Option<(Vec<Scope>, &'b Body, Span)>, Node> {
-        let bspan = self.span(sc.file, b.span());
+        let bspan = self.block_span(sc.file, b);
         let iter_name = b
             .body
             .get_attribute("iterator")
@@ -1343,7 +1395,7 @@ impl<'a> Evaluator<'a> {
         let Some(entries) = collection_entries(&coll) else {
             return Err(combine_unknown(&[&coll], bspan));
         };
-        let cspan = self.span(sc.file, content.span());
+        let cspan = self.block_span(sc.file, content);
         let scopes = entries
             .into_iter()
             .map(|(k, v)| {
@@ -1371,6 +1423,26 @@ impl<'a> Evaluator<'a> {
         ]
         .iter()
         .find_map(|p| self.files.get(p).copied())
+    }
+}
+
+/// Places every part of `n` that was read from `from` at `span`, without an exact mapping.
+fn collapse_into(n: &mut Node, from: FileId, span: Span) {
+    if n.span.file == from {
+        n.span = span;
+        if let NodeKind::String(s) = &mut n.kind {
+            s.map = TextMap::Collapsed;
+        }
+    }
+    match &mut n.kind {
+        NodeKind::Array(a) => a.iter_mut().for_each(|x| collapse_into(x, from, span)),
+        NodeKind::Object(o) => o.iter_mut().for_each(|(k, v)| {
+            if k.span.file == from {
+                k.span = span;
+            }
+            collapse_into(v, from, span);
+        }),
+        _ => {}
     }
 }
 

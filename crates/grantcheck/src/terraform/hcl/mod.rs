@@ -1,4 +1,4 @@
-//! Terraform configurations (`.tf`, `.tfvars`) → [`Infrastructure`], in the same shape the plan
+//! Terraform configurations (`.tf`, `.tf.json`, `.tfvars`) → [`Infrastructure`], in the same shape the plan
 //! loader gives, so that analysis and rules work on either.
 //!
 //! hcl-edit parses the files with spans. The evaluator ([`eval`]) keeps every value as a
@@ -9,6 +9,7 @@
 pub mod config;
 pub mod eval;
 pub mod funcs;
+pub mod json_config;
 pub mod policy_doc;
 pub mod text;
 
@@ -88,6 +89,9 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
     let var_files: Vec<String> = opts.var_files.iter().map(|p| text::normalize(p)).collect();
     let mut bodies: Vec<(FileId, String, Body)> = vec![];
     let mut vars_bodies: Vec<(&SourceFile, Option<Body>)> = vec![];
+    // `.tf.json` files: the same-length HCL text their spans point into, and the strings
+    // evaluated from their decoded text
+    let mut json_texts: Vec<(FileId, String, json_config::Replaced)> = vec![];
     for src in sources {
         if !is_config_path(&src.path) {
             continue;
@@ -107,14 +111,17 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
             continue;
         }
         if lower.ends_with(".tf.json") {
-            infra.notes.push(Note {
-                message: format!(
-                    "{}: JSON-syntax configuration files are not read yet; its resources are not checked",
-                    src.path
-                ),
-                span: Span::new(src.id, 0, src.text.len().min(1)),
-                resource: String::new(),
-            });
+            match json_config::read(src) {
+                Ok(cfg) => {
+                    bodies.push((src.id, dir_of(&src.path), cfg.body));
+                    json_texts.push((src.id, cfg.shadow, cfg.strings));
+                }
+                Err(e) => summary.errors.push(HclError {
+                    file: src.id,
+                    span: e.span,
+                    message: e.message,
+                }),
+            }
             continue;
         }
         let (body, errors) = parse_file(src);
@@ -209,7 +216,13 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
     if roots.is_empty() && !modules.is_empty() {
         roots.push(0);
     }
+    for (id, shadow, _) in &json_texts {
+        texts.insert(*id, shadow.as_str());
+    }
     let mut ev = Evaluator::new(modules, texts, files);
+    for (id, _, strings) in &json_texts {
+        ev.add_json_strings(*id, strings);
+    }
     for m in roots {
         let dir = ev.modules[m].dir.clone();
         let root_vars = root_variables(&mut ev, m, &dir, &vars_bodies, &var_files, opts);
@@ -617,6 +630,7 @@ fn resolve_provider(ev: &Evaluator<'_>, inst: usize, local: &str, depth: usize) 
                     .and_then(|r| text.get(r))
                     .unwrap_or(local)
                     .trim()
+                    .trim_matches('"')
                     .to_string();
             }
         }
@@ -667,13 +681,14 @@ fn load_resource(
             a.value
                 .span()
                 .and_then(|r| t.get(r))
-                .map(|s| s.trim().to_string())
+                // `.tf.json` writes the provider reference as a string
+                .map(|s| s.trim().trim_matches('"').to_string())
         })
         .unwrap_or_else(|| rtype.split('_').next().unwrap_or("aws").to_string());
     let provider_key = resolve_provider(ev, inst, &provider_local, 0);
     for (key, bind) in keys {
         let sc = Scope { inst, file, bind };
-        let bspan = ev.span(file, block.span());
+        let bspan = ev.block_span(file, block);
         let (mut after, configured) = ev.body(&sc, &block.body, bspan, true);
         if data && rtype == "aws_iam_policy_document" {
             let doc = policy_doc::render(ev, &sc, block, span);

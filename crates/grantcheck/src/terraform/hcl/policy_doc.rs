@@ -1,7 +1,6 @@
 //! `data "aws_iam_policy_document"` rendered as the provider does, into a policy [`Node`] whose
 //! parts keep the spans of the HCL values they come from.
 
-use hcl_edit::Span as _;
 use hcl_edit::structure::{Block, Body};
 
 use super::eval::{Evaluator, Scope, combine_unknown, is_known, obj, str_node};
@@ -162,7 +161,7 @@ fn blocks_of<'b>(
 ) -> Result<Vec<(Scope, &'b Body, Span)>, Node> {
     let mut out = vec![];
     for b in body.blocks() {
-        let bspan = ev.span(sc.file, b.span());
+        let bspan = ev.block_span(sc.file, b);
         if b.ident.as_str() == name {
             out.push((sc.clone(), &b.body, bspan));
             continue;
