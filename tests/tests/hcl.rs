@@ -223,6 +223,69 @@ fn json_syntax_errors_are_reported_at_their_place() {
 }
 
 #[test]
+fn template_directives_are_evaluated_when_known() {
+    let (r, files) = fixture("directives");
+    // `%{for}` over two accounts in an indented heredoc: each principal is placed where its
+    // template is written
+    let xa001: Vec<_> = r.findings.iter().filter(|f| f.rule == "XA001").collect();
+    assert_eq!(xa001.len(), 2, "{:?}", rules_of(&r));
+    for account in ["444455556666", "777788889999"] {
+        assert!(
+            xa001.iter().any(|f| f.message.contains(account)),
+            "{account}"
+        );
+    }
+    assert_at(
+        &r,
+        &files,
+        "XA001",
+        "main.tf",
+        "\"arn:aws:iam::${id}:role/loop-reader\"",
+    );
+    // `%{if var.public}` is false: no public statement
+    assert!(!rules_of(&r).iter().any(|c| c == "PA001"));
+    // a `%{for}` over a variable without a value leaves the policy unknown: nothing decided
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.resource.contains("later") && f.rule != "GC001"),
+        "{:?}",
+        rules_of(&r)
+    );
+
+    let base = manifest().join("fixtures/hcl");
+    let sources: Vec<SourceFile> = read_dir(&base.join("directives"), &base)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (p, t))| SourceFile::new(i as u32, p, t))
+        .collect();
+    let options = Options {
+        vars: vec![
+            ("later".into(), "[\"444455556666\"]".into()),
+            ("public".into(), "true".into()),
+        ],
+        ..Options::default()
+    };
+    let r = grantcheck::check(&sources, &options);
+    let (line, col) = position(&files, "main.tf", "\"arn:aws:iam::${id}:root\"");
+    let xa002 = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "XA002" && f.resource == "aws_secretsmanager_secret.later")
+        .unwrap_or_else(|| panic!("{:?}", rules_of(&r)));
+    assert!(
+        xa002
+            .related_locations
+            .iter()
+            .any(|l| (l.location.start.line, l.location.start.column) == (line, col)),
+        "{:?}",
+        xa002.related_locations
+    );
+    // `%{if}` true adds the public statement
+    assert_at(&r, &files, "PA001", "main.tf", "\"*\", \"Action\"");
+}
+
+#[test]
 fn heredocs_plain_and_indented() {
     let (r, files) = fixture("heredoc");
     assert_at(

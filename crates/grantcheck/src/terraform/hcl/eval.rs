@@ -522,6 +522,9 @@ impl<'a> Evaluator<'a> {
                 Element::Directive(d) => parts.push(Part::Directive(directive_span(d))),
             }
         }
+        if parts.iter().any(|p| matches!(p, Part::Directive(_))) {
+            return self.template_with_directives(sc, tpl, span);
+        }
         let nonempty_lits = parts
             .iter()
             .filter(|p| matches!(p, Part::Lit(s, _) if !s.is_empty()))
@@ -652,6 +655,155 @@ impl<'a> Evaluator<'a> {
             x.template = Some(template_text);
         }
         u
+    }
+
+    /// A template with `%{if}` / `%{for}` directives: evaluated when their conditions and
+    /// collections are known (unknown, with their origin, when not). JSON in the result keeps
+    /// the place of every part written in one run of the source; a part made of pieces from
+    /// different places (two iterations, a stripped space) is placed at the whole template.
+    fn template_with_directives(&mut self, sc: &Scope, tpl: &Template, span: Span) -> Node {
+        let src = self.texts.get(&sc.file).copied().unwrap_or("");
+        let mut out = Output::default();
+        if let Err(u) = self.flatten(sc, tpl, src, &mut out) {
+            return u;
+        }
+        let unknown_vals: Vec<&Node> = out.values.iter().filter(|v| !is_known(v)).collect();
+        if !unknown_vals.is_empty() {
+            return combine_unknown(&unknown_vals, span);
+        }
+        let text: String = out.pieces.iter().map(|p| p.text.as_str()).collect();
+        if looks_like_json(&text)
+            && let Ok(mut node) = json::parse(&text, Placement::exact(sc.file, 0, text.len()))
+        {
+            let map = out.offsets();
+            place(&mut node, &map, span);
+            return node;
+        }
+        str_node(text, span)
+    }
+
+    /// Appends the output of a template's elements, directives evaluated.
+    fn flatten(
+        &mut self,
+        sc: &Scope,
+        tpl: &Template,
+        src: &str,
+        out: &mut Output,
+    ) -> Result<(), Node> {
+        if self.depth > MAX_DEPTH || out.pieces.len() > MAX_COUNT {
+            return Err(invalid(
+                "the template nests too deeply or repeats too often",
+                self.span(sc.file, None),
+            ));
+        }
+        self.depth += 1;
+        let r = self.flatten_inner(sc, tpl, src, out);
+        self.depth -= 1;
+        r
+    }
+
+    fn flatten_inner(
+        &mut self,
+        sc: &Scope,
+        tpl: &Template,
+        src: &str,
+        out: &mut Output,
+    ) -> Result<(), Node> {
+        for el in tpl.iter() {
+            match el {
+                Element::Directive(d) => self.directive(sc, d, src, out)?,
+                Element::Literal(l) => {
+                    let raw = l
+                        .span()
+                        .and_then(|r| src.get(r.clone()).map(|t| (r.start, t)));
+                    out.literal(l.value(), raw);
+                }
+                Element::Interpolation(i) => {
+                    if i.strip.strip_start() {
+                        out.trim_last();
+                    }
+                    let v = self.eval(sc, &i.expr);
+                    let text = as_text(&v).filter(|_| is_known(&v)).unwrap_or_default();
+                    out.value(text, i.span(), v);
+                    out.strip_next = i.strip.strip_end();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn directive(
+        &mut self,
+        sc: &Scope,
+        d: &Directive,
+        src: &str,
+        out: &mut Output,
+    ) -> Result<(), Node> {
+        match d {
+            Directive::If(d) => {
+                if d.if_expr.strip.strip_start() {
+                    out.trim_last();
+                }
+                let cond = self.eval(sc, &d.if_expr.cond_expr);
+                let dspan = self.span(sc.file, d.span());
+                match cond.as_bool() {
+                    Some(true) => {
+                        out.strip_next = d.if_expr.strip.strip_end();
+                        self.flatten(sc, &d.if_expr.template, src, out)?;
+                        let close = match &d.else_expr {
+                            Some(e) => e.strip,
+                            None => d.endif_expr.strip,
+                        };
+                        if close.strip_start() {
+                            out.trim_last();
+                        }
+                    }
+                    Some(false) => {
+                        if let Some(e) = &d.else_expr {
+                            out.strip_next = e.strip.strip_end();
+                            self.flatten(sc, &e.template, src, out)?;
+                            if d.endif_expr.strip.strip_start() {
+                                out.trim_last();
+                            }
+                        }
+                    }
+                    None if !is_known(&cond) => return Err(combine_unknown(&[&cond], dspan)),
+                    None => return Err(invalid("the condition of %{if} is not a boolean", dspan)),
+                }
+                out.strip_next = d.endif_expr.strip.strip_end();
+            }
+            Directive::For(d) => {
+                let f = &d.for_expr;
+                if f.strip.strip_start() {
+                    out.trim_last();
+                }
+                let dspan = self.span(sc.file, d.span());
+                let coll = self.eval(sc, &f.collection_expr);
+                let Some(entries) =
+                    collection_entries(&coll).filter(|_| is_known_keys_or_list(&coll))
+                else {
+                    return Err(if is_known(&coll) {
+                        invalid("%{for} needs a list, set or map", dspan)
+                    } else {
+                        combine_unknown(&[&coll], dspan)
+                    });
+                };
+                for (k, v) in entries {
+                    let mut inner = sc.clone();
+                    if let Some(kv) = &f.key_var {
+                        inner.bind.push((kv.as_str().to_string(), k));
+                    }
+                    inner.bind.push((f.value_var.as_str().to_string(), v));
+                    out.strip_next = f.strip.strip_end();
+                    self.flatten(&inner, &f.template, src, out)?;
+                    if d.endfor_expr.strip.strip_start() {
+                        out.trim_last();
+                    }
+                }
+                out.strip_next = d.endfor_expr.strip.strip_end();
+            }
+        }
+        Ok(())
     }
 
     /// Parses JSON written in a template whose interpolations sit inside JSON strings: each
@@ -1424,6 +1576,179 @@ impl<'a> Evaluator<'a> {
         .iter()
         .find_map(|p| self.files.get(p).copied())
     }
+}
+
+/// The text a template with directives writes, piece by piece, with where each piece is written.
+#[derive(Default)]
+struct Output {
+    pieces: Vec<Piece>,
+    /// The values of the interpolations (unknown ones make the result unknown).
+    values: Vec<Node>,
+    /// A strip marker (`~}`) asks to drop the space at the start of the next literal.
+    strip_next: bool,
+}
+
+struct Piece {
+    text: String,
+    literal: bool,
+    /// Where it is written; `exact` when its bytes are the source's bytes from `src.start`.
+    src: Option<Range<usize>>,
+    exact: bool,
+}
+
+impl Output {
+    /// A literal; `raw` is its source text and offset. A literal whose value is its source
+    /// text, line by line after the indentation a `<<-` heredoc removes, maps exactly.
+    fn literal(&mut self, value: &str, raw: Option<(usize, &str)>) {
+        let strip = std::mem::take(&mut self.strip_next);
+        let value = if strip { value.trim_start() } else { value };
+        let Some((base, raw)) = raw else {
+            self.pieces.push(Piece {
+                text: value.to_string(),
+                literal: true,
+                src: None,
+                exact: false,
+            });
+            return;
+        };
+        // a stripped literal is the end of its source text
+        let (base, raw) = match raw.len().checked_sub(value.len()) {
+            Some(cut) if strip && raw.get(cut..) == Some(value) => (base + cut, &raw[cut..]),
+            _ => (base, raw),
+        };
+        if raw == value {
+            self.pieces.push(Piece {
+                text: value.to_string(),
+                literal: true,
+                src: Some(base..base + raw.len()),
+                exact: true,
+            });
+            return;
+        }
+        let vlines: Vec<&str> = value.split_inclusive('\n').collect();
+        let rlines: Vec<&str> = raw.split_inclusive('\n').collect();
+        if vlines.len() == rlines.len() && vlines.iter().zip(&rlines).all(|(v, r)| r.ends_with(v)) {
+            let mut at = base;
+            for (v, r) in vlines.iter().zip(&rlines) {
+                let start = at + r.len() - v.len();
+                self.pieces.push(Piece {
+                    text: v.to_string(),
+                    literal: true,
+                    src: Some(start..start + v.len()),
+                    exact: true,
+                });
+                at += r.len();
+            }
+            return;
+        }
+        self.pieces.push(Piece {
+            text: value.to_string(),
+            literal: true,
+            src: Some(base..base + raw.len()),
+            exact: false,
+        });
+    }
+
+    fn value(&mut self, text: String, src: Option<Range<usize>>, v: Node) {
+        self.pieces.push(Piece {
+            text,
+            literal: false,
+            src,
+            exact: false,
+        });
+        self.values.push(v);
+    }
+
+    /// Drops the space at the end of the last literal (`%{~`, `${~`).
+    fn trim_last(&mut self) {
+        if let Some(p) = self.pieces.last_mut().filter(|p| p.literal) {
+            let keep = p.text.trim_end().len();
+            if let (true, Some(r)) = (p.exact, &mut p.src) {
+                r.end = r.start + keep;
+            }
+            p.text.truncate(keep);
+        }
+    }
+
+    /// For each piece: its range in the output text and where it is written.
+    fn offsets(&self) -> Vec<(Range<usize>, Option<Range<usize>>, bool)> {
+        let mut at = 0;
+        self.pieces
+            .iter()
+            .map(|p| {
+                let r = at..at + p.text.len();
+                at = r.end;
+                (r, p.src.clone(), p.exact)
+            })
+            .collect()
+    }
+}
+
+type Offsets = [(Range<usize>, Option<Range<usize>>, bool)];
+
+/// The source span of output bytes `s..e`: exact inside one run of contiguous source pieces,
+/// else `whole`.
+fn map_range(map: &Offsets, s: usize, e: usize, whole: Span) -> Span {
+    let first = map.partition_point(|(o, _, _)| o.end <= s);
+    let mut pieces = map[first.min(map.len())..]
+        .iter()
+        .take_while(|(o, _, _)| o.start < e.max(s + 1));
+    let Some((o0, Some(r0), x0)) = pieces.next() else {
+        return whole;
+    };
+    let start = if *x0 {
+        r0.start + (s - o0.start)
+    } else {
+        r0.start
+    };
+    let (mut last_o, mut last_r, mut last_x) = (o0, r0, *x0);
+    for (o, r, x) in pieces {
+        match r {
+            Some(r) if r.start == last_r.end => (last_o, last_r, last_x) = (o, r, *x),
+            _ => return whole,
+        }
+    }
+    let end = if last_x {
+        last_r.start + (e - last_o.start).min(last_r.len())
+    } else {
+        last_r.end
+    };
+    Span::new(whole.file, start, end.max(start))
+}
+
+/// Moves the spans of JSON parsed from a template's output to where its parts are written.
+fn place(n: &mut Node, map: &Offsets, whole: Span) {
+    let (s, e) = (n.span.start as usize, n.span.end as usize);
+    n.span = map_range(map, s, e, whole);
+    if let NodeKind::String(sv) = &mut n.kind {
+        sv.map = match sv.map {
+            TextMap::Exact { base } => {
+                let b = base as usize;
+                let m = map_range(map, b, b + sv.value.len(), whole);
+                if m != whole && m.len() as usize == sv.value.len() {
+                    TextMap::Exact { base: m.start }
+                } else {
+                    TextMap::Collapsed
+                }
+            }
+            TextMap::Collapsed => TextMap::Collapsed,
+        };
+    }
+    match &mut n.kind {
+        NodeKind::Array(a) => a.iter_mut().for_each(|x| place(x, map, whole)),
+        NodeKind::Object(o) => o.iter_mut().for_each(|(k, v)| {
+            k.span = map_range(map, k.span.start as usize, k.span.end as usize, whole);
+            place(v, map, whole);
+        }),
+        _ => {}
+    }
+}
+
+fn is_known_keys_or_list(coll: &Node) -> bool {
+    matches!(
+        coll.kind,
+        NodeKind::Array(_) | NodeKind::Object(_) | NodeKind::Null
+    )
 }
 
 /// Places every part of `n` that was read from `from` at `span`, without an exact mapping.
