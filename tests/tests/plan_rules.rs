@@ -534,8 +534,36 @@ fn unknown_principal_referencing_a_role_is_an_exact_role_of_its_account() {
                        "principals": [{"type": {"constant_value": "AWS"},
                                        "identifiers": {"references": ["aws_iam_role.reader.arn", "aws_iam_role.reader"]}}]}]
     });
-    // a same-account role: nothing cross-account to report
-    assert_eq!(codes(&v.to_string()), NONE);
+    // a same-account role: nothing cross-account to report, and nothing left undecided
+    let r = check_texts(&[("plan.json", &v.to_string())], &[]);
+    assert_eq!(r.findings.len(), 0, "{:#?}", r.findings);
+    assert_eq!(r.summary.policies, 1);
+
+    // the same document naming a partner's role literally: the rendered document is checked
+    v["configuration"]["root_module"]["resources"][3]["expressions"]["statement"][0]["principals"]
+        [0]["identifiers"] =
+        json!({"constant_value": [format!("arn:aws:iam::{PARTNER}:role/reader")]});
+    let r = check_texts(&[("plan.json", &v.to_string())], &[]);
+    let mut rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+    rules.sort();
+    assert_eq!(rules, ["XA001", "XA002"], "{:#?}", r.findings);
+    // pointing at the identifier in the plan's configuration
+    let xa001 = r.findings.iter().find(|f| f.rule == "XA001").unwrap();
+    let loc = xa001.location.as_ref().unwrap();
+    let text = v.to_string();
+    let start = loc.start.offset.unwrap() as usize;
+    assert!(
+        text[start..].starts_with(&format!("\"arn:aws:iam::{PARTNER}:role/reader\"")),
+        "{}",
+        &text[start..start + 40]
+    );
+
+    // a document whose statements are unknown: the secret's sharing is unresolved, not passed
+    v["configuration"]["root_module"]["resources"][3]["expressions"] =
+        json!({"statement": {"references": ["local.statements"]}});
+    let r = check_texts(&[("plan.json", &v.to_string())], &[]);
+    assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+    assert_eq!(r.findings[0].rule, "GC001");
 }
 
 #[test]

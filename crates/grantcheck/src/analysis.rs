@@ -151,7 +151,25 @@ impl<'a> Analysis<'a> {
         &self.infra.resources[id]
     }
 
+    /// For a policy known only after apply because it is a `data "aws_iam_policy_document"`'s
+    /// `json`: that document, from its `json` when the plan has it, else rendered from its
+    /// configuration (whose own unknown parts stay unknown).
+    fn policy_document(&self, node: &Node, holder: usize) -> Option<Node> {
+        let u = node.as_unknown()?;
+        let from = &self.infra.resources[holder];
+        u.refs.iter().find_map(|r| {
+            let id = self.infra.resolve_ref(r, Some(from))?;
+            let data = &self.infra.resources[id];
+            if data.mode != Mode::Data || data.rtype != "aws_iam_policy_document" {
+                return None;
+            }
+            policy::document::from_data_source(data.after.as_ref()?)
+        })
+    }
+
     fn add_policy(&mut self, holder: usize, attr: &str, kind: PolicyKind, node: &Node) -> usize {
+        let resolved = self.policy_document(node, holder);
+        let node = resolved.as_ref().unwrap_or(node);
         let doc = policy_doc(node);
         let size = match &node.kind {
             NodeKind::String(s) => Some((s.value.chars().count(), s.value.len())),
@@ -206,6 +224,9 @@ impl<'a> Analysis<'a> {
             } else {
                 match r.current_attr("policy") {
                     Some(n) => match &n.kind {
+                        NodeKind::Unknown(_) if self.policy_document(n, id).is_some() => {
+                            KeyPolicy::Policy(self.add_policy(id, "policy", PolicyKind::Key, n))
+                        }
                         NodeKind::Unknown(u) => {
                             if r.is_configured("policy") {
                                 KeyPolicy::Unknown(u.clone())

@@ -4,6 +4,7 @@
 pub mod actions;
 #[rustfmt::skip]
 mod actions_data;
+pub mod document;
 pub mod principal;
 pub mod standalone;
 

@@ -1,5 +1,5 @@
 use super::{Findings, Rule, RuleMeta, declare_rule};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PolicyDoc};
 
 declare_rule! {
     /// ## What it flags
@@ -64,6 +64,22 @@ impl Rule for Unresolved {
                     ),
                 );
                 f.path(p.path.clone());
+            }
+            // A policy that is known only after apply: who it shares the secret with is open.
+            for &pid in &s.policies {
+                let info = &a.policies[pid];
+                if let PolicyDoc::Unknown(u) = &info.doc {
+                    out.unresolved(
+                        &super::CrossAccountExactPrincipal::META,
+                        &a.resource(info.holder).address,
+                        Some(info.span),
+                        format!(
+                            "cross-account checks (XA001–XA003) and PA001 for {}: its policy is {}",
+                            r.address, u.origin
+                        ),
+                    )
+                    .related(r.address.clone());
+                }
             }
         }
     }
