@@ -20,6 +20,16 @@ pub enum PolicyKind {
     Key,
 }
 
+impl PolicyKind {
+    /// "secret policy" or "key policy", for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            PolicyKind::Secret => "secret policy",
+            PolicyKind::Key => "key policy",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum PolicyDoc {
     Parsed(PolicyDocument),

@@ -9,7 +9,7 @@ pub mod principal;
 pub mod standalone;
 
 use crate::source::Span;
-use crate::value::{Node, NodeKind, Unknown};
+use crate::value::{Key, Node, NodeKind, Unknown};
 pub use principal::{Arn, Normalized, PrincipalKind, PrincipalType, is_account_id, parse_arn};
 
 /// A string element of a policy (an action, a resource, a condition value): known text or an
@@ -153,6 +153,9 @@ pub struct Statement {
     pub conditions: Vec<Condition>,
     /// The Condition element is unknown as a whole.
     pub condition_unknown: Option<Unknown>,
+    /// Every key of the statement object as written, in order. `action`, `principal` and
+    /// `resource` keep the last of `X`/`NotX`; these show when both were written.
+    pub keys: Vec<Key>,
 }
 
 impl Statement {
@@ -164,6 +167,11 @@ impl Statement {
     pub fn has_condition(&self) -> bool {
         !self.conditions.is_empty() || self.condition_unknown.is_some()
     }
+
+    /// Where the statement writes the key `name` (case-sensitive, as AWS reads it).
+    pub fn key(&self, name: &str) -> Option<&Key> {
+        self.keys.iter().find(|k| k.name == name)
+    }
 }
 
 /// A parsed policy document.
@@ -174,6 +182,8 @@ pub struct PolicyDocument {
     /// The Statement list (or the whole document) is unknown before apply.
     pub unknown: Option<Unknown>,
     pub span: Span,
+    /// Where the `Statement` key is written, when the document has one.
+    pub statement_key: Option<Span>,
 }
 
 /// A policy that is not a policy document at all.
@@ -193,6 +203,7 @@ pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
                 statements: vec![],
                 unknown: Some(u.clone()),
                 span: node.span,
+                statement_key: None,
             });
         }
         _ => {
@@ -207,8 +218,12 @@ pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
         statements: vec![],
         unknown: None,
         span: node.span,
+        statement_key: None,
     };
     for (k, v) in members {
+        if k.name == "Statement" {
+            doc.statement_key = Some(k.span);
+        }
         match k.name.as_str() {
             "Version" => doc.version = Some(item(v, "/Version".into())),
             "Statement" => match &v.kind {
@@ -277,6 +292,7 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
         resource: None,
         conditions: vec![],
         condition_unknown: None,
+        keys: vec![],
     };
     let NodeKind::Object(members) = &node.kind else {
         if let NodeKind::Unknown(_) = node.kind {
@@ -285,6 +301,7 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
         return st;
     };
     st.is_object = true;
+    st.keys = members.iter().map(|(k, _)| k.clone()).collect();
     for (k, v) in members {
         let p = format!("{path}/{}", escape_pointer(&k.name));
         match k.name.as_str() {

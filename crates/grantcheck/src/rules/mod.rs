@@ -23,6 +23,8 @@ mod pg013;
 mod pg014;
 mod pg015;
 mod pg016;
+mod pg017;
+mod pg018;
 mod xa001;
 mod xa002;
 mod xa003;
@@ -61,6 +63,8 @@ pub use pg013::PolicyTooLarge;
 pub use pg014::AllowWithNotPrincipal;
 pub use pg015::MissingPrincipal;
 pub use pg016::InvalidViaService;
+pub use pg017::StatementStructure;
+pub use pg018::KeyStatementWithoutEffect;
 pub use xa001::CrossAccountExactPrincipal;
 pub use xa002::SharedSecretAwsManagedKey;
 pub use xa003::KeyPolicyMissingGrant;
@@ -157,6 +161,8 @@ pub static RULES: &[&dyn Rule] = &[
     &AllowWithNotPrincipal,
     &MissingPrincipal,
     &InvalidViaService,
+    &StatementStructure,
+    &KeyStatementWithoutEffect,
     &Unresolved,
     &InputError,
     &InvalidSuppression,

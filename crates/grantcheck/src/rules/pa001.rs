@@ -181,10 +181,7 @@ pub(super) fn check_public(
     a: &Analysis<'_>,
     out: &mut Findings,
 ) {
-    let what_policy = match kind {
-        PolicyKind::Secret => "secret policy",
-        PolicyKind::Key => "key policy",
-    };
+    let what_policy = kind.noun();
     for p in &a.policies {
         if p.kind != kind {
             continue;

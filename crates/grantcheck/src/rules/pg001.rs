@@ -1,5 +1,5 @@
 use super::{Findings, Rule, RuleMeta, declare_rule};
-use crate::analysis::{Analysis, PolicyDoc, PolicyKind};
+use crate::analysis::{Analysis, PolicyDoc};
 
 declare_rule! {
     /// ## What it flags
@@ -36,10 +36,7 @@ impl Rule for PolicySyntax {
         for p in &a.policies {
             if let PolicyDoc::Invalid(e) = &p.doc {
                 let holder = a.resource(p.holder);
-                let what = match p.kind {
-                    PolicyKind::Secret => "secret policy",
-                    PolicyKind::Key => "key policy",
-                };
+                let what = p.kind.noun();
                 out.report(
                     &Self::META,
                     &holder.address,

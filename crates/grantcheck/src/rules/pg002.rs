@@ -1,5 +1,5 @@
 use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind};
+use crate::analysis::Analysis;
 
 declare_rule! {
     /// ## What it flags
@@ -36,10 +36,7 @@ impl Rule for InvalidVersion {
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
         for (_, p, doc, holder) in parsed_policies(a) {
-            let what = match p.kind {
-                PolicyKind::Secret => "secret policy",
-                PolicyKind::Key => "key policy",
-            };
+            let what = p.kind.noun();
             let Some(v) = &doc.version else { continue };
             let Some(text) = &v.text else { continue };
             if text == "2012-10-17" || text == "2008-10-17" {

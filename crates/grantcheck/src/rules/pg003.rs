@@ -1,5 +1,5 @@
 use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind};
+use crate::analysis::Analysis;
 use crate::policy::{Item, Statement};
 
 /// Every string of a statement that can hold a policy variable.
@@ -49,10 +49,7 @@ impl Rule for PolicyVariablesIgnored {
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
         for (_, p, doc, holder) in parsed_policies(a) {
-            let what = match p.kind {
-                PolicyKind::Secret => "secret policy",
-                PolicyKind::Key => "key policy",
-            };
+            let what = p.kind.noun();
             let version = doc.version.as_ref().and_then(|v| v.text.as_deref());
             if version == Some("2012-10-17")
                 || doc.version.as_ref().is_some_and(|v| v.text.is_none())

@@ -41,10 +41,7 @@ impl Rule for ActionWithoutEffect {
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
         for (_, p, doc, holder) in parsed_policies(a) {
-            let what = match p.kind {
-                PolicyKind::Secret => "secret policy",
-                PolicyKind::Key => "key policy",
-            };
+            let what = p.kind.noun();
             let own = match p.kind {
                 PolicyKind::Secret => "secretsmanager",
                 PolicyKind::Key => "kms",

@@ -1,5 +1,5 @@
 use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind};
+use crate::analysis::Analysis;
 use crate::policy::actions;
 
 declare_rule! {
@@ -39,10 +39,7 @@ impl Rule for SetOperatorOnSingleValuedKey {
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
         for (_, p, doc, holder) in parsed_policies(a) {
-            let what = match p.kind {
-                PolicyKind::Secret => "secret policy",
-                PolicyKind::Key => "key policy",
-            };
+            let what = p.kind.noun();
             for st in &doc.statements {
                 for c in &st.conditions {
                     let Some((set, _)) = c.operator.split_once(':') else {

@@ -36,10 +36,7 @@ impl Rule for DuplicateSid {
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
         for (_, p, doc, holder) in parsed_policies(a) {
-            let what = match p.kind {
-                PolicyKind::Secret => "secret policy",
-                PolicyKind::Key => "key policy",
-            };
+            let what = p.kind.noun();
             if p.kind != PolicyKind::Secret {
                 continue;
             }
