@@ -134,10 +134,9 @@ static PARLIAMENT: &[Row] = &[
         CONDITION_KEYS,
     ),
     row("test_formatting__test_condition_multiple__1.json", &[]),
-    differs(
+    row(
         "test_formatting__test_condition_multiple__2.json",
-        &[],
-        "not checked yet: condition values are not checked against their type (a date here)",
+        &["PG019"],
     ),
     differs(
         "test_formatting__test_condition_multiple__3.json",

@@ -25,6 +25,7 @@ mod pg015;
 mod pg016;
 mod pg017;
 mod pg018;
+mod pg019;
 mod xa001;
 mod xa002;
 mod xa003;
@@ -37,7 +38,7 @@ mod xa009;
 
 use crate::analysis::{Analysis, PolicyDoc, PolicyInfo};
 use crate::model::Resource;
-use crate::policy::PolicyDocument;
+use crate::policy::{Condition, PolicyDocument, Statement};
 use crate::report::{Finding, Severity};
 use crate::source::Span;
 
@@ -65,6 +66,7 @@ pub use pg015::MissingPrincipal;
 pub use pg016::InvalidViaService;
 pub use pg017::StatementStructure;
 pub use pg018::KeyStatementWithoutEffect;
+pub use pg019::MistypedConditionValue;
 pub use xa001::CrossAccountExactPrincipal;
 pub use xa002::SharedSecretAwsManagedKey;
 pub use xa003::KeyPolicyMissingGrant;
@@ -163,6 +165,7 @@ pub static RULES: &[&dyn Rule] = &[
     &InvalidViaService,
     &StatementStructure,
     &KeyStatementWithoutEffect,
+    &MistypedConditionValue,
     &Unresolved,
     &InputError,
     &InvalidSuppression,
@@ -180,6 +183,17 @@ pub(crate) fn parsed_policies<'b>(
             PolicyDoc::Parsed(d) => Some((pid, p, d, a.resource(p.holder))),
             _ => None,
         })
+}
+
+/// Every condition entry of every parsed policy, with the policy, its holder and the statement.
+pub(crate) fn parsed_conditions<'b>(
+    a: &'b Analysis<'_>,
+) -> impl Iterator<Item = (&'b PolicyInfo, &'b Resource, &'b Statement, &'b Condition)> + 'b {
+    parsed_policies(a).flat_map(|(_, p, doc, holder)| {
+        doc.statements
+            .iter()
+            .flat_map(move |st| st.conditions.iter().map(move |c| (p, holder, st, c)))
+    })
 }
 
 /// Rule metadata in catalogue order.
