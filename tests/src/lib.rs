@@ -161,6 +161,23 @@ impl PlanBuilder {
         self
     }
 
+    /// A secret `aws_secretsmanager_secret.s` whose policy is the `json` of
+    /// `data.aws_iam_policy_document.p`, read during apply (unknown in the plan). The document's
+    /// configuration (`expressions`) is the last resource of the configuration, left empty.
+    pub fn secret_with_deferred_document(self) -> Self {
+        self.create("aws_secretsmanager_secret.s", json!({"name": "x"}))
+            .create("aws_secretsmanager_secret_policy.p", json!({}))
+            .unknown("policy", Some("data.aws_iam_policy_document.p.json"))
+            .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+            .change(
+                "data.aws_iam_policy_document.p",
+                &["read"],
+                Value::Null,
+                json!({}),
+            )
+            .unknown("json", None)
+    }
+
     pub fn build(self) -> String {
         let mut root = json!({"resources": [], "module_calls": {}});
         for (address, cfg) in self.config {

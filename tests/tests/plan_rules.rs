@@ -514,17 +514,7 @@ fn unknown_principal_referencing_a_role_is_an_exact_role_of_its_account() {
         .provider("aws", Some(OWNER), "eu-west-1")
         .create("aws_iam_role.reader", json!({"name": "reader"}))
         .unknown("arn", None)
-        .create("aws_secretsmanager_secret.s", json!({"name": "x"}))
-        .create("aws_secretsmanager_secret_policy.p", json!({}))
-        .unknown("policy", Some("data.aws_iam_policy_document.p.json"))
-        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
-        .change(
-            "data.aws_iam_policy_document.p",
-            &["read"],
-            Value::Null,
-            json!({}),
-        )
-        .unknown("json", None)
+        .secret_with_deferred_document()
         .build();
     let mut v: Value = serde_json::from_str(&plan).unwrap();
     // the policy document's configuration: a statement naming the role by reference
