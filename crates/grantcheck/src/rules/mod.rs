@@ -38,7 +38,7 @@ mod xa009;
 
 use crate::analysis::{Analysis, PolicyDoc, PolicyInfo};
 use crate::model::Resource;
-use crate::policy::{Condition, PolicyDocument, Statement};
+use crate::policy::{Condition, Item, PolicyDocument, Statement};
 use crate::report::{Finding, Severity};
 use crate::source::Span;
 
@@ -193,6 +193,30 @@ pub(crate) fn parsed_conditions<'b>(
         doc.statements
             .iter()
             .flat_map(move |st| st.conditions.iter().map(move |c| (p, holder, st, c)))
+    })
+}
+
+/// Every action item with known text of every parsed policy (`Action` and `NotAction`), with the
+/// policy, its holder, the statement, the item and its text.
+pub(crate) fn parsed_actions<'b>(
+    a: &'b Analysis<'_>,
+) -> impl Iterator<
+    Item = (
+        &'b PolicyInfo,
+        &'b Resource,
+        &'b Statement,
+        &'b Item,
+        &'b str,
+    ),
+> + 'b {
+    parsed_policies(a).flat_map(|(_, p, doc, holder)| {
+        doc.statements.iter().flat_map(move |st| {
+            st.action.iter().flat_map(move |list| {
+                list.items
+                    .iter()
+                    .filter_map(move |it| Some((p, holder, st, it, it.text.as_deref()?)))
+            })
+        })
     })
 }
 

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Rule, RuleMeta, declare_rule, parsed_actions};
 use crate::analysis::Analysis;
 use crate::policy::actions;
 
@@ -38,47 +38,41 @@ impl Rule for UnknownAction {
     }
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a) {
-            let what = p.kind.noun();
-            for st in &doc.statements {
-                let Some(list) = &st.action else { continue };
-                for it in &list.items {
-                    let Some(t) = it.text.as_deref() else {
-                        continue;
-                    };
-                    if t == "*" {
-                        continue;
-                    }
-                    let msg = match t.split_once(':') {
-                        None => format!("\"{t}\" is not an action: write it as service:Action"),
-                        Some((prefix, name)) => {
-                            if t.contains(['*', '?']) || (name.is_empty() && !prefix.is_empty()) {
-                                if name.is_empty() {
-                                    format!("\"{t}\" names no action")
-                                } else {
-                                    continue;
-                                }
-                            } else if actions::lookup(t).is_some() {
-                                continue;
-                            } else {
-                                let known = actions::KNOWN_PREFIXES
-                                    .iter()
-                                    .any(|p| p.eq_ignore_ascii_case(prefix));
-                                match actions::suggest(t) {
-                                    Some(s) => {
-                                        format!("\"{t}\" is not an action; did you mean \"{s}\"?")
-                                    }
-                                    None if known => format!("\"{t}\" is not a {prefix} action"),
-                                    None => continue,
-                                }
-                            }
-                        }
-                    };
-                    out.report(&Self::META, &holder.address, Some(it.span), format!("{what}: {msg}"))
-                        .help("action names are listed in the Service Authorization Reference; `grantcheck explain PG005`")
-                        .path(it.path.clone());
-                }
+        for (p, holder, _, it, t) in parsed_actions(a) {
+            if t == "*" {
+                continue;
             }
+            let msg = match t.split_once(':') {
+                None => format!("\"{t}\" is not an action: write it as service:Action"),
+                Some((prefix, name)) => {
+                    if t.contains(['*', '?']) || (name.is_empty() && !prefix.is_empty()) {
+                        if name.is_empty() {
+                            format!("\"{t}\" names no action")
+                        } else {
+                            continue;
+                        }
+                    } else if actions::lookup(t).is_some() {
+                        continue;
+                    } else {
+                        let known = actions::KNOWN_PREFIXES
+                            .iter()
+                            .any(|p| p.eq_ignore_ascii_case(prefix));
+                        match actions::suggest(t) {
+                            Some(s) => format!("\"{t}\" is not an action; did you mean \"{s}\"?"),
+                            None if known => format!("\"{t}\" is not a {prefix} action"),
+                            None => continue,
+                        }
+                    }
+                }
+            };
+            out.report(
+                &Self::META,
+                &holder.address,
+                Some(it.span),
+                format!("{}: {msg}", p.kind.noun()),
+            )
+            .help("action names are listed in the Service Authorization Reference; `grantcheck explain PG005`")
+            .path(it.path.clone());
         }
     }
 }

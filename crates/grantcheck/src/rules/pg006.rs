@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Rule, RuleMeta, declare_rule, parsed_actions};
 use crate::analysis::Analysis;
 use crate::policy::actions;
 
@@ -36,35 +36,29 @@ impl Rule for ActionWildcardMatchesNothing {
     }
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a) {
-            let what = p.kind.noun();
-            for st in &doc.statements {
-                let Some(list) = &st.action else { continue };
-                for it in &list.items {
-                    let Some(t) = it.text.as_deref() else {
-                        continue;
-                    };
-                    let Some((prefix, _)) = t.split_once(':') else {
-                        continue;
-                    };
-                    if !t.contains(['*', '?'])
-                        || !actions::KNOWN_PREFIXES
-                            .iter()
-                            .any(|p| p.eq_ignore_ascii_case(prefix))
-                        || actions::matching(t).next().is_some()
-                    {
-                        continue;
-                    }
-                    out.report(
-                        &Self::META,
-                        &holder.address,
-                        Some(it.span),
-                        format!("{what}: the pattern \"{t}\" matches no {prefix} action, so it grants or denies nothing"),
-                    )
-                    .help("fix the pattern or list the actions it should cover")
-                    .path(it.path.clone());
-                }
+        for (p, holder, _, it, t) in parsed_actions(a) {
+            let Some((prefix, _)) = t.split_once(':') else {
+                continue;
+            };
+            if !t.contains(['*', '?'])
+                || !actions::KNOWN_PREFIXES
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(prefix))
+                || actions::matching(t).next().is_some()
+            {
+                continue;
             }
+            out.report(
+                &Self::META,
+                &holder.address,
+                Some(it.span),
+                format!(
+                    "{}: the pattern \"{t}\" matches no {prefix} action, so it grants or denies nothing",
+                    p.kind.noun()
+                ),
+            )
+            .help("fix the pattern or list the actions it should cover")
+            .path(it.path.clone());
         }
     }
 }

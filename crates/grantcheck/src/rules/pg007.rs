@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Rule, RuleMeta, declare_rule, parsed_actions};
 use crate::analysis::{Analysis, PolicyKind};
 use crate::policy::actions;
 
@@ -40,49 +40,44 @@ impl Rule for ActionWithoutEffect {
     }
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a) {
+        for (p, holder, st, it, t) in parsed_actions(a) {
+            let negated = st.action.as_ref().is_some_and(|l| l.negated);
+            if !st.is_allow() || negated {
+                continue;
+            }
             let what = p.kind.noun();
             let own = match p.kind {
                 PolicyKind::Secret => "secretsmanager",
                 PolicyKind::Key => "kms",
             };
-            for st in &doc.statements {
-                if !st.is_allow() {
-                    continue;
-                }
-                let Some(list) = &st.action else { continue };
-                if list.negated {
-                    continue;
-                }
-                for it in &list.items {
-                    let Some(t) = it.text.as_deref() else {
-                        continue;
-                    };
-                    let Some((prefix, _)) = t.split_once(':') else {
-                        continue;
-                    };
-                    if t.contains(['*', '?']) {
-                        continue;
-                    }
-                    let why = if !prefix.eq_ignore_ascii_case(own) {
-                        format!("a {what} grants only {own} actions")
-                    } else {
-                        match (actions::lookup(t), p.kind) {
-                            (Some(x), PolicyKind::Secret) if !x.cross_account => "Secrets Manager does not honour it in a secret policy or across accounts".to_string(),
-                            (Some(x), PolicyKind::Key) if !x.key_policy => "only IAM policies can grant it".to_string(),
-                            _ => continue,
-                        }
-                    };
-                    out.report(
-                        &Self::META,
-                        &holder.address,
-                        Some(it.span),
-                        format!("{what}: \"{t}\" has no effect here: {why}"),
-                    )
-                    .help("grant it with an IAM policy in the caller's account, or remove it")
-                    .path(it.path.clone());
-                }
+            let Some((prefix, _)) = t.split_once(':') else {
+                continue;
+            };
+            if t.contains(['*', '?']) {
+                continue;
             }
+            let why = if !prefix.eq_ignore_ascii_case(own) {
+                format!("a {what} grants only {own} actions")
+            } else {
+                match (actions::lookup(t), p.kind) {
+                    (Some(x), PolicyKind::Secret) if !x.cross_account => {
+                        "Secrets Manager does not honour it in a secret policy or across accounts"
+                            .to_string()
+                    }
+                    (Some(x), PolicyKind::Key) if !x.key_policy => {
+                        "only IAM policies can grant it".to_string()
+                    }
+                    _ => continue,
+                }
+            };
+            out.report(
+                &Self::META,
+                &holder.address,
+                Some(it.span),
+                format!("{what}: \"{t}\" has no effect here: {why}"),
+            )
+            .help("grant it with an IAM policy in the caller's account, or remove it")
+            .path(it.path.clone());
         }
     }
 }
