@@ -2,7 +2,8 @@
 //! plan JSON documents in the `terraform show -json` format.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
@@ -241,3 +242,43 @@ pub fn allow(principal: Value, actions: &[&str]) -> Value {
 pub const OWNER: &str = "111122223333";
 pub const PARTNER: &str = "444455556666";
 pub const READ: &[&str] = &["secretsmanager:GetSecretValue"];
+
+/// Runs `shared/bench/gen_workload.py` (300 secrets, 1,000 filler resources) into `out` and
+/// returns its expected.json.
+pub fn gen_workload(shared: &Path, seed: u32, out: &Path) -> Result<Value, String> {
+    let run = std::process::Command::new("python3")
+        .arg(shared.join("bench/gen_workload.py"))
+        .args([
+            "--secrets",
+            "300",
+            "--filler",
+            "1000",
+            "--seed",
+            &seed.to_string(),
+            "--out",
+        ])
+        .arg(out)
+        .output()
+        .map_err(|e| format!("python3 cannot run: {e}"))?;
+    if !run.status.success() {
+        return Err(String::from_utf8_lossy(&run.stderr).to_string());
+    }
+    let text = std::fs::read_to_string(out.join("expected.json")).map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// Per rule, the generated workload's secrets (index `i` of `…s{i}` / `…k{i}`) with findings.
+pub fn secrets_per_rule(report: &grantcheck::Report) -> BTreeMap<String, BTreeSet<u32>> {
+    let mut by_rule: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    for f in &report.findings {
+        let last = f.resource.rsplit('.').next().unwrap_or("");
+        if let Some(i) = last
+            .strip_prefix('s')
+            .or_else(|| last.strip_prefix('k'))
+            .and_then(|n| n.parse().ok())
+        {
+            by_rule.entry(f.rule.clone()).or_default().insert(i);
+        }
+    }
+    by_rule
+}

@@ -524,20 +524,6 @@ fn variables_from_command_line_win() {
 }
 
 /// Distinct secret numbers per rule, from `resource` (`…s12` / `…k12`).
-fn per_rule(report: &Report) -> BTreeMap<String, BTreeSet<String>> {
-    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for f in &report.findings {
-        let last = f.resource.rsplit('.').next().unwrap_or("");
-        let n = last.trim_start_matches(['s', 'k']);
-        if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) {
-            out.entry(f.rule.to_string())
-                .or_default()
-                .insert(n.to_string());
-        }
-    }
-    out
-}
-
 #[test]
 fn generated_workloads_match_expected_counts() {
     let Some(shared) = shared() else {
@@ -547,33 +533,19 @@ fn generated_workloads_match_expected_counts() {
     for seed in [1, 2, 3] {
         let out =
             std::env::temp_dir().join(format!("grantcheck-hcl-{}-{seed}", std::process::id()));
-        let status = std::process::Command::new("python3")
-            .arg(shared.join("bench/gen_workload.py"))
-            .args([
-                "--secrets",
-                "300",
-                "--filler",
-                "1000",
-                "--seed",
-                &seed.to_string(),
-                "--out",
-            ])
-            .arg(&out)
-            .stdout(std::process::Stdio::null())
-            .status();
-        if !status.is_ok_and(|s| s.success()) {
-            eprintln!(
-                "SKIPPED: python3 could not run gen_workload.py; the generated-workload HCL test did not run"
-            );
-            return;
-        }
-        let expected: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("expected.json")).unwrap())
-                .unwrap();
+        let expected = match grantcheck_tests::gen_workload(&shared, seed, &out) {
+            Ok(e) => e,
+            Err(why) => {
+                eprintln!(
+                    "SKIPPED: python3 could not run gen_workload.py ({why}); the generated-workload HCL test did not run"
+                );
+                return;
+            }
+        };
         let files = read_dir(&out.join("tf"), &out);
         let report = check_files(&files, &[]);
         assert!(!rules_of(&report).contains(&"GC002".to_string()));
-        let counts = per_rule(&report);
+        let counts = grantcheck_tests::secrets_per_rule(&report);
         let n = |rule: &str| counts.get(rule).map_or(0, BTreeSet::len) as u64;
         for (rule, key) in [
             ("XA001", "exact_principal"),
@@ -592,7 +564,7 @@ fn generated_workloads_match_expected_counts() {
             "plan.json".to_string(),
             std::fs::read_to_string(out.join("plan.json")).unwrap(),
         )];
-        let from_plan = per_rule(&check_files(&plan, &[]));
+        let from_plan = grantcheck_tests::secrets_per_rule(&check_files(&plan, &[]));
         for rule in ["XA001", "XA002", "XA003", "PA001"] {
             assert_eq!(
                 counts.get(rule),
