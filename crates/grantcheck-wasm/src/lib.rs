@@ -66,21 +66,38 @@ pub fn check_json(files: &JsValue, options: &JsValue) -> Result<String, JsError>
 #[wasm_bindgen(js_name = sensitiveJson)]
 pub fn sensitive_json(files: &JsValue) -> Result<String, JsError> {
     let files = input::files(files).map_err(|m| JsError::new(&m))?;
-    let mut out = Vec::new();
-    for (i, (path, text)) in files.into_iter().enumerate() {
-        let src = SourceFile::new(u32::try_from(i).unwrap_or(u32::MAX), path, text);
-        let spans = grantcheck::terraform::plan::sensitive::spans(&src);
-        let mut utf16 = Utf16Offsets::new(&src.text);
-        for s in spans {
-            out.push(SensitiveOut {
-                file: src.path.clone(),
-                start: utf16.at(s.start as usize),
-                end: utf16.at(s.end as usize),
-            });
-        }
-    }
-    serde_json::to_string(&out)
+    serde_json::to_string(&sensitive_spans(files))
         .map_err(|e| JsError::new(&format!("grantcheck: cannot serialise the spans: {e}")))
+}
+
+/// The sensitive spans of each file with UTF-16 offsets, placed by the core's locator (the
+/// same code that gives findings their UTF-16 positions).
+fn sensitive_spans(files: Vec<(String, String)>) -> Vec<SensitiveOut> {
+    let sources: Vec<SourceFile> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, (path, text))| SourceFile::new(u32::try_from(i).unwrap_or(u32::MAX), path, text))
+        .collect();
+    let spans: Vec<grantcheck::Span> = sources
+        .iter()
+        .flat_map(grantcheck::terraform::plan::sensitive::spans)
+        .collect();
+    let mut loc = grantcheck::report::locate::Locator::new(&sources, true);
+    for s in &spans {
+        loc.want(*s);
+    }
+    loc.resolve();
+    spans
+        .iter()
+        .filter_map(|s| {
+            let l = loc.location(*s)?;
+            Some(SensitiveOut {
+                file: l.file,
+                start: l.start.utf16? as usize,
+                end: l.end.utf16? as usize,
+            })
+        })
+        .collect()
 }
 
 #[derive(serde::Serialize)]
@@ -88,40 +105,6 @@ struct SensitiveOut {
     file: String,
     start: usize,
     end: usize,
-}
-
-/// Converts ascending byte offsets of one text to UTF-16 offsets in a single forward pass.
-struct Utf16Offsets<'a> {
-    text: &'a str,
-    byte: usize,
-    unit: usize,
-}
-
-impl<'a> Utf16Offsets<'a> {
-    fn new(text: &'a str) -> Self {
-        Utf16Offsets {
-            text,
-            byte: 0,
-            unit: 0,
-        }
-    }
-
-    /// The UTF-16 offset of byte offset `to` (clamped to the text, rounded down to a character
-    /// boundary); offsets before the previous one restart from the beginning.
-    fn at(&mut self, to: usize) -> usize {
-        let mut to = to.min(self.text.len());
-        while !self.text.is_char_boundary(to) {
-            to -= 1;
-        }
-        if to < self.byte {
-            self.byte = 0;
-            self.unit = 0;
-        }
-        let part = self.text.get(self.byte..to).unwrap_or_default();
-        self.unit += part.chars().map(char::len_utf16).sum::<usize>();
-        self.byte = to;
-        self.unit
-    }
 }
 
 /// The rule catalogue as JSON text: `[{code, name, severity, summary, doc}]`, in catalogue order.
@@ -182,25 +165,20 @@ pub fn panic_for_testing(message: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::Utf16Offsets;
+    use super::sensitive_spans;
 
     #[test]
-    fn byte_offsets_become_utf16_offsets() {
-        // "é" is 2 bytes and 1 unit, "😀" 4 bytes and 2 units.
-        let text = "aé😀b";
-        let mut u = Utf16Offsets::new(text);
-        assert_eq!(u.at(0), 0);
-        assert_eq!(u.at(1), 1);
-        assert_eq!(u.at(3), 2);
-        assert_eq!(u.at(7), 4);
-        assert_eq!(u.at(8), 5);
-        assert_eq!(u.at(99), 5, "past the end: the end");
+    fn sensitive_spans_are_in_utf16_units() {
+        // "é" is 2 bytes and 1 unit, "😀" 4 bytes and 2 units: the span must still slice the
+        // sensitive value out of the text as JavaScript holds it.
+        let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_db_instance.d","type":"aws_db_instance","change":{"actions":["create"],"after":{"name":"aé😀b","password":"pw-1"},"after_sensitive":{"password":true}}}]}"#;
+        let out = sensitive_spans(vec![("plan.json".into(), plan.into())]);
+        assert_eq!(out.len(), 1);
+        let js: Vec<u16> = plan.encode_utf16().collect();
         assert_eq!(
-            u.at(5),
-            2,
-            "inside a character: its start; going back restarts"
+            String::from_utf16_lossy(&js[out[0].start..out[0].end]),
+            "\"pw-1\""
         );
-        let js: Vec<u16> = text.encode_utf16().collect();
-        assert_eq!(String::from_utf16_lossy(&js[2..4]), "😀");
+        assert_eq!(out[0].file, "plan.json");
     }
 }
