@@ -429,7 +429,18 @@ impl<'a> Analysis<'a> {
         match &n.kind {
             NodeKind::Null => KeyRef::Unset { span: secret.span },
             NodeKind::String(s) if s.value.is_empty() => KeyRef::Unset { span: secret.span },
-            NodeKind::String(s) => self.key_ref_text(&s.value, span),
+            NodeKind::String(s) => {
+                let mut k = self.key_ref_text(&s.value, span);
+                if n.sensitive {
+                    // classified by its value, never named in a message
+                    match &mut k {
+                        KeyRef::AwsManaged { text, .. } => *text = "(sensitive value)".into(),
+                        KeyRef::Customer { text, .. } => *text = Some("(sensitive value)".into()),
+                        _ => {}
+                    }
+                }
+                k
+            }
             NodeKind::Unknown(u) => self.key_ref_unknown(u, span, secret),
             _ => KeyRef::Unknown {
                 span,

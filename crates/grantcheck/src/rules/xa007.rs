@@ -96,7 +96,7 @@ impl Rule for KeyNotReferencedByArn {
                 _ => continue,
             };
             let grant = &s.grants[0];
-            let who = match &grant.principal.account {
+            let who = match grant.principal.account_display() {
                 Some(acct) => format!("account {acct}"),
                 None => grant.principal.display(),
             };

@@ -79,10 +79,10 @@ impl Rule for CrossAccountWriteAccess {
                     .as_ref()
                     .map(|l| l.path.clone())
                     .unwrap_or_else(|| st.path.clone());
-                let who = match (&g.principal.kind, &g.principal.account) {
+                let who = match (&g.principal.kind, g.principal.account_display()) {
                     (PrincipalKind::Wildcard, _) => "everyone (\"*\")".to_string(),
                     (PrincipalKind::Account, Some(acct)) => format!("account {acct}"),
-                    (k, Some(acct)) => format!("{} of account {acct}", k.describe()),
+                    (_, Some(acct)) => format!("{} of account {acct}", g.principal.describe()),
                     (_, None) => g.principal.display(),
                 };
                 if writes.is_empty() {
