@@ -1,7 +1,7 @@
 //! Links secret policies → secrets → keys → key policies, and works out who each secret is
 //! shared with.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::accounts::{Owners, owners_of, region_of};
 use crate::json::{self, Placement};
@@ -139,7 +139,7 @@ impl<'a> Analysis<'a> {
             infra,
             policies: vec![],
             secrets: vec![],
-            key_policies: HashMap::new(),
+            key_policies: HashMap::default(),
             accounts: accounts.to_vec(),
             trusted: vec![],
         };
@@ -203,7 +203,7 @@ impl<'a> Analysis<'a> {
     fn link_key_policies(&mut self) {
         let infra = self.infra;
         // aws_kms_key_policy resources, by the key they attach to
-        let mut attached: HashMap<usize, usize> = HashMap::new();
+        let mut attached: HashMap<usize, usize> = HashMap::default();
         for (id, r) in infra.of_type(Mode::Managed, "aws_kms_key_policy") {
             if !r.action.survives() {
                 continue;
@@ -310,7 +310,7 @@ impl<'a> Analysis<'a> {
 
     fn link_secrets(&mut self) {
         let infra = self.infra;
-        let mut secret_ix: HashMap<usize, usize> = HashMap::new();
+        let mut secret_ix: HashMap<usize, usize> = HashMap::default();
         for (id, r) in infra.resources.iter().enumerate() {
             let is_secret = r.rtype == "aws_secretsmanager_secret"
                 && (r.mode == Mode::Data || r.action.survives());

@@ -6,7 +6,8 @@
 //! two runs are matched by rule, resource and the text they point at (the same principal, the
 //! same action list), then by message.
 
-use std::collections::{BTreeSet, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +100,7 @@ pub fn before_view(mut infra: Infrastructure) -> Infrastructure {
 
 /// Each secret's foreign accounts (`*` for everyone), by secret address.
 pub fn access_of(a: &Analysis<'_>) -> HashMap<String, BTreeSet<String>> {
-    let mut m: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut m: HashMap<String, BTreeSet<String>> = HashMap::default();
     for s in &a.secrets {
         let set = m.entry(a.resource(s.res).address.clone()).or_default();
         for g in &s.grants {
@@ -167,7 +168,7 @@ pub fn compare(
     }
     // Pass 1: the same text at the finding's span; pass 2: the same message.
     for pass in 0..2 {
-        let mut index: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::new();
+        let mut index: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::default();
         for (i, b) in before.iter().enumerate() {
             let Some(b) = b else { continue };
             let detail = if pass == 0 {

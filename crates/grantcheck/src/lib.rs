@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod analysis;
 pub mod changes;
 pub mod config;
+pub mod hash;
 pub mod json;
 pub mod model;
 pub mod policy;

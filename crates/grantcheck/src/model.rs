@@ -1,6 +1,6 @@
 //! Infrastructure: the resources every loader produces, in one shape, indexed by address.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use crate::source::Span;
 use crate::value::{Node, Ref};

@@ -1,7 +1,8 @@
 //! Resolves byte offsets to line/column (and UTF-16 offsets) in one sweep per file, so that
 //! thousands of findings in a 10 MB one-line plan cost one pass over the text.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeMap;
 
 use super::{Location, Position};
 use crate::source::{FileId, SourceFile, Span};
@@ -18,8 +19,8 @@ impl<'a> Locator<'a> {
         Locator {
             sources,
             utf16,
-            wanted: HashMap::new(),
-            resolved: HashMap::new(),
+            wanted: HashMap::default(),
+            resolved: HashMap::default(),
         }
     }
 

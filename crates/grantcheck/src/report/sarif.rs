@@ -4,7 +4,7 @@
 //! relative before it builds the report). Relative paths are resolved against `%SRCROOT%`.
 //! Columns are 1-based Unicode code points (`columnKind: unicodeCodePoints`), as in the report.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
@@ -234,7 +234,7 @@ pub fn artifact_location(path: &str) -> Value {
 /// finding sits, so they stay the same when unrelated lines move. Identical findings are told
 /// apart by their order.
 pub fn fingerprints(findings: &[ReportFinding]) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::default();
     findings
         .iter()
         .map(|f| {

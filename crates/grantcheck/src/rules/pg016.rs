@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::{Analysis, KeyPolicy, KeyRef, PolicyKind};
@@ -89,13 +89,13 @@ impl Rule for InvalidViaService {
 
     fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
         // key policy → the Regions of the secrets its key encrypts in this configuration
-        let mut key_of_policy: HashMap<usize, usize> = HashMap::new();
+        let mut key_of_policy: HashMap<usize, usize> = HashMap::default();
         for (key, kp) in &a.key_policies {
             if let KeyPolicy::Policy(pid) = kp {
                 key_of_policy.insert(*pid, *key);
             }
         }
-        let mut regions_of_key: HashMap<usize, Vec<(&str, &str)>> = HashMap::new();
+        let mut regions_of_key: HashMap<usize, Vec<(&str, &str)>> = HashMap::default();
         for s in &a.secrets {
             if let (KeyRef::Customer { key: Some(k), .. }, Some(r)) = (&s.key, &s.region) {
                 let list = regions_of_key.entry(*k).or_default();

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::{Findings, Rule, RuleMeta, declare_rule};
 use crate::analysis::Analysis;
@@ -48,7 +48,7 @@ impl Rule for CrossAccountWriteAccess {
             .filter(|x| x.prefix() == "secretsmanager" && x.is_write() && x.cross_account)
             .map(|x| x.name)
             .collect();
-        let mut per_statement: HashMap<(usize, usize), (Vec<&str>, bool)> = HashMap::new();
+        let mut per_statement: HashMap<(usize, usize), (Vec<&str>, bool)> = HashMap::default();
         for s in &a.secrets {
             let secret = a.resource(s.res);
             for g in s.grants.iter().filter(|g| !a.is_trusted(g)) {

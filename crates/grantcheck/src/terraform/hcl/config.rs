@@ -1,6 +1,6 @@
 //! Parsing files and gathering the blocks of each module directory.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;

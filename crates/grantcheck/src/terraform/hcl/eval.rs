@@ -2,7 +2,7 @@
 //! resources they come from. Variables, locals, module outputs and resource attributes are
 //! evaluated lazily and remembered; a value that depends on itself becomes unknown.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::ops::Range;
 
 use hcl_edit::Span as _;
@@ -225,14 +225,14 @@ impl<'a> Evaluator<'a> {
             instances: vec![],
             texts,
             files,
-            memo: HashMap::new(),
-            busy: HashSet::new(),
-            children: HashMap::new(),
+            memo: HashMap::default(),
+            busy: HashSet::default(),
+            children: HashMap::default(),
             notes: vec![],
             errors: vec![],
-            noted: HashSet::new(),
+            noted: HashSet::default(),
             depth: 0,
-            json_strings: HashMap::new(),
+            json_strings: HashMap::default(),
         }
     }
 
@@ -1134,7 +1134,7 @@ impl<'a> Evaluator<'a> {
                     parent: Some(inst),
                     call: Some(call),
                     bind,
-                    root_vars: HashMap::new(),
+                    root_vars: HashMap::default(),
                     root_dir: String::new(),
                 });
                 out.push((key, id));

@@ -13,7 +13,7 @@ pub mod json_config;
 pub mod policy_doc;
 pub mod text;
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey};
@@ -142,7 +142,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
 
     // modules by directory
     let mut modules: Vec<Module<'_>> = vec![];
-    let mut by_dir: HashMap<String, usize> = HashMap::new();
+    let mut by_dir: HashMap<String, usize> = HashMap::default();
     for (file, dir, body) in &bodies {
         let ix = *by_dir.entry(dir.clone()).or_insert_with(|| {
             modules.push(Module {
@@ -204,8 +204,8 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
         });
     }
 
-    let mut texts: HashMap<FileId, &str> = HashMap::new();
-    let mut files: HashMap<String, &SourceFile> = HashMap::new();
+    let mut texts: HashMap<FileId, &str> = HashMap::default();
+    let mut files: HashMap<String, &SourceFile> = HashMap::default();
     for s in sources {
         texts.insert(s.id, s.text.as_str());
         files.insert(text::normalize(&s.path), s);
@@ -317,7 +317,7 @@ fn root_variables(
     var_files: &[String],
     opts: &HclOptions,
 ) -> HashMap<String, Node> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     let rank = |f: &SourceFile| -> Option<(usize, String)> {
         let p = text::normalize(&f.path);
         if let Some(i) = var_files.iter().position(|v| *v == p) {

@@ -1,6 +1,6 @@
 //! The `configuration` section of a plan: module tree, expressions and references.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -89,10 +89,10 @@ pub struct ConfigIndex<'c, 'a> {
 impl<'c, 'a> ConfigIndex<'c, 'a> {
     pub fn new(cfg: &'c Configuration<'a>) -> Self {
         let mut ix = ConfigIndex {
-            modules: HashMap::new(),
-            parents: HashMap::new(),
-            calls: HashMap::new(),
-            resources: HashMap::new(),
+            modules: HashMap::default(),
+            parents: HashMap::default(),
+            calls: HashMap::default(),
+            resources: HashMap::default(),
         };
         if let Some(root) = &cfg.root_module {
             ix.walk(String::new(), root, 0);

@@ -6,8 +6,9 @@
 pub mod config;
 pub mod sensitive;
 
+use crate::hash::HashSet;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -242,7 +243,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         resources: 0,
         sensitive: sensitive::collect(file, &plan),
     };
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<String> = HashSet::default();
     for rc in plan.resource_changes.iter().flatten() {
         let Some(addr_raw) = rc.address else {
             return Err(LoadError {
