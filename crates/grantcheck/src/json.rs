@@ -1,9 +1,6 @@
 //! Strict JSON text → [`Node`] with spans, for policy documents and the parts of a plan that
 //! grantcheck reads closely.
 
-use jsonc_parser::ast;
-use jsonc_parser::{CollectOptions, ParseOptions};
-
 use crate::source::{FileId, Span};
 use crate::value::{Key, Node, NodeKind, StrValue, TextMap};
 
@@ -47,14 +44,14 @@ impl Placement {
         }
     }
 
-    fn span(&self, r: ast_range::R) -> Span {
+    fn span(&self, r: Range) -> Span {
         match self.base {
             Some(b) => Span::new(self.file, b as usize + r.0, b as usize + r.1),
             None => self.whole,
         }
     }
 
-    fn map_for(&self, r: ast_range::R) -> TextMap {
+    fn map_for(&self, r: Range) -> TextMap {
         match self.base {
             // +1: the string's content starts after its opening quote; exact only when the
             // literal has no escapes (checked by the caller).
@@ -66,9 +63,8 @@ impl Placement {
     }
 }
 
-mod ast_range {
-    pub type R = (usize, usize);
-}
+/// A byte range of the JSON text.
+type Range = (usize, usize);
 
 /// A JSON syntax error with its place.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,102 +114,333 @@ pub fn depth_exceeded(text: &str, max: usize) -> Option<usize> {
     None
 }
 
-fn strict() -> ParseOptions {
-    ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    }
-}
-
-/// Parses strict JSON into a [`Node`] tree placed in its source.
+/// Parses strict JSON (RFC 8259, as serde_json reads it) into a [`Node`] tree placed in its
+/// source.
+///
+/// One pass straight into [`Node`]s: no token list or intermediate tree. Nesting deeper than
+/// [`MAX_DEPTH`] is refused where it happens, so the recursion is bounded on any input.
 pub fn parse(text: &str, at: Placement) -> Result<Node, JsonError> {
-    if let Some(off) = depth_exceeded(text, MAX_DEPTH) {
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        depth: 0,
+        at: &at,
+    };
+    p.skip_ws();
+    if p.pos >= p.bytes.len() {
         return Err(JsonError {
-            message: format!("JSON nests deeper than {MAX_DEPTH} levels"),
-            span: at.span((off, off + 1)),
-        });
-    }
-    let parsed =
-        jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &strict()).map_err(|e| {
-            let r = e.range();
-            JsonError {
-                message: e.kind().to_string(),
-                span: at.span((r.start, r.end)),
-            }
-        })?;
-    match parsed.value {
-        Some(v) => Ok(convert(text, &v, &at)),
-        None => Err(JsonError {
             message: "empty JSON text".to_string(),
             span: at.whole,
-        }),
+        });
     }
+    let node = p.value()?;
+    p.skip_ws();
+    if p.pos < p.bytes.len() {
+        return Err(p.error("unexpected text after the JSON value"));
+    }
+    Ok(node)
 }
 
-fn convert(text: &str, v: &ast::Value<'_>, at: &Placement) -> Node {
-    match v {
-        ast::Value::StringLit(s) => string_node(text, s, at),
-        ast::Value::NumberLit(n) => Node::new(
-            NodeKind::Number(n.value.to_string()),
-            at.span((n.range.start, n.range.end)),
-        ),
-        ast::Value::BooleanLit(b) => Node::new(
-            NodeKind::Bool(b.value),
-            at.span((b.range.start, b.range.end)),
-        ),
-        ast::Value::NullKeyword(n) => {
-            Node::new(NodeKind::Null, at.span((n.range.start, n.range.end)))
-        }
-        ast::Value::Array(a) => Node::new(
-            NodeKind::Array(a.elements.iter().map(|e| convert(text, e, at)).collect()),
-            at.span((a.range.start, a.range.end)),
-        ),
-        ast::Value::Object(o) => {
-            let members = o
-                .properties
-                .iter()
-                .map(|p| {
-                    let (name, r) = match &p.name {
-                        ast::ObjectPropName::String(s) => (s.value.to_string(), s.range),
-                        ast::ObjectPropName::Word(w) => (w.value.to_string(), w.range),
-                    };
-                    (
-                        Key {
-                            name,
-                            span: at.span((r.start, r.end)),
-                        },
-                        convert(text, &p.value, at),
-                    )
-                })
-                .collect();
-            Node::new(
-                NodeKind::Object(members),
-                at.span((o.range.start, o.range.end)),
-            )
-        }
-    }
+struct Parser<'t, 'p> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+    depth: usize,
+    at: &'p Placement,
 }
 
-fn string_node(text: &str, s: &ast::StringLit<'_>, at: &Placement) -> Node {
-    let raw = text.get(s.range.start..s.range.end).unwrap_or("");
-    let map = if raw.contains('\\') {
-        TextMap::Collapsed
-    } else {
-        at.map_for((s.range.start, s.range.end))
-    };
-    Node::string(
-        s.value.to_string(),
-        at.span((s.range.start, s.range.end)),
-        map,
-    )
+impl Parser<'_, '_> {
+    fn error(&self, message: &str) -> JsonError {
+        let end = (self.pos + 1).min(self.bytes.len()).max(self.pos);
+        JsonError {
+            message: message.to_string(),
+            span: self.at.span((self.pos, end)),
+        }
+    }
+
+    fn error_at(&self, pos: usize, message: String) -> JsonError {
+        JsonError {
+            message,
+            span: self
+                .at
+                .span((pos, (pos + 1).min(self.bytes.len()).max(pos))),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn value(&mut self) -> Result<Node, JsonError> {
+        match self.peek() {
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
+            Some(b'"') => {
+                let start = self.pos;
+                let (value, exact) = self.string()?;
+                let map = if exact {
+                    self.at.map_for((start, self.pos))
+                } else {
+                    TextMap::Collapsed
+                };
+                Ok(Node::string(value, self.at.span((start, self.pos)), map))
+            }
+            Some(b't') => self.word("true", NodeKind::Bool(true)),
+            Some(b'f') => self.word("false", NodeKind::Bool(false)),
+            Some(b'n') => self.word("null", NodeKind::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.error("expected a JSON value")),
+            None => Err(self.error("the JSON ends early")),
+        }
+    }
+
+    fn word(&mut self, word: &str, kind: NodeKind) -> Result<Node, JsonError> {
+        let start = self.pos;
+        if self.bytes[start..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(Node::new(kind, self.at.span((start, self.pos))))
+        } else {
+            Err(self.error("expected a JSON value"))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Node, JsonError> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(self.error("a number cannot start with 0"));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.error("invalid number: digits expected after '.'"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.error("invalid number: digits expected in the exponent"));
+            }
+        }
+        Ok(Node::new(
+            NodeKind::Number(self.text[start..self.pos].to_string()),
+            self.at.span((start, self.pos)),
+        ))
+    }
+
+    /// Reads a string literal at `pos` (on its opening quote). Returns its value and whether
+    /// it had no escapes (so its characters map one to one to the source).
+    fn string(&mut self) -> Result<(String, bool), JsonError> {
+        let open = self.pos;
+        self.pos += 1;
+        let mut run = self.pos;
+        let mut out: Option<String> = None;
+        loop {
+            let Some(k) = memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..]) else {
+                return Err(self.error_at(open, "a string is not closed".to_string()));
+            };
+            let seg_end = self.pos + k;
+            if let Some(c) = self.bytes[self.pos..seg_end].iter().position(|&b| b < 0x20) {
+                return Err(self.error_at(
+                    self.pos + c,
+                    "a control character in a string must be escaped".to_string(),
+                ));
+            }
+            self.pos = seg_end;
+            if self.bytes[seg_end] == b'"' {
+                self.pos += 1;
+                return Ok(match out {
+                    None => (self.text[run..seg_end].to_string(), true),
+                    Some(mut s) => {
+                        s.push_str(&self.text[run..seg_end]);
+                        (s, false)
+                    }
+                });
+            }
+            let s = out.get_or_insert_with(String::new);
+            s.push_str(&self.text[run..seg_end]);
+            let esc = seg_end;
+            let c = match self.bytes.get(esc + 1) {
+                Some(b'"') => '"',
+                Some(b'\\') => '\\',
+                Some(b'/') => '/',
+                Some(b'b') => '\u{8}',
+                Some(b'f') => '\u{c}',
+                Some(b'n') => '\n',
+                Some(b'r') => '\r',
+                Some(b't') => '\t',
+                Some(b'u') => {
+                    self.pos = esc + 2;
+                    let c = self.unicode_escape(esc)?;
+                    s.push(c);
+                    run = self.pos;
+                    continue;
+                }
+                _ => return Err(self.error_at(esc, "invalid escape in a string".to_string())),
+            };
+            s.push(c);
+            self.pos = esc + 2;
+            run = self.pos;
+        }
+    }
+
+    fn hex4(&mut self, esc: usize) -> Result<u32, JsonError> {
+        let digits = self
+            .bytes
+            .get(self.pos..self.pos + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u32::from_str_radix(h, 16).ok());
+        match digits {
+            Some(v) => {
+                self.pos += 4;
+                Ok(v)
+            }
+            None => Err(self.error_at(esc, "invalid \\u escape in a string".to_string())),
+        }
+    }
+
+    /// `\\uXXXX` (after the `u`), with UTF-16 surrogate pairs; a lone surrogate is an error.
+    fn unicode_escape(&mut self, esc: usize) -> Result<char, JsonError> {
+        let hi = self.hex4(esc)?;
+        let code = match hi {
+            0xD800..=0xDBFF => {
+                if self.bytes.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                    return Err(self.error_at(esc, "a lone surrogate in a \\u escape".to_string()));
+                }
+                self.pos += 2;
+                let lo = self.hex4(esc)?;
+                if !(0xDC00..=0xDFFF).contains(&lo) {
+                    return Err(self.error_at(esc, "a lone surrogate in a \\u escape".to_string()));
+                }
+                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+            }
+            0xDC00..=0xDFFF => {
+                return Err(self.error_at(esc, "a lone surrogate in a \\u escape".to_string()));
+            }
+            v => v,
+        };
+        char::from_u32(code)
+            .ok_or_else(|| self.error_at(esc, "invalid \\u escape in a string".to_string()))
+    }
+
+    fn enter(&mut self) -> Result<(), JsonError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(&format!("JSON nests deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
+    }
+
+    fn array(&mut self) -> Result<Node, JsonError> {
+        let start = self.pos;
+        self.enter()?;
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                items.push(self.value()?);
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b']') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    Some(_) => return Err(self.error("expected ',' or ']' in an array")),
+                    None => return Err(self.error("the JSON ends early")),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Node::new(
+            NodeKind::Array(items),
+            self.at.span((start, self.pos)),
+        ))
+    }
+
+    fn object(&mut self) -> Result<Node, JsonError> {
+        let start = self.pos;
+        self.enter()?;
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                match self.peek() {
+                    Some(b'"') => {}
+                    Some(_) => return Err(self.error("expected a string as an object key")),
+                    None => return Err(self.error("the JSON ends early")),
+                }
+                let key_start = self.pos;
+                let (name, _) = self.string()?;
+                let key = Key {
+                    name,
+                    span: self.at.span((key_start, self.pos)),
+                };
+                self.skip_ws();
+                match self.peek() {
+                    Some(b':') => self.pos += 1,
+                    Some(_) => return Err(self.error("expected ':' after an object key")),
+                    None => return Err(self.error("the JSON ends early")),
+                }
+                self.skip_ws();
+                let value = self.value()?;
+                members.push((key, value));
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => self.pos += 1,
+                    Some(b'}') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    Some(_) => return Err(self.error("expected ',' or '}' in an object")),
+                    None => return Err(self.error("the JSON ends early")),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(Node::new(
+            NodeKind::Object(members),
+            self.at.span((start, self.pos)),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -235,6 +462,82 @@ mod tests {
         let whole = Span::new(0, 5, 50);
         let n = parse(r#"{"a": "b"}"#, Placement::collapsed(whole)).unwrap();
         assert_eq!(n.get("a").unwrap().span, whole);
+    }
+
+    fn same_as_serde(text: &str) {
+        let ours = parse(text, Placement::collapsed(Span::default()));
+        let serde: Result<serde_json::Value, _> = serde_json::from_str(text);
+        match (ours, serde) {
+            (Ok(n), Ok(v)) => assert_eq!(n.to_json(), v, "{text}"),
+            (Err(_), Err(_)) => {}
+            (o, s) => panic!("{text:?}: ours {:?}, serde_json {:?}", o.is_ok(), s.is_ok()),
+        }
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads_and_refuses_what_it_refuses() {
+        for text in [
+            "{}",
+            "[]",
+            " [1, -0, 0.5, -12.25e+3, 1E-2, 10] ",
+            r#"{"a\"b": "x\\y\/z\b\f\n\r\t", "u": "\u00e9\ud83d\ude00"}"#,
+            r#"["é", "日本", "🙂", ""]"#,
+            "true",
+            "null",
+            r#"{"a": {"b": [{"c": [[]]}]}, "a": 2}"#,
+            "",
+            "   ",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "+1",
+            "[1,]",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{a: 1}",
+            "[1 2]",
+            "\"\u{1}\"",
+            "\"tab\there\"",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\u12\"",
+            "\"open",
+            "[1] [2]",
+            "tru",
+            "nul",
+            "NaN",
+            "[-]",
+            "{\"a\":}",
+        ] {
+            same_as_serde(text);
+        }
+    }
+
+    #[test]
+    fn escaped_strings_collapse_and_plain_ones_map_exactly() {
+        let text = r#"{"p": "a\"b", "q": "ab"}"#;
+        let n = parse(text, Placement::exact(0, 0, text.len())).unwrap();
+        let p = n.get("p").unwrap();
+        assert_eq!(p.as_str(), Some("a\"b"));
+        assert!(matches!(&p.kind, NodeKind::String(s) if s.map == TextMap::Collapsed));
+        let q = n.get("q").unwrap();
+        assert!(matches!(&q.kind, NodeKind::String(s) if s.map == TextMap::Exact { base: 20 }));
+        assert_eq!(&text[q.span.start as usize..q.span.end as usize], "\"ab\"");
+        let (k, _) = &n.as_object().unwrap()[1];
+        assert_eq!(&text[k.span.start as usize..k.span.end as usize], "\"q\"");
+    }
+
+    #[test]
+    fn errors_point_at_the_fault() {
+        let text = "{\"a\": [1, 2,, 3]}";
+        let e = parse(text, Placement::exact(0, 100, text.len())).unwrap_err();
+        assert_eq!(e.span.start, 100 + 12);
+        let at = Placement::exact(0, 0, 7);
+        assert_eq!(parse("[\"abc", at).unwrap_err().span.start, 1);
     }
 
     #[test]
