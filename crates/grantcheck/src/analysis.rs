@@ -125,6 +125,41 @@ pub struct Analysis<'a> {
     pub accounts: Vec<String>,
     /// External accounts shared with on purpose (`trusted_accounts` in `grantcheck.toml`).
     pub trusted: Vec<String>,
+    by_text: TextIndex<'a>,
+}
+
+/// Keys and secrets by the ARN or ID text they are known by (after the change, and before it),
+/// so that naming one by a literal ARN costs a lookup, not a walk over every resource.
+#[derive(Default)]
+struct TextIndex<'a> {
+    keys: HashMap<&'a str, usize>,
+    secrets: HashMap<&'a str, usize>,
+}
+
+impl<'a> TextIndex<'a> {
+    fn new(infra: &'a Infrastructure) -> Self {
+        let mut ix = TextIndex::default();
+        for (id, r) in infra.resources.iter().enumerate() {
+            let (map, attrs): (_, &[&str]) = match (r.mode, r.rtype.as_str()) {
+                (Mode::Managed, "aws_kms_key" | "aws_kms_replica_key") => {
+                    (&mut ix.keys, &["arn", "key_id", "id"])
+                }
+                (_, "aws_secretsmanager_secret") => (&mut ix.secrets, &["arn", "id"]),
+                _ => continue,
+            };
+            for a in attrs {
+                for text in [r.current_attr(a), r.before_attr(a)]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Node::as_str)
+                {
+                    // the first resource in plan order wins, as a walk over them would find
+                    map.entry(text).or_insert(id);
+                }
+            }
+        }
+        ix
+    }
 }
 
 const SECRET_VALUE_ACTIONS: &[&str] = &[
@@ -142,6 +177,7 @@ impl<'a> Analysis<'a> {
             key_policies: HashMap::default(),
             accounts: accounts.to_vec(),
             trusted: vec![],
+            by_text: TextIndex::new(infra),
         };
         a.link_key_policies();
         a.link_secrets();
@@ -298,14 +334,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn key_by_text(&self, text: &str) -> Option<usize> {
-        self.infra.resources.iter().position(|r| {
-            r.mode == Mode::Managed
-                && (r.rtype == "aws_kms_key" || r.rtype == "aws_kms_replica_key")
-                && ["arn", "key_id", "id"].iter().any(|a| {
-                    r.current_attr(a).and_then(Node::as_str) == Some(text)
-                        || r.before_attr(a).and_then(Node::as_str) == Some(text)
-                })
-        })
+        self.by_text.keys.get(text).copied()
     }
 
     fn link_secrets(&mut self) {
@@ -410,13 +439,7 @@ impl<'a> Analysis<'a> {
                 let id = self.infra.resolve_ref(r, Some(from))?;
                 (self.infra.resources[id].rtype == "aws_secretsmanager_secret").then_some(id)
             }),
-            NodeKind::String(s) => self.infra.resources.iter().position(|r| {
-                r.rtype == "aws_secretsmanager_secret"
-                    && ["arn", "id"].iter().any(|a| {
-                        r.current_attr(a).and_then(Node::as_str) == Some(s.value.as_str())
-                            || r.before_attr(a).and_then(Node::as_str) == Some(s.value.as_str())
-                    })
-            }),
+            NodeKind::String(s) => self.by_text.secrets.get(s.value.as_str()).copied(),
             _ => None,
         }
     }
