@@ -1,7 +1,8 @@
 //! Reads the JavaScript arguments of `check(files, options)`, with messages that say which
 //! argument is wrong and how.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, JsString, Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 const KNOWN_OPTIONS: &[&str] = &["accounts"];
@@ -16,6 +17,7 @@ pub fn files(files: &JsValue) -> Result<Vec<(String, String)>, String> {
     }
     let array: &Array = files.unchecked_ref();
     let mut out = Vec::with_capacity(array.length() as usize);
+    let encoder = TextEncoder::new();
     for (i, item) in array.iter().enumerate() {
         if !is_plain_object(&item) {
             return Err(format!(
@@ -26,10 +28,10 @@ pub fn files(files: &JsValue) -> Result<Vec<(String, String)>, String> {
         let path = string_field(&item, "path").map_err(|got| {
             format!("check(files, options): files[{i}].path must be a string, got {got}")
         })?;
-        let text = string_field(&item, "text").map_err(|got| {
+        let text = js_string_field(&item, "text").map_err(|got| {
             format!("check(files, options): files[{i}].text must be a string, got {got}")
         })?;
-        out.push((path, text));
+        out.push((path, utf8(&text, &encoder)));
     }
     Ok(out)
 }
@@ -95,6 +97,60 @@ fn string_field(object: &JsValue, name: &str) -> Result<String, String> {
     let value = Reflect::get(object, &JsValue::from_str(name))
         .map_err(|_| "a property that cannot be read".to_string())?;
     value.as_string().ok_or_else(|| describe(&value))
+}
+
+/// Reads a string property as a JavaScript string, not yet copied into wasm memory.
+fn js_string_field(object: &JsValue, name: &str) -> Result<JsString, String> {
+    let value = Reflect::get(object, &JsValue::from_str(name))
+        .map_err(|_| "a property that cannot be read".to_string())?;
+    value.dyn_into::<JsString>().map_err(|v| describe(&v))
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The platform's `TextEncoder` (Node 18+ and browsers): its `encodeInto` writes a string's
+    /// UTF-8 straight into wasm memory, far faster than wasm-bindgen's per-character loop.
+    type TextEncoder;
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(
+        this: &TextEncoder,
+        source: &JsString,
+        destination: &mut [u8],
+    ) -> EncodeIntoResult;
+
+    type EncodeIntoResult;
+    #[wasm_bindgen(method, getter)]
+    fn read(this: &EncodeIntoResult) -> f64;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodeIntoResult) -> f64;
+}
+
+/// The UTF-8 of a JavaScript string, as `JsValue::as_string` gives it (a lone surrogate becomes
+/// U+FFFD). The buffer starts at one byte per UTF-16 unit, exact for ASCII; when the text does not
+/// fit, it grows to three bytes for each unit left, which always holds the rest (a unit is at most
+/// three bytes, a surrogate pair four), so a second call finishes.
+fn utf8(text: &JsString, encoder: &TextEncoder) -> String {
+    let mut buf = vec![0u8; text.length() as usize];
+    let mut written = 0usize;
+    let mut rest = text.clone();
+    for _ in 0..2 {
+        let Some(free) = buf.get_mut(written..) else {
+            break;
+        };
+        let r = encoder.encode_into(&rest, free);
+        written = (written + r.written() as usize).min(buf.len());
+        let units = rest.length();
+        let read = (r.read() as u32).min(units);
+        if read == units {
+            break;
+        }
+        rest = rest.slice(read, units);
+        buf.resize(written + 3 * rest.length() as usize, 0);
+    }
+    buf.truncate(written);
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Says what a value is, for error messages: "undefined", "null", "an array", "a number (3)"…

@@ -8,6 +8,7 @@
 //! the resulting trap into an `Error` and starts a fresh instance.
 
 mod input;
+mod json_out;
 mod report_in;
 
 use std::sync::Mutex;
@@ -55,7 +56,7 @@ pub fn check_json(files: &JsValue, options: &JsValue) -> Result<String, JsError>
         ..Options::default()
     };
     let report = grantcheck::check(&sources, &options);
-    serde_json::to_string(&report)
+    json_out::to_string(&report)
         .map_err(|e| JsError::new(&format!("grantcheck: cannot serialise the report: {e}")))
 }
 
@@ -66,7 +67,7 @@ pub fn check_json(files: &JsValue, options: &JsValue) -> Result<String, JsError>
 #[wasm_bindgen(js_name = sensitiveJson)]
 pub fn sensitive_json(files: &JsValue) -> Result<String, JsError> {
     let files = input::files(files).map_err(|m| JsError::new(&m))?;
-    serde_json::to_string(&sensitive_spans(files))
+    json_out::to_string(&sensitive_spans(files))
         .map_err(|e| JsError::new(&format!("grantcheck: cannot serialise the spans: {e}")))
 }
 
@@ -119,7 +120,7 @@ pub fn rules_json() -> String {
             doc: m.docs(),
         })
         .collect();
-    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+    json_out::to_string(&list).unwrap_or_else(|_| "[]".into())
 }
 
 #[derive(serde::Serialize)]
@@ -143,7 +144,7 @@ pub fn to_sarif_json(report: &str) -> Result<String, JsError> {
     let report = parse_report(report)
         .map_err(|m| JsError::new(&format!("toSarif(report): not a grantcheck report: {m}")))?;
     let sarif = grantcheck::report::sarif::to_sarif(&report);
-    serde_json::to_string(&sarif)
+    json_out::to_string(&sarif)
         .map_err(|e| JsError::new(&format!("toSarif(report): cannot serialise SARIF: {e}")))
 }
 
