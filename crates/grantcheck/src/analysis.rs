@@ -126,6 +126,24 @@ pub struct Analysis<'a> {
     /// External accounts shared with on purpose (`trusted_accounts` in `grantcheck.toml`).
     pub trusted: Vec<String>,
     by_text: TextIndex<'a>,
+    /// Policies registered but not read yet (the last ones of `policies`).
+    pending: Vec<PolicyText<'a>>,
+}
+
+/// Where a policy's text is: an attribute of a resource, or rendered from a policy document
+/// data source whose `json` is known only after apply.
+enum PolicyText<'a> {
+    Attribute(&'a Node),
+    Rendered(Node),
+}
+
+impl PolicyText<'_> {
+    fn node(&self) -> &Node {
+        match self {
+            PolicyText::Attribute(n) => n,
+            PolicyText::Rendered(n) => n,
+        }
+    }
 }
 
 /// Keys and secrets by the ARN or ID text they are known by (after the change, and before it),
@@ -178,6 +196,7 @@ impl<'a> Analysis<'a> {
             accounts: accounts.to_vec(),
             trusted: vec![],
             by_text: TextIndex::new(infra),
+            pending: vec![],
         };
         a.link_key_policies();
         a.link_secrets();
@@ -213,27 +232,44 @@ impl<'a> Analysis<'a> {
         })
     }
 
-    fn add_policy(&mut self, holder: usize, attr: &str, kind: PolicyKind, node: &Node) -> usize {
-        let resolved = self.policy_document(node, holder);
-        let node = resolved.as_ref().unwrap_or(node);
-        let doc = policy_doc(node);
-        let size = match &node.kind {
-            NodeKind::String(s) => Some((s.value.chars().count(), s.value.len())),
-            NodeKind::Object(_) if !contains_unknown(node) => {
-                let t = node.to_json().to_string();
-                Some((t.chars().count(), t.len()))
-            }
-            _ => None,
+    /// Registers a policy; its text is read later, with all the others, by [`Self::read_policies`].
+    fn add_policy(&mut self, holder: usize, attr: &str, kind: PolicyKind, node: &'a Node) -> usize {
+        let text = match self.policy_document(node, holder) {
+            Some(rendered) => PolicyText::Rendered(rendered),
+            None => PolicyText::Attribute(node),
         };
         self.policies.push(PolicyInfo {
             holder,
             attr: attr.to_string(),
             kind,
-            doc,
-            span: node.span,
-            size,
+            doc: PolicyDoc::Unknown(Unknown::default()),
+            span: text.node().span,
+            size: None,
         });
+        self.pending.push(text);
         self.policies.len() - 1
+    }
+
+    /// Parses the registered policies' texts, in parallel where it can: each is independent.
+    fn read_policies(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let first = self.policies.len() - pending.len();
+        let read = crate::par::map(&pending, |text| {
+            let node = text.node();
+            let size = match &node.kind {
+                NodeKind::String(s) => Some((s.value.chars().count(), s.value.len())),
+                NodeKind::Object(_) if !contains_unknown(node) => {
+                    let t = node.to_json().to_string();
+                    Some((t.chars().count(), t.len()))
+                }
+                _ => None,
+            };
+            (policy_doc(node), size)
+        });
+        for (info, (doc, size)) in self.policies[first..].iter_mut().zip(read) {
+            info.doc = doc;
+            info.size = size;
+        }
     }
 
     fn link_key_policies(&mut self) {
@@ -428,6 +464,7 @@ impl<'a> Analysis<'a> {
                 self.secrets[six].policies.push(pid);
             }
         }
+        self.read_policies();
         for six in 0..self.secrets.len() {
             self.collect_grants(six);
         }

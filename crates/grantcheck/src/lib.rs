@@ -18,6 +18,7 @@ pub mod config;
 pub mod hash;
 pub mod json;
 pub mod model;
+mod par;
 pub mod policy;
 pub mod report;
 pub mod rules;
@@ -213,11 +214,15 @@ fn analyse<'a>(
 }
 
 fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
-    let mut out = rules::Findings::default();
-    for rule in rules::RULES {
+    // each rule reads the analysis on its own; findings keep the catalogue's order
+    par::map(rules::RULES, |rule| {
+        let mut out = rules::Findings::default();
         rule.check(analysis, &mut out);
-    }
-    out.list
+        out.list
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn input_error(out: &mut rules::Findings, src: &SourceFile, span: Span, message: String) {

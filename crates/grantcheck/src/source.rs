@@ -1,6 +1,6 @@
 //! Source files, spans and line/column lookup.
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 /// Index of a [`SourceFile`] in the input list.
 pub type FileId = u32;
@@ -42,7 +42,7 @@ pub struct SourceFile {
     /// The path as the user gave it (relative paths stay relative).
     pub path: String,
     pub text: String,
-    lines: OnceCell<LineIndex>,
+    lines: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
@@ -51,7 +51,7 @@ impl SourceFile {
             id,
             path: path.into(),
             text: text.into(),
-            lines: OnceCell::new(),
+            lines: OnceLock::new(),
         }
     }
 

@@ -243,7 +243,10 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         resources: 0,
         sensitive: sensitive::collect(file, &plan),
     };
+    // Which changes to read closely is decided in one walk; reading them (values, unknowns,
+    // configuration) is independent per resource and runs in parallel where it can.
     let mut seen: HashSet<String> = HashSet::default();
+    let mut inputs: Vec<ResourceInput<'_>> = Vec::new();
     for rc in plan.resource_changes.iter().flatten() {
         let Some(addr_raw) = rc.address else {
             return Err(LoadError {
@@ -257,29 +260,27 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         }
         let data = rc.mode.as_deref() == Some("data");
         let rtype = rc.rtype.as_deref().unwrap_or("");
-        let address: String = serde_json::from_str(addr_raw.get()).unwrap_or_default();
         if !is_modelled(data, rtype) {
             continue;
         }
+        let address: String = serde_json::from_str(addr_raw.get()).unwrap_or_default();
         seen.insert(address.clone());
         let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
-        let action = Action::from_plan(&actions);
-        let res = build_resource(
-            file,
-            &ix,
-            ResourceInput {
-                address,
-                addr_span: raw_span(file, addr_raw),
-                data,
-                rtype,
-                action,
-                after: rc.change.after,
-                after_unknown: rc.change.after_unknown,
-                after_sensitive: rc.change.after_sensitive,
-                before: rc.change.before,
-                before_sensitive: rc.change.before_sensitive,
-            },
-        )?;
+        inputs.push(ResourceInput {
+            address,
+            addr_span: raw_span(file, addr_raw),
+            data,
+            rtype,
+            action: Action::from_plan(&actions),
+            after: rc.change.after,
+            after_unknown: rc.change.after_unknown,
+            after_sensitive: rc.change.after_sensitive,
+            before: rc.change.before,
+            before_sensitive: rc.change.before_sensitive,
+        });
+    }
+    for res in crate::par::map(&inputs, |r| build_resource(file, &ix, r)) {
+        let res = res?;
         hint_from_arn(&res, infra);
         infra.add(res);
     }
@@ -312,7 +313,7 @@ struct ResourceInput<'a> {
 fn build_resource(
     file: &SourceFile,
     ix: &ConfigIndex<'_, '_>,
-    r: ResourceInput<'_>,
+    r: &ResourceInput<'_>,
 ) -> Result<Resource, LoadError> {
     let (module, local, _key) = split_address(&r.address);
     let name = local.rsplit('.').next().unwrap_or("").to_string();
@@ -364,7 +365,7 @@ fn build_resource(
         .flatten();
     Ok(Resource {
         base_address: config::join(&module, &local),
-        address: r.address,
+        address: r.address.clone(),
         module,
         mode: if r.data { Mode::Data } else { Mode::Managed },
         rtype: r.rtype.to_string(),
@@ -656,7 +657,7 @@ fn load_state_values(
             let res = build_resource(
                 file,
                 ix,
-                ResourceInput {
+                &ResourceInput {
                     address,
                     addr_span: raw_span(file, addr_raw),
                     data,

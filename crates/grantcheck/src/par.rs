@@ -1,0 +1,24 @@
+//! Independent work spread over threads when the `parallel` feature is on (native builds), and
+//! done in order on one thread otherwise (the npm package). Results keep the input's order
+//! either way, so reports are the same byte for byte.
+
+/// Maps every item, keeping the order.
+#[cfg(feature = "parallel")]
+pub fn map<T, R, F>(items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync + Send,
+{
+    use rayon::prelude::*;
+    items.par_iter().map(f).collect()
+}
+
+/// Maps every item, keeping the order.
+#[cfg(not(feature = "parallel"))]
+pub fn map<T, R, F>(items: &[T], f: F) -> Vec<R>
+where
+    F: Fn(&T) -> R,
+{
+    items.iter().map(f).collect()
+}
