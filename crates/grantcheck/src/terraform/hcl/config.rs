@@ -1,5 +1,7 @@
 //! Parsing files and gathering the blocks of each module directory.
 
+use std::borrow::Cow;
+
 use crate::hash::HashMap;
 
 use hcl_edit::Span as _;
@@ -7,7 +9,7 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Attribute, Block, Body};
 
 use super::text::{blank, dir_of};
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{FileId, Span};
 
 /// Most syntax errors reported for one file before giving up on it.
 const MAX_ERRORS_PER_FILE: usize = 20;
@@ -21,14 +23,17 @@ pub struct SyntaxError {
 
 /// Parses an HCL file. On an error, the top-level block holding it is blanked out and the file
 /// parsed again, so each broken block is reported and the others are still read.
-pub fn parse_file(file: &SourceFile) -> (Option<Body>, Vec<SyntaxError>) {
-    let mut text = file.text.trim_start_matches('\u{feff}').to_string();
-    let shift = file.text.len() - text.len();
+pub fn parse_file(file: FileId, original: &str) -> (Option<Body>, Vec<SyntaxError>) {
+    // Most files parse as they are: the text is copied only to replace a byte-order mark or to
+    // blank a broken block.
+    let stripped = original.trim_start_matches('\u{feff}');
+    let shift = original.len() - stripped.len();
+    let mut text: Cow<'_, str> = Cow::Borrowed(original);
     if shift > 0 {
         // keep offsets: put spaces where the byte-order mark was
-        text = format!("{}{}", " ".repeat(shift), text);
-        if text.len() != file.text.len() {
-            text = file.text.clone();
+        let t = format!("{}{}", " ".repeat(shift), stripped);
+        if t.len() == original.len() {
+            text = Cow::Owned(t);
         }
     }
     let mut errors = Vec::new();
@@ -40,7 +45,7 @@ pub fn parse_file(file: &SourceFile) -> (Option<Body>, Vec<SyntaxError>) {
                 if is_limit_error(e.message()) {
                     // Hostile or generated text: one error for the file, not one per line.
                     errors.push(SyntaxError {
-                        span: Span::new(file.id, off, (off + 1).min(text.len())),
+                        span: Span::new(file, off, (off + 1).min(text.len())),
                         message: format!(
                             "the HCL nests deeper than the parser's limit at line {}, column {} ({}); the file is not read",
                             e.location().line(),
@@ -51,7 +56,7 @@ pub fn parse_file(file: &SourceFile) -> (Option<Body>, Vec<SyntaxError>) {
                     return (None, errors);
                 }
                 errors.push(SyntaxError {
-                    span: Span::new(file.id, off, (off + 1).min(text.len())),
+                    span: Span::new(file, off, (off + 1).min(text.len())),
                     message: format!(
                         "HCL syntax error at line {}, column {}: {}; fix it so that this block is checked",
                         e.location().line(),
@@ -64,7 +69,7 @@ pub fn parse_file(file: &SourceFile) -> (Option<Body>, Vec<SyntaxError>) {
                 if errors.len() >= MAX_ERRORS_PER_FILE || start >= end || already_blank {
                     return (None, errors);
                 }
-                blank(&mut text, start, end);
+                blank(text.to_mut(), start, end);
             }
         }
     }
@@ -109,30 +114,30 @@ fn enclosing_block(text: &str, off: usize) -> (usize, usize) {
 
 pub struct ResCfg<'a> {
     pub data: bool,
-    pub rtype: String,
-    pub name: String,
+    pub rtype: &'a str,
+    pub name: &'a str,
     pub block: &'a Block,
     pub file: FileId,
 }
 
 pub struct CallCfg<'a> {
-    pub name: String,
+    pub name: &'a str,
     pub block: &'a Block,
     pub file: FileId,
-    pub source: Option<String>,
+    pub source: Option<&'a str>,
     /// The module directory, when the source is local and its files were given.
     pub child: Option<usize>,
 }
 
-/// The blocks of one module directory.
+/// The blocks of one module directory; names are borrowed from the parsed files.
 #[derive(Default)]
 pub struct Module<'a> {
     pub dir: String,
-    pub variables: HashMap<String, (&'a Block, FileId)>,
-    pub locals: HashMap<String, (&'a Attribute, FileId)>,
-    pub outputs: HashMap<String, (&'a Block, FileId)>,
+    pub variables: HashMap<&'a str, (&'a Block, FileId)>,
+    pub locals: HashMap<&'a str, (&'a Attribute, FileId)>,
+    pub outputs: HashMap<&'a str, (&'a Block, FileId)>,
     pub resources: Vec<ResCfg<'a>>,
-    pub res_ix: HashMap<(bool, String, String), usize>,
+    pub res_ix: HashMap<(bool, &'a str, &'a str), usize>,
     pub calls: Vec<CallCfg<'a>>,
     pub providers: Vec<(&'a Block, FileId)>,
     pub is_child: bool,
@@ -141,45 +146,45 @@ pub struct Module<'a> {
 impl<'a> Module<'a> {
     pub fn add_body(&mut self, body: &'a Body, file: FileId) {
         for b in body.blocks() {
-            let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
-            match (b.ident.as_str(), labels.as_slice()) {
-                ("variable", [name]) => {
-                    self.variables.insert(name.to_string(), (b, file));
+            let mut labels = b.labels.iter().map(|l| l.as_str());
+            let (first, second, third) = (labels.next(), labels.next(), labels.next());
+            match (b.ident.as_str(), first, second, third) {
+                ("variable", Some(name), None, None) => {
+                    self.variables.insert(name, (b, file));
                 }
-                ("locals", _) => {
+                ("locals", ..) => {
                     for a in b.body.attributes() {
-                        self.locals.insert(a.key.as_str().to_string(), (a, file));
+                        self.locals.insert(a.key.as_str(), (a, file));
                     }
                 }
-                ("output", [name]) => {
-                    self.outputs.insert(name.to_string(), (b, file));
+                ("output", Some(name), None, None) => {
+                    self.outputs.insert(name, (b, file));
                 }
-                ("resource", [t, n]) | ("data", [t, n]) => {
-                    let data = b.ident.as_str() == "data";
-                    self.res_ix
-                        .insert((data, t.to_string(), n.to_string()), self.resources.len());
+                (kind @ ("resource" | "data"), Some(t), Some(n), None) => {
+                    let data = kind == "data";
+                    self.res_ix.insert((data, t, n), self.resources.len());
                     self.resources.push(ResCfg {
                         data,
-                        rtype: t.to_string(),
-                        name: n.to_string(),
+                        rtype: t,
+                        name: n,
                         block: b,
                         file,
                     });
                 }
-                ("module", [name]) => {
+                ("module", Some(name), None, None) => {
                     let source = b.body.get_attribute("source").and_then(|a| match &a.value {
-                        Expression::String(s) => Some(s.value().to_string()),
+                        Expression::String(s) => Some(s.value().as_str()),
                         _ => None,
                     });
                     self.calls.push(CallCfg {
-                        name: name.to_string(),
+                        name,
                         block: b,
                         file,
                         source,
                         child: None,
                     });
                 }
-                ("provider", [_]) => self.providers.push((b, file)),
+                ("provider", Some(_), None, None) => self.providers.push((b, file)),
                 _ => {}
             }
         }

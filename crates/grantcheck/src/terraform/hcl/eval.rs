@@ -1102,7 +1102,7 @@ impl<'a> Evaluator<'a> {
         let m = self.instances[inst].module;
         let (child_mod, block, file, name) = {
             let c: &CallCfg<'a> = &self.modules[m].calls[call];
-            (c.child, c.block, c.file, c.name.clone())
+            (c.child, c.block, c.file, c.name)
         };
         let mut out = vec![];
         if let Some(cm) = child_mod {
@@ -1157,13 +1157,13 @@ impl<'a> Evaluator<'a> {
         };
         let (local, source) = {
             let c = &self.modules[m].calls[call];
-            (c.child.is_some(), c.source.clone().unwrap_or_default())
+            (c.child.is_some(), c.source.unwrap_or_default())
         };
         if !local {
             return unknown(
                 format!(
                     "module.{name} comes from {} and is not followed",
-                    if is_local_source(&source) {
+                    if is_local_source(source) {
                         "a directory that was not given"
                     } else {
                         "a remote source"
@@ -1302,12 +1302,15 @@ impl<'a> Evaluator<'a> {
     }
 
     fn resource_expansion(&mut self, inst: usize, rix: usize) -> Expansion {
-        let key = format!("expansion.{rix}");
         let m = self.instances[inst].module;
         let (block, file) = {
             let r: &ResCfg<'a> = &self.modules[m].resources[rix];
             (r.block, r.file)
         };
+        if !has_expansion(block) {
+            return Expansion::Single;
+        }
+        let key = format!("expansion.{rix}");
         let sc = Scope {
             inst,
             file,
@@ -1344,10 +1347,7 @@ impl<'a> Evaluator<'a> {
             format!("{rtype}.{name}")
         };
         let address = super::join(&path, &local);
-        let rix = self.modules[m]
-            .res_ix
-            .get(&(data, rtype.to_string(), name.to_string()))
-            .copied();
+        let rix = self.modules[m].res_ix.get(&(data, rtype, name)).copied();
         let mut ops = ops;
         let mut index: Option<String> = None;
         let mut bind = vec![];
@@ -1817,6 +1817,14 @@ pub fn instance_key(k: &Node) -> Option<String> {
         NodeKind::String(s) => Some(format!("{:?}", s.value)),
         _ => None,
     }
+}
+
+/// Does a block have `count` or `for_each`?
+fn has_expansion(block: &Block) -> bool {
+    block
+        .body
+        .attributes()
+        .any(|a| matches!(a.key.as_str(), "count" | "for_each"))
 }
 
 fn expansion_to_node(e: Expansion, span: Span) -> Node {

@@ -24,7 +24,7 @@ use crate::model::{AccountHint, Action, Infrastructure, Mode, Note, Provider, Re
 use crate::source::{FileId, SourceFile, Span};
 use crate::terraform::is_modelled;
 use crate::value::{Node, NodeKind, TextMap};
-use config::{Module, header_span, is_local_source, parse_file};
+use config::{Module, SyntaxError, header_span, is_local_source, parse_file};
 use eval::{Evaluator, Instance, Scope, is_known};
 use text::{as_text, dir_of};
 
@@ -83,6 +83,33 @@ pub(crate) fn join(module: &str, rest: &str) -> String {
     }
 }
 
+/// Files in HCL syntax: `.tf` and `.tfvars`.
+fn is_hcl_path(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    l.ends_with(".tf") || l.ends_with(".tfvars")
+}
+
+type Parsed = (Option<Body>, Vec<SyntaxError>);
+
+/// Parses HCL texts; the results are in the order of `texts`.
+#[cfg(feature = "parallel")]
+fn parse_all(texts: &[(FileId, &str)]) -> Vec<Parsed> {
+    use rayon::prelude::*;
+    texts
+        .par_iter()
+        .map(|(id, text)| parse_file(*id, text))
+        .collect()
+}
+
+/// Parses HCL texts; the results are in the order of `texts`.
+#[cfg(not(feature = "parallel"))]
+fn parse_all(texts: &[(FileId, &str)]) -> Vec<Parsed> {
+    texts
+        .iter()
+        .map(|(id, text)| parse_file(*id, text))
+        .collect()
+}
+
 /// Loads the configuration files among `sources` (the others may be read by `file()`).
 pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructure) -> HclSummary {
     let mut summary = HclSummary::default();
@@ -92,6 +119,14 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
     // `.tf.json` files: the same-length HCL text their spans point into, and the strings
     // evaluated from their decoded text
     let mut json_texts: Vec<(FileId, String, json_config::Replaced)> = vec![];
+    // HCL files are parsed first, all at once (on several threads with the `parallel`
+    // feature), then taken in the order of `sources` like the others.
+    let hcl_texts: Vec<(FileId, &str)> = sources
+        .iter()
+        .filter(|s| is_hcl_path(&s.path))
+        .map(|s| (s.id, s.text.as_str()))
+        .collect();
+    let mut parsed = parse_all(&hcl_texts).into_iter();
     for src in sources {
         if !is_config_path(&src.path) {
             continue;
@@ -124,7 +159,9 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
             }
             continue;
         }
-        let (body, errors) = parse_file(src);
+        let Some((body, errors)) = parsed.next() else {
+            continue;
+        };
         for e in errors {
             summary.errors.push(HclError {
                 file: src.id,
@@ -158,10 +195,10 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
         let dir = module.dir.clone();
         for c in module.calls.iter_mut() {
             let span = header_span(c.block, c.file);
-            let name = c.name.clone();
-            match c.source.clone() {
-                Some(s) if is_local_source(&s) => {
-                    let child_dir = text::join(&dir, &s);
+            let name = c.name;
+            match c.source {
+                Some(s) if is_local_source(s) => {
+                    let child_dir = text::join(&dir, s);
                     match by_dir.get(&child_dir) {
                         Some(&child) if child != mi => c.child = Some(child),
                         Some(_) => summary.errors.push(HclError {
@@ -241,7 +278,21 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
     }
     infra.notes.append(&mut ev.notes);
     summary.errors.append(&mut ev.errors);
+    drop(ev);
+    drop_all(bodies);
     summary
+}
+
+/// Frees the syntax trees of the files, on several threads with the `parallel` feature.
+#[cfg(feature = "parallel")]
+fn drop_all(bodies: Vec<(FileId, String, Body)>) {
+    use rayon::prelude::*;
+    bodies.into_par_iter().for_each(drop);
+}
+
+#[cfg(not(feature = "parallel"))]
+fn drop_all(bodies: Vec<(FileId, String, Body)>) {
+    drop(bodies);
 }
 
 /// Finds calls that lead back to a module already on the way (a module cycle, which Terraform
@@ -366,7 +417,7 @@ fn root_variables(
     for (name, raw) in &opts.vars {
         let span = ev.modules[module]
             .variables
-            .get(name)
+            .get(name.as_str())
             .map(|(b, f)| header_span(b, *f))
             .unwrap_or_default();
         let t = raw.trim_start();
@@ -654,9 +705,9 @@ fn load_resource(
     let m = ev.instances[inst].module;
     let (data, rtype, name, block, file) = {
         let r = &ev.modules[m].resources[rix];
-        (r.data, r.rtype.clone(), r.name.clone(), r.block, r.file)
+        (r.data, r.rtype, r.name, r.block, r.file)
     };
-    let modelled = is_modelled(data, &rtype);
+    let modelled = is_modelled(data, rtype);
     let expansion = ev.expand_resource(inst, rix);
     let keys = eval::instance_keys(expansion, header_span(block, file));
     if !data {
@@ -712,8 +763,8 @@ fn load_resource(
             base_address: join(&path, &local),
             module: path.clone(),
             mode: if data { Mode::Data } else { Mode::Managed },
-            rtype: rtype.clone(),
-            name: name.clone(),
+            rtype: rtype.to_string(),
+            name: name.to_string(),
             span,
             action: Action::Configured,
             provider_key: Some(provider_key.clone()),
@@ -721,5 +772,48 @@ fn load_resource(
             before: None,
             configured,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn many_files() -> Vec<SourceFile> {
+        (0..64u32)
+            .map(|i| {
+                let text = if i % 3 == 0 {
+                    format!("resource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket =\n}}\n")
+                } else {
+                    format!("resource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket = \"x{i}\"\n}}\n")
+                };
+                SourceFile::new(i, format!("m/f{i:02}.tf"), text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn files_are_read_in_the_order_given() {
+        let sources = many_files();
+        let mut infra = Infrastructure::default();
+        let s = load(&sources, &HclOptions::default(), &mut infra);
+        let broken: Vec<FileId> = s.errors.iter().map(|e| e.file).collect();
+        let expected: Vec<FileId> = (0..64).filter(|i| i % 3 == 0).collect();
+        assert_eq!(broken, expected);
+        assert_eq!(s.resources, 64 - expected.len());
+    }
+
+    #[test]
+    fn parse_all_gives_what_parsing_each_file_gives() {
+        let sources = many_files();
+        let texts: Vec<(FileId, &str)> = sources.iter().map(|s| (s.id, s.text.as_str())).collect();
+        let all = parse_all(&texts);
+        assert_eq!(all.len(), texts.len());
+        for ((id, text), (body, errors)) in texts.iter().zip(all) {
+            let (b, e) = parse_file(*id, text);
+            assert_eq!(body, b);
+            let spans = |v: &[SyntaxError]| v.iter().map(|x| x.span).collect::<Vec<_>>();
+            assert_eq!(spans(&errors), spans(&e));
+        }
     }
 }
