@@ -311,7 +311,7 @@ impl<'a> Analysis<'a> {
                         }
                         NodeKind::Unknown(u) => {
                             if r.is_configured("policy") {
-                                KeyPolicy::Unknown(u.clone())
+                                KeyPolicy::Unknown((**u).clone())
                             } else {
                                 KeyPolicy::Default
                             }
@@ -732,7 +732,7 @@ pub const MAX_POLICY_BYTES: usize = 256 * 1024;
 
 fn policy_doc(node: &Node) -> PolicyDoc {
     match &node.kind {
-        NodeKind::Unknown(u) => PolicyDoc::Unknown(u.clone()),
+        NodeKind::Unknown(u) => PolicyDoc::Unknown((**u).clone()),
         NodeKind::String(s) => {
             let invalid = |message: String| {
                 PolicyDoc::Invalid(PolicyError {

@@ -21,7 +21,7 @@ pub enum NodeKind {
     String(StrValue),
     Array(Vec<Node>),
     Object(Vec<(Key, Node)>),
-    Unknown(Unknown),
+    Unknown(Box<Unknown>),
 }
 
 /// An object key and where it is written.
@@ -99,7 +99,7 @@ impl Node {
     }
 
     pub fn unknown(unknown: Unknown, span: Span) -> Self {
-        Node::new(NodeKind::Unknown(unknown), span)
+        Node::new(NodeKind::Unknown(Box::new(unknown)), span)
     }
 
     pub fn string(value: impl Into<String>, span: Span, map: TextMap) -> Self {

@@ -42,7 +42,7 @@ pub fn from_data_source(data: &Node) -> Option<Node> {
     ] {
         let Some(v) = data.get(attr) else { continue };
         if let NodeKind::Unknown(u) = &v.kind {
-            return Some(Node::unknown(u.clone(), v.span));
+            return Some(Node::unknown((**u).clone(), v.span));
         }
         for item in v.items() {
             let rendered: Vec<Node> = if own {
@@ -106,7 +106,7 @@ fn document_statements(doc: &Node) -> Result<Vec<Node>, Node> {
                 )
             })?
         }
-        NodeKind::Unknown(u) => return Err(Node::unknown(u.clone(), doc.span)),
+        NodeKind::Unknown(u) => return Err(Node::unknown((**u).clone(), doc.span)),
         _ => doc.clone(),
     };
     match parsed.get("Statement") {
@@ -159,7 +159,7 @@ fn statement(st: &Node) -> Node {
 /// renders `"*"`.
 fn principals(blocks: &Node) -> Node {
     if let NodeKind::Unknown(u) = &blocks.kind {
-        return Node::unknown(u.clone(), blocks.span);
+        return Node::unknown((**u).clone(), blocks.span);
     }
     let mut map: Vec<(Key, Node)> = vec![];
     for b in blocks.items() {
@@ -189,7 +189,7 @@ fn principals(blocks: &Node) -> Node {
 /// `condition { test, variable, values }` blocks → `{test: {variable: values}}`.
 fn conditions(blocks: &Node) -> Node {
     if let NodeKind::Unknown(u) = &blocks.kind {
-        return Node::unknown(u.clone(), blocks.span);
+        return Node::unknown((**u).clone(), blocks.span);
     }
     let mut ops: Vec<(Key, Node)> = vec![];
     for b in blocks.items() {

@@ -17,7 +17,7 @@ pub use principal::{Arn, Normalized, PrincipalKind, PrincipalType, is_account_id
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     pub text: Option<String>,
-    pub unknown: Option<Unknown>,
+    pub unknown: Option<Box<Unknown>>,
     pub span: Span,
     pub path: String,
     pub sensitive: bool,
@@ -39,7 +39,7 @@ pub struct Principal {
     pub ty: PrincipalType,
     /// The text, when known.
     pub text: Option<String>,
-    pub unknown: Option<Unknown>,
+    pub unknown: Option<Box<Unknown>>,
     pub kind: PrincipalKind,
     pub account: Option<String>,
     pub partition: Option<String>,
@@ -92,7 +92,7 @@ pub struct Principals {
     pub negated: bool,
     pub entries: Vec<Principal>,
     /// The whole element is unknown.
-    pub unknown: Option<Unknown>,
+    pub unknown: Option<Box<Unknown>>,
     pub span: Span,
     pub path: String,
 }
@@ -102,7 +102,7 @@ pub struct Principals {
 pub struct ItemList {
     pub negated: bool,
     pub items: Vec<Item>,
-    pub unknown: Option<Unknown>,
+    pub unknown: Option<Box<Unknown>>,
     pub span: Span,
     pub path: String,
 }
@@ -114,7 +114,7 @@ pub struct Condition {
     pub key: String,
     pub values: Vec<Item>,
     /// The values are unknown before apply.
-    pub unknown: Option<Unknown>,
+    pub unknown: Option<Box<Unknown>>,
     pub span: Span,
     pub path: String,
 }
@@ -152,7 +152,7 @@ pub struct Statement {
     pub resource: Option<ItemList>,
     pub conditions: Vec<Condition>,
     /// The Condition element is unknown as a whole.
-    pub condition_unknown: Option<Unknown>,
+    pub condition_unknown: Option<Box<Unknown>>,
     /// Every key of the statement object as written, in order. `action`, `principal` and
     /// `resource` keep the last of `X`/`NotX`; these show when both were written.
     pub keys: Vec<Key>,
@@ -180,7 +180,7 @@ pub struct PolicyDocument {
     pub version: Option<Item>,
     pub statements: Vec<Statement>,
     /// The Statement list (or the whole document) is unknown before apply.
-    pub unknown: Option<Unknown>,
+    pub unknown: Option<Box<Unknown>>,
     pub span: Span,
     /// Where the `Statement` key is written, when the document has one.
     pub statement_key: Option<Span>,
@@ -229,10 +229,11 @@ pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
             "Statement" => match &v.kind {
                 NodeKind::Unknown(u) => doc.unknown = Some(u.clone()),
                 NodeKind::Array(list) => {
-                    for (i, s) in list.iter().enumerate() {
-                        doc.statements
-                            .push(statement(s, i, format!("/Statement/{i}")));
-                    }
+                    doc.statements.extend(
+                        list.iter()
+                            .enumerate()
+                            .map(|(i, s)| statement(s, i, format!("/Statement/{i}"))),
+                    );
                 }
                 _ => doc.statements.push(statement(v, 0, "/Statement".into())),
             },
@@ -259,7 +260,7 @@ fn item(v: &Node, path: String) -> Item {
     }
 }
 
-fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Unknown>) {
+fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Box<Unknown>>) {
     match &v.kind {
         NodeKind::Unknown(u) => (vec![], Some(u.clone())),
         NodeKind::Array(a) => (
@@ -408,7 +409,7 @@ fn principals(v: &Node, negated: bool, path: String) -> Principals {
     out
 }
 
-fn unknown_principal(ty: PrincipalType, u: Unknown, n: &Node, path: String) -> Principal {
+fn unknown_principal(ty: PrincipalType, u: Box<Unknown>, n: &Node, path: String) -> Principal {
     Principal {
         ty,
         text: None,

@@ -1840,7 +1840,7 @@ fn node_to_expansion(n: &Node) -> Expansion {
         NodeKind::Object(o) => {
             Expansion::Keys(o.iter().map(|(k, v)| (k.name.clone(), v.clone())).collect())
         }
-        NodeKind::Unknown(u) => Expansion::Unknown(u.clone()),
+        NodeKind::Unknown(u) => Expansion::Unknown(Unknown::clone(u)),
         _ => Expansion::Single,
     }
 }
