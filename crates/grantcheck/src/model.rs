@@ -228,22 +228,32 @@ fn instance_key(address: &str) -> Option<&str> {
 /// without keys, instance key). `module.a["k"].aws_x.y[0]` → (`module.a`, `aws_x.y`, `[0]`).
 pub fn split_address(address: &str) -> (String, String, Option<String>) {
     let parts = split_dots(address);
-    let mut module = Vec::new();
+    let mut module = String::new();
     let mut i = 0;
     while i + 1 < parts.len() && parts[i] == "module" {
-        module.push(format!("module.{}", strip_key(parts[i + 1])));
+        if !module.is_empty() {
+            module.push('.');
+        }
+        module.push_str("module.");
+        module.push_str(strip_key(parts[i + 1]));
         i += 2;
     }
-    let rest: Vec<&str> = parts[i..].to_vec();
+    let rest = &parts[i..];
+    let mut local = String::with_capacity(address.len());
     let mut key = None;
-    let mut local: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
-    if let Some(last) = local.last_mut()
-        && let Some(open) = last.find('[')
-    {
-        key = Some(last[open..].to_string());
-        last.truncate(open);
+    for (n, part) in rest.iter().enumerate() {
+        if n > 0 {
+            local.push('.');
+        }
+        match part.find('[') {
+            Some(open) if n + 1 == rest.len() => {
+                local.push_str(&part[..open]);
+                key = Some(part[open..].to_string());
+            }
+            _ => local.push_str(part),
+        }
     }
-    (module.join("."), local.join("."), key)
+    (module, local, key)
 }
 
 fn strip_key(s: &str) -> &str {
