@@ -56,6 +56,38 @@ fn frame<'a>(
     vec![origin.into(), snippet.into()]
 }
 
+/// A snippet cut on the left has no path of its own (its explicit origin, just above it, says
+/// where it is); the renderer still gives it an empty ` ::: ` origin line, which is dropped here.
+fn without_empty_origins(rendered: &str) -> String {
+    let mut out = String::with_capacity(rendered.len());
+    for line in rendered.split_inclusive('\n') {
+        let plain: String = strip_ansi(line);
+        if plain.trim() == ":::" {
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// The text of a line without its ANSI colour sequences (`ESC [ ... m`).
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Findings as text with code frames (the offending span underlined, related spans
 /// labelled), then a one-line summary. `quiet`: one line per finding, no frames.
 pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -> String {
@@ -137,7 +169,7 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
         if !f.help.is_empty() {
             group = group.element(Level::HELP.message(f.help.as_str()));
         }
-        out.push_str(&renderer.render(&[group]));
+        out.push_str(&without_empty_origins(&renderer.render(&[group])));
         out.push_str("\n\n");
     }
     let s = &report.summary;

@@ -204,3 +204,20 @@ fn stdin_is_read_with_a_dash() {
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["findings"][0]["location"]["file"], "-");
 }
+
+#[test]
+fn frames_cut_on_the_left_keep_their_location_and_no_empty_origin_line() {
+    // `terraform show -json` writes the plan on one line: every frame is cut on the left
+    let plan = std::fs::read_to_string(root().join("examples/cross-account/plan.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&plan).unwrap();
+    let path = tmp("one-line-plan.json", value.to_string().as_bytes());
+    let out = run(&["check", path.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("error[XA002]"), "{text}");
+    assert!(text.contains("1 | …"), "a frame cut on the left: {text}");
+    assert!(text.contains("one-line-plan.json:1:"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.trim() == ":::"),
+        "an empty origin line: {text}"
+    );
+}
