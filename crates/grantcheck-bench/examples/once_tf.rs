@@ -2,7 +2,7 @@
 //!
 //! `once_tf DIR` runs `grantcheck::check` once (`--runs=N`: N times), for instruction counts;
 //! `--parse-only` parses the same files with hcl-edit instead (the reading floor);
-//! `--phases` prints best-of-ten times of the floor, the loader, analysis, rules and the check.
+//! `--phases` prints best-of-30 times of the floor, the loader, analysis, rules and the check.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::path::Path;
 use std::time::Instant;
@@ -61,7 +61,7 @@ fn main() {
 }
 
 fn best(f: &mut dyn FnMut()) -> f64 {
-    (0..10)
+    (0..30)
         .map(|_| {
             let t = Instant::now();
             f();

@@ -7,6 +7,9 @@ pub const MARK: char = '\u{E000}';
 
 /// Normalises a `/`-separated path: drops `.` and folds `..`.
 pub fn normalize(path: &str) -> String {
+    if is_normal(path) {
+        return path.to_string();
+    }
     let path = path.replace('\\', "/");
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
@@ -31,6 +34,18 @@ pub fn normalize(path: &str) -> String {
     } else {
         joined
     }
+}
+
+/// Is a path already in the form [`normalize`] gives: `/`-separated, without empty, `.` or `..`
+/// parts (but for the root's leading `/`)?
+fn is_normal(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\\')
+        && path.split('/').enumerate().all(|(i, p)| match p {
+            "" => i == 0 && path.len() > 1,
+            "." | ".." => false,
+            _ => true,
+        })
 }
 
 /// The directory part of a path (`.` for a bare name).
@@ -186,6 +201,30 @@ mod tests {
         assert_eq!(join("w/tf/modules/x", "../y"), "w/tf/modules/y");
         assert_eq!(dir_of("w/tf/main.tf"), "w/tf");
         assert_eq!(dir_of("main.tf"), ".");
+        for p in [
+            "",
+            "/",
+            ".",
+            "..",
+            "a",
+            "/a",
+            "a/",
+            "a//b",
+            "//a",
+            "a/./b",
+            "./a",
+            "a/..",
+            "../a",
+            "a\\b",
+            "/a/b/c.tf",
+        ] {
+            let slow = normalize(&format!("{p}/."));
+            assert_eq!(
+                normalize(p),
+                if p.is_empty() { ".".into() } else { slow },
+                "{p}"
+            );
+        }
     }
 
     #[test]
