@@ -274,8 +274,12 @@ fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Box<Unknown>>) {
     }
 }
 
-fn escape_pointer(k: &str) -> String {
-    k.replace('~', "~0").replace('/', "~1")
+fn escape_pointer(k: &str) -> std::borrow::Cow<'_, str> {
+    if k.contains(['~', '/']) {
+        k.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        k.into()
+    }
 }
 
 fn statement(node: &Node, index: usize, path: String) -> Statement {

@@ -1,6 +1,7 @@
 //! The `configuration` section of a plan: module tree, expressions and references.
 
 use crate::hash::HashMap;
+use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -49,12 +50,12 @@ pub struct VariableConfig {
 
 #[derive(Deserialize)]
 pub struct ConfigResource<'a> {
-    #[serde(default)]
-    pub address: String,
-    #[serde(rename = "type", default)]
-    pub rtype: Option<String>,
-    #[serde(default)]
-    pub provider_config_key: Option<String>,
+    #[serde(borrow, default)]
+    pub address: Cow<'a, str>,
+    #[serde(borrow, rename = "type", default)]
+    pub rtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub provider_config_key: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub expressions: Option<&'a RawValue>,
 }
@@ -114,7 +115,7 @@ impl<'c, 'a> ConfigIndex<'c, 'a> {
             }
         }
         for r in &m.resources {
-            self.resources.insert((path.clone(), r.address.as_str()), r);
+            self.resources.insert((path.clone(), r.address.as_ref()), r);
         }
         self.modules.insert(path, m);
     }

@@ -4,6 +4,7 @@
 //! types grantcheck models are then read closely, with spans, and everything else is skipped.
 
 pub mod config;
+mod marks;
 pub mod sensitive;
 
 use crate::hash::HashSet;
@@ -20,6 +21,7 @@ use crate::source::{SourceFile, Span};
 use crate::terraform::is_modelled;
 use crate::value::{Node, NodeKind, Unknown};
 use config::{ConfigIndex, Configuration, constant_value, expressions_to_node};
+use marks::Marks;
 
 /// A plan that could not be read, with the place and what to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -336,13 +338,8 @@ fn build_resource(
     if r.action.survives()
         && let Some(unknown) = r.after_unknown
     {
-        let au: serde_json::Value = serde_json::from_str(unknown.get()).unwrap_or_default();
-        let nothing_unknown = match &au {
-            serde_json::Value::Object(m) => m.is_empty(),
-            serde_json::Value::Bool(b) => !b,
-            _ => true,
-        };
-        if !nothing_unknown {
+        let au = Marks::read(unknown.get());
+        if au.any() {
             let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
             let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
             apply_unknown(target, &au, exprs.as_ref(), &r.address);
@@ -372,7 +369,7 @@ fn build_resource(
         name,
         span: r.addr_span,
         action: r.action,
-        provider_key: cres.and_then(|c| c.provider_config_key.clone()),
+        provider_key: cres.and_then(|c| c.provider_config_key.as_deref().map(str::to_string)),
         after: if r.action.survives() { after } else { None },
         before,
         configured,
@@ -401,26 +398,24 @@ fn values_node(
         return Ok(None);
     }
     if let Some(s) = sensitive {
-        let marks: serde_json::Value = serde_json::from_str(s.get()).unwrap_or_default();
-        apply_sensitive(&mut node, &marks);
+        apply_sensitive(&mut node, &Marks::read(s.get()));
     }
     Ok(Some(node))
 }
 
-fn apply_sensitive(node: &mut Node, marks: &serde_json::Value) {
-    use serde_json::Value as J;
+fn apply_sensitive(node: &mut Node, marks: &Marks<'_>) {
     match marks {
-        J::Bool(true) => node.mark_sensitive(),
-        J::Object(m) => {
+        Marks::True => node.mark_sensitive(),
+        Marks::Object(_) => {
             if let NodeKind::Object(members) = &mut node.kind {
                 for (k, v) in members.iter_mut() {
-                    if let Some(mk) = m.get(&k.name) {
+                    if let Some(mk) = marks.get(&k.name) {
                         apply_sensitive(v, mk);
                     }
                 }
             }
         }
-        J::Array(a) => {
+        Marks::Array(a) => {
             if let NodeKind::Array(items) = &mut node.kind {
                 for (item, mk) in items.iter_mut().zip(a) {
                     apply_sensitive(item, mk);
@@ -433,10 +428,9 @@ fn apply_sensitive(node: &mut Node, marks: &serde_json::Value) {
 
 /// Puts unknown markers where `after_unknown` says a value is known only after apply, with
 /// the references the configuration gives for it.
-fn apply_unknown(node: &mut Node, marks: &serde_json::Value, exprs: Option<&Node>, address: &str) {
-    use serde_json::Value as J;
+fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, address: &str) {
     match marks {
-        J::Bool(true) => {
+        Marks::True => {
             let (origin, refs) = match exprs.and_then(Node::as_unknown) {
                 Some(u) if !u.refs.is_empty() => (
                     format!(
@@ -462,7 +456,7 @@ fn apply_unknown(node: &mut Node, marks: &serde_json::Value, exprs: Option<&Node
             );
             node.sensitive = sensitive;
         }
-        J::Object(m) => {
+        Marks::Object(m) => {
             let span = node.span;
             if !matches!(node.kind, NodeKind::Object(_)) {
                 node.kind = NodeKind::Object(vec![]);
@@ -470,15 +464,15 @@ fn apply_unknown(node: &mut Node, marks: &serde_json::Value, exprs: Option<&Node
             if let NodeKind::Object(members) = &mut node.kind {
                 for (k, mk) in m {
                     let sub = exprs.and_then(|e| e.get(k));
-                    match members.iter_mut().find(|(key, _)| &key.name == k) {
+                    match members.iter_mut().find(|(key, _)| key.name == *k) {
                         Some((_, v)) => apply_unknown(v, mk, sub, address),
                         None => {
-                            if mk == &J::Bool(true) || mk.is_object() {
+                            if matches!(mk, Marks::True | Marks::Object(_)) {
                                 let mut v = Node::new(NodeKind::Null, span);
                                 apply_unknown(&mut v, mk, sub, address);
                                 members.push((
                                     crate::value::Key {
-                                        name: k.clone(),
+                                        name: k.to_string(),
                                         span,
                                     },
                                     v,
@@ -489,7 +483,7 @@ fn apply_unknown(node: &mut Node, marks: &serde_json::Value, exprs: Option<&Node
                 }
             }
         }
-        J::Array(a) => {
+        Marks::Array(a) => {
             if let NodeKind::Array(items) = &mut node.kind {
                 for (i, (item, mk)) in items.iter_mut().zip(a).enumerate() {
                     let sub = exprs.and_then(|e| e.as_array()).and_then(|x| x.get(i));
