@@ -1039,7 +1039,7 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn var_value(&mut self, inst: usize, name: &str, span: Span) -> Node {
-        self.memoized(inst, format!("var.{name}"), span, |ev| {
+        self.memoized(inst, text::concat(&["var.", name]), span, |ev| {
             let i = &ev.instances[inst];
             let m = &ev.modules[i.module];
             let decl = m.variables.get(name).copied();
@@ -1078,7 +1078,7 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn local_value(&mut self, inst: usize, name: &str, span: Span) -> Node {
-        self.memoized(inst, format!("local.{name}"), span, |ev| {
+        self.memoized(inst, text::concat(&["local.", name]), span, |ev| {
             match ev.module_of(inst).locals.get(name).copied() {
                 Some((a, file)) => {
                     let sc = Scope {
@@ -1209,21 +1209,24 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn output_value(&mut self, inst: usize, name: &str, span: Span) -> Node {
-        self.memoized(inst, format!("output.{name}"), span, |ev| {
-            match ev.module_of(inst).outputs.get(name).copied() {
-                Some((b, file)) => match b.body.get_attribute("value") {
-                    Some(a) => {
-                        let sc = Scope {
-                            inst,
-                            file,
-                            bind: vec![],
-                        };
-                        ev.eval(&sc, &a.value)
-                    }
-                    None => invalid(format!("output {name} has no value"), span),
-                },
-                None => invalid(format!("output {name} is not declared"), span),
-            }
+        self.memoized(inst, text::concat(&["output.", name]), span, |ev| match ev
+            .module_of(inst)
+            .outputs
+            .get(name)
+            .copied()
+        {
+            Some((b, file)) => match b.body.get_attribute("value") {
+                Some(a) => {
+                    let sc = Scope {
+                        inst,
+                        file,
+                        bind: vec![],
+                    };
+                    ev.eval(&sc, &a.value)
+                }
+                None => invalid(format!("output {name} has no value"), span),
+            },
+            None => invalid(format!("output {name} is not declared"), span),
         })
     }
 
@@ -1342,9 +1345,9 @@ impl<'a> Evaluator<'a> {
         let m = self.instances[sc.inst].module;
         let path = self.instances[sc.inst].path.clone();
         let local = if data {
-            format!("data.{rtype}.{name}")
+            text::concat(&["data.", rtype, ".", name])
         } else {
-            format!("{rtype}.{name}")
+            text::concat(&[rtype, ".", name])
         };
         let address = super::join(&path, &local);
         let rix = self.modules[m].res_ix.get(&(data, rtype, name)).copied();
@@ -1410,7 +1413,11 @@ impl<'a> Evaluator<'a> {
             );
         };
         let Some(attr) = attr else {
-            return unknown(format!("{display} (known after apply)"), vec![r], span);
+            return unknown(
+                text::concat(&[&display, " (known after apply)"]),
+                vec![r],
+                span,
+            );
         };
         if known_instance {
             let (block, file) = {
@@ -1422,7 +1429,14 @@ impl<'a> Evaluator<'a> {
                 file,
                 bind,
             };
-            let key = format!("res.{rix}.{}.{attr}", index.clone().unwrap_or_default());
+            let key = text::concat(&[
+                "res.",
+                &rix.to_string(),
+                ".",
+                index.as_deref().unwrap_or_default(),
+                ".",
+                &attr,
+            ]);
             if data
                 && rtype == "aws_iam_policy_document"
                 && (attr == "json" || attr == "minified_json")
@@ -1439,7 +1453,11 @@ impl<'a> Evaluator<'a> {
                 return self.apply_ops(sc, v, &ops[1..], span);
             }
         }
-        unknown(format!("{display} (known after apply)"), vec![r], span)
+        unknown(
+            text::concat(&[&display, " (known after apply)"]),
+            vec![r],
+            span,
+        )
     }
 
     // ----- bodies -----

@@ -79,7 +79,7 @@ pub(crate) fn join(module: &str, rest: &str) -> String {
     if module.is_empty() {
         rest.to_string()
     } else {
-        format!("{module}.{rest}")
+        text::concat(&[module, ".", rest])
     }
 }
 
@@ -572,7 +572,7 @@ fn provider_key_in(path: &str, local: &str) -> String {
     if path.is_empty() {
         local.to_string()
     } else {
-        format!("{path}:{local}")
+        text::concat(&[path, ":", local])
     }
 }
 
@@ -595,7 +595,7 @@ fn load_providers(ev: &mut Evaluator<'_>, inst: usize, infra: &mut Infrastructur
             .map(|a| ev.eval(&sc, &a.value))
             .and_then(|v| v.as_str().map(String::from));
         let local = match alias {
-            Some(a) => format!("aws.{a}"),
+            Some(a) => text::concat(&["aws.", &a]),
             None => "aws".to_string(),
         };
         let key = provider_key_in(&path, &local);
@@ -646,7 +646,7 @@ fn resolve_provider(ev: &Evaluator<'_>, inst: usize, local: &str, depth: usize) 
                 _ => None,
             });
             match alias {
-                Some(a) => local == format!("aws.{a}"),
+                Some(a) => local.strip_prefix("aws.") == Some(a.as_str()),
                 None => local == "aws",
             }
         }
@@ -709,17 +709,20 @@ fn load_resource(
     };
     let modelled = is_modelled(data, rtype);
     let expansion = ev.expand_resource(inst, rix);
-    let keys = eval::instance_keys(expansion, header_span(block, file));
     if !data {
-        summary.resources += keys.len();
+        summary.resources += match &expansion {
+            eval::Expansion::Keys(k) => k.len(),
+            eval::Expansion::Single | eval::Expansion::Unknown(_) => 1,
+        };
     }
     if !modelled {
         return;
     }
+    let keys = eval::instance_keys(expansion, header_span(block, file));
     let local = if data {
-        format!("data.{rtype}.{name}")
+        text::concat(&["data.", rtype, ".", name])
     } else {
-        format!("{rtype}.{name}")
+        text::concat(&[rtype, ".", name])
     };
     let path = ev.instances[inst].path.clone();
     let addr = ev.instances[inst].addr.clone();
@@ -753,11 +756,10 @@ fn load_resource(
                 ));
             }
         }
-        let address = format!(
-            "{}{}",
-            join(&addr, &local),
-            key.as_deref().map(|k| format!("[{k}]")).unwrap_or_default()
-        );
+        let address = match key.as_deref() {
+            Some(k) => text::concat(&[&join(&addr, &local), "[", k, "]"]),
+            None => join(&addr, &local),
+        };
         infra.add(Resource {
             address,
             base_address: join(&path, &local),

@@ -5,6 +5,15 @@ use crate::value::{Node, NodeKind};
 /// Private-use character that marks where an interpolation sits in a JSON view.
 pub const MARK: char = '\u{E000}';
 
+/// The parts joined into one string, allocated once (cheaper than `format!` on hot paths).
+pub fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
 /// Normalises a `/`-separated path: drops `.` and folds `..`.
 pub fn normalize(path: &str) -> String {
     if is_normal(path) {
@@ -39,13 +48,23 @@ pub fn normalize(path: &str) -> String {
 /// Is a path already in the form [`normalize`] gives: `/`-separated, without empty, `.` or `..`
 /// parts (but for the root's leading `/`)?
 fn is_normal(path: &str) -> bool {
-    !path.is_empty()
-        && !path.contains('\\')
-        && path.split('/').enumerate().all(|(i, p)| match p {
-            "" => i == 0 && path.len() > 1,
-            "." | ".." => false,
-            _ => true,
-        })
+    let b = path.as_bytes();
+    if b.is_empty() || b == b"/" || b.last() == Some(&b'/') || memchr::memchr(b'\\', b).is_some() {
+        return false;
+    }
+    // every part between slashes: not empty (but for a leading `/`), not `.` or `..`
+    let first = usize::from(b[0] == b'/');
+    let mut start = first;
+    for end in memchr::memchr_iter(b'/', &b[first..])
+        .map(|i| i + first)
+        .chain(std::iter::once(b.len()))
+    {
+        if matches!(&b[start..end], b"" | b"." | b"..") {
+            return false;
+        }
+        start = end + 1;
+    }
+    true
 }
 
 /// The directory part of a path (`.` for a bare name).
