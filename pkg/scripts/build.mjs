@@ -1,9 +1,10 @@
 // Builds the npm package into pkg/dist:
-//   1. cargo builds crates/grantcheck-wasm for wasm32-unknown-unknown (release, LTO, opt-level "s");
+//   1. cargo builds crates/grantcheck-wasm for wasm32-unknown-unknown (release, LTO, opt-level 3, with
+//      the simd128 feature: Node 16.4+, Chrome/Edge 91+, Firefox 89+, Safari 16.4+);
 //   2. the wasm-bindgen CLI, at exactly the version the crate pins (installed with cargo when it is
 //      missing or at another version), writes the glue for `--target web`, which index.js (Node,
 //      synchronous) and web.js (browsers, `await init()`) both use;
-//   3. wasm-opt from the npm `binaryen` package shrinks the module when it is installed;
+//   3. wasm-opt -O3 from the npm `binaryen` package optimises the module when it is installed;
 //   4. dist/version.js records the core's version for browsers that have not initialised yet.
 // Usage: node scripts/build.mjs   (npm run build)
 import { spawnSync } from "node:child_process";
@@ -17,7 +18,11 @@ const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const root = resolve(pkgDir, "..");
 const crateToml = join(root, "crates", "grantcheck-wasm", "Cargo.toml");
 const dist = join(pkgDir, "dist");
-const optLevel = process.env.GRANTCHECK_WASM_OPT_LEVEL ?? "s";
+// Speed over size: opt-level 3 and wasm-opt -O3 check a 10.8 MB plan in Node some 20% faster than
+// "s" and -Os, for a module 14% larger (1.29 MB, 521 KB gzipped before; 1.47 MB, 578 KB after).
+const optLevel = process.env.GRANTCHECK_WASM_OPT_LEVEL ?? "3";
+// Wasm SIMD: memchr and the compiler's loops use it.
+const rustflags = ["-C", "target-feature=+simd128"];
 
 function step(message) {
   console.log(`\n--> ${message}`);
@@ -94,8 +99,9 @@ function wasmOpt(wasmPath) {
     "--enable-nontrapping-float-to-int",
     "--enable-reference-types",
     "--enable-sign-ext",
+    "--enable-simd",
   ];
-  run(bin, ["-Os", ...features, wasmPath, "-o", out]);
+  run(bin, ["-O3", ...features, wasmPath, "-o", out]);
   renameSync(out, wasmPath);
 }
 
@@ -108,7 +114,7 @@ function sizes(wasmPath) {
 const version = pinnedBindgenVersion();
 const bindgen = wasmBindgen(version);
 
-step(`cargo build (wasm32-unknown-unknown, release, opt-level ${optLevel})`);
+step(`cargo build (wasm32-unknown-unknown, release, opt-level ${optLevel}, ${rustflags.join(" ")})`);
 run("rustup", ["target", "add", "wasm32-unknown-unknown"], { stdio: ["ignore", "ignore", "inherit"] });
 run("cargo", [
   "build",
@@ -119,6 +125,8 @@ run("cargo", [
   "grantcheck-wasm",
   "--config",
   `profile.release.opt-level=${/^\d$/.test(optLevel) ? optLevel : JSON.stringify(optLevel)}`,
+  "--config",
+  `target.wasm32-unknown-unknown.rustflags=${JSON.stringify(rustflags)}`,
 ]);
 const built = join(root, "target", "wasm32-unknown-unknown", "release", "grantcheck_wasm.wasm");
 console.log(`cargo: ${sizes(built)}`);
