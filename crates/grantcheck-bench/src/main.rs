@@ -12,6 +12,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+/// The allocator the `grantcheck` command line uses, so that the figures are the ones users get.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Serialize, Default)]
 struct SizeResult {
     secrets: usize,
