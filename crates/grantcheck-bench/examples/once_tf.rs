@@ -7,24 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-fn tf_files(dir: &Path, out: &mut Vec<(String, String)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            tf_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "tf") {
-            out.push((
-                p.to_string_lossy().to_string(),
-                std::fs::read_to_string(&p).unwrap(),
-            ));
-        }
-    }
-}
+use grantcheck_bench::tf_files;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

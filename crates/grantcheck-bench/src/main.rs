@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use grantcheck_bench::tf_files;
 use serde::Serialize;
 
 /// The allocator the `grantcheck` command line uses, so that the figures are the ones users get.
@@ -183,24 +184,6 @@ fn bench_size(root: &Path, secrets: usize, dir: &Path) -> SizeResult {
     bench_hcl(dir, &mut r);
     bench_wasm(root, &plan_path, &mut r);
     r
-}
-
-fn tf_files(dir: &Path, out: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            tf_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "tf") {
-            out.push((
-                p.to_string_lossy().to_string(),
-                std::fs::read_to_string(&p).unwrap_or_default(),
-            ));
-        }
-    }
 }
 
 fn bench_hcl(dir: &Path, r: &mut SizeResult) {
