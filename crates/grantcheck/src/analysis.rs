@@ -200,6 +200,8 @@ impl<'a> Analysis<'a> {
         };
         a.link_key_policies();
         a.link_secrets();
+        // every registered policy is read, even one registered after the grants were collected
+        a.read_policies();
         a
     }
 
