@@ -1,9 +1,21 @@
-//! Runs `grantcheck::check` once on a plan, for instruction-count profiles.
+//! Runs `grantcheck::check` on a plan (once, or `N` times), for instruction-count and sampling
+//! profiles, with the allocator the command line uses.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     let path = std::env::args().nth(1).expect("a plan path");
+    let runs: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let text = std::fs::read_to_string(path).unwrap();
     let src = grantcheck::SourceFile::new(0, "plan.json", text);
-    let r = grantcheck::check(std::slice::from_ref(&src), &grantcheck::Options::default());
-    std::hint::black_box(r.findings.len());
+    for _ in 0..runs {
+        let r = grantcheck::check(std::slice::from_ref(&src), &grantcheck::Options::default());
+        std::hint::black_box(r.findings.len());
+    }
 }

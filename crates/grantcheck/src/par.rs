@@ -2,6 +2,9 @@
 //! done in order on one thread otherwise (the npm package). Results keep the input's order
 //! either way, so reports are the same byte for byte.
 
+/// Whether work is spread over threads in this build.
+pub const PARALLEL: bool = cfg!(feature = "parallel");
+
 /// Maps every item, keeping the order.
 #[cfg(feature = "parallel")]
 pub fn map<T, R, F>(items: &[T], f: F) -> Vec<R>

@@ -5,6 +5,7 @@
 
 pub mod config;
 mod marks;
+mod read;
 pub mod sensitive;
 
 use crate::hash::HashSet;
@@ -41,7 +42,7 @@ pub struct PlanSummary {
 
 /// The plan as serde reads it, once: borrowed slices of the text, with the values of resources
 /// left as raw JSON until a resource's type says they matter.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct Plan<'a> {
     #[serde(default)]
     pub(crate) format_version: Option<Cow<'a, str>>,
@@ -181,7 +182,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     // serde skips the values it does not read without recursing, and every value grantcheck
     // reads closely goes through json::parse, which refuses deep nesting first; so the depth
     // of the whole text is only looked at to explain a failure.
-    let plan: Plan<'_> = serde_json::from_str(text).map_err(|e| {
+    let plan: Plan<'_> = read::plan(text).map_err(|e| {
         if let Some(off) = json::depth_exceeded(text, json::MAX_DEPTH) {
             return LoadError {
                 message: format!(
