@@ -88,6 +88,21 @@ fn starts_value(bytes: &[u8], at: usize, opens: u8) -> bool {
     it.next() == Some(b':') && it.next() == Some(opens)
 }
 
+/// The members [`Plan`] reads; a piece notes which it met (serde refuses a repeated one).
+const MEMBERS: &[&str] = &[
+    "format_version",
+    "resource_changes",
+    "resource_drift",
+    "output_changes",
+    "planned_values",
+    "prior_state",
+    "configuration",
+    "variables",
+    "values",
+    "version",
+    "lineage",
+];
+
 /// How a piece ended.
 enum End {
     /// At the comma it was cut at.
@@ -173,69 +188,56 @@ impl<'a> Piece<'a> {
 
     /// Reads one member's value from the start of `rest`; the length of text it took.
     fn member(&mut self, key: &str, rest: &'a str) -> Option<usize> {
-        let p = &mut self.plan;
-        let (bit, used) = match key {
-            "format_version" => (0, value(rest, &mut p.format_version)?),
-            "resource_changes" => (1, value(rest, &mut p.resource_changes)?),
-            "resource_drift" => (2, value(rest, &mut p.resource_drift)?),
-            "output_changes" => (3, value(rest, &mut p.output_changes)?),
-            "planned_values" => (4, value(rest, &mut p.planned_values)?),
-            "prior_state" => (5, value(rest, &mut p.prior_state)?),
-            "configuration" => (6, value(rest, &mut p.configuration)?),
-            "variables" => (7, value(rest, &mut p.variables)?),
-            "values" => (8, value(rest, &mut p.values)?),
-            "version" => (9, value(rest, &mut p.version)?),
-            "lineage" => (10, value(rest, &mut p.lineage)?),
-            _ => return value(rest, &mut IgnoredAny),
+        let Some(bit) = MEMBERS.iter().position(|m| *m == key) else {
+            return value(rest, &mut IgnoredAny);
         };
         // serde refuses a repeated member: leave it to serde to say so
         if self.seen & (1 << bit) != 0 {
             return None;
         }
         self.seen |= 1 << bit;
-        Some(used)
+        let p = &mut self.plan;
+        match key {
+            "format_version" => value(rest, &mut p.format_version),
+            "resource_changes" => value(rest, &mut p.resource_changes),
+            "resource_drift" => value(rest, &mut p.resource_drift),
+            "output_changes" => value(rest, &mut p.output_changes),
+            "planned_values" => value(rest, &mut p.planned_values),
+            "prior_state" => value(rest, &mut p.prior_state),
+            "configuration" => value(rest, &mut p.configuration),
+            "variables" => value(rest, &mut p.variables),
+            "values" => value(rest, &mut p.values),
+            "version" => value(rest, &mut p.version),
+            "lineage" => value(rest, &mut p.lineage),
+            _ => None,
+        }
     }
 
-    /// Takes the members another piece read; `None` if both read the same one.
+    /// Takes the members another piece read; `None` if both read the same one. Each member
+    /// was read by one piece at most, and is at its default (what serde leaves when a member
+    /// is absent) in every other, so the one that is not at its default is the one read.
     fn merge(&mut self, other: Piece<'a>) -> Option<()> {
         if self.seen & other.seen != 0 {
             return None;
         }
         self.seen |= other.seen;
         let (p, o) = (&mut self.plan, other.plan);
-        let bit = |b: u16| other.seen & (1 << b) != 0;
-        if bit(0) {
-            p.format_version = o.format_version;
-        }
-        if bit(1) {
-            p.resource_changes = o.resource_changes;
-        }
-        if bit(2) {
+        p.format_version = p.format_version.take().or(o.format_version);
+        p.resource_changes = p.resource_changes.take().or(o.resource_changes);
+        p.planned_values = p.planned_values.take().or(o.planned_values);
+        p.prior_state = p.prior_state.take().or(o.prior_state);
+        p.configuration = p.configuration.take().or(o.configuration);
+        p.values = p.values.take().or(o.values);
+        p.version = p.version.take().or(o.version);
+        p.lineage = p.lineage.take().or(o.lineage);
+        if p.resource_drift.is_empty() {
             p.resource_drift = o.resource_drift;
         }
-        if bit(3) {
+        if p.output_changes.is_empty() {
             p.output_changes = o.output_changes;
         }
-        if bit(4) {
-            p.planned_values = o.planned_values;
-        }
-        if bit(5) {
-            p.prior_state = o.prior_state;
-        }
-        if bit(6) {
-            p.configuration = o.configuration;
-        }
-        if bit(7) {
+        if p.variables.is_empty() {
             p.variables = o.variables;
-        }
-        if bit(8) {
-            p.values = o.values;
-        }
-        if bit(9) {
-            p.version = o.version;
-        }
-        if bit(10) {
-            p.lineage = o.lineage;
         }
         Some(())
     }
