@@ -25,3 +25,25 @@ where
 {
     items.iter().map(f).collect()
 }
+
+/// Runs both, at the same time where there are threads.
+#[cfg(feature = "parallel")]
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    rayon::join(a, b)
+}
+
+/// Runs both, at the same time where there are threads.
+#[cfg(not(feature = "parallel"))]
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB,
+{
+    (a(), b())
+}

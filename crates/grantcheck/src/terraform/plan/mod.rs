@@ -244,7 +244,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     let mut summary = PlanSummary {
         format_version: fv.to_string(),
         resources: 0,
-        sensitive: sensitive::collect(file, &plan),
+        sensitive: vec![],
     };
     // Which changes to read closely is decided in one walk; reading them (values, unknowns,
     // configuration) is independent per resource and runs in parallel where it can.
@@ -282,7 +282,13 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
             before_sensitive: rc.change.before_sensitive,
         });
     }
-    for res in crate::par::map(&inputs, |r| build_resource(file, &ix, r)) {
+    // the spans never to print are found while the resources are read
+    let (sensitive, built) = crate::par::join(
+        || sensitive::collect(file, &plan),
+        || crate::par::map(&inputs, |r| build_resource(file, &ix, r)),
+    );
+    summary.sensitive = sensitive;
+    for res in built {
         let res = res?;
         hint_from_arn(&res, infra);
         infra.add(res);
