@@ -47,7 +47,7 @@ pub(crate) struct Plan<'a> {
     #[serde(default)]
     pub(crate) format_version: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    pub(crate) resource_changes: Option<Vec<ResourceChange<'a>>>,
+    pub(crate) resource_changes: Option<Changes<'a>>,
     #[serde(borrow, default)]
     pub(crate) resource_drift: Vec<ResourceChange<'a>>,
     #[serde(borrow, default)]
@@ -81,6 +81,45 @@ pub(crate) struct Variable<'a> {
     pub(crate) value: Option<&'a RawValue>,
 }
 
+/// `resource_changes`, kept only where a change is read closely: resources grantcheck models
+/// and changes that hold values never to print. The others are counted and let go as they are
+/// read, so a plan of many resources of other types holds little in memory.
+#[derive(Default)]
+pub(crate) struct Changes<'a> {
+    /// How many changes the list has.
+    pub(crate) count: usize,
+    pub(crate) kept: Vec<ResourceChange<'a>>,
+    /// A change without an address is in the list.
+    pub(crate) unaddressed: bool,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Changes<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ChangesVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for ChangesVisitor<'a> {
+            type Value = Changes<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of resource changes")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Changes::default();
+                while let Some(rc) = seq.next_element::<ResourceChange<'a>>()? {
+                    out.count += 1;
+                    out.unaddressed |= rc.address.is_none();
+                    if rc.read_closely() {
+                        out.kept.push(rc);
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(ChangesVisitor(std::marker::PhantomData))
+    }
+}
+
 #[derive(Deserialize)]
 pub(crate) struct ResourceChange<'a> {
     /// Always present in `resource_changes`; older `resource_drift` entries leave it out.
@@ -94,6 +133,19 @@ pub(crate) struct ResourceChange<'a> {
     deposed: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub(crate) change: Change<'a>,
+}
+
+impl ResourceChange<'_> {
+    /// Is the change read past its type: a modelled resource, or values never to print?
+    fn read_closely(&self) -> bool {
+        let rtype = self.rtype.as_deref().unwrap_or("");
+        is_modelled(self.mode.as_deref() == Some("data"), rtype)
+            || rtype == sensitive::SECRET_VERSION_TYPE
+            || [self.change.after_sensitive, self.change.before_sensitive]
+                .into_iter()
+                .flatten()
+                .any(|m| m.get().contains("true"))
+    }
 }
 
 /// A change: of a resource, or of an output (`output_changes`).
@@ -250,14 +302,21 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     // configuration) is independent per resource and runs in parallel where it can.
     let mut seen: HashSet<String> = HashSet::default();
     let mut inputs: Vec<ResourceInput<'_>> = Vec::new();
-    for rc in plan.resource_changes.iter().flatten() {
+    if plan
+        .resource_changes
+        .as_ref()
+        .is_some_and(|c| c.unaddressed)
+    {
+        return Err(LoadError {
+            message: "a resource change has no address; give the output of `terraform show -json PLANFILE`".to_string(),
+            span: whole,
+        });
+    }
+    summary.resources += plan.resource_changes.as_ref().map_or(0, |c| c.count);
+    for rc in plan.resource_changes.iter().flat_map(|c| &c.kept) {
         let Some(addr_raw) = rc.address else {
-            return Err(LoadError {
-                message: "a resource change has no address; give the output of `terraform show -json PLANFILE`".to_string(),
-                span: whole,
-            });
+            continue;
         };
-        summary.resources += 1;
         if rc.deposed.is_some() {
             continue;
         }

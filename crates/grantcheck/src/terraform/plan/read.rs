@@ -271,10 +271,13 @@ mod tests {
         format!(
             "fv={:?} rc={:?} drift={} oc={:?} pv={} prior={} cfg={} vars={:?} values={} version={} lineage={}",
             p.format_version,
-            p.resource_changes.as_ref().map(|v| v
-                .iter()
-                .map(|r| r.rtype.as_deref().unwrap_or("").to_string())
-                .collect::<Vec<_>>()),
+            p.resource_changes.as_ref().map(|v| (
+                v.count,
+                v.kept
+                    .iter()
+                    .map(|r| r.rtype.as_deref().unwrap_or("").to_string())
+                    .collect::<Vec<_>>()
+            )),
             p.resource_drift.len(),
             p.output_changes.keys().collect::<Vec<_>>(),
             p.planned_values.is_some(),
@@ -306,7 +309,7 @@ mod tests {
 
     const PLAN: &str = r#"{"format_version":"1.2","variables":{"v":{"value":1}},
         "planned_values":{"root_module":{}},
-        "resource_changes" : [{"address":"a.b","type":"t1","change":{"actions":["create"]}},
+        "resource_changes" : [{"address":"a.b","type":"aws_kms_key","change":{"actions":["create"]}},
                              {"address":"c.d","type":"t2","change":{"actions":["create"]}}],
         "output_changes":{"o":{"actions":["create"]}},
         "prior_state":{"format_version":"1.0"},

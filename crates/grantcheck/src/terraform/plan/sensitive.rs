@@ -152,7 +152,7 @@ pub(crate) fn collect(file: &SourceFile, plan: &Plan<'_>) -> Vec<Span> {
     for rc in plan
         .resource_changes
         .iter()
-        .flatten()
+        .flat_map(|c| &c.kept)
         .chain(&plan.resource_drift)
     {
         c.change(rc.rtype.as_deref(), &rc.change);
