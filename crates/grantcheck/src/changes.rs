@@ -85,9 +85,11 @@ pub fn before_view(mut infra: Infrastructure) -> Infrastructure {
     out.providers = std::mem::take(&mut infra.providers);
     out.account_hints = std::mem::take(&mut infra.account_hints);
     out.notes = std::mem::take(&mut infra.notes);
+    let mut gone = vec![];
     for mut r in infra.resources {
         if r.mode == Mode::Managed {
             let Some(before) = r.before.take() else {
+                gone.push(r);
                 continue;
             };
             r.after = Some(before);
@@ -95,6 +97,7 @@ pub fn before_view(mut infra: Infrastructure) -> Infrastructure {
         }
         out.add(r);
     }
+    crate::par::drop_all(gone);
     out
 }
 

@@ -186,15 +186,22 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
     match state {
         changes::PlanState::Changes => {
             let after = changes::access_of(&analysis);
-            drop(analysis);
+            free_analysis(analysis);
             let old_infra = changes::before_view(infra);
             let old = analyse(&old_infra, &accounts, &trusted);
             let fixed = changes::compare(sources, &mut found, run_rules(&old));
             found.extend(fixed);
             summary.access_changes = changes::access_changes(&after, &changes::access_of(&old));
+            free_analysis(old);
+            free_infra(old_infra);
         }
-        changes::PlanState::Unchanged => changes::mark_existing(&mut found),
-        changes::PlanState::NotAPlan => {}
+        changes::PlanState::Unchanged | changes::PlanState::NotAPlan => {
+            if state == changes::PlanState::Unchanged {
+                changes::mark_existing(&mut found);
+            }
+            free_analysis(analysis);
+            free_infra(infra);
+        }
     }
     out.list.extend(found);
     suppress::apply(sources, cfg.as_ref(), &mut out.list);
@@ -211,6 +218,17 @@ fn analyse<'a>(
     let mut a = analysis::Analysis::new(infra, accounts);
     a.trusted = trusted.to_vec();
     a
+}
+
+/// Frees an analysis, its policies in parallel where there are threads: large trees of values
+/// take as long to free as to build.
+fn free_analysis(mut analysis: analysis::Analysis<'_>) {
+    par::drop_all(std::mem::take(&mut analysis.policies));
+}
+
+/// Frees an infrastructure, its resources in parallel where there are threads.
+fn free_infra(mut infra: model::Infrastructure) {
+    par::drop_all(std::mem::take(&mut infra.resources));
 }
 
 fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {

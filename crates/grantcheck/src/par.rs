@@ -47,3 +47,17 @@ where
 {
     (a(), b())
 }
+
+/// Frees every item, spread over threads where there are threads: large trees of values take
+/// as long to free as to build.
+#[cfg(feature = "parallel")]
+pub fn drop_all<T: Send>(items: Vec<T>) {
+    use rayon::prelude::*;
+    items.into_par_iter().for_each(drop);
+}
+
+/// Frees every item.
+#[cfg(not(feature = "parallel"))]
+pub fn drop_all<T>(items: Vec<T>) {
+    drop(items);
+}
