@@ -421,9 +421,10 @@ impl<'a> Analysis<'a> {
                             Some(n) if n.as_str().is_some() => format!(
                                 "the secret {} is not managed in this configuration, so its kms_key_id is not known",
                                 n.as_str().unwrap_or_default()
-                            ),
+                            )
+                            .into(),
                             _ => "the secret this policy attaches to is not in this configuration"
-                                .to_string(),
+                                .into(),
                         },
                         refs: vec![],
                         template: None,
@@ -793,7 +794,7 @@ pub fn needs_key(st: &Statement) -> Tri {
             Some(false) => {}
             None => {
                 unknown = Some(match st.action.as_ref().and_then(|l| l.unknown.as_ref()) {
-                    Some(u) => u.origin.clone(),
+                    Some(u) => u.origin.to_string(),
                     None if st.action.is_none() => "the statement has no Action".to_string(),
                     None => "an action is known only after apply".to_string(),
                 })

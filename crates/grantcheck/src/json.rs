@@ -126,6 +126,8 @@ pub fn parse(text: &str, at: Placement) -> Result<Node, JsonError> {
         pos: 0,
         depth: 0,
         at: &at,
+        items: Vec::new(),
+        members: Vec::new(),
     };
     p.skip_ws();
     if p.pos >= p.bytes.len() {
@@ -148,6 +150,10 @@ struct Parser<'t, 'p> {
     pos: usize,
     depth: usize,
     at: &'p Placement,
+    /// Items and members of the arrays and objects being read, innermost last: each list is
+    /// moved out into a vector of its exact length when it ends, so no value keeps spare room.
+    items: Vec<Node>,
+    members: Vec<(Key, Node)>,
 }
 
 impl Parser<'_, '_> {
@@ -365,14 +371,15 @@ impl Parser<'_, '_> {
         let start = self.pos;
         self.enter()?;
         self.pos += 1;
-        let mut items = Vec::new();
+        let first = self.items.len();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
         } else {
             loop {
                 self.skip_ws();
-                items.push(self.value()?);
+                let item = self.value()?;
+                self.items.push(item);
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -386,6 +393,7 @@ impl Parser<'_, '_> {
             }
         }
         self.depth -= 1;
+        let items = self.items.drain(first..).collect();
         Ok(Node::new(
             NodeKind::Array(items),
             self.at.span((start, self.pos)),
@@ -396,7 +404,7 @@ impl Parser<'_, '_> {
         let start = self.pos;
         self.enter()?;
         self.pos += 1;
-        let mut members = Vec::new();
+        let first = self.members.len();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -422,7 +430,7 @@ impl Parser<'_, '_> {
                 }
                 self.skip_ws();
                 let value = self.value()?;
-                members.push((key, value));
+                self.members.push((key, value));
                 self.skip_ws();
                 match self.peek() {
                     Some(b',') => self.pos += 1,
@@ -436,6 +444,7 @@ impl Parser<'_, '_> {
             }
         }
         self.depth -= 1;
+        let members = self.members.drain(first..).collect();
         Ok(Node::new(
             NodeKind::Object(members),
             self.at.span((start, self.pos)),

@@ -53,8 +53,9 @@ pub enum TextMap {
 /// Why a value is not known, and which values it is computed from.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Unknown {
-    /// Human text: "known after apply: aws_kms_key.k.arn (created in this plan)".
-    pub origin: String,
+    /// Human text: "known after apply: aws_kms_key.k.arn (created in this plan)"; shared by
+    /// the many unknown attributes of one resource.
+    pub origin: std::sync::Arc<str>,
     /// The references the value is computed from, resolved to absolute addresses.
     pub refs: Vec<Ref>,
     /// For a template with unknown parts: its text with the unknown parts as `${...}`.

@@ -15,7 +15,7 @@ fn key(name: &str, at: &Node) -> Key {
 fn unknown(origin: &str, at: &Node) -> Node {
     Node::unknown(
         Unknown {
-            origin: origin.to_string(),
+            origin: origin.into(),
             ..Unknown::default()
         },
         at.span,

@@ -113,7 +113,7 @@ pub struct Evaluator<'a> {
     json_strings: HashMap<(FileId, usize), (Result<Template, String>, FileId)>,
 }
 
-pub fn unknown(origin: impl Into<String>, refs: Vec<Ref>, span: Span) -> Node {
+pub fn unknown(origin: impl Into<std::sync::Arc<str>>, refs: Vec<Ref>, span: Span) -> Node {
     Node::unknown(
         Unknown {
             origin: origin.into(),

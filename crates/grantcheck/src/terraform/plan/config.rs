@@ -332,7 +332,7 @@ fn expr_node(ix: &ConfigIndex<'_, '_>, module: &str, v: Node) -> Node {
         };
         return Node::unknown(
             Unknown {
-                origin,
+                origin: origin.into(),
                 refs: resolved,
                 template: None,
             },

@@ -11,6 +11,7 @@ pub mod sensitive;
 use crate::hash::HashSet;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -408,7 +409,8 @@ fn build_resource(
         if au.any() {
             let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
             let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
-            apply_unknown(target, &au, exprs.as_ref(), &r.address);
+            let plain: Arc<str> = format!("known after apply ({})", r.address).into();
+            apply_unknown(target, &au, exprs.as_ref(), &plain);
         }
     }
     // A data source whose read is deferred: read what its configuration says.
@@ -494,7 +496,9 @@ fn apply_sensitive(node: &mut Node, marks: &Marks<'_>) {
 
 /// Puts unknown markers where `after_unknown` says a value is known only after apply, with
 /// the references the configuration gives for it.
-fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, address: &str) {
+/// Marks the attributes known only after apply. `plain` is the origin of those that no
+/// configured expression explains, one text shared by all of them.
+fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain: &Arc<str>) {
     match marks {
         Marks::True => {
             let (origin, refs) = match exprs.and_then(Node::as_unknown) {
@@ -506,10 +510,11 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, addre
                             .map(|r| r.display())
                             .collect::<Vec<_>>()
                             .join(", ")
-                    ),
+                    )
+                    .into(),
                     u.refs.clone(),
                 ),
-                _ => (format!("known after apply ({address})"), vec![]),
+                _ => (Arc::clone(plain), vec![]),
             };
             let sensitive = node.sensitive;
             *node = Node::unknown(
@@ -528,14 +533,24 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, addre
                 node.kind = NodeKind::Object(vec![]);
             }
             if let NodeKind::Object(members) = &mut node.kind {
+                // attributes known only after apply are missing from the values: room for
+                // exactly those, not a doubled list
+                let missing = m
+                    .iter()
+                    .filter(|(k, mk)| {
+                        matches!(mk, Marks::True | Marks::Object(_))
+                            && !members.iter().any(|(key, _)| key.name == *k)
+                    })
+                    .count();
+                members.reserve_exact(missing);
                 for (k, mk) in m {
                     let sub = exprs.and_then(|e| e.get(k));
                     match members.iter_mut().find(|(key, _)| key.name == *k) {
-                        Some((_, v)) => apply_unknown(v, mk, sub, address),
+                        Some((_, v)) => apply_unknown(v, mk, sub, plain),
                         None => {
                             if matches!(mk, Marks::True | Marks::Object(_)) {
                                 let mut v = Node::new(NodeKind::Null, span);
-                                apply_unknown(&mut v, mk, sub, address);
+                                apply_unknown(&mut v, mk, sub, plain);
                                 members.push((
                                     crate::value::Key {
                                         name: k.to_string(),
@@ -553,7 +568,7 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, addre
             if let NodeKind::Array(items) = &mut node.kind {
                 for (i, (item, mk)) in items.iter_mut().zip(a).enumerate() {
                     let sub = exprs.and_then(|e| e.as_array()).and_then(|x| x.get(i));
-                    apply_unknown(item, mk, sub, address);
+                    apply_unknown(item, mk, sub, plain);
                 }
             }
         }
