@@ -626,6 +626,8 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
+        grants.shrink_to_fit();
+        undecided.shrink_to_fit();
         self.secrets[six].grants = grants;
         self.secrets[six].undecided = undecided;
     }

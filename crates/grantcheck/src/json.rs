@@ -1,6 +1,10 @@
 //! Strict JSON text → [`Node`] with spans, for policy documents and the parts of a plan that
 //! grantcheck reads closely.
 
+use std::borrow::Cow;
+
+use compact_str::CompactString;
+
 use crate::source::{FileId, Span};
 use crate::value::{Key, Node, NodeKind, StrValue, TextMap};
 
@@ -156,7 +160,7 @@ struct Parser<'t, 'p> {
     members: Vec<(Key, Node)>,
 }
 
-impl Parser<'_, '_> {
+impl<'t> Parser<'t, '_> {
     fn error(&self, message: &str) -> JsonError {
         let end = (self.pos + 1).min(self.bytes.len()).max(self.pos);
         JsonError {
@@ -190,11 +194,10 @@ impl Parser<'_, '_> {
             Some(b'[') => self.array(),
             Some(b'"') => {
                 let start = self.pos;
-                let (value, exact) = self.string()?;
-                let map = if exact {
-                    self.at.map_for((start, self.pos))
-                } else {
-                    TextMap::Collapsed
+                let value = self.string()?;
+                let map = match value {
+                    Cow::Borrowed(_) => self.at.map_for((start, self.pos)),
+                    Cow::Owned(_) => TextMap::Collapsed,
                 };
                 Ok(Node::string(value, self.at.span((start, self.pos)), map))
             }
@@ -263,9 +266,9 @@ impl Parser<'_, '_> {
         ))
     }
 
-    /// Reads a string literal at `pos` (on its opening quote). Returns its value and whether
-    /// it had no escapes (so its characters map one to one to the source).
-    fn string(&mut self) -> Result<(String, bool), JsonError> {
+    /// Reads a string literal at `pos` (on its opening quote). Its value is borrowed when it
+    /// has no escapes (so its characters map one to one to the source).
+    fn string(&mut self) -> Result<Cow<'t, str>, JsonError> {
         let open = self.pos;
         self.pos += 1;
         let mut run = self.pos;
@@ -284,11 +287,15 @@ impl Parser<'_, '_> {
             self.pos = seg_end;
             if self.bytes[seg_end] == b'"' {
                 self.pos += 1;
+                let text: &'t str = self.text;
                 return Ok(match out {
-                    None => (self.text[run..seg_end].to_string(), true),
+                    None => Cow::Borrowed(&text[run..seg_end]),
                     Some(mut s) => {
-                        s.push_str(&self.text[run..seg_end]);
-                        (s, false)
+                        s.push_str(&text[run..seg_end]);
+                        // grown by doubling while it was unescaped (policy documents in a
+                        // plan are long escaped strings): keep only what it holds
+                        s.shrink_to_fit();
+                        Cow::Owned(s)
                     }
                 });
             }
@@ -417,9 +424,9 @@ impl Parser<'_, '_> {
                     None => return Err(self.error("the JSON ends early")),
                 }
                 let key_start = self.pos;
-                let (name, _) = self.string()?;
+                let name = self.string()?;
                 let key = Key {
-                    name,
+                    name: CompactString::new(name),
                     span: self.at.span((key_start, self.pos)),
                 };
                 self.skip_ws();

@@ -2,6 +2,7 @@
 //! that says why. Values keep the span they were read from.
 
 use crate::source::Span;
+use std::sync::Arc;
 
 /// A value with the span of the text it was read from.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,13 +22,14 @@ pub enum NodeKind {
     String(StrValue),
     Array(Vec<Node>),
     Object(Vec<(Key, Node)>),
-    Unknown(Box<Unknown>),
+    Unknown(Arc<Unknown>),
 }
 
 /// An object key and where it is written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Key {
-    pub name: String,
+    /// Attribute names and policy keys are short: held inline, not on the heap.
+    pub name: compact_str::CompactString,
     pub span: Span,
 }
 
@@ -100,7 +102,7 @@ impl Node {
     }
 
     pub fn unknown(unknown: Unknown, span: Span) -> Self {
-        Node::new(NodeKind::Unknown(Box::new(unknown)), span)
+        Node::new(NodeKind::Unknown(Arc::new(unknown)), span)
     }
 
     pub fn string(value: impl Into<String>, span: Span, map: TextMap) -> Self {
@@ -202,7 +204,7 @@ impl Node {
             NodeKind::Array(a) => J::Array(a.iter().map(Node::to_json).collect()),
             NodeKind::Object(o) => J::Object(
                 o.iter()
-                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .map(|(k, v)| (k.name.to_string(), v.to_json()))
                     .collect(),
             ),
         }

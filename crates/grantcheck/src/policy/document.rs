@@ -7,7 +7,7 @@ use crate::value::{Key, Node, NodeKind, Unknown};
 
 fn key(name: &str, at: &Node) -> Key {
     Key {
-        name: name.to_string(),
+        name: name.into(),
         span: at.span,
     }
 }

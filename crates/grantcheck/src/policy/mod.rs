@@ -11,13 +11,14 @@ pub mod standalone;
 use crate::source::Span;
 use crate::value::{Key, Node, NodeKind, Unknown};
 pub use principal::{Arn, Normalized, PrincipalKind, PrincipalType, is_account_id, parse_arn};
+use std::sync::Arc;
 
 /// A string element of a policy (an action, a resource, a condition value): known text or an
 /// unknown value, with its span and JSON pointer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
     pub text: Option<String>,
-    pub unknown: Option<Box<Unknown>>,
+    pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
     pub path: String,
     pub sensitive: bool,
@@ -39,7 +40,7 @@ pub struct Principal {
     pub ty: PrincipalType,
     /// The text, when known.
     pub text: Option<String>,
-    pub unknown: Option<Box<Unknown>>,
+    pub unknown: Option<Arc<Unknown>>,
     pub kind: PrincipalKind,
     pub account: Option<String>,
     pub partition: Option<String>,
@@ -92,7 +93,7 @@ pub struct Principals {
     pub negated: bool,
     pub entries: Vec<Principal>,
     /// The whole element is unknown.
-    pub unknown: Option<Box<Unknown>>,
+    pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
     pub path: String,
 }
@@ -102,7 +103,7 @@ pub struct Principals {
 pub struct ItemList {
     pub negated: bool,
     pub items: Vec<Item>,
-    pub unknown: Option<Box<Unknown>>,
+    pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
     pub path: String,
 }
@@ -114,7 +115,7 @@ pub struct Condition {
     pub key: String,
     pub values: Vec<Item>,
     /// The values are unknown before apply.
-    pub unknown: Option<Box<Unknown>>,
+    pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
     pub path: String,
 }
@@ -152,7 +153,7 @@ pub struct Statement {
     pub resource: Option<ItemList>,
     pub conditions: Vec<Condition>,
     /// The Condition element is unknown as a whole.
-    pub condition_unknown: Option<Box<Unknown>>,
+    pub condition_unknown: Option<Arc<Unknown>>,
     /// Every key of the statement object as written, in order. `action`, `principal` and
     /// `resource` keep the last of `X`/`NotX`; these show when both were written.
     pub keys: Vec<Key>,
@@ -180,7 +181,7 @@ pub struct PolicyDocument {
     pub version: Option<Item>,
     pub statements: Vec<Statement>,
     /// The Statement list (or the whole document) is unknown before apply.
-    pub unknown: Option<Box<Unknown>>,
+    pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
     /// Where the `Statement` key is written, when the document has one.
     pub statement_key: Option<Span>,
@@ -229,11 +230,13 @@ pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
             "Statement" => match &v.kind {
                 NodeKind::Unknown(u) => doc.unknown = Some(u.clone()),
                 NodeKind::Array(list) => {
-                    doc.statements.extend(
-                        list.iter()
-                            .enumerate()
-                            .map(|(i, s)| statement(s, i, format!("/Statement/{i}"))),
-                    );
+                    // collected at their exact number: a vector grown from empty keeps room
+                    // for at least four, and statements are large
+                    doc.statements = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| statement(s, i, format!("/Statement/{i}")))
+                        .collect();
                 }
                 _ => doc.statements.push(statement(v, 0, "/Statement".into())),
             },
@@ -260,7 +263,7 @@ fn item(v: &Node, path: String) -> Item {
     }
 }
 
-fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Box<Unknown>>) {
+fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Arc<Unknown>>) {
     match &v.kind {
         NodeKind::Unknown(u) => (vec![], Some(u.clone())),
         NodeKind::Array(a) => (
@@ -355,8 +358,8 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
                                     let kp = format!("{op_path}/{}", escape_pointer(&key.name));
                                     let (values, unknown) = items(vals, &kp);
                                     st.conditions.push(Condition {
-                                        operator: op.name.clone(),
-                                        key: key.name.clone(),
+                                        operator: op.name.to_string(),
+                                        key: key.name.to_string(),
                                         values,
                                         unknown,
                                         span: vals.span,
@@ -374,6 +377,7 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
             _ => {}
         }
     }
+    st.conditions.shrink_to_fit();
     st
 }
 
@@ -410,10 +414,11 @@ fn principals(v: &Node, negated: bool, path: String) -> Principals {
             .entries
             .push(principal_entry(&PrincipalType::Star, v, path.clone())),
     }
+    out.entries.shrink_to_fit();
     out
 }
 
-fn unknown_principal(ty: PrincipalType, u: Box<Unknown>, n: &Node, path: String) -> Principal {
+fn unknown_principal(ty: PrincipalType, u: Arc<Unknown>, n: &Node, path: String) -> Principal {
     Principal {
         ty,
         text: None,

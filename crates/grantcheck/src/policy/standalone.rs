@@ -20,7 +20,7 @@ pub fn infrastructure(src: &SourceFile, kind: PolicyKind) -> Infrastructure {
     let whole = Span::new(src.id, 0, src.text.len());
     let policy = Node::string(src.text.clone(), whole, TextMap::Exact { base: 0 });
     let key = |name: &str| Key {
-        name: name.to_string(),
+        name: name.into(),
         span: whole,
     };
     let after = Node::new(NodeKind::Object(vec![(key("policy"), policy)]), whole);
@@ -34,7 +34,7 @@ pub fn infrastructure(src: &SourceFile, kind: PolicyKind) -> Infrastructure {
         module: String::new(),
         mode: Mode::Managed,
         rtype: rtype.to_string(),
-        name: name.to_string(),
+        name: name.into(),
         span: whole,
         action: Action::Configured,
         provider_key: None,

@@ -4,6 +4,7 @@
 
 use crate::hash::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -207,7 +208,15 @@ pub fn obj(members: Vec<(String, Node)>, span: Span) -> Node {
         NodeKind::Object(
             members
                 .into_iter()
-                .map(|(k, v)| (Key { name: k, span }, v))
+                .map(|(k, v)| {
+                    (
+                        Key {
+                            name: k.into(),
+                            span,
+                        },
+                        v,
+                    )
+                })
                 .collect(),
         ),
         span,
@@ -379,7 +388,13 @@ impl<'a> Evaluator<'a> {
                     match name {
                         Some(name) => {
                             members.retain(|(k, _)| k.name != name);
-                            members.push((Key { name, span: kspan }, val));
+                            members.push((
+                                Key {
+                                    name: name.into(),
+                                    span: kspan,
+                                },
+                                val,
+                            ));
                         }
                         None => {
                             return unknown(
@@ -421,7 +436,7 @@ impl<'a> Evaluator<'a> {
                         if let NodeKind::Unknown(x) = &mut u.kind
                             && is_known(&cond)
                         {
-                            x.origin = "the condition is not a boolean".into();
+                            Arc::make_mut(x).origin = "the condition is not a boolean".into();
                         }
                         u
                     }
@@ -652,7 +667,7 @@ impl<'a> Evaluator<'a> {
         let refs_from: Vec<&Node> = unknown_parts.iter().collect();
         let mut u = combine_unknown(&refs_from, span);
         if let NodeKind::Unknown(x) = &mut u.kind {
-            x.template = Some(template_text);
+            Arc::make_mut(x).template = Some(template_text);
         }
         u
     }
@@ -888,7 +903,7 @@ impl<'a> Evaluator<'a> {
                             }
                             None => out_members.push((
                                 Key {
-                                    name,
+                                    name: name.into(),
                                     span: key.span,
                                 },
                                 Node::new(NodeKind::Array(vec![val]), span),
@@ -898,7 +913,7 @@ impl<'a> Evaluator<'a> {
                         out_members.retain(|(k, _)| k.name != name);
                         out_members.push((
                             Key {
-                                name,
+                                name: name.into(),
                                 span: key.span,
                             },
                             val,
@@ -1266,7 +1281,7 @@ impl<'a> Evaluator<'a> {
             let pairs: Option<Vec<(String, Node)>> = match &v.kind {
                 NodeKind::Object(o) if is_known_keys(&v) => Some(
                     o.iter()
-                        .map(|(k, val)| (k.name.clone(), val.clone()))
+                        .map(|(k, val)| (k.name.to_string(), val.clone()))
                         .collect(),
                 ),
                 NodeKind::Array(a) => a
@@ -1481,7 +1496,7 @@ impl<'a> Evaluator<'a> {
             names.push(name.to_string());
             members.push((
                 Key {
-                    name: name.to_string(),
+                    name: name.into(),
                     span: self.span(sc.file, a.key.span()),
                 },
                 v,
@@ -1516,7 +1531,7 @@ impl<'a> Evaluator<'a> {
                 )) => a.extend(items),
                 _ => members.push((
                     Key {
-                        name,
+                        name: name.into(),
                         span: self.span(sc.file, b.ident.span()),
                     },
                     Node::new(NodeKind::Array(items), self.block_span(sc.file, b)),
@@ -1855,9 +1870,11 @@ fn expansion_to_node(e: Expansion, span: Span) -> Node {
 
 fn node_to_expansion(n: &Node) -> Expansion {
     match &n.kind {
-        NodeKind::Object(o) => {
-            Expansion::Keys(o.iter().map(|(k, v)| (k.name.clone(), v.clone())).collect())
-        }
+        NodeKind::Object(o) => Expansion::Keys(
+            o.iter()
+                .map(|(k, v)| (k.name.to_string(), v.clone()))
+                .collect(),
+        ),
         NodeKind::Unknown(u) => Expansion::Unknown(Unknown::clone(u)),
         _ => Expansion::Single,
     }
@@ -1966,7 +1983,7 @@ fn fill_holes(node: &mut Node, values: &[(Range<usize>, Node)], src: &str) -> Op
             } else {
                 let mut u = combine_unknown(&unknown_parts, span);
                 if let NodeKind::Unknown(x) = &mut u.kind {
-                    x.template = Some(template);
+                    Arc::make_mut(x).template = Some(template);
                 }
                 *node = u;
             }

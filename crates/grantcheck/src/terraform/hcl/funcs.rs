@@ -430,7 +430,7 @@ fn templatefile(ev: &mut Evaluator<'_>, sc: &Scope, args: &[&Expression], span: 
     match vals.get(1).map(|v| &v.kind) {
         Some(NodeKind::Object(o)) => {
             for (k, v) in o {
-                bind.push((k.name.clone(), v.clone()));
+                bind.push((k.name.to_string(), v.clone()));
             }
         }
         Some(NodeKind::Unknown(_)) => return combine_unknown(&[&vals[1]], span),

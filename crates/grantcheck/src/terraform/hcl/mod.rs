@@ -408,7 +408,7 @@ fn root_variables(
                     && let NodeKind::Object(members) = n.kind
                 {
                     for (k, v) in members {
-                        out.insert(k.name, v);
+                        out.insert(k.name.into_string(), v);
                     }
                 }
             }
@@ -476,7 +476,10 @@ fn constant(ev: &mut Evaluator<'_>, sc: &Scope, e: &Expression) -> Node {
                     ObjectKey::Expression(x) => ev.span(sc.file, x.span()),
                 };
                 members.push((
-                    crate::value::Key { name, span: kspan },
+                    crate::value::Key {
+                        name: name.into(),
+                        span: kspan,
+                    },
                     constant(ev, sc, v.expr()),
                 ));
             }

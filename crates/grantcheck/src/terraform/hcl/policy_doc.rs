@@ -201,7 +201,7 @@ fn rendered_list(v: Node) -> Option<Node> {
 fn statement(ev: &mut Evaluator<'_>, sc: &Scope, body: &Body, span: Span) -> Result<Node, Node> {
     let mut m: Vec<(Key, Node)> = vec![];
     let key = |name: &str, span: Span| Key {
-        name: name.to_string(),
+        name: name.into(),
         span,
     };
     if let Some(sid) = attr(ev, sc, body, "sid")

@@ -177,7 +177,7 @@ fn write_json(n: &Node, out: &mut String) -> Option<()> {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&serde_json::to_string(&k.name).ok()?);
+                out.push_str(&serde_json::to_string(k.name.as_str()).ok()?);
                 out.push(':');
                 write_json(v, out)?;
             }

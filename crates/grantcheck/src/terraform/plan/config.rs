@@ -31,7 +31,9 @@ pub struct ProviderConfig<'a> {
 
 #[derive(Deserialize, Default)]
 pub struct ModuleConfig<'a> {
-    #[serde(borrow, default)]
+    /// Only the resources whose configuration is read: modelled types (their expressions say
+    /// where unknown values come from) and secret versions (values never to print).
+    #[serde(borrow, default, deserialize_with = "config_resources")]
     pub resources: Vec<ConfigResource<'a>>,
     #[serde(borrow, default)]
     pub module_calls: HashMap<String, ModuleCall<'a>>,
@@ -58,6 +60,16 @@ pub struct ConfigResource<'a> {
     pub provider_config_key: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub expressions: Option<&'a RawValue>,
+}
+
+fn config_resources<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<ConfigResource<'a>>, D::Error> {
+    super::kept_list(d, |r: &ConfigResource<'a>| {
+        let rtype = r.rtype.as_deref().unwrap_or("");
+        crate::terraform::is_modelled(r.address.starts_with("data."), rtype)
+            || rtype == super::sensitive::SECRET_VERSION_TYPE
+    })
 }
 
 #[derive(Deserialize)]

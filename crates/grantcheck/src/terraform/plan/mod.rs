@@ -184,7 +184,7 @@ pub(crate) struct StateOutput<'a> {
 
 #[derive(Deserialize)]
 pub(crate) struct StateModule<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "state_resources")]
     pub(crate) resources: Vec<StateResource<'a>>,
     #[serde(borrow, default)]
     pub(crate) child_modules: Vec<StateModule<'a>>,
@@ -202,6 +202,60 @@ pub(crate) struct StateResource<'a> {
     pub(crate) values: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub(crate) sensitive_values: Option<&'a RawValue>,
+}
+
+impl StateResource<'_> {
+    /// Is the resource read past its type: a modelled resource, values never to print, or
+    /// an `arn` that may say which account the plan runs in? The others are let go as read.
+    fn read_closely(&self) -> bool {
+        let data = self.mode.as_deref() == Some("data");
+        let rtype = self.rtype.as_deref().unwrap_or("");
+        is_modelled(data, rtype)
+            || rtype == sensitive::SECRET_VERSION_TYPE
+            || self
+                .sensitive_values
+                .is_some_and(|m| m.get().contains("true"))
+            // a key written `\u0061rn` is `arn` too
+            || (!data
+                && self.values.is_some_and(|v| {
+                    let v = v.get();
+                    v.contains("\"arn\"") || v.contains("\\u")
+                }))
+    }
+}
+
+fn state_resources<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<StateResource<'a>>, D::Error> {
+    kept_list(d, StateResource::read_closely)
+}
+
+/// A JSON list of which only the elements `keep` accepts are held; the others are read and
+/// let go at once.
+pub(crate) fn kept_list<'de, D, T, F>(d: D, keep: F) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+    F: Fn(&T) -> bool,
+{
+    struct Kept<T, F>(F, std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, F: Fn(&T) -> bool> serde::de::Visitor<'de> for Kept<T, F> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(x) = seq.next_element::<T>()? {
+                if (self.0)(&x) {
+                    out.push(x);
+                }
+            }
+            out.shrink_to_fit();
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Kept(keep, std::marker::PhantomData))
 }
 
 #[derive(Deserialize)]
@@ -348,6 +402,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         || crate::par::map(&inputs, |r| build_resource(file, &ix, r)),
     );
     summary.sensitive = sensitive;
+    infra.resources.reserve(built.len());
     for res in built {
         let res = res?;
         hint_from_arn(&res, infra);
@@ -394,7 +449,7 @@ fn build_resource(
     let configured: Vec<String> = exprs
         .as_ref()
         .and_then(Node::as_object)
-        .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect())
+        .map(|m| m.iter().map(|(k, _)| k.name.to_string()).collect())
         .unwrap_or_default();
 
     let mut after = r
@@ -409,7 +464,11 @@ fn build_resource(
         if au.any() {
             let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
             let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
-            let plain: Arc<str> = format!("known after apply ({})", r.address).into();
+            let plain = Arc::new(Unknown {
+                origin: format!("known after apply ({})", r.address).into(),
+                refs: vec![],
+                template: None,
+            });
             apply_unknown(target, &au, exprs.as_ref(), &plain);
         }
     }
@@ -496,14 +555,14 @@ fn apply_sensitive(node: &mut Node, marks: &Marks<'_>) {
 
 /// Puts unknown markers where `after_unknown` says a value is known only after apply, with
 /// the references the configuration gives for it.
-/// Marks the attributes known only after apply. `plain` is the origin of those that no
-/// configured expression explains, one text shared by all of them.
-fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain: &Arc<str>) {
+/// `plain` is the unknown of the attributes that no configured expression explains, one
+/// value shared by all of them.
+fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain: &Arc<Unknown>) {
     match marks {
         Marks::True => {
-            let (origin, refs) = match exprs.and_then(Node::as_unknown) {
-                Some(u) if !u.refs.is_empty() => (
-                    format!(
+            let unknown = match exprs.and_then(Node::as_unknown) {
+                Some(u) if !u.refs.is_empty() => Arc::new(Unknown {
+                    origin: format!(
                         "known after apply: computed from {}",
                         u.refs
                             .iter()
@@ -512,19 +571,13 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain
                             .join(", ")
                     )
                     .into(),
-                    u.refs.clone(),
-                ),
-                _ => (Arc::clone(plain), vec![]),
+                    refs: u.refs.clone(),
+                    template: None,
+                }),
+                _ => Arc::clone(plain),
             };
             let sensitive = node.sensitive;
-            *node = Node::unknown(
-                Unknown {
-                    origin,
-                    refs,
-                    template: None,
-                },
-                node.span,
-            );
+            *node = Node::new(NodeKind::Unknown(unknown), node.span);
             node.sensitive = sensitive;
         }
         Marks::Object(m) => {
@@ -553,7 +606,7 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain
                                 apply_unknown(&mut v, mk, sub, plain);
                                 members.push((
                                     crate::value::Key {
-                                        name: k.to_string(),
+                                        name: k.as_ref().into(),
                                         span,
                                     },
                                     v,
