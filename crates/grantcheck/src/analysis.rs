@@ -260,10 +260,7 @@ impl<'a> Analysis<'a> {
             let node = text.node();
             let size = match &node.kind {
                 NodeKind::String(s) => Some((s.value.chars().count(), s.value.len())),
-                NodeKind::Object(_) if !contains_unknown(node) => {
-                    let t = node.to_json().to_string();
-                    Some((t.chars().count(), t.len()))
-                }
+                NodeKind::Object(_) if !contains_unknown(node) => json_size(&node.to_json()),
                 _ => None,
             };
             (policy_doc(node), size)
@@ -735,6 +732,28 @@ fn data_is_aws_managed(r: &Resource) -> Option<bool> {
 /// secret policy and 32 KB for a key policy, so such a text can never be applied.
 pub const MAX_POLICY_BYTES: usize = 256 * 1024;
 
+/// Characters and bytes of a value written as compact JSON, counted as it is written.
+fn json_size(value: &serde_json::Value) -> Option<(usize, usize)> {
+    struct Count {
+        chars: usize,
+        bytes: usize,
+    }
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.bytes += b.len();
+            // every byte but a UTF-8 continuation byte starts a character
+            self.chars += b.iter().filter(|&&c| (c as i8) >= -0x40).count();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count { chars: 0, bytes: 0 };
+    serde_json::to_writer(&mut count, value).ok()?;
+    Some((count.chars, count.bytes))
+}
+
 fn policy_doc(node: &Node) -> PolicyDoc {
     match &node.kind {
         NodeKind::Unknown(u) => PolicyDoc::Unknown((**u).clone()),
@@ -879,4 +898,22 @@ pub fn limited_to_accounts(conds: &[Condition]) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_size;
+
+    #[test]
+    fn json_size_counts_what_to_string_writes() {
+        let v = serde_json::json!({
+            "Statement": [{"Sid": "café \"quoted\"\n", "Resource": ["*", "ü→\u{1F600}"]}],
+            "Version": "2012-10-17",
+            "n": 1.5,
+            "c": "\u{1}"
+        });
+        let text = v.to_string();
+        assert_eq!(json_size(&v), Some((text.chars().count(), text.len())));
+        assert_ne!(text.chars().count(), text.len());
+    }
 }

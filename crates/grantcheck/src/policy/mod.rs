@@ -269,7 +269,7 @@ fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Arc<Unknown>>) {
         NodeKind::Array(a) => (
             a.iter()
                 .enumerate()
-                .map(|(i, n)| item(n, format!("{path}/{i}")))
+                .map(|(i, n)| item(n, index_path(path, i)))
                 .collect(),
             None,
         ),
@@ -277,12 +277,28 @@ fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Arc<Unknown>>) {
     }
 }
 
-fn escape_pointer(k: &str) -> std::borrow::Cow<'_, str> {
-    if k.contains(['~', '/']) {
-        k.replace('~', "~0").replace('/', "~1").into()
+/// The JSON pointer of member `key` under `base` (`~` and `/` escaped). Paths are made for
+/// every element of every policy, so without the formatting machinery.
+fn key_path(base: &str, key: &str) -> String {
+    let mut p = String::with_capacity(base.len() + 1 + key.len());
+    p.push_str(base);
+    p.push('/');
+    if key.contains(['~', '/']) {
+        p.push_str(&key.replace('~', "~0").replace('/', "~1"));
     } else {
-        k.into()
+        p.push_str(key);
     }
+    p
+}
+
+/// The JSON pointer of item `i` under `base`.
+fn index_path(base: &str, i: usize) -> String {
+    use std::fmt::Write;
+    let mut p = String::with_capacity(base.len() + 4);
+    p.push_str(base);
+    p.push('/');
+    let _ = write!(p, "{i}");
+    p
 }
 
 fn statement(node: &Node, index: usize, path: String) -> Statement {
@@ -311,7 +327,7 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
     st.is_object = true;
     st.keys = members.iter().map(|(k, _)| k.clone()).collect();
     for (k, v) in members {
-        let p = format!("{path}/{}", escape_pointer(&k.name));
+        let p = key_path(&path, &k.name);
         match k.name.as_str() {
             "Sid" => st.sid = Some(item(v, p)),
             "Effect" => {
@@ -350,12 +366,18 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
             "Condition" => match &v.kind {
                 NodeKind::Unknown(u) => st.condition_unknown = Some(u.clone()),
                 NodeKind::Object(ops) => {
+                    st.conditions.reserve_exact(
+                        ops.iter()
+                            .filter_map(|(_, keys)| keys.as_object())
+                            .map(<[(Key, Node)]>::len)
+                            .sum(),
+                    );
                     for (op, keys) in ops {
-                        let op_path = format!("{p}/{}", escape_pointer(&op.name));
+                        let op_path = key_path(&p, &op.name);
                         match &keys.kind {
                             NodeKind::Object(keys) => {
                                 for (key, vals) in keys {
-                                    let kp = format!("{op_path}/{}", escape_pointer(&key.name));
+                                    let kp = key_path(&op_path, &key.name);
                                     let (values, unknown) = items(vals, &kp);
                                     st.conditions.push(Condition {
                                         operator: op.name.to_string(),
@@ -377,7 +399,6 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
             _ => {}
         }
     }
-    st.conditions.shrink_to_fit();
     st
 }
 
@@ -392,9 +413,14 @@ fn principals(v: &Node, negated: bool, path: String) -> Principals {
     match &v.kind {
         NodeKind::Unknown(u) => out.unknown = Some(u.clone()),
         NodeKind::Object(map) => {
+            out.entries.reserve_exact(
+                map.iter()
+                    .map(|(_, vals)| vals.as_array().map_or(1, <[Node]>::len))
+                    .sum(),
+            );
             for (k, vals) in map {
                 let ty = PrincipalType::from_key(&k.name);
-                let kp = format!("{path}/{}", escape_pointer(&k.name));
+                let kp = key_path(&path, &k.name);
                 match &vals.kind {
                     NodeKind::Unknown(u) => {
                         out.entries
@@ -403,7 +429,7 @@ fn principals(v: &Node, negated: bool, path: String) -> Principals {
                     NodeKind::Array(list) => {
                         for (i, n) in list.iter().enumerate() {
                             out.entries
-                                .push(principal_entry(&ty, n, format!("{kp}/{i}")));
+                                .push(principal_entry(&ty, n, index_path(&kp, i)));
                         }
                     }
                     _ => out.entries.push(principal_entry(&ty, vals, kp.clone())),
@@ -414,7 +440,6 @@ fn principals(v: &Node, negated: bool, path: String) -> Principals {
             .entries
             .push(principal_entry(&PrincipalType::Star, v, path.clone())),
     }
-    out.entries.shrink_to_fit();
     out
 }
 

@@ -55,9 +55,9 @@ pub struct ConfigResource<'a> {
     #[serde(borrow, default)]
     pub address: Cow<'a, str>,
     #[serde(borrow, rename = "type", default)]
-    pub rtype: Option<Cow<'a, str>>,
+    pub rtype: Option<super::Text<'a>>,
     #[serde(borrow, default)]
-    pub provider_config_key: Option<Cow<'a, str>>,
+    pub provider_config_key: Option<super::Text<'a>>,
     #[serde(borrow, default)]
     pub expressions: Option<&'a RawValue>,
 }
@@ -118,7 +118,7 @@ impl<'c, 'a> ConfigIndex<'c, 'a> {
             return;
         }
         for (name, call) in &m.module_calls {
-            let child = join(&path, &format!("module.{name}"));
+            let child = address(&path, &["module", name]);
             self.parents
                 .insert(child.clone(), (path.clone(), name.clone()));
             self.calls.insert(child.clone(), call);
@@ -179,14 +179,14 @@ impl<'c, 'a> ConfigIndex<'c, 'a> {
                         self.resolve(parent, &refs, depth + 1)
                     }
                     _ => vec![Ref {
-                        address: join(module, &format!("var.{name}")),
+                        address: address(module, &["var", name]),
                         attr: None,
                         index: None,
                     }],
                 }
             }
             "module" if parts.len() >= 3 => {
-                let child = join(module, &format!("module.{}", strip_key(parts[1]).0));
+                let child = address(module, &["module", strip_key(parts[1]).0]);
                 let output = strip_key(parts[2]).0;
                 let refs = self
                     .modules
@@ -201,7 +201,7 @@ impl<'c, 'a> ConfigIndex<'c, 'a> {
             "data" if parts.len() >= 3 => {
                 let (name, index) = strip_key(parts[2]);
                 vec![Ref {
-                    address: join(module, &format!("data.{}.{}", parts[1], name)),
+                    address: address(module, &["data", parts[1], name]),
                     attr: attr_of(&parts[3..]),
                     index,
                 }]
@@ -212,7 +212,7 @@ impl<'c, 'a> ConfigIndex<'c, 'a> {
             _ if parts.len() >= 2 => {
                 let (name, index) = strip_key(parts[1]);
                 vec![Ref {
-                    address: join(module, &format!("{}.{}", parts[0], name)),
+                    address: address(module, &[parts[0], name]),
                     attr: attr_of(&parts[2..]),
                     index,
                 }]
@@ -236,11 +236,22 @@ fn strip_key(s: &str) -> (&str, Option<String>) {
 }
 
 pub fn join(module: &str, rest: &str) -> String {
-    if module.is_empty() {
-        rest.to_string()
-    } else {
-        format!("{module}.{rest}")
+    address(module, &[rest])
+}
+
+/// `module` (empty for the root) and `parts`, joined with dots: made for every reference of
+/// every resource read closely, so without the formatting machinery.
+fn address(module: &str, parts: &[&str]) -> String {
+    let len = module.len() + parts.iter().map(|p| p.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len);
+    out.push_str(module);
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 || !module.is_empty() {
+            out.push('.');
+        }
+        out.push_str(p);
     }
+    out
 }
 
 #[derive(Deserialize)]
@@ -352,4 +363,21 @@ fn expr_node(ix: &ConfigIndex<'_, '_>, module: &str, v: Node) -> Node {
         );
     }
     block_node(ix, module, v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{address, join};
+
+    #[test]
+    fn addresses_join_module_and_parts_with_dots() {
+        assert_eq!(join("", "aws_kms_key.k"), "aws_kms_key.k");
+        assert_eq!(join("module.a", "aws_kms_key.k"), "module.a.aws_kms_key.k");
+        assert_eq!(address("", &["var", "x"]), "var.x");
+        assert_eq!(
+            address("module.a", &["data", "aws_iam_policy_document", "p"]),
+            "module.a.data.aws_iam_policy_document.p"
+        );
+        assert_eq!(address("", &["", "x"]), ".x");
+    }
 }

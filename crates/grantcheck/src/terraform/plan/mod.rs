@@ -7,11 +7,13 @@ pub mod config;
 mod marks;
 mod read;
 pub mod sensitive;
+pub mod text;
 
 use crate::hash::HashSet;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+use memchr::memmem;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -24,6 +26,7 @@ use crate::terraform::is_modelled;
 use crate::value::{Node, NodeKind, Unknown};
 use config::{ConfigIndex, Configuration, constant_value, expressions_to_node};
 use marks::Marks;
+pub use text::Text;
 
 /// A plan that could not be read, with the place and what to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,14 +48,14 @@ pub struct PlanSummary {
 /// left as raw JSON until a resource's type says they matter.
 #[derive(Deserialize, Default)]
 pub(crate) struct Plan<'a> {
-    #[serde(default)]
-    pub(crate) format_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) format_version: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub(crate) resource_changes: Option<Changes<'a>>,
     #[serde(borrow, default)]
     pub(crate) resource_drift: Vec<ResourceChange<'a>>,
     #[serde(borrow, default)]
-    pub(crate) output_changes: BTreeMap<Cow<'a, str>, Change<'a>>,
+    pub(crate) output_changes: BTreeMap<Text<'a>, Change<'a>>,
     #[serde(borrow, default)]
     pub(crate) planned_values: Option<StateValues<'a>>,
     #[serde(borrow, default)]
@@ -60,7 +63,7 @@ pub(crate) struct Plan<'a> {
     #[serde(borrow, default)]
     pub(crate) configuration: Option<Configuration<'a>>,
     #[serde(borrow, default)]
-    pub(crate) variables: BTreeMap<Cow<'a, str>, Variable<'a>>,
+    pub(crate) variables: BTreeMap<Text<'a>, Variable<'a>>,
     // state-file shapes, to say what the file is when it is not a plan
     #[serde(borrow, default)]
     values: Option<&'a RawValue>,
@@ -126,12 +129,12 @@ pub(crate) struct ResourceChange<'a> {
     /// Always present in `resource_changes`; older `resource_drift` entries leave it out.
     #[serde(borrow, default)]
     address: Option<&'a RawValue>,
-    #[serde(default)]
-    mode: Option<Cow<'a, str>>,
-    #[serde(rename = "type", default)]
-    pub(crate) rtype: Option<Cow<'a, str>>,
-    #[serde(default)]
-    deposed: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    mode: Option<Text<'a>>,
+    #[serde(borrow, rename = "type", default)]
+    pub(crate) rtype: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    deposed: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) change: Change<'a>,
 }
@@ -153,7 +156,7 @@ impl ResourceChange<'_> {
 #[derive(Deserialize)]
 pub(crate) struct Change<'a> {
     #[serde(borrow, default)]
-    actions: Vec<Cow<'a, str>>,
+    actions: Vec<Text<'a>>,
     #[serde(borrow, default)]
     pub(crate) before: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -169,7 +172,7 @@ pub(crate) struct Change<'a> {
 #[derive(Deserialize)]
 pub(crate) struct StateValues<'a> {
     #[serde(borrow, default)]
-    pub(crate) outputs: BTreeMap<Cow<'a, str>, StateOutput<'a>>,
+    pub(crate) outputs: BTreeMap<Text<'a>, StateOutput<'a>>,
     #[serde(borrow, default)]
     pub(crate) root_module: Option<StateModule<'a>>,
 }
@@ -194,10 +197,10 @@ pub(crate) struct StateModule<'a> {
 pub(crate) struct StateResource<'a> {
     #[serde(borrow, default)]
     address: Option<&'a RawValue>,
-    #[serde(default)]
-    mode: Option<Cow<'a, str>>,
-    #[serde(rename = "type", default)]
-    pub(crate) rtype: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    mode: Option<Text<'a>>,
+    #[serde(borrow, rename = "type", default)]
+    pub(crate) rtype: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub(crate) values: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -219,11 +222,15 @@ impl StateResource<'_> {
             || (!data
                 && self.values.is_some_and(|v| {
                     let v = v.get().as_bytes();
-                    memchr::memmem::find(v, b"\"arn\"").is_some()
-                        || memchr::memmem::find(v, b"\\u00").is_some()
+                    ARN_KEY.find(v).is_some() || ASCII_ESCAPE.find(v).is_some()
                 }))
     }
 }
+
+static ARN_KEY: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\"arn\""));
+static ASCII_ESCAPE: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\\u00"));
 
 fn state_resources<'de: 'a, 'a, D: serde::Deserializer<'de>>(
     d: D,
@@ -262,7 +269,7 @@ where
 #[derive(Deserialize)]
 struct ArnOnly<'a> {
     #[serde(borrow, default)]
-    arn: Option<Cow<'a, str>>,
+    arn: Option<Text<'a>>,
 }
 
 /// Byte offset of a borrowed slice inside the file text.
@@ -651,7 +658,7 @@ fn merge_config(after: Option<Node>, cfg: Node) -> Node {
 }
 
 fn root_variables(
-    vars: &BTreeMap<Cow<'_, str>, Variable<'_>>,
+    vars: &BTreeMap<Text<'_>, Variable<'_>>,
 ) -> serde_json::Map<String, serde_json::Value> {
     vars.iter()
         .filter_map(|(k, v)| {

@@ -6,7 +6,6 @@
 //! Renderers that print source text (code frames) mask these spans. The walk follows the
 //! sensitivity marks only, so a large plan with few marks costs one shallow serde pass.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
@@ -26,7 +25,7 @@ pub const SECRET_ATTRIBUTES: &[&str] = &[
     "secret_string_wo_version",
 ];
 
-type Map<'a> = BTreeMap<Cow<'a, str>, &'a RawValue>;
+type Map<'a> = BTreeMap<super::Text<'a>, &'a RawValue>;
 
 struct Collector<'f> {
     file: &'f SourceFile,
