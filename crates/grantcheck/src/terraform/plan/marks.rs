@@ -90,7 +90,7 @@ impl<'de> Visitor<'de> for MarksVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some(Key(k)) = map.next_key()? {
+        while let Some(super::Text(k)) = map.next_key()? {
             members.push((k, map.next_value()?));
         }
         // in key order, the last of repeated keys winning, as a JSON object map reads them
@@ -98,28 +98,6 @@ impl<'de> Visitor<'de> for MarksVisitor {
         members.sort_by(|a: &(Cow<'de, str>, Marks<'de>), b| a.0.cmp(&b.0));
         members.dedup_by(|later, kept| later.0 == kept.0);
         Ok(Marks::Object(members))
-    }
-}
-
-/// An object key, borrowed from the text when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(KeyVisitor)
     }
 }
 
