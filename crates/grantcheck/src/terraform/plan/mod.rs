@@ -563,6 +563,7 @@ fn apply_sensitive(node: &mut Node, marks: &Marks<'_>) {
 
 /// Puts unknown markers where `after_unknown` says a value is known only after apply, with
 /// the references the configuration gives for it.
+///
 /// `plain` is the unknown of the attributes that no configured expression explains, one
 /// value shared by all of them.
 fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain: &Arc<Unknown>) {
@@ -811,4 +812,43 @@ fn load_state_values(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hints(text: &str) -> Vec<String> {
+        let file = SourceFile::new(0, "plan.json", text);
+        let mut infra = Infrastructure::default();
+        let loaded = load(&file, &mut infra);
+        assert!(loaded.is_ok(), "{loaded:?}");
+        infra
+            .account_hints
+            .iter()
+            .map(|h| format!("{} {}", h.account, h.source))
+            .collect()
+    }
+
+    #[test]
+    fn the_arn_of_an_existing_resource_of_any_type_says_whose_account_it_is() {
+        // resources grantcheck does not model are let go as the plan is read, except those whose
+        // values may hold an `arn`, however its key is written
+        let plan = r#"{"format_version": "1.2", "resource_changes": [],
+          "prior_state": {"values": {"root_module": {"resources": [
+            {"address": "aws_iam_role.r", "mode": "managed", "type": "aws_iam_role",
+             "values": {"arn": "arn:aws:iam::111122223333:role/r"}},
+            {"address": "aws_sns_topic.t", "mode": "managed", "type": "aws_sns_topic",
+             "values": {"\u0061rn": "arn:aws:sns:eu-west-1:444455556666:t"}},
+            {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket",
+             "values": {"bucket": "b"}}
+          ]}}}}"#;
+        assert_eq!(
+            hints(plan),
+            [
+                "111122223333 the ARN of aws_iam_role.r",
+                "444455556666 the ARN of aws_sns_topic.t"
+            ]
+        );
+    }
 }
