@@ -139,12 +139,13 @@ fn generate(generator: &Path, secrets: usize, filler: usize, shards: usize, dir:
     }
 }
 
-/// Best of several runs (at least 3, at most ~2 s of work).
+/// Best of several runs (at least 3, at most 60 or ~2 s of work): on a shared machine the best of
+/// many is what the code can do; a few runs are often all slowed by a neighbour.
 fn best<F: FnMut()>(mut f: F) -> Duration {
     let mut best = Duration::MAX;
     let start = Instant::now();
     let mut runs = 0;
-    while runs < 3 || (runs < 15 && start.elapsed() < Duration::from_secs(2)) {
+    while runs < 3 || (runs < 60 && start.elapsed() < Duration::from_secs(2)) {
         let t = Instant::now();
         f();
         best = best.min(t.elapsed());
@@ -234,7 +235,7 @@ fn bench_wasm(root: &Path, plan: &Path, r: &mut SizeResult) {
     let script = format!(
         "import {{ check }} from {entry:?}; import {{ readFileSync }} from 'node:fs';\
          const text = readFileSync({plan:?}, 'utf8'); let best = Infinity;\
-         const start = performance.now(); for (let i = 0; i < 3 || (i < 15 && performance.now() - start < 2000); i++) {{ const t = performance.now(); check([{{path: 'plan.json', text}}], {{}}); best = Math.min(best, performance.now() - t); }}\
+         const start = performance.now(); for (let i = 0; i < 3 || (i < 60 && performance.now() - start < 2000); i++) {{ const t = performance.now(); check([{{path: 'plan.json', text}}], {{}}); best = Math.min(best, performance.now() - t); }}\
          console.log(best);",
         entry = entry.to_string_lossy(),
         plan = plan.to_string_lossy()
