@@ -13,6 +13,8 @@ use crate::value::{Key, Node, NodeKind, Unknown};
 pub use principal::{Arn, Normalized, PrincipalKind, PrincipalType, is_account_id, parse_arn};
 use std::sync::Arc;
 
+use compact_str::CompactString;
+
 /// A string element of a policy (an action, a resource, a condition value): known text or an
 /// unknown value, with its span and JSON pointer.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,7 +22,7 @@ pub struct Item {
     pub text: Option<String>,
     pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
-    pub path: String,
+    pub path: CompactString,
     pub sensitive: bool,
 }
 
@@ -45,7 +47,7 @@ pub struct Principal {
     pub account: Option<String>,
     pub partition: Option<String>,
     pub span: Span,
-    pub path: String,
+    pub path: CompactString,
     pub sensitive: bool,
 }
 
@@ -95,7 +97,7 @@ pub struct Principals {
     /// The whole element is unknown.
     pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
-    pub path: String,
+    pub path: CompactString,
 }
 
 /// `Action`/`NotAction` or `Resource`/`NotResource`.
@@ -105,7 +107,7 @@ pub struct ItemList {
     pub items: Vec<Item>,
     pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
-    pub path: String,
+    pub path: CompactString,
 }
 
 /// One `operator: {key: values}` entry of a Condition block.
@@ -117,7 +119,7 @@ pub struct Condition {
     /// The values are unknown before apply.
     pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
-    pub path: String,
+    pub path: CompactString,
 }
 
 impl Condition {
@@ -139,7 +141,7 @@ impl Condition {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     pub index: usize,
-    pub path: String,
+    pub path: CompactString,
     pub span: Span,
     pub sid: Option<Item>,
     pub effect: Effect,
@@ -235,7 +237,7 @@ pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
                     doc.statements = list
                         .iter()
                         .enumerate()
-                        .map(|(i, s)| statement(s, i, format!("/Statement/{i}")))
+                        .map(|(i, s)| statement(s, i, index_path("/Statement", i)))
                         .collect();
                 }
                 _ => doc.statements.push(statement(v, 0, "/Statement".into())),
@@ -246,7 +248,7 @@ pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
     Ok(doc)
 }
 
-fn item(v: &Node, path: String) -> Item {
+fn item(v: &Node, path: CompactString) -> Item {
     let (text, unknown) = match &v.kind {
         NodeKind::String(s) => (Some(s.value.clone()), None),
         NodeKind::Number(n) => (Some(n.clone()), None),
@@ -273,14 +275,14 @@ fn items(v: &Node, path: &str) -> (Vec<Item>, Option<Arc<Unknown>>) {
                 .collect(),
             None,
         ),
-        _ => (vec![item(v, path.to_string())], None),
+        _ => (vec![item(v, CompactString::new(path))], None),
     }
 }
 
 /// The JSON pointer of member `key` under `base` (`~` and `/` escaped). Paths are made for
 /// every element of every policy, so without the formatting machinery.
-fn key_path(base: &str, key: &str) -> String {
-    let mut p = String::with_capacity(base.len() + 1 + key.len());
+fn key_path(base: &str, key: &str) -> CompactString {
+    let mut p = CompactString::with_capacity(base.len() + 1 + key.len());
     p.push_str(base);
     p.push('/');
     if key.contains(['~', '/']) {
@@ -292,16 +294,16 @@ fn key_path(base: &str, key: &str) -> String {
 }
 
 /// The JSON pointer of item `i` under `base`.
-fn index_path(base: &str, i: usize) -> String {
+fn index_path(base: &str, i: usize) -> CompactString {
     use std::fmt::Write;
-    let mut p = String::with_capacity(base.len() + 4);
+    let mut p = CompactString::with_capacity(base.len() + 4);
     p.push_str(base);
     p.push('/');
     let _ = write!(p, "{i}");
     p
 }
 
-fn statement(node: &Node, index: usize, path: String) -> Statement {
+fn statement(node: &Node, index: usize, path: CompactString) -> Statement {
     let mut st = Statement {
         index,
         path: path.clone(),
@@ -402,7 +404,7 @@ fn statement(node: &Node, index: usize, path: String) -> Statement {
     st
 }
 
-fn principals(v: &Node, negated: bool, path: String) -> Principals {
+fn principals(v: &Node, negated: bool, path: CompactString) -> Principals {
     let mut out = Principals {
         negated,
         entries: vec![],
@@ -443,7 +445,12 @@ fn principals(v: &Node, negated: bool, path: String) -> Principals {
     out
 }
 
-fn unknown_principal(ty: PrincipalType, u: Arc<Unknown>, n: &Node, path: String) -> Principal {
+fn unknown_principal(
+    ty: PrincipalType,
+    u: Arc<Unknown>,
+    n: &Node,
+    path: CompactString,
+) -> Principal {
     Principal {
         ty,
         text: None,
@@ -457,7 +464,7 @@ fn unknown_principal(ty: PrincipalType, u: Arc<Unknown>, n: &Node, path: String)
     }
 }
 
-fn principal_entry(ty: &PrincipalType, n: &Node, path: String) -> Principal {
+fn principal_entry(ty: &PrincipalType, n: &Node, path: CompactString) -> Principal {
     match &n.kind {
         NodeKind::Unknown(u) => unknown_principal(ty.clone(), u.clone(), n, path),
         NodeKind::String(s) => {

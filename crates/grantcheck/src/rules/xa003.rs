@@ -443,7 +443,7 @@ fn denied(doc: &PolicyDocument, g: &Principal) -> Option<String> {
             st.sid
                 .as_ref()
                 .and_then(|s| s.text.clone())
-                .unwrap_or_else(|| st.path.clone())
+                .unwrap_or_else(|| st.path.to_string())
         })
     })
 }
