@@ -57,7 +57,7 @@ pub enum TextMap {
 pub struct Unknown {
     /// Human text: "known after apply: aws_kms_key.k.arn (created in this plan)"; shared by
     /// the many unknown attributes of one resource.
-    pub origin: std::sync::Arc<str>,
+    pub origin: Arc<str>,
     /// The references the value is computed from, resolved to absolute addresses.
     pub refs: Vec<Ref>,
     /// For a template with unknown parts: its text with the unknown parts as `${...}`.

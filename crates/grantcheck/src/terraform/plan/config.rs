@@ -65,7 +65,7 @@ pub struct ConfigResource<'a> {
 fn config_resources<'de: 'a, 'a, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<ConfigResource<'a>>, D::Error> {
-    super::kept_list(d, |r: &ConfigResource<'a>| {
+    super::kept_list(d, "a sequence", |r: &ConfigResource<'a>| {
         let rtype = r.rtype.as_deref().unwrap_or("");
         crate::terraform::is_modelled(r.address.starts_with("data."), rtype)
             || rtype == super::sensitive::SECRET_VERSION_TYPE

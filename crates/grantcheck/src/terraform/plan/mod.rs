@@ -99,28 +99,21 @@ pub(crate) struct Changes<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for Changes<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ChangesVisitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for ChangesVisitor<'a> {
-            type Value = Changes<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a list of resource changes")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut out = Changes::default();
-                while let Some(rc) = seq.next_element::<ResourceChange<'a>>()? {
-                    out.count += 1;
-                    out.unaddressed |= rc.address.is_none();
-                    if rc.read_closely() {
-                        out.kept.push(rc);
-                    }
-                }
-                Ok(out)
-            }
-        }
-        d.deserialize_seq(ChangesVisitor(std::marker::PhantomData))
+        let (mut count, mut unaddressed) = (0, false);
+        let kept = kept_list(
+            d,
+            "a list of resource changes",
+            |rc: &ResourceChange<'a>| {
+                count += 1;
+                unaddressed |= rc.address.is_none();
+                rc.read_closely()
+            },
+        )?;
+        Ok(Changes {
+            count,
+            kept,
+            unaddressed,
+        })
     }
 }
 
@@ -235,24 +228,31 @@ static ASCII_ESCAPE: LazyLock<memmem::Finder<'static>> =
 fn state_resources<'de: 'a, 'a, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<StateResource<'a>>, D::Error> {
-    kept_list(d, StateResource::read_closely)
+    kept_list(d, "a sequence", StateResource::read_closely)
 }
 
 /// A JSON list of which only the elements `keep` accepts are held; the others are read and
-/// let go at once.
-pub(crate) fn kept_list<'de, D, T, F>(d: D, keep: F) -> Result<Vec<T>, D::Error>
+/// let go at once. `expecting` names the list in the error for a value that is not one.
+pub(crate) fn kept_list<'de, D, T, F>(
+    d: D,
+    expecting: &'static str,
+    keep: F,
+) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
-    F: Fn(&T) -> bool,
+    F: FnMut(&T) -> bool,
 {
-    struct Kept<T, F>(F, std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>, F: Fn(&T) -> bool> serde::de::Visitor<'de> for Kept<T, F> {
+    struct Kept<T, F>(F, &'static str, std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, F: FnMut(&T) -> bool> serde::de::Visitor<'de> for Kept<T, F> {
         type Value = Vec<T>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a list")
+            f.write_str(self.1)
         }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            mut self,
+            mut seq: A,
+        ) -> Result<Vec<T>, A::Error> {
             let mut out = Vec::new();
             while let Some(x) = seq.next_element::<T>()? {
                 if (self.0)(&x) {
@@ -263,7 +263,7 @@ where
             Ok(out)
         }
     }
-    d.deserialize_seq(Kept(keep, std::marker::PhantomData))
+    d.deserialize_seq(Kept(keep, expecting, std::marker::PhantomData))
 }
 
 #[derive(Deserialize)]
