@@ -1,12 +1,14 @@
 //! Plan JSON (`terraform show -json` / `tofu show -json`, format 0.1 to 1.x) → [`Infrastructure`].
 //!
-//! The plan is parsed once with serde into borrowed structs; the values of the few resource
-//! types grantcheck models are then read closely, with spans, and everything else is skipped.
+//! The plan is parsed once into borrowed structs (its long lists by a reader of their own,
+//! [`skim`], the rest by serde); the values of the few resource types grantcheck models are
+//! then read closely, with spans, and everything else is skipped.
 
 pub mod config;
 mod marks;
 mod read;
 pub mod sensitive;
+mod skim;
 pub mod text;
 
 use crate::hash::HashSet;
@@ -16,7 +18,6 @@ use std::sync::{Arc, LazyLock};
 use memchr::memmem;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::json::{self, Placement};
 use crate::model::{AccountHint, Action, Infrastructure, Mode, Provider, Resource, split_address};
@@ -26,7 +27,7 @@ use crate::terraform::is_modelled;
 use crate::value::{Node, NodeKind, Unknown};
 use config::{ConfigIndex, Configuration, constant_value, expressions_to_node};
 use marks::Marks;
-pub use text::Text;
+pub use text::{Raw, Text};
 
 /// A plan that could not be read, with the place and what to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,14 +67,14 @@ pub(crate) struct Plan<'a> {
     pub(crate) variables: BTreeMap<Text<'a>, Variable<'a>>,
     // state-file shapes, to say what the file is when it is not a plan
     #[serde(borrow, default)]
-    values: Option<&'a RawValue>,
+    values: Option<Raw<'a>>,
     #[serde(default)]
     version: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     lineage: Option<serde::de::IgnoredAny>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 pub(crate) struct Prior<'a> {
     #[serde(borrow, default)]
     pub(crate) values: Option<StateValues<'a>>,
@@ -82,13 +83,13 @@ pub(crate) struct Prior<'a> {
 #[derive(Deserialize)]
 pub(crate) struct Variable<'a> {
     #[serde(borrow, default)]
-    pub(crate) value: Option<&'a RawValue>,
+    pub(crate) value: Option<Raw<'a>>,
 }
 
 /// `resource_changes`, kept only where a change is read closely: resources grantcheck models
 /// and changes that hold values never to print. The others are counted and let go as they are
 /// read, so a plan of many resources of other types holds little in memory.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub(crate) struct Changes<'a> {
     /// How many changes the list has.
     pub(crate) count: usize,
@@ -117,11 +118,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Changes<'a> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 pub(crate) struct ResourceChange<'a> {
     /// Always present in `resource_changes`; older `resource_drift` entries leave it out.
     #[serde(borrow, default)]
-    address: Option<&'a RawValue>,
+    address: Option<Raw<'a>>,
     #[serde(borrow, default)]
     mode: Option<Text<'a>>,
     #[serde(borrow, rename = "type", default)]
@@ -146,23 +147,23 @@ impl ResourceChange<'_> {
 }
 
 /// A change: of a resource, or of an output (`output_changes`).
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Debug)]
 pub(crate) struct Change<'a> {
     #[serde(borrow, default)]
     actions: Vec<Text<'a>>,
     #[serde(borrow, default)]
-    pub(crate) before: Option<&'a RawValue>,
+    pub(crate) before: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    pub(crate) after: Option<&'a RawValue>,
+    pub(crate) after: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    after_unknown: Option<&'a RawValue>,
+    after_unknown: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    pub(crate) before_sensitive: Option<&'a RawValue>,
+    pub(crate) before_sensitive: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    pub(crate) after_sensitive: Option<&'a RawValue>,
+    pub(crate) after_sensitive: Option<Raw<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 pub(crate) struct StateValues<'a> {
     #[serde(borrow, default)]
     pub(crate) outputs: BTreeMap<Text<'a>, StateOutput<'a>>,
@@ -170,15 +171,15 @@ pub(crate) struct StateValues<'a> {
     pub(crate) root_module: Option<StateModule<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 pub(crate) struct StateOutput<'a> {
     #[serde(default)]
     pub(crate) sensitive: bool,
     #[serde(borrow, default)]
-    pub(crate) value: Option<&'a RawValue>,
+    pub(crate) value: Option<Raw<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 pub(crate) struct StateModule<'a> {
     #[serde(borrow, default, deserialize_with = "state_resources")]
     pub(crate) resources: Vec<StateResource<'a>>,
@@ -186,18 +187,18 @@ pub(crate) struct StateModule<'a> {
     pub(crate) child_modules: Vec<StateModule<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 pub(crate) struct StateResource<'a> {
     #[serde(borrow, default)]
-    address: Option<&'a RawValue>,
+    address: Option<Raw<'a>>,
     #[serde(borrow, default)]
     mode: Option<Text<'a>>,
     #[serde(borrow, rename = "type", default)]
     pub(crate) rtype: Option<Text<'a>>,
     #[serde(borrow, default)]
-    pub(crate) values: Option<&'a RawValue>,
+    pub(crate) values: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    pub(crate) sensitive_values: Option<&'a RawValue>,
+    pub(crate) sensitive_values: Option<Raw<'a>>,
 }
 
 impl StateResource<'_> {
@@ -277,7 +278,7 @@ fn offset_in(text: &str, part: &str) -> usize {
     (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
 }
 
-fn raw_span(file: &SourceFile, raw: &RawValue) -> Span {
+fn raw_span(file: &SourceFile, raw: Raw<'_>) -> Span {
     let start = offset_in(&file.text, raw.get());
     Span::new(file.id, start, start + raw.get().len())
 }
@@ -435,11 +436,11 @@ struct ResourceInput<'a> {
     data: bool,
     rtype: &'a str,
     action: Action,
-    after: Option<&'a RawValue>,
-    after_unknown: Option<&'a RawValue>,
-    after_sensitive: Option<&'a RawValue>,
-    before: Option<&'a RawValue>,
-    before_sensitive: Option<&'a RawValue>,
+    after: Option<Raw<'a>>,
+    after_unknown: Option<Raw<'a>>,
+    after_sensitive: Option<Raw<'a>>,
+    before: Option<Raw<'a>>,
+    before_sensitive: Option<Raw<'a>>,
 }
 
 fn build_resource(
@@ -515,8 +516,8 @@ fn build_resource(
 /// parser cannot read make the plan unreadable: they are never dropped silently.
 fn values_node(
     file: &SourceFile,
-    raw: &RawValue,
-    sensitive: Option<&RawValue>,
+    raw: Raw<'_>,
+    sensitive: Option<Raw<'_>>,
 ) -> Result<Option<Node>, LoadError> {
     let text = raw.get();
     let base = offset_in(&file.text, text);
@@ -684,7 +685,7 @@ fn load_providers(
             ..Provider::default()
         };
         if let Some(ex) = p.expressions {
-            prov.span = Some(raw_span(file, ex));
+            prov.span = Some(raw_span(file, Raw::checked(ex.get())));
             let value_of = |name: &str| {
                 constant_value(ex, name).or_else(|| {
                     // `allowed_account_ids = var.accounts` in the root module: the plan has the value.

@@ -9,21 +9,27 @@
 //! on to the end of the plan, and what was read from that cut on is dropped. Whatever the
 //! pieces cannot read (invalid JSON, a repeated member, an escaped key) is read again whole
 //! by serde, which gives the same result and the same errors as reading it whole always did.
+//! A small plan, or any plan where there is one thread, is one piece.
+//!
+//! The long members (`resource_changes`, `planned_values`, `prior_state`) are read by
+//! [`Skim`]; the others by serde.
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::Plan;
+use super::skim::Skim;
 
 /// Reads the plan, in pieces when there is more than one thread to read them.
 pub(crate) fn plan(text: &str) -> Result<Plan<'_>, serde_json::Error> {
-    if crate::par::PARALLEL && text.len() >= MIN_SPLIT_BYTES {
-        let cuts = cuts(text);
-        if !cuts.is_empty()
-            && let Some(plan) = in_pieces(text, &cuts)
-        {
-            return Ok(plan);
-        }
+    let cuts = if crate::par::PARALLEL && text.len() >= MIN_SPLIT_BYTES {
+        cuts(text)
+    } else {
+        Vec::new()
+    };
+    // (no cut: one piece, the whole plan)
+    if let Some(plan) = in_pieces(text, &cuts) {
+        return Ok(plan);
     }
     serde_json::from_str(text)
 }
@@ -123,7 +129,12 @@ fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<Plan<'a>> {
             .find(|&c| c >= start)
             .unwrap_or(usize::MAX);
         let mut piece = Piece::default();
-        let end = piece.read(text, start, first, stop)?;
+        let t = std::time::Instant::now();
+        let end = piece.read(text, start, first, stop);
+        if std::env::var_os("GC_T").is_some() {
+            eprintln!("piece {start} {:?}", t.elapsed());
+        }
+        let end = end?;
         Some((piece, end))
     });
     let mut whole = Piece::default();
@@ -165,12 +176,13 @@ impl<'a> Piece<'a> {
             if bytes.get(at) != Some(&b'"') {
                 return None;
             }
-            let len = memchr::memchr2(b'"', b'\\', bytes.get(at + 1..)?)?;
-            if bytes[at + 1 + len] != b'"' {
+            // a key with an escape or a control character is left to serde
+            let end = super::skim::special(bytes, at + 1);
+            if bytes.get(end) != Some(&b'"') {
                 return None;
             }
-            let key = text.get(at + 1..at + 1 + len)?;
-            at = skip_space(bytes, at + len + 2);
+            let key = text.get(at + 1..end)?;
+            at = skip_space(bytes, end + 1);
             if bytes.get(at) != Some(&b':') {
                 return None;
             }
@@ -199,11 +211,11 @@ impl<'a> Piece<'a> {
         let p = &mut self.plan;
         match key {
             "format_version" => value(rest, &mut p.format_version),
-            "resource_changes" => value(rest, &mut p.resource_changes),
+            "resource_changes" => skimmed(rest, &mut p.resource_changes, Skim::changes),
             "resource_drift" => value(rest, &mut p.resource_drift),
             "output_changes" => value(rest, &mut p.output_changes),
-            "planned_values" => value(rest, &mut p.planned_values),
-            "prior_state" => value(rest, &mut p.prior_state),
+            "planned_values" => skimmed(rest, &mut p.planned_values, Skim::state_values),
+            "prior_state" => skimmed(rest, &mut p.prior_state, Skim::prior),
             "configuration" => value(rest, &mut p.configuration),
             "variables" => value(rest, &mut p.variables),
             "values" => value(rest, &mut p.values),
@@ -250,6 +262,19 @@ fn value<'a, T: Deserialize<'a>>(rest: &'a str, slot: &mut T) -> Option<usize> {
     Some(stream.byte_offset())
 }
 
+/// Reads one of the long members at the start of `rest` with [`Skim`] (`null` is `None`, as
+/// serde reads an absent or null `Option`); the length of text it took.
+fn skimmed<'a, T>(
+    rest: &'a str,
+    slot: &mut Option<T>,
+    read: fn(&mut Skim<'a>) -> Option<T>,
+) -> Option<usize> {
+    // inside the plan's object
+    let mut skim = Skim::new(rest, 1);
+    *slot = skim.opt(read)?;
+    Some(skim.pos())
+}
+
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {
     while bytes.get(at).is_some_and(|b| is_space(*b)) {
         at += 1;
@@ -268,23 +293,18 @@ mod tests {
 
     /// The members as serde reads them whole, to compare with what the pieces read.
     fn shape(p: &Plan<'_>) -> String {
+        // every member the pieces read, in full (the long lists as their kept elements)
         format!(
-            "fv={:?} rc={:?} drift={} oc={:?} pv={} prior={} cfg={} vars={:?} values={} version={} lineage={}",
+            "fv={:?} rc={:?} drift={} oc={:?} pv={:?} prior={:?} cfg={} vars={:?} values={:?} version={} lineage={}",
             p.format_version,
-            p.resource_changes.as_ref().map(|v| (
-                v.count,
-                v.kept
-                    .iter()
-                    .map(|r| r.rtype.as_deref().unwrap_or("").to_string())
-                    .collect::<Vec<_>>()
-            )),
+            p.resource_changes,
             p.resource_drift.len(),
             p.output_changes.keys().collect::<Vec<_>>(),
-            p.planned_values.is_some(),
-            p.prior_state.is_some(),
+            p.planned_values,
+            p.prior_state,
             p.configuration.is_some(),
             p.variables.keys().collect::<Vec<_>>(),
-            p.values.is_some(),
+            p.values,
             p.version.is_some(),
             p.lineage.is_some(),
         )
@@ -376,6 +396,59 @@ mod tests {
         }
         // the true cuts always read
         assert!(in_pieces(PLAN, &cuts(PLAN)).is_some());
+    }
+
+    /// A plan with every member the pieces read closely: outputs, nested modules, kept and
+    /// let-go resources, escapes, numbers, nulls, a deposed object and a prior state.
+    const RICH: &str = r#"{"format_version":"1.2","planned_values":{"outputs":{"o":{"sensitive":true,"value":"s3cr\u0065t"},"p":{"sensitive":false,"value":[1,-2.5e3,null]}},
+"root_module":{"resources":[{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","values":{"policy":"{\"a\":1}"},"sensitive_values":{}},
+{"address":"aws_instance.i","mode":"managed","type":"aws_instance","values":{"arn":"arn:aws:ec2:us-east-1:111122223333:instance/i-1","n":0.5},"sensitive_values":{"x":true}}],
+"child_modules":[{"address":"module.m","resources":[{"address":"module.m.aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket","values":{"bucket":"b"},"sensitive_values":{}}],"child_modules":[]}]}},
+"resource_changes":[{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","name":"k","change":{"actions":["create"],"before":null,"after":{"policy":"{}"},"after_unknown":{"arn":true},"before_sensitive":false,"after_sensitive":{}}},
+{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","change":{"actions":["no-op"],"before":{},"after":{}}},
+{"address":"aws_secretsmanager_secret_version.v","mode":"managed","type":"aws_secretsmanager_\u0073ecret_version","deposed":"abc","change":{"actions":["delete","create"],"after_sensitive":{"secret_string":true}}}],
+"prior_state":{"format_version":"1.0","values":{"root_module":{"resources":[{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","values":{"arn":"arn:aws:kms:us-east-1:111122223333:key/1"}}]}}},
+"configuration":{"root_module":{}},"timestamp":"2026-01-01T00:00:00Z"}"#;
+
+    #[test]
+    fn the_long_members_read_as_serde_reads_them() {
+        let cuts = cuts(RICH);
+        assert_eq!(cuts.len(), 3);
+        let pieces = in_pieces(RICH, &cuts).map(|p| shape(&p));
+        let whole: Plan<'_> = serde_json::from_str(RICH).unwrap_or_default();
+        assert_eq!(pieces.as_deref(), Some(shape(&whole).as_str()));
+        assert_eq!(
+            in_pieces(RICH, &[]).map(|p| shape(&p)).as_deref(),
+            Some(shape(&whole).as_str())
+        );
+        // what is held: the modelled key, the secret version, the instance with an arn and a
+        // mark; the bucket change and the bucket state are let go
+        let rc = whole
+            .resource_changes
+            .as_ref()
+            .map(|c| (c.count, c.kept.len()));
+        assert_eq!(rc, Some((3, 2)));
+    }
+
+    #[test]
+    fn a_damaged_plan_is_read_as_serde_reads_it_or_left_to_serde() {
+        // every byte deleted, and each of these put before it and in its place: wherever the
+        // damage falls, the pieces give serde's result or give up, never another result
+        const PUT: &[&str] = &[
+            "\"", "\\", ",", "]", "}", "{", "[", "0", "-", " ", "\u{1}", "n", ":",
+        ];
+        let mut variants = 0;
+        for (at, ch) in RICH.char_indices() {
+            let rest = &RICH[at + ch.len_utf8()..];
+            let before = &RICH[..at];
+            same_as_whole(&format!("{before}{rest}"));
+            for put in PUT {
+                same_as_whole(&format!("{before}{put}{ch}{rest}"));
+                same_as_whole(&format!("{before}{put}{rest}"));
+                variants += 2;
+            }
+        }
+        assert!(variants > 10_000);
     }
 
     #[test]

@@ -8,10 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::value::RawValue;
-
 use super::config::ModuleConfig;
-use super::{Change, Plan, StateModule, StateValues};
+use super::{Change, Plan, Raw, StateModule, StateValues};
 use crate::source::{SourceFile, Span};
 
 /// The resource type whose secret payload is masked whatever the plan marks.
@@ -25,7 +23,7 @@ pub const SECRET_ATTRIBUTES: &[&str] = &[
     "secret_string_wo_version",
 ];
 
-type Map<'a> = BTreeMap<super::Text<'a>, &'a RawValue>;
+type Map<'a> = BTreeMap<super::Text<'a>, Raw<'a>>;
 
 struct Collector<'f> {
     file: &'f SourceFile,
@@ -33,8 +31,7 @@ struct Collector<'f> {
 }
 
 impl Collector<'_> {
-    fn raw(&mut self, raw: &RawValue) {
-        let text = raw.get();
+    fn raw(&mut self, text: &str) {
         let start = (text.as_ptr() as usize).saturating_sub(self.file.text.as_ptr() as usize);
         if start + text.len() <= self.file.text.len() && text != "null" {
             self.spans
@@ -43,8 +40,8 @@ impl Collector<'_> {
     }
 
     /// Marks the parts of `value` that `marks` (a sensitivity mask) says are sensitive.
-    fn marked(&mut self, value: &RawValue, marks: &RawValue) {
-        let m = marks.get().trim();
+    fn marked(&mut self, value: &str, marks: &str) {
+        let m = marks.trim();
         if m == "true" {
             self.raw(value);
             return;
@@ -55,39 +52,39 @@ impl Collector<'_> {
         if m.starts_with('{') {
             let (Ok(ms), Ok(vs)) = (
                 serde_json::from_str::<Map<'_>>(m),
-                serde_json::from_str::<Map<'_>>(value.get()),
+                serde_json::from_str::<Map<'_>>(value),
             ) else {
                 return;
             };
             for (k, mk) in &ms {
                 if let Some(v) = vs.get(k) {
-                    self.marked(v, mk);
+                    self.marked(v.get(), mk.get());
                 }
             }
         } else if m.starts_with('[') {
             let (Ok(ms), Ok(vs)) = (
-                serde_json::from_str::<Vec<&RawValue>>(m),
-                serde_json::from_str::<Vec<&RawValue>>(value.get()),
+                serde_json::from_str::<Vec<Raw<'_>>>(m),
+                serde_json::from_str::<Vec<Raw<'_>>>(value),
             ) else {
                 return;
             };
             for (v, mk) in vs.iter().zip(&ms) {
-                self.marked(v, mk);
+                self.marked(v.get(), mk.get());
             }
         }
     }
 
     /// Marks the secret attributes of a secret version's values (or configuration expressions).
-    fn secret_payload(&mut self, rtype: Option<&str>, values: Option<&RawValue>) {
+    fn secret_payload(&mut self, rtype: Option<&str>, values: Option<&str>) {
         if rtype != Some(SECRET_VERSION_TYPE) {
             return;
         }
-        let Some(vs) = values.and_then(|v| serde_json::from_str::<Map<'_>>(v.get()).ok()) else {
+        let Some(vs) = values.and_then(|v| serde_json::from_str::<Map<'_>>(v).ok()) else {
             return;
         };
         for a in SECRET_ATTRIBUTES {
             if let Some(v) = vs.get(*a) {
-                self.raw(v);
+                self.raw(v.get());
             }
         }
     }
@@ -95,9 +92,9 @@ impl Collector<'_> {
     fn change(&mut self, rtype: Option<&str>, c: &Change<'_>) {
         for (v, m) in [(c.after, c.after_sensitive), (c.before, c.before_sensitive)] {
             if let (Some(v), Some(m)) = (v, m) {
-                self.marked(v, m);
+                self.marked(v.get(), m.get());
             }
-            self.secret_payload(rtype, v);
+            self.secret_payload(rtype, v.map(|v| v.get()));
         }
     }
 
@@ -106,7 +103,7 @@ impl Collector<'_> {
             if o.sensitive
                 && let Some(v) = o.value
             {
-                self.raw(v);
+                self.raw(v.get());
             }
         }
         let mut stack: Vec<&StateModule<'_>> = s.root_module.iter().collect();
@@ -114,16 +111,16 @@ impl Collector<'_> {
             stack.extend(m.child_modules.iter());
             for r in &m.resources {
                 if let (Some(v), Some(mk)) = (r.values, r.sensitive_values) {
-                    self.marked(v, mk);
+                    self.marked(v.get(), mk.get());
                 }
-                self.secret_payload(r.rtype.as_deref(), r.values);
+                self.secret_payload(r.rtype.as_deref(), r.values.map(|v| v.get()));
             }
         }
     }
 
     fn config(&mut self, m: &ModuleConfig<'_>) {
         for r in &m.resources {
-            self.secret_payload(r.rtype.as_deref(), r.expressions);
+            self.secret_payload(r.rtype.as_deref(), r.expressions.map(|v| v.get()));
         }
         for call in m.module_calls.values() {
             if let Some(child) = &call.module {
@@ -175,7 +172,7 @@ pub(crate) fn collect(file: &SourceFile, plan: &Plan<'_>) -> Vec<Span> {
             if var.sensitive
                 && let Some(v) = plan.variables.get(name.as_str()).and_then(|v| v.value)
             {
-                c.raw(v);
+                c.raw(v.get());
             }
         }
     }

@@ -46,6 +46,29 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
+/// A value of the plan as its JSON text, read past but not into: a borrowed slice of the plan
+/// that is known to be one valid JSON value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raw<'a>(&'a str);
+
+impl<'a> Raw<'a> {
+    /// The value's JSON text.
+    pub fn get(&self) -> &'a str {
+        self.0
+    }
+
+    /// A slice the plan reader has checked to be one JSON value (no surrounding whitespace).
+    pub(crate) fn checked(json: &'a str) -> Self {
+        Raw(json)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de serde_json::value::RawValue>::deserialize(d).map(|r| Raw(r.get()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
