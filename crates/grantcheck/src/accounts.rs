@@ -5,11 +5,10 @@ use crate::model::{Infrastructure, Resource};
 use crate::policy::parse_arn;
 use crate::value::Node;
 
-/// The owner accounts of a resource, and how they are known.
+/// The owner accounts of a resource, in the order they were learnt.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Owners {
     pub accounts: Vec<String>,
-    pub sources: Vec<String>,
 }
 
 impl Owners {
@@ -21,12 +20,9 @@ impl Owners {
         self.accounts.iter().any(|a| a == account)
     }
 
-    fn add(&mut self, account: &str, source: &str) {
+    fn add(&mut self, account: &str) {
         if !self.contains(account) {
             self.accounts.push(account.to_string());
-        }
-        if !self.sources.iter().any(|s| s == source) {
-            self.sources.push(source.to_string());
         }
     }
 }
@@ -36,7 +32,7 @@ impl Owners {
 pub fn owners_of(infra: &Infrastructure, accounts: &[String], res: &Resource) -> Owners {
     let mut o = Owners::default();
     for a in accounts {
-        o.add(a, "--account");
+        o.add(a);
     }
     let own_arn = res
         .current_attr("arn")
@@ -44,12 +40,12 @@ pub fn owners_of(infra: &Infrastructure, accounts: &[String], res: &Resource) ->
         .and_then(Node::as_str)
         .and_then(|s| parse_arn(s).and_then(|a| a.account_ok()));
     if let Some(a) = own_arn {
-        o.add(&a, &format!("the ARN of {}", res.address));
+        o.add(&a);
     }
     let key = provider_key(infra, res);
     if let Some(p) = key.as_deref().and_then(|k| infra.providers.get(k)) {
         for a in &p.allowed_account_ids {
-            o.add(a, &format!("allowed_account_ids of provider {}", p.key));
+            o.add(a);
         }
     }
     if !o.is_known() {
@@ -59,7 +55,7 @@ pub fn owners_of(infra: &Infrastructure, accounts: &[String], res: &Resource) ->
                 _ => true,
             };
             if same_provider {
-                o.add(&h.account, &h.source);
+                o.add(&h.account);
             }
         }
     }

@@ -173,6 +173,7 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
             }
         }
     }
+    infra.dedup_hints();
     let state = changes::plan_state(&infra);
     let mut accounts = options.accounts.clone();
     let mut trusted = vec![];

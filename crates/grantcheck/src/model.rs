@@ -168,6 +168,15 @@ impl Infrastructure {
         id
     }
 
+    /// Keeps the first hint of each account for each provider configuration: an account seen
+    /// in the ARNs of many existing resources says no more than once, and every resource whose
+    /// owner is looked up among the hints would otherwise read them all.
+    pub fn dedup_hints(&mut self) {
+        let mut seen: crate::hash::HashSet<(String, Option<String>)> = Default::default();
+        self.account_hints
+            .retain(|h| seen.insert((h.account.clone(), h.provider_key.clone())));
+    }
+
     pub fn get(&self, address: &str) -> Option<usize> {
         self.by_address.get(address).copied()
     }
@@ -300,6 +309,45 @@ pub fn split_dots(address: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hints_keep_the_first_of_each_account_and_provider_in_order() {
+        let hint = |account: &str, provider: Option<&str>, source: &str| AccountHint {
+            account: account.into(),
+            provider_key: provider.map(str::to_string),
+            source: source.into(),
+        };
+        let mut infra = Infrastructure::default();
+        for i in 0..1000 {
+            infra
+                .account_hints
+                .push(hint("111122223333", None, &format!("r{i}")));
+            infra
+                .account_hints
+                .push(hint("444455556666", Some("aws.west"), &format!("s{i}")));
+        }
+        infra.account_hints.push(hint("444455556666", None, "t"));
+        infra.dedup_hints();
+        let kept: Vec<(&str, Option<&str>, &str)> = infra
+            .account_hints
+            .iter()
+            .map(|h| {
+                (
+                    h.account.as_str(),
+                    h.provider_key.as_deref(),
+                    h.source.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("111122223333", None, "r0"),
+                ("444455556666", Some("aws.west"), "s0"),
+                ("444455556666", None, "t"),
+            ]
+        );
+    }
 
     #[test]
     fn addresses_split_into_module_local_and_key() {
