@@ -129,12 +129,7 @@ fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<Plan<'a>> {
             .find(|&c| c >= start)
             .unwrap_or(usize::MAX);
         let mut piece = Piece::default();
-        let t = std::time::Instant::now();
-        let end = piece.read(text, start, first, stop);
-        if std::env::var_os("GC_T").is_some() {
-            eprintln!("piece {start} {:?}", t.elapsed());
-        }
-        let end = end?;
+        let end = piece.read(text, start, first, stop)?;
         Some((piece, end))
     });
     let mut whole = Piece::default();
