@@ -375,23 +375,35 @@ impl<'a> Analysis<'a> {
     fn link_secrets(&mut self) {
         let infra = self.infra;
         let mut secret_ix: HashMap<usize, usize> = HashMap::default();
-        for (id, r) in infra.resources.iter().enumerate() {
-            let is_secret = r.rtype == "aws_secretsmanager_secret"
-                && (r.mode == Mode::Data || r.action.survives());
-            if !is_secret {
-                continue;
-            }
-            let info = SecretInfo {
+        let ids: Vec<usize> = infra
+            .resources
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.rtype == "aws_secretsmanager_secret"
+                    && (r.mode == Mode::Data || r.action.survives())
+            })
+            .map(|(id, _)| id)
+            .collect();
+        // each secret's owners and key are read on their own, in parallel where it can
+        let this = &*self;
+        let infos = crate::par::map(&ids, |&id| {
+            let r = &infra.resources[id];
+            SecretInfo {
                 res: id,
                 in_plan: r.mode == Mode::Managed,
-                owners: owners_of(infra, &self.accounts, r),
+                owners: owners_of(infra, &this.accounts, r),
                 region: region_of(infra, r),
-                key: self.key_ref(r),
+                key: this.key_ref(r),
                 policies: vec![],
                 grants: vec![],
                 undecided: vec![],
-            };
-            secret_ix.insert(id, self.secrets.len());
+            }
+        });
+        secret_ix.reserve(infos.len());
+        self.secrets.reserve(infos.len());
+        for info in infos {
+            secret_ix.insert(info.res, self.secrets.len());
             self.secrets.push(info);
         }
         // aws_secretsmanager_secret_policy → secret
@@ -465,8 +477,12 @@ impl<'a> Analysis<'a> {
             }
         }
         self.read_policies();
-        for six in 0..self.secrets.len() {
-            self.collect_grants(six);
+        let six: Vec<usize> = (0..self.secrets.len()).collect();
+        let this = &*self;
+        let found = crate::par::map(&six, |&six| this.grants_of(six));
+        for (s, (grants, undecided)) in self.secrets.iter_mut().zip(found) {
+            s.grants = grants;
+            s.undecided = undecided;
         }
     }
 
@@ -575,13 +591,15 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn collect_grants(&mut self, six: usize) {
-        let policies = self.secrets[six].policies.clone();
-        let owners = self.secrets[six].owners.clone();
+    /// The grants of a secret's policies to foreign principals, and the principals whose
+    /// account cannot be decided (with why).
+    fn grants_of(&self, six: usize) -> (Vec<Grant>, Vec<(Principal, String)>) {
+        let policies = &self.secrets[six].policies;
+        let owners = &self.secrets[six].owners;
         let secret_res = &self.infra.resources[self.secrets[six].res];
         let mut grants = vec![];
         let mut undecided = vec![];
-        for pid in policies {
+        for &pid in policies {
             let PolicyDoc::Parsed(doc) = &self.policies[pid].doc else {
                 continue;
             };
@@ -609,7 +627,7 @@ impl<'a> Analysis<'a> {
                 }
                 for p in &pr.entries {
                     let p = self.resolve_principal(p, secret_res);
-                    match foreign(&p, st, &owners) {
+                    match foreign(&p, st, owners) {
                         Tri::Yes => grants.push(Grant {
                             policy: pid,
                             statement: si,
@@ -625,8 +643,7 @@ impl<'a> Analysis<'a> {
         }
         grants.shrink_to_fit();
         undecided.shrink_to_fit();
-        self.secrets[six].grants = grants;
-        self.secrets[six].undecided = undecided;
+        (grants, undecided)
     }
 
     /// Gives an unknown principal the kind and account its reference implies: a reference to
