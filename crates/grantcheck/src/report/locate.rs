@@ -2,7 +2,6 @@
 //! thousands of findings in a 10 MB one-line plan cost one pass over the text.
 
 use crate::hash::HashMap;
-use std::collections::BTreeMap;
 
 use super::{Location, Position};
 use crate::source::{FileId, SourceFile, Span};
@@ -37,51 +36,31 @@ impl<'a> Locator<'a> {
             };
             offsets.sort_unstable();
             offsets.dedup();
-            let targets: BTreeMap<u32, ()> = offsets.iter().map(|o| (*o, ())).collect();
             let text = src.text.as_bytes();
-            let ascii = src.text.is_ascii();
+            // the text from each wanted offset to the next, read in parallel where there are
+            // threads; positions then follow from one another in order
+            let mut from = 0usize;
+            let gaps: Vec<(usize, usize)> = offsets
+                .iter()
+                .map(|&o| {
+                    let to = (o as usize).clamp(from, text.len());
+                    let gap = (from, to);
+                    from = to;
+                    gap
+                })
+                .collect();
+            let utf16 = self.utf16;
+            let read = crate::par::map(&gaps, |&(a, b)| Gap::read(&text[a..b], utf16));
             let (mut line, mut col, mut u16) = (1u32, 1u32, 0u32);
-            let mut i = 0usize;
-            for &target in targets.keys() {
-                let target_us = (target as usize).min(text.len());
-                if target_us > i {
-                    let gap = &text[i..target_us];
-                    let (newlines, last_nl) = if ascii {
-                        (
-                            memchr::memchr_iter(b'\n', gap).count(),
-                            memchr::memrchr(b'\n', gap),
-                        )
-                    } else {
-                        (
-                            gap.iter().filter(|&&b| b == b'\n').count(),
-                            gap.iter().rposition(|&b| b == b'\n'),
-                        )
-                    };
-                    // characters (and UTF-16 units) in a byte range; ASCII text counts bytes
-                    let chars = |s: &[u8]| {
-                        if ascii {
-                            s.len()
-                        } else {
-                            s.iter().filter(|&&b| (b as i8) >= -0x40).count()
-                        }
-                    };
-                    if self.utf16 {
-                        let four = if ascii {
-                            0
-                        } else {
-                            gap.iter().filter(|&&b| b >= 0xF0).count()
-                        };
-                        u16 += (chars(gap) + four) as u32;
-                    }
-                    match last_nl {
-                        Some(nl) => {
-                            line += newlines as u32;
-                            col = 1 + chars(&gap[nl + 1..]) as u32;
-                        }
-                        None => col += chars(gap) as u32,
-                    }
-                    i = target_us;
+            self.resolved.reserve(offsets.len());
+            for (&target, gap) in offsets.iter().zip(read) {
+                if gap.newlines > 0 {
+                    line += gap.newlines;
+                    col = 1 + gap.tail_chars;
+                } else {
+                    col += gap.tail_chars;
                 }
+                u16 += gap.utf16;
                 self.resolved.insert(
                     (file, target),
                     Position {
@@ -107,6 +86,50 @@ impl<'a> Locator<'a> {
     }
 }
 
+/// What a stretch of text between two wanted offsets moves the position by.
+struct Gap {
+    newlines: u32,
+    /// Characters after the last newline (all of them when there is none).
+    tail_chars: u32,
+    /// UTF-16 code units in the whole stretch (when asked for).
+    utf16: u32,
+}
+
+impl Gap {
+    fn read(gap: &[u8], utf16: bool) -> Gap {
+        // characters in ASCII text are bytes; otherwise every byte that does not continue a
+        // UTF-8 sequence starts one, and each four-byte one is two UTF-16 units
+        let ascii = gap.is_ascii();
+        let chars = |s: &[u8]| {
+            if ascii {
+                s.len()
+            } else {
+                s.iter().filter(|&&b| (b as i8) >= -0x40).count()
+            }
+        };
+        let newlines = memchr::memchr_iter(b'\n', gap).count();
+        let tail = match memchr::memrchr(b'\n', gap) {
+            Some(nl) => &gap[nl + 1..],
+            None => gap,
+        };
+        let units = if utf16 {
+            let four = if ascii {
+                0
+            } else {
+                gap.iter().filter(|&&b| b >= 0xF0).count()
+            };
+            chars(gap) + four
+        } else {
+            0
+        };
+        Gap {
+            newlines: newlines as u32,
+            tail_chars: chars(tail) as u32,
+            utf16: units as u32,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,7 +152,7 @@ mod tests {
     fn ascii_and_non_ascii_texts_agree_with_the_line_index() {
         for text in ["ab\ncd\n\nefg", "aé\nc😀d\n\nefg"] {
             let src = vec![SourceFile::new(0, "f", text)];
-            let mut l = Locator::new(&src, false);
+            let mut l = Locator::new(&src, true);
             let offsets: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
             for &o in &offsets {
                 l.want(Span::new(0, o as usize, o as usize));
@@ -146,6 +169,8 @@ mod tests {
                     (want.line, want.column),
                     "{text:?} @{o}"
                 );
+                let units = text[..o as usize].encode_utf16().count() as u32;
+                assert_eq!(got.utf16, Some(units), "{text:?} @{o}");
             }
         }
     }

@@ -353,7 +353,6 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     }
     let empty = Configuration::default();
     let cfg = plan.configuration.as_ref().unwrap_or(&empty);
-    let ix = ConfigIndex::new(cfg);
     let root_vars = root_variables(&plan.variables);
     load_providers(file, cfg, &root_vars, infra);
 
@@ -362,10 +361,6 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         resources: 0,
         sensitive: vec![],
     };
-    // Which changes to read closely is decided in one walk; reading them (values, unknowns,
-    // configuration) is independent per resource and runs in parallel where it can.
-    let mut seen: HashSet<String> = HashSet::default();
-    let mut inputs: Vec<ResourceInput<'_>> = Vec::new();
     if plan
         .resource_changes
         .as_ref()
@@ -377,39 +372,19 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         });
     }
     summary.resources += plan.resource_changes.as_ref().map_or(0, |c| c.count);
-    for rc in plan.resource_changes.iter().flat_map(|c| &c.kept) {
-        let Some(addr_raw) = rc.address else {
-            continue;
-        };
-        if rc.deposed.is_some() {
-            continue;
-        }
-        let data = rc.mode.as_deref() == Some("data");
-        let rtype = rc.rtype.as_deref().unwrap_or("");
-        if !is_modelled(data, rtype) {
-            continue;
-        }
-        let address: String = serde_json::from_str(addr_raw.get()).unwrap_or_default();
-        seen.insert(address.clone());
-        let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
-        inputs.push(ResourceInput {
-            address,
-            addr_span: raw_span(file, addr_raw),
-            data,
-            rtype,
-            action: Action::from_plan(&actions),
-            after: rc.change.after,
-            after_unknown: rc.change.after_unknown,
-            after_sensitive: rc.change.after_sensitive,
-            before: rc.change.before,
-            before_sensitive: rc.change.before_sensitive,
-        });
-    }
-    // the spans never to print are found while the resources are read
-    let (sensitive, built) = crate::par::join(
-        || sensitive::collect(file, &plan),
-        || crate::par::map(&inputs, |r| build_resource(file, &ix, r)),
+    // The configuration is indexed while the spans never to print are found and the changes
+    // to read closely are picked out; reading those (values, unknowns, configuration) is
+    // independent per resource and runs in parallel where it can.
+    let (ix, (sensitive, (inputs, seen))) = crate::par::join(
+        || ConfigIndex::new(cfg),
+        || {
+            (
+                sensitive::collect(file, &plan),
+                modelled_changes(file, &plan),
+            )
+        },
     );
+    let built = crate::par::map(&inputs, |r| build_resource(file, &ix, r));
     summary.sensitive = sensitive;
     infra.resources.reserve(built.len());
     for res in built {
@@ -428,6 +403,45 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         load_state_values(file, &ix, pv, &seen, infra, &mut summary, Action::NoOp)?;
     }
     Ok(summary)
+}
+
+/// The changes of resources grantcheck models (current objects, not deposed ones), ready to
+/// be read, and their addresses.
+fn modelled_changes<'a>(
+    file: &SourceFile,
+    plan: &'a Plan<'a>,
+) -> (Vec<ResourceInput<'a>>, HashSet<String>) {
+    let mut seen: HashSet<String> = HashSet::default();
+    let mut inputs: Vec<ResourceInput<'a>> = Vec::new();
+    for rc in plan.resource_changes.iter().flat_map(|c| &c.kept) {
+        let Some(addr_raw) = rc.address else {
+            continue;
+        };
+        if rc.deposed.is_some() {
+            continue;
+        }
+        let data = rc.mode.as_deref() == Some("data");
+        let rtype = rc.rtype.as_deref().unwrap_or("");
+        if !is_modelled(data, rtype) {
+            continue;
+        }
+        let address = addr_raw.string().unwrap_or_default().into_owned();
+        seen.insert(address.clone());
+        let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
+        inputs.push(ResourceInput {
+            address,
+            addr_span: raw_span(file, addr_raw),
+            data,
+            rtype,
+            action: Action::from_plan(&actions),
+            after: rc.change.after,
+            after_unknown: rc.change.after_unknown,
+            after_sensitive: rc.change.after_sensitive,
+            before: rc.change.before,
+            before_sensitive: rc.change.before_sensitive,
+        });
+    }
+    (inputs, seen)
 }
 
 struct ResourceInput<'a> {
@@ -768,7 +782,7 @@ fn load_state_values(
         stack.extend(m.child_modules.iter());
         for r in &m.resources {
             let Some(addr_raw) = r.address else { continue };
-            let address: String = serde_json::from_str(addr_raw.get()).unwrap_or_default();
+            let address = addr_raw.string().unwrap_or_default().into_owned();
             if seen.contains(&address) {
                 continue;
             }

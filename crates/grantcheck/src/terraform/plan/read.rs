@@ -37,36 +37,60 @@ pub(crate) fn plan(text: &str) -> Result<Plan<'_>, serde_json::Error> {
 /// Below this size one thread reads the plan faster than several start on it.
 const MIN_SPLIT_BYTES: usize = 256 * 1024;
 
-/// Top-level members worth a piece of their own, in the order Terraform writes them, with
-/// the first character their value starts with.
-const CUT_BEFORE: &[(&str, u8)] = &[
-    ("resource_changes", b'['),
-    ("prior_state", b'{'),
-    ("configuration", b'{'),
-];
-
-/// Offsets of the commas that seem to end one top-level member and start the next, in order.
+/// Offsets of the commas that seem to end one top-level member and start the next, in order:
+/// before `resource_changes`, `prior_state` and `configuration`, the members worth a piece of
+/// their own, which Terraform writes in that order.
 fn cuts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
-    let mut out: Vec<usize> = Vec::new();
-    let mut from = 0;
-    for (name, opens) in CUT_BEFORE {
-        let quoted = format!("\"{name}\"");
-        let finder = memchr::memmem::Finder::new(quoted.as_bytes());
-        let mut at = from;
-        while let Some(found) = finder.find(&bytes[at..]) {
-            let key = at + found;
-            at = key + quoted.len();
-            if let Some(comma) = comma_before(bytes, key)
-                && starts_value(bytes, key + quoted.len(), *opens)
-            {
-                out.push(comma);
-                from = at;
-                break;
-            }
+    let rc = member_at(bytes, 0, bytes.len(), "resource_changes", b'[', false);
+    let from = rc.map_or(0, |c| c + 1);
+    // `configuration` comes late in the plan: looked for from the end, it is found at once
+    // (the text after it is short), and the search for `prior_state` stops there
+    let cfg = member_at(bytes, from, bytes.len(), "configuration", b'{', true);
+    let prior = member_at(
+        bytes,
+        from,
+        cfg.unwrap_or(bytes.len()),
+        "prior_state",
+        b'{',
+        false,
+    );
+    rc.into_iter().chain(prior).chain(cfg).collect()
+}
+
+/// The comma before the first (or, `last`, the last) place in `bytes[from..to]` where a member
+/// `name` seems to start, its value starting with `opens`.
+fn member_at(
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+    name: &str,
+    opens: u8,
+    last: bool,
+) -> Option<usize> {
+    let quoted = format!("\"{name}\"");
+    let needle = quoted.as_bytes();
+    let (mut lo, mut hi) = (from, to);
+    while lo < hi {
+        let hay = bytes.get(lo..hi)?;
+        let key = if last {
+            lo + memchr::memmem::rfind(hay, needle)?
+        } else {
+            lo + memchr::memmem::find(hay, needle)?
+        };
+        if let Some(comma) = comma_before(bytes, key)
+            && comma >= from
+            && starts_value(bytes, key + needle.len(), opens)
+        {
+            return Some(comma);
+        }
+        if last {
+            hi = key;
+        } else {
+            lo = key + needle.len();
         }
     }
-    out
+    None
 }
 
 fn is_space(b: u8) -> bool {

@@ -57,6 +57,15 @@ impl<'a> Raw<'a> {
         self.0
     }
 
+    /// The value as a string, if it is one: borrowed unless it holds escapes.
+    pub fn string(&self) -> Option<Cow<'a, str>> {
+        let inner = self.0.strip_prefix('"')?.strip_suffix('"')?;
+        if !inner.contains('\\') {
+            return Some(Cow::Borrowed(inner));
+        }
+        serde_json::from_str::<String>(self.0).ok().map(Cow::Owned)
+    }
+
     /// A slice the plan reader has checked to be one JSON value (no surrounding whitespace).
     pub(crate) fn checked(json: &'a str) -> Self {
         Raw(json)
@@ -72,6 +81,18 @@ impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_strings_are_borrowed_unless_escaped() {
+        let raw = |s: &'static str| Raw::checked(s).string();
+        assert_eq!(
+            raw(r#""aws_kms_key.k""#),
+            Some(Cow::Borrowed("aws_kms_key.k"))
+        );
+        assert!(matches!(raw(r#""a[\"k\"]""#), Some(Cow::Owned(s)) if s == r#"a["k"]"#));
+        assert_eq!(raw("null"), None);
+        assert_eq!(raw("12"), None);
+    }
 
     #[test]
     fn borrows_plain_strings_and_decodes_escaped_ones() {
