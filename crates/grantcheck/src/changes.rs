@@ -86,6 +86,7 @@ pub fn before_view(mut infra: Infrastructure) -> Infrastructure {
     out.account_hints = std::mem::take(&mut infra.account_hints);
     out.notes = std::mem::take(&mut infra.notes);
     let mut gone = vec![];
+    let mut kept = vec![];
     for mut r in infra.resources {
         if r.mode == Mode::Managed {
             let Some(before) = r.before.take() else {
@@ -95,8 +96,9 @@ pub fn before_view(mut infra: Infrastructure) -> Infrastructure {
             r.after = Some(before);
             r.action = Action::NoOp;
         }
-        out.add(r);
+        kept.push(r);
     }
+    out.extend(kept);
     crate::par::drop_all(gone);
     out
 }

@@ -177,6 +177,39 @@ impl Infrastructure {
             .retain(|h| seen.insert((h.account.clone(), h.provider_key.clone())));
     }
 
+    /// Adds many resources at once, as [`Self::add`] one by one would; the two indexes are
+    /// built at the same time where there are threads.
+    pub fn extend(&mut self, resources: Vec<Resource>) {
+        let Infrastructure {
+            resources: all,
+            by_address,
+            by_base,
+            ..
+        } = self;
+        let first = all.len();
+        all.extend(resources);
+        let new = &all[first..];
+        crate::par::join(
+            || {
+                by_address.reserve(new.len());
+                for (i, r) in new.iter().enumerate() {
+                    by_address.insert(r.address.clone(), first + i);
+                }
+            },
+            || {
+                by_base.reserve(new.len());
+                for (i, r) in new.iter().enumerate() {
+                    match by_base.get_mut(&r.base_address) {
+                        Some(ids) => ids.push(first + i),
+                        None => {
+                            by_base.insert(r.base_address.clone(), vec![first + i]);
+                        }
+                    }
+                }
+            },
+        );
+    }
+
     pub fn get(&self, address: &str) -> Option<usize> {
         self.by_address.get(address).copied()
     }
@@ -309,6 +342,56 @@ pub fn split_dots(address: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resources_added_at_once_are_found_as_when_added_one_by_one() {
+        let res = |address: &str| {
+            let (module, local, _) = split_address(address);
+            Resource {
+                address: address.into(),
+                base_address: if module.is_empty() {
+                    local.clone()
+                } else {
+                    format!("{module}.{local}")
+                },
+                module,
+                mode: Mode::Managed,
+                rtype: "aws_kms_key".into(),
+                name: "k".into(),
+                span: Span::default(),
+                action: Action::Create,
+                provider_key: None,
+                after: None,
+                before: None,
+                configured: vec![],
+            }
+        };
+        let addresses = [
+            "aws_kms_key.k[0]",
+            "aws_kms_key.k[1]",
+            "module.m[\"a\"].aws_kms_key.k",
+            "aws_kms_key.j",
+            "aws_kms_key.k[0]",
+        ];
+        let mut one = Infrastructure::default();
+        one.add(res("aws_kms_key.first"));
+        let mut all = one.clone();
+        for a in addresses {
+            one.add(res(a));
+        }
+        all.extend(addresses.iter().map(|a| res(a)).collect());
+        for a in addresses
+            .iter()
+            .chain(&["aws_kms_key.first", "aws_kms_key.none"])
+        {
+            assert_eq!(one.get(a), all.get(a), "{a}");
+        }
+        for base in ["aws_kms_key.k", "module.m.aws_kms_key.k", "aws_kms_key.j"] {
+            assert_eq!(one.instances(base), all.instances(base), "{base}");
+        }
+        assert_eq!(all.instances("aws_kms_key.k"), &[1, 2, 5]);
+        assert_eq!(all.get("aws_kms_key.k[0]"), Some(5));
+    }
 
     #[test]
     fn hints_keep_the_first_of_each_account_and_provider_in_order() {

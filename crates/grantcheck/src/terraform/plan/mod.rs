@@ -386,11 +386,24 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     );
     let built = crate::par::map(&inputs, |r| build_resource(file, &ix, r));
     summary.sensitive = sensitive;
-    infra.resources.reserve(built.len());
+    // the resources read before one that cannot be read are kept, as they always were
+    let mut failed = None;
+    let mut ok = Vec::with_capacity(built.len());
     for res in built {
-        let res = res?;
-        hint_from_arn(&res, infra);
-        infra.add(res);
+        match res {
+            Ok(res) => {
+                hint_from_arn(&res, infra);
+                ok.push(res);
+            }
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    infra.extend(ok);
+    if let Some(e) = failed {
+        return Err(e);
     }
 
     if let Some(values) = plan.prior_state.as_ref().and_then(|p| p.values.as_ref()) {
