@@ -450,6 +450,18 @@ mod tests {
     }
 
     #[test]
+    fn deep_values_in_the_long_lists_are_read_as_serde_reads_them() {
+        for depth in [90, 99, 100, 101, 150, 300] {
+            let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let text = format!(
+                r#"{{"format_version":"1.2","resource_changes":[{{"address":"a.b","type":"aws_kms_key","change":{{"after":{deep}}}}}],"planned_values":{{"outputs":{{"o":{{"value":{deep}}}}}}}}}"#
+            );
+            same_as_whole(&text);
+            assert!(plan(&text).is_ok(), "depth {depth}");
+        }
+    }
+
+    #[test]
     fn a_damaged_plan_is_read_as_serde_reads_it_or_left_to_serde() {
         // every byte deleted, and each of these put before it and in its place: wherever the
         // damage falls, the pieces give serde's result or give up, never another result

@@ -15,8 +15,8 @@ use super::{
     StateValues, Text,
 };
 
-/// Nesting deeper than this, counted from the plan's own object, is left to serde (which
-/// refuses 128 levels).
+/// Nesting deeper than this, counted from the plan's own object, is left to serde, which
+/// steps over what it does not read without recursion: this reader recurses once per level.
 const MAX_DEPTH: u32 = 100;
 
 /// A position in the plan's text, inside `depth` arrays and objects.
