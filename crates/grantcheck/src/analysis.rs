@@ -787,13 +787,16 @@ fn policy_doc(node: &Node) -> PolicyDoc {
                     s.value.len()
                 ));
             }
-            if json::depth_exceeded(&s.value, json::MAX_DEPTH).is_some() {
+            // the reader refuses deep nesting where it meets it; the whole text is looked at
+            // only then, so that a policy too deep is named so whatever else is wrong with it
+            let parsed = json::parse(&s.value, Placement::of_string(s, node.span));
+            if parsed.is_err() && json::depth_exceeded(&s.value, json::MAX_DEPTH).is_some() {
                 return invalid(format!(
                     "the policy nests deeper than {} levels",
                     json::MAX_DEPTH
                 ));
             }
-            match json::parse(&s.value, Placement::of_string(s, node.span)) {
+            match parsed {
                 Ok(mut n) => {
                     if node.sensitive {
                         n.mark_sensitive();
@@ -920,6 +923,28 @@ pub fn limited_to_accounts(conds: &[Condition]) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::json_size;
+
+    #[test]
+    fn a_policy_too_deep_is_named_so_whatever_else_is_wrong_with_it() {
+        let deep = |tail: &str| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Sid":{}{}{tail}}}]}}"#,
+                "[".repeat(300),
+                "]".repeat(300)
+            )
+        };
+        for text in [deep(""), deep(",")] {
+            let report =
+                crate::check_policy(&text, super::PolicyKind::Secret, &crate::Options::default());
+            assert!(
+                report.findings.iter().any(|f| f
+                    .message
+                    .contains("the policy nests deeper than 256 levels")),
+                "{:?}",
+                report.findings
+            );
+        }
+    }
 
     #[test]
     fn json_size_counts_what_to_string_writes() {
