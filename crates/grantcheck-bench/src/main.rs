@@ -163,6 +163,20 @@ fn best_of_both<F: FnMut(), G: FnMut()>(mut f: F, mut g: G) -> (Duration, Durati
     (best_f, best_g)
 }
 
+/// The floor (serde_json into `IgnoredAny`) and grantcheck's check of one plan, in turns.
+fn plan_floor_and_check(text: &str) -> (Duration, Duration) {
+    let sources = [grantcheck::SourceFile::new(0, "plan.json", text)];
+    let options = grantcheck::Options::default();
+    best_of_both(
+        || {
+            let _: Result<serde::de::IgnoredAny, _> = serde_json::from_str(text);
+        },
+        || {
+            std::hint::black_box(grantcheck::check(&sources, &options));
+        },
+    )
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -170,16 +184,7 @@ fn ms(d: Duration) -> f64 {
 fn bench_size(root: &Path, secrets: usize, dir: &Path) -> SizeResult {
     let plan_path = dir.join("plan.json");
     let text = std::fs::read_to_string(&plan_path).unwrap_or_default();
-    let sources = [grantcheck::SourceFile::new(0, "plan.json", text.clone())];
-    let options = grantcheck::Options::default();
-    let (floor, check) = best_of_both(
-        || {
-            let _: Result<serde::de::IgnoredAny, _> = serde_json::from_str(&text);
-        },
-        || {
-            std::hint::black_box(grantcheck::check(&sources, &options));
-        },
-    );
+    let (floor, check) = plan_floor_and_check(&text);
     let rss = child_rss(&plan_path);
     let mut r = SizeResult {
         secrets,
@@ -237,20 +242,7 @@ fn bench_existing(text: &str, r: &mut SizeResult) {
         eprintln!("grantcheck-bench: the existing-resources variant could not be made");
         return;
     };
-    let sources = [grantcheck::SourceFile::new(
-        0,
-        "plan.json",
-        variant.as_str(),
-    )];
-    let options = grantcheck::Options::default();
-    let (floor, check) = best_of_both(
-        || {
-            let _: Result<serde::de::IgnoredAny, _> = serde_json::from_str(&variant);
-        },
-        || {
-            std::hint::black_box(grantcheck::check(&sources, &options));
-        },
-    );
+    let (floor, check) = plan_floor_and_check(&variant);
     r.existing_plan_bytes = variant.len() as u64;
     r.existing_parse_floor_ms = ms(floor);
     r.existing_check_ms = ms(check);
