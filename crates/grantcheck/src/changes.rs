@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analysis;
-use crate::model::{Action, Infrastructure, Mode};
+use crate::model::{Action, Infrastructure, Mode, Resource};
 use crate::policy::PrincipalKind;
 use crate::report::{Finding, Severity};
 use crate::source::SourceFile;
@@ -79,8 +79,9 @@ pub fn plan_state(infra: &Infrastructure) -> PlanState {
 }
 
 /// The infrastructure as it is before apply: managed resources take their `before` values, and
-/// what the plan creates is left out. Data sources stay as read.
-pub fn before_view(mut infra: Infrastructure) -> Infrastructure {
+/// what the plan creates is left out. Data sources stay as read. The resources left out are
+/// given back, to be freed when convenient.
+pub fn before_view(mut infra: Infrastructure) -> (Infrastructure, Vec<Resource>) {
     let mut out = Infrastructure::default();
     out.providers = std::mem::take(&mut infra.providers);
     out.account_hints = std::mem::take(&mut infra.account_hints);
@@ -99,8 +100,7 @@ pub fn before_view(mut infra: Infrastructure) -> Infrastructure {
         kept.push(r);
     }
     out.extend(kept);
-    crate::par::drop_all(gone);
-    out
+    (out, gone)
 }
 
 /// Each secret's foreign accounts (`*` for everyone), by secret address.

@@ -184,31 +184,71 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
     let analysis = analyse(&infra, &accounts, &trusted);
     summary.policies = analysis.policies.len();
     let mut found = run_rules(&analysis);
+    // what is no longer needed is freed beside the work that follows, where there are threads
+    let mut trash = Trash::default();
     match state {
         changes::PlanState::Changes => {
             let after = changes::access_of(&analysis);
-            free_analysis(analysis);
-            let old_infra = changes::before_view(infra);
+            let policies = policies_of(analysis);
+            let ((), (old_infra, gone)) =
+                par::join(|| par::drop_all(policies), || changes::before_view(infra));
             let old = analyse(&old_infra, &accounts, &trusted);
             let fixed = changes::compare(sources, &mut found, run_rules(&old));
             found.extend(fixed);
             summary.access_changes = changes::access_changes(&after, &changes::access_of(&old));
-            free_analysis(old);
-            free_infra(old_infra);
+            trash.policies = policies_of(old);
+            trash.resources = gone;
+            trash.infra = Some(old_infra);
         }
         changes::PlanState::Unchanged | changes::PlanState::NotAPlan => {
             if state == changes::PlanState::Unchanged {
                 changes::mark_existing(&mut found);
             }
-            free_analysis(analysis);
-            free_infra(infra);
+            trash.policies = policies_of(analysis);
+            trash.infra = Some(infra);
         }
     }
     out.list.extend(found);
-    suppress::apply(sources, cfg.as_ref(), &mut out.list);
-    let mut report = report::build(sources, out.list, summary, options.utf16);
+    let (mut report, ()) = par::join(
+        || {
+            suppress::apply(sources, cfg.as_ref(), &mut out.list);
+            report::build(sources, out.list, summary, options.utf16)
+        },
+        || trash.free(),
+    );
     report.sensitive = terraform::plan::sensitive::merge(sensitive);
     report
+}
+
+/// What a check no longer needs, to be freed at once. Large trees of values take as long to
+/// free as to build: they are freed in parallel where there are threads.
+#[derive(Default)]
+struct Trash {
+    policies: Vec<analysis::PolicyInfo>,
+    resources: Vec<model::Resource>,
+    infra: Option<model::Infrastructure>,
+}
+
+impl Trash {
+    fn free(mut self) {
+        if let Some(infra) = &mut self.infra {
+            self.resources.append(&mut infra.resources);
+        }
+        let Trash {
+            policies,
+            resources,
+            infra,
+        } = self;
+        par::join(
+            || par::drop_all(policies),
+            || par::join(|| par::drop_all(resources), || drop(infra)),
+        );
+    }
+}
+
+/// An analysis's policies, the analysis itself let go (it borrows the infrastructure).
+fn policies_of(mut analysis: analysis::Analysis<'_>) -> Vec<analysis::PolicyInfo> {
+    std::mem::take(&mut analysis.policies)
 }
 
 fn analyse<'a>(
@@ -219,17 +259,6 @@ fn analyse<'a>(
     let mut a = analysis::Analysis::new(infra, accounts);
     a.trusted = trusted.to_vec();
     a
-}
-
-/// Frees an analysis, its policies in parallel where there are threads: large trees of values
-/// take as long to free as to build.
-fn free_analysis(mut analysis: analysis::Analysis<'_>) {
-    par::drop_all(std::mem::take(&mut analysis.policies));
-}
-
-/// Frees an infrastructure, its resources in parallel where there are threads.
-fn free_infra(mut infra: model::Infrastructure) {
-    par::drop_all(std::mem::take(&mut infra.resources));
 }
 
 fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
