@@ -118,6 +118,35 @@ pub fn depth_exceeded(text: &str, max: usize) -> Option<usize> {
     None
 }
 
+/// The first byte from `at` that ends a run of plain string characters: a quote, a backslash
+/// or a control character (`bytes.len()` if none). Eight bytes at a time.
+#[inline]
+pub(crate) fn special(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // a byte of `v` is zero, or (for `below`) under 0x20: its high bit in the result. Bits
+    // above the first such byte may be wrong (a borrow runs up); the first one is exact.
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        let below = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
+        let hits = zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\'))) | below;
+        if hits != 0 {
+            return at + (hits.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&b) = bytes.get(at) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return at;
+        }
+        at += 1;
+    }
+    at
+}
+
 /// Parses strict JSON (RFC 8259, as serde_json reads it) into a [`Node`] tree placed in its
 /// source.
 ///
@@ -132,6 +161,7 @@ pub fn parse(text: &str, at: Placement) -> Result<Node, JsonError> {
         at: &at,
         items: Vec::new(),
         members: Vec::new(),
+        escapes: Vec::new(),
     };
     p.skip_ws();
     if p.pos >= p.bytes.len() {
@@ -158,6 +188,8 @@ struct Parser<'t, 'p> {
     /// moved out into a vector of its exact length when it ends, so no value keeps spare room.
     items: Vec<Node>,
     members: Vec<(Key, Node)>,
+    /// The escapes of the string being read: where each starts and ends, what it stands for.
+    escapes: Vec<(usize, usize, char)>,
 }
 
 impl<'t> Parser<'t, '_> {
@@ -267,63 +299,72 @@ impl<'t> Parser<'t, '_> {
     }
 
     /// Reads a string literal at `pos` (on its opening quote). Its value is borrowed when it
-    /// has no escapes (so its characters map one to one to the source).
+    /// has no escapes (so its characters map one to one to the source); else it is written
+    /// once, into a string of its exact length.
     fn string(&mut self) -> Result<Cow<'t, str>, JsonError> {
         let open = self.pos;
-        self.pos += 1;
-        let mut run = self.pos;
-        let mut out: Option<String> = None;
+        let start = open + 1;
+        self.pos = start;
+        // each escape: where it starts, where it ends, the character it stands for
+        self.escapes.clear();
         loop {
-            let Some(k) = memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..]) else {
-                return Err(self.error_at(open, "a string is not closed".to_string()));
-            };
-            let seg_end = self.pos + k;
-            if let Some(c) = self.bytes[self.pos..seg_end].iter().position(|&b| b < 0x20) {
-                return Err(self.error_at(
-                    self.pos + c,
-                    "a control character in a string must be escaped".to_string(),
-                ));
-            }
-            self.pos = seg_end;
-            if self.bytes[seg_end] == b'"' {
-                self.pos += 1;
-                let text: &'t str = self.text;
-                return Ok(match out {
-                    None => Cow::Borrowed(&text[run..seg_end]),
-                    Some(mut s) => {
-                        s.push_str(&text[run..seg_end]);
-                        // grown by doubling while it was unescaped (policy documents in a
-                        // plan are long escaped strings): keep only what it holds
-                        s.shrink_to_fit();
-                        Cow::Owned(s)
-                    }
-                });
-            }
-            let s = out.get_or_insert_with(String::new);
-            s.push_str(&self.text[run..seg_end]);
-            let esc = seg_end;
-            let c = match self.bytes.get(esc + 1) {
-                Some(b'"') => '"',
-                Some(b'\\') => '\\',
-                Some(b'/') => '/',
-                Some(b'b') => '\u{8}',
-                Some(b'f') => '\u{c}',
-                Some(b'n') => '\n',
-                Some(b'r') => '\r',
-                Some(b't') => '\t',
-                Some(b'u') => {
-                    self.pos = esc + 2;
-                    let c = self.unicode_escape(esc)?;
-                    s.push(c);
-                    run = self.pos;
-                    continue;
+            self.pos = special(self.bytes, self.pos);
+            match self.bytes.get(self.pos) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    let esc = self.pos;
+                    let c = self.escape(esc)?;
+                    self.escapes.push((esc, self.pos, c));
                 }
-                _ => return Err(self.error_at(esc, "invalid escape in a string".to_string())),
-            };
-            s.push(c);
-            self.pos = esc + 2;
-            run = self.pos;
+                // a control character; a string that never closes is named so first
+                Some(_) if memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..]).is_some() => {
+                    return Err(self.error_at(
+                        self.pos,
+                        "a control character in a string must be escaped".to_string(),
+                    ));
+                }
+                _ => return Err(self.error_at(open, "a string is not closed".to_string())),
+            }
         }
+        let end = self.pos;
+        self.pos += 1;
+        let text: &'t str = self.text;
+        if self.escapes.is_empty() {
+            return Ok(Cow::Borrowed(&text[start..end]));
+        }
+        let size = self.escapes.iter().fold(end - start, |n, &(from, to, c)| {
+            n - (to - from) + c.len_utf8()
+        });
+        let mut s = String::with_capacity(size);
+        let mut run = start;
+        for &(from, to, c) in &self.escapes {
+            s.push_str(&text[run..from]);
+            s.push(c);
+            run = to;
+        }
+        s.push_str(&text[run..end]);
+        Ok(Cow::Owned(s))
+    }
+
+    /// The escape at `esc` (a backslash): the character it stands for; `pos` moves past it.
+    fn escape(&mut self, esc: usize) -> Result<char, JsonError> {
+        let c = match self.bytes.get(esc + 1) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                self.pos = esc + 2;
+                return self.unicode_escape(esc);
+            }
+            _ => return Err(self.error_at(esc, "invalid escape in a string".to_string())),
+        };
+        self.pos = esc + 2;
+        Ok(c)
     }
 
     fn hex4(&mut self, esc: usize) -> Result<u32, JsonError> {
@@ -565,5 +606,86 @@ mod tests {
         let deep = "[".repeat(100_000);
         let e = parse(&deep, at).unwrap_err();
         assert!(e.message.contains("deeper"));
+    }
+
+    #[test]
+    fn strings_of_every_kind_of_escape_read_as_serde_json_reads_them() {
+        // every pair and triple of these pieces, in a string and as a key
+        const PIECES: &[&str] = &[
+            "plain",
+            "\\\"",
+            "\\\\",
+            "\\/",
+            "\\b",
+            "\\f",
+            "\\n",
+            "\\r",
+            "\\t",
+            "\\u0041",
+            "\\u00e9",
+            "\\u65e5",
+            "\\ud83d\\ude00",
+            "é日🙂",
+            "\\u",
+            "\\q",
+            "\u{1}",
+            "\\ud800",
+            "x\\",
+            " ",
+        ];
+        for a in PIECES {
+            for b in PIECES {
+                for c in ["", "abcdefghij", "\\\""] {
+                    let s = format!("{a}{b}{c}");
+                    same_as_serde(&format!("\"{s}\""));
+                    same_as_serde(&format!("{{\"{s}\": [\"{s}\"]}}"));
+                    same_as_serde(&format!("\"{s}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn string_errors_name_the_first_fault() {
+        let at = Placement::exact(0, 0, 0);
+        let fault = |text: &str| {
+            let e = parse(text, at).unwrap_err();
+            (e.message, e.span.start)
+        };
+        let control = "a control character in a string must be escaped".to_string();
+        let open = "a string is not closed".to_string();
+        assert_eq!(fault("\"ab\u{1}cd\""), (control.clone(), 3));
+        assert_eq!(fault("[\"ab\\n\u{1}c\\q\"]"), (control, 6));
+        // a string that never closes is named so, whatever it holds
+        assert_eq!(fault("[\"ab\u{1}cd"), (open.clone(), 1));
+        assert_eq!(fault("\"ab"), (open, 0));
+        assert_eq!(
+            fault("\"ab\\qc\""),
+            ("invalid escape in a string".to_string(), 3)
+        );
+        assert_eq!(
+            fault("\"a\\u12x\""),
+            ("invalid \\u escape in a string".to_string(), 2)
+        );
+        assert_eq!(
+            fault("\"a\\ud800b\""),
+            ("a lone surrogate in a \\u escape".to_string(), 2)
+        );
+    }
+
+    #[test]
+    fn finds_the_first_special_byte() {
+        let text = "abcdefghijklmnopqrstuvwxyz\u{e9}\u{e9}\u{e9}\u{e9}";
+        assert_eq!(special(text.as_bytes(), 0), text.len());
+        for at in 0..text.len() {
+            for b in [b'"', b'\\', 0u8, 0x1f, b'\n'] {
+                let mut bytes = text.as_bytes().to_vec();
+                bytes[at] = b;
+                assert_eq!(special(&bytes, 0), at, "{b} at {at}");
+                // bytes at or over 0x20 that are not a quote or a backslash are plain
+                bytes[at] = 0x20;
+                assert_eq!(special(&bytes, 0), bytes.len());
+            }
+        }
     }
 }

@@ -196,7 +196,7 @@ impl<'a> Piece<'a> {
                 return None;
             }
             // a key with an escape or a control character is left to serde
-            let end = super::skim::special(bytes, at + 1);
+            let end = crate::json::special(bytes, at + 1);
             if bytes.get(end) != Some(&b'"') {
                 return None;
             }

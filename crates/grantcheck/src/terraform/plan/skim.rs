@@ -66,7 +66,7 @@ impl<'a> Skim<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            let at = special(bytes, self.pos);
+            let at = crate::json::special(bytes, self.pos);
             match *bytes.get(at)? {
                 b'"' => {
                     self.pos = at + 1;
@@ -481,35 +481,6 @@ impl Seen {
     }
 }
 
-/// The first byte from `at` that ends a run of plain string characters: a quote, a backslash
-/// or a control character (`bytes.len()` if none). Eight bytes at a time.
-#[inline]
-pub(super) fn special(bytes: &[u8], mut at: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // a byte of `v` is zero, or (for `below`) under 0x20: its high bit in the result. Bits
-    // above the first such byte may be wrong (a borrow runs up); the first one is exact.
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        let below = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
-        let hits = zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\'))) | below;
-        if hits != 0 {
-            return at + (hits.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    while let Some(&b) = bytes.get(at) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            return at;
-        }
-        at += 1;
-    }
-    at
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -568,22 +539,6 @@ mod tests {
             agrees(&format!("\"{s}\""));
             s.replace_range(at..at + 1, "\"");
             agrees(&format!("\"{s}\""));
-        }
-    }
-
-    #[test]
-    fn finds_the_first_special_byte() {
-        let text = "abcdefghijklmnopqrstuvwxyz\u{e9}\u{e9}\u{e9}\u{e9}";
-        assert_eq!(special(text.as_bytes(), 0), text.len());
-        for at in 0..text.len() {
-            for b in [b'"', b'\\', 0u8, 0x1f, b'\n'] {
-                let mut bytes = text.as_bytes().to_vec();
-                bytes[at] = b;
-                assert_eq!(special(&bytes, 0), at, "{b} at {at}");
-                // bytes at or over 0x20 that are not a quote or a backslash are plain
-                bytes[at] = 0x20;
-                assert_eq!(special(&bytes, 0), bytes.len());
-            }
         }
     }
 
