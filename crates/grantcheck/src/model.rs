@@ -187,7 +187,12 @@ impl Infrastructure {
             ..
         } = self;
         let first = all.len();
-        all.extend(resources);
+        if all.is_empty() {
+            // taken as it is: no copy of a long list
+            *all = resources;
+        } else {
+            all.extend(resources);
+        }
         let new = &all[first..];
         crate::par::join(
             || {
