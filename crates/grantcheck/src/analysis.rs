@@ -1,7 +1,7 @@
 //! Links secret policies → secrets → keys → key policies, and works out who each secret is
 //! shared with.
 
-use crate::hash::HashMap;
+use crate::hash::{HashMap, HashSet};
 
 use crate::accounts::{Owners, owners_of, region_of};
 use crate::json::{self, Placement};
@@ -152,12 +152,23 @@ impl PolicyText<'_> {
 struct TextIndex<'a> {
     keys: HashMap<&'a str, usize>,
     secrets: HashMap<&'a str, usize>,
+    /// The ARNs and IDs that data sources in this configuration say are the AWS managed key.
+    aws_managed: HashSet<&'a str>,
 }
 
 impl<'a> TextIndex<'a> {
     fn new(infra: &'a Infrastructure) -> Self {
         let mut ix = TextIndex::default();
         for (id, r) in infra.resources.iter().enumerate() {
+            if r.mode == Mode::Data
+                && (r.rtype == "aws_kms_alias" || r.rtype == "aws_kms_key")
+                && data_is_aws_managed(r) == Some(true)
+            {
+                let texts = ["arn", "target_key_arn", "target_key_id", "key_id", "id"]
+                    .iter()
+                    .filter_map(|a| r.attr(a).and_then(Node::as_str));
+                ix.aws_managed.extend(texts);
+            }
             let (map, attrs): (_, &[&str]) = match (r.mode, r.rtype.as_str()) {
                 (Mode::Managed, "aws_kms_key" | "aws_kms_replica_key") => {
                     (&mut ix.keys, &["arn", "key_id", "id"])
@@ -544,14 +555,7 @@ impl<'a> Analysis<'a> {
 
     /// An ARN that a data source in this configuration says is the AWS managed key.
     fn is_aws_managed_arn(&self, text: &str) -> bool {
-        self.infra.resources.iter().any(|r| {
-            r.mode == Mode::Data
-                && (r.rtype == "aws_kms_alias" || r.rtype == "aws_kms_key")
-                && data_is_aws_managed(r) == Some(true)
-                && ["arn", "target_key_arn", "target_key_id", "key_id", "id"]
-                    .iter()
-                    .any(|a| r.attr(a).and_then(Node::as_str) == Some(text))
-        })
+        self.by_text.aws_managed.contains(text)
     }
 
     fn key_ref_unknown(&self, u: &Unknown, span: Span, secret: &Resource) -> KeyRef {
