@@ -47,19 +47,16 @@ impl Rule for PolicyTooLarge {
             let Some((chars, bytes)) = p.size else {
                 continue;
             };
-            let (over, limit) = match p.kind {
-                PolicyKind::Secret => (
-                    chars > SECRET_LIMIT,
-                    format!("{SECRET_LIMIT} characters, it has {chars}"),
-                ),
-                PolicyKind::Key => (
-                    bytes > KEY_LIMIT,
-                    format!("{KEY_LIMIT} bytes, it has {bytes}"),
-                ),
+            // the limit is written out only for a policy over it
+            let limit = match p.kind {
+                PolicyKind::Secret if chars > SECRET_LIMIT => {
+                    format!("{SECRET_LIMIT} characters, it has {chars}")
+                }
+                PolicyKind::Key if bytes > KEY_LIMIT => {
+                    format!("{KEY_LIMIT} bytes, it has {bytes}")
+                }
+                _ => continue,
             };
-            if !over {
-                continue;
-            }
             let _ = doc;
             out.report(&Self::META, &holder.address, Some(p.span), format!("the {what} is too large: the limit is {limit}"))
                 .help("merge statements that differ only in principals, or grant account roots instead of many roles");
