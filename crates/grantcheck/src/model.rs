@@ -274,6 +274,30 @@ fn instance_key(address: &str) -> Option<&str> {
 /// Splits an absolute address into (module path without keys, address within the module
 /// without keys, instance key). `module.a["k"].aws_x.y[0]` → (`module.a`, `aws_x.y`, `[0]`).
 pub fn split_address(address: &str) -> (String, String, Option<String>) {
+    if address.bytes().any(|b| b == b'[' || b == b'"') {
+        return split_keyed_address(address);
+    }
+    // no keys and no quotes: every dot separates parts
+    let mut rest = address;
+    let mut module_end = 0;
+    while let Some(after) = rest.strip_prefix("module.") {
+        let name_at = address.len() - after.len();
+        match after.find('.') {
+            Some(dot) => {
+                module_end = name_at + dot;
+                rest = &after[dot + 1..];
+            }
+            None => {
+                module_end = address.len();
+                rest = "";
+            }
+        }
+    }
+    (address[..module_end].to_string(), rest.to_string(), None)
+}
+
+/// [`split_address`] for an address that may hold instance keys (and quoted dots in them).
+fn split_keyed_address(address: &str) -> (String, String, Option<String>) {
     let parts = split_dots(address);
     let mut module = String::new();
     let mut i = 0;
@@ -435,6 +459,33 @@ mod tests {
                 ("444455556666", None, "t"),
             ]
         );
+    }
+
+    #[test]
+    fn addresses_without_keys_split_as_keyed_ones_do() {
+        for address in [
+            "aws_kms_key.k",
+            "module.a.aws_kms_key.k",
+            "module.a.module.b.aws_kms_key.k",
+            "module.a.module",
+            "module.a.module.b",
+            "module.x",
+            "module.",
+            "module",
+            "module..x",
+            "modules.a.b",
+            "data.aws_iam_policy_document.d",
+            "module.a.data.aws_iam_policy_document.d",
+            "",
+            ".",
+            "a..b.",
+        ] {
+            assert_eq!(
+                split_address(address),
+                split_keyed_address(address),
+                "{address}"
+            );
+        }
     }
 
     #[test]
