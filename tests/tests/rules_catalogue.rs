@@ -1,4 +1,4 @@
-//! Rules XA004–XA009 and PA002 on plan JSON and standalone policies: a flagged and an accepted
+//! Rules XA004–XA009, PA002 and PG013 on plan JSON and standalone policies: a flagged and an
 //! case each.
 
 use grantcheck::analysis::PolicyKind;
@@ -355,4 +355,44 @@ fn pg016_and_xa003_say_different_things_about_one_condition() {
         xa.message
     );
     assert_ne!(pg.location, xa.location);
+}
+
+#[test]
+fn pg013_policies_over_the_size_limit() {
+    // a secret policy padded with a long Sid to exactly `len` characters (é counts once)
+    let padded = |len: usize| {
+        let base = doc(
+            json!([{"Sid": "", "Effect": "Allow", "Principal": root(OWNER),
+            "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]),
+        )
+        .to_string();
+        let sid = "é".repeat(len - base.chars().count());
+        base.replacen("\"Sid\":\"\"", &format!("\"Sid\":\"{sid}\""), 1)
+    };
+    let report = |kind: PolicyKind, text: &str| {
+        grantcheck::check_policy(text, kind, &grantcheck::Options::default())
+    };
+    let over = report(PolicyKind::Secret, &padded(20_481));
+    let f = over
+        .findings
+        .iter()
+        .find(|f| f.rule == "PG013")
+        .expect("PG013");
+    assert!(
+        f.message.contains("20480 characters, it has 20481"),
+        "{}",
+        f.message
+    );
+    let at = report(PolicyKind::Secret, &padded(20_480));
+    assert!(at.findings.iter().all(|f| f.rule != "PG013"));
+    // a key policy's limit is in bytes: 20,481 characters of which most are two bytes
+    let key = report(PolicyKind::Key, &padded(20_481));
+    let f = key
+        .findings
+        .iter()
+        .find(|f| f.rule == "PG013")
+        .expect("PG013");
+    assert!(f.message.contains("32768 bytes, it has"), "{}", f.message);
+    let small = report(PolicyKind::Key, &padded(16_000));
+    assert!(small.findings.iter().all(|f| f.rule != "PG013"));
 }
