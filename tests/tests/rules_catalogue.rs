@@ -1,5 +1,5 @@
 //! Rules XA004–XA009, PA002 and PG013 on plan JSON and standalone policies: a flagged and an
-//! case each.
+//! accepted case each.
 
 use grantcheck::analysis::PolicyKind;
 use grantcheck_tests::*;
