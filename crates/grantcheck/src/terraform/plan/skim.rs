@@ -45,6 +45,12 @@ impl<'a> Skim<'a> {
     #[inline]
     fn peek(&mut self) -> Option<u8> {
         let bytes = self.text.as_bytes();
+        // most often the next byte is not whitespace: one comparison settles it
+        if let Some(&b) = bytes.get(self.pos)
+            && b > b' '
+        {
+            return Some(b);
+        }
         while let Some(&b) = bytes.get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 return Some(b);
