@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::Raw;
 use crate::json::{self, Placement};
 use crate::model::split_dots;
 use crate::source::FileId;
@@ -26,7 +27,7 @@ pub struct ProviderConfig<'a> {
     #[serde(default)]
     pub module_address: Option<String>,
     #[serde(borrow, default)]
-    pub expressions: Option<&'a RawValue>,
+    pub expressions: Option<Raw<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,17 +60,22 @@ pub struct ConfigResource<'a> {
     #[serde(borrow, default)]
     pub provider_config_key: Option<super::Text<'a>>,
     #[serde(borrow, default)]
-    pub expressions: Option<&'a RawValue>,
+    pub expressions: Option<Raw<'a>>,
+}
+
+impl ConfigResource<'_> {
+    /// Is this resource's configuration read? Modelled types and secret versions.
+    pub(crate) fn is_read(&self) -> bool {
+        let rtype = self.rtype.as_deref().unwrap_or("");
+        crate::terraform::is_modelled(self.address.starts_with("data."), rtype)
+            || rtype == super::sensitive::SECRET_VERSION_TYPE
+    }
 }
 
 fn config_resources<'de: 'a, 'a, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<ConfigResource<'a>>, D::Error> {
-    super::kept_list(d, "a sequence", |r: &ConfigResource<'a>| {
-        let rtype = r.rtype.as_deref().unwrap_or("");
-        crate::terraform::is_modelled(r.address.starts_with("data."), rtype)
-            || rtype == super::sensitive::SECRET_VERSION_TYPE
-    })
+    super::kept_list(d, "a sequence", ConfigResource::is_read)
 }
 
 #[derive(Deserialize)]
@@ -77,7 +83,7 @@ pub struct ModuleCall<'a> {
     #[serde(default)]
     pub source: Option<String>,
     #[serde(borrow, default)]
-    pub expressions: Option<&'a RawValue>,
+    pub expressions: Option<Raw<'a>>,
     #[serde(borrow, default)]
     pub module: Option<Box<ModuleConfig<'a>>>,
 }
@@ -85,7 +91,7 @@ pub struct ModuleCall<'a> {
 #[derive(Deserialize)]
 pub struct OutputConfig<'a> {
     #[serde(borrow, default)]
-    pub expression: Option<&'a RawValue>,
+    pub expression: Option<Raw<'a>>,
 }
 
 /// The configuration indexed by module path (`""`, `module.a`, `module.a.module.b`).
@@ -261,20 +267,20 @@ struct ExprRefs {
 }
 
 /// The references of one expression object.
-pub fn refs_of(expr: &RawValue) -> Option<Vec<String>> {
+pub fn refs_of(expr: Raw<'_>) -> Option<Vec<String>> {
     serde_json::from_str::<ExprRefs>(expr.get())
         .ok()
         .map(|e| e.references)
 }
 
 /// The references of attribute `name` in an expressions map.
-pub fn expression_refs(expressions: &RawValue, name: &str) -> Option<Vec<String>> {
+pub fn expression_refs(expressions: Raw<'_>, name: &str) -> Option<Vec<String>> {
     let map: HashMap<&str, &RawValue> = serde_json::from_str(expressions.get()).ok()?;
-    refs_of(map.get(name)?)
+    refs_of(Raw::checked(map.get(name)?.get()))
 }
 
 /// The constant value of attribute `name` in an expressions map.
-pub fn constant_value(expressions: &RawValue, name: &str) -> Option<serde_json::Value> {
+pub fn constant_value(expressions: Raw<'_>, name: &str) -> Option<serde_json::Value> {
     #[derive(Deserialize)]
     struct C {
         constant_value: Option<serde_json::Value>,
@@ -291,7 +297,7 @@ pub fn expressions_to_node(
     ix: &ConfigIndex<'_, '_>,
     module: &str,
     base: usize,
-    expressions: &RawValue,
+    expressions: Raw<'_>,
     file: FileId,
 ) -> Option<Node> {
     let text = expressions.get();

@@ -11,8 +11,8 @@
 //! by serde, which gives the same result and the same errors as reading it whole always did.
 //! A small plan, or any plan where there is one thread, is one piece.
 //!
-//! The long members (`resource_changes`, `planned_values`, `prior_state`) are read by
-//! [`Skim`]; the others by serde.
+//! The long members (`resource_changes`, `planned_values`, `prior_state`, `configuration`)
+//! are read by [`Skim`]; the others by serde.
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -235,7 +235,7 @@ impl<'a> Piece<'a> {
             "output_changes" => value(rest, &mut p.output_changes),
             "planned_values" => skimmed(rest, &mut p.planned_values, Skim::state_values),
             "prior_state" => skimmed(rest, &mut p.prior_state, Skim::prior),
-            "configuration" => value(rest, &mut p.configuration),
+            "configuration" => skimmed(rest, &mut p.configuration, Skim::configuration),
             "variables" => value(rest, &mut p.variables),
             "values" => value(rest, &mut p.values),
             "version" => value(rest, &mut p.version),
@@ -308,7 +308,9 @@ fn close(bytes: &[u8], at: usize) -> Option<End> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::config::{Configuration, ModuleConfig};
     use super::*;
+    use crate::hash::HashMap;
 
     /// The members as serde reads them whole, to compare with what the pieces read.
     fn shape(p: &Plan<'_>) -> String {
@@ -321,11 +323,70 @@ mod tests {
             p.output_changes.keys().collect::<Vec<_>>(),
             p.planned_values,
             p.prior_state,
-            p.configuration.is_some(),
+            p.configuration
+                .as_ref()
+                .map(config_shape)
+                .unwrap_or_default(),
             p.variables.keys().collect::<Vec<_>>(),
             p.values,
             p.version.is_some(),
             p.lineage.is_some(),
+        )
+    }
+
+    /// The configuration, every member the readers take, maps in key order.
+    fn config_shape(c: &Configuration<'_>) -> String {
+        fn sorted<T>(m: &HashMap<String, T>) -> Vec<(&String, &T)> {
+            let mut v: Vec<_> = m.iter().collect();
+            v.sort_by(|a, b| a.0.cmp(b.0));
+            v
+        }
+        fn module(m: &ModuleConfig<'_>) -> String {
+            let resources: Vec<_> = m
+                .resources
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{:?} {:?} {:?} {:?}",
+                        r.address, r.rtype, r.provider_config_key, r.expressions
+                    )
+                })
+                .collect();
+            let calls: Vec<_> = sorted(&m.module_calls)
+                .into_iter()
+                .map(|(k, c)| {
+                    format!(
+                        "{k}: {:?} {:?} [{}]",
+                        c.source,
+                        c.expressions,
+                        c.module.as_deref().map(module).unwrap_or_default()
+                    )
+                })
+                .collect();
+            let outputs: Vec<_> = sorted(&m.outputs)
+                .into_iter()
+                .map(|(k, o)| format!("{k}: {:?}", o.expression))
+                .collect();
+            let variables: Vec<_> = sorted(&m.variables)
+                .into_iter()
+                .map(|(k, v)| format!("{k}: {}", v.sensitive))
+                .collect();
+            format!(
+                "resources {resources:?} calls {calls:?} outputs {outputs:?} variables {variables:?}"
+            )
+        }
+        let providers: Vec<_> = sorted(&c.provider_config)
+            .into_iter()
+            .map(|(k, p)| {
+                format!(
+                    "{k}: {:?} {:?} {:?}",
+                    p.name, p.module_address, p.expressions
+                )
+            })
+            .collect();
+        format!(
+            "providers {providers:?} root {:?}",
+            c.root_module.as_ref().map(module)
         )
     }
 
@@ -427,7 +488,13 @@ mod tests {
 {"address":"aws_s3_bucket.b","type":"aws_s3_bucket","change":{"actions":["no-op"],"before":{},"after":{}}},
 {"address":"aws_secretsmanager_secret_version.v","mode":"managed","type":"aws_secretsmanager_\u0073ecret_version","deposed":"abc","change":{"actions":["delete","create"],"after_sensitive":{"secret_string":true}}}],
 "prior_state":{"format_version":"1.0","values":{"root_module":{"resources":[{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","values":{"arn":"arn:aws:kms:us-east-1:111122223333:key/1"}}]}}},
-"configuration":{"root_module":{}},"timestamp":"2026-01-01T00:00:00Z"}"#;
+"configuration":{"provider_config":{"aws":{"name":"aws","expressions":{"region":{"constant_value":"us-east-1"}}},"m:aws":{"name":"aw\u0073","module_address":"module.m"}},
+"root_module":{"resources":[{"address":"aws_kms_key.k","mode":"managed","type":"aws_kms_key","provider_config_key":"aws","expressions":{"policy":{"references":["data.aws_iam_policy_document.d.json","data.aws_iam_policy_document.d"]}}},
+{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","expressions":{"bucket":{"constant_value":"b"}}},
+{"address":"data.aws_iam_policy_document.d","type":"aws_iam_policy_document","expressions":{"statement":[{"actions":{"constant_value":["kms:*"]}}]}},
+{"address":"aws_secretsmanager_secret_version.v","type":"aws_secretsmanager_secret_version","expressions":{"secret_string":{"constant_value":"x"}},"schema_version":0}],
+"module_calls":{"m":{"source":"./m","expressions":{"n":{"constant_value":1}},"module":{"resources":[{"address":"aws_secretsmanager_secret.s","type":"aws_secretsmanager_secret","expressions":null}],"outputs":{"arn":{"expression":{"references":["aws_secretsmanager_secret.s.arn"]},"sensitive":true}},"variables":{"n":{"sensitive":false}}}},"e":{"source":null,"module":null}},
+"outputs":{"o":{"expression":{"references":["aws_kms_key.k.arn"]}},"o":{"expression":null}},"variables":{"pw":{"sensitive":true,"description":"d"},"n":{}}}},"timestamp":"2026-01-01T00:00:00Z"}"#;
 
     #[test]
     fn the_long_members_read_as_serde_reads_them() {

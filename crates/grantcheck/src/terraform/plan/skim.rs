@@ -1,15 +1,21 @@
-//! A reader for the plan's long lists (`resource_changes`, `planned_values`, `prior_state`)
-//! that walks the bytes once: it checks the JSON as strictly as serde_json does, takes the few
+//! A reader for the plan's long members (`resource_changes`, `planned_values`, `prior_state`,
+//! `configuration`) that walks the bytes once: it checks the JSON as strictly as serde_json does, takes the few
 //! members grantcheck reads as slices of the text and steps over everything else.
 //!
 //! serde's derived readers spend about twice the time of merely checking the JSON on these
-//! lists (field by field matching through visitors); this reader is close to the check alone.
+//! members (field by field matching through visitors); this reader is close to the check alone.
 //! It gives up (`None`) wherever it would not read exactly what serde reads: an escaped key, a
 //! repeated member, a member of another type, nesting deeper than [`MAX_DEPTH`]. The caller
 //! then reads the plan with serde, which gives the result or the error it always gave.
 
 use std::borrow::Cow;
 
+use crate::hash::HashMap;
+
+use super::config::{
+    ConfigResource, Configuration, ModuleCall, ModuleConfig, OutputConfig, ProviderConfig,
+    VariableConfig,
+};
 use super::{
     Change, Changes, Prior, Raw, ResourceChange, StateModule, StateOutput, StateResource,
     StateValues, Text,
@@ -427,11 +433,20 @@ impl<'a> Skim<'a> {
 
     /// A module's resources, keeping what [`StateResource::read_closely`] keeps.
     fn state_resources(&mut self) -> Option<Vec<StateResource<'a>>> {
+        self.kept(Skim::state_resource, StateResource::read_closely)
+    }
+
+    /// An array, each element read by `read` and held only if `keep` accepts it.
+    fn kept<T>(
+        &mut self,
+        read: fn(&mut Self) -> Option<T>,
+        keep: fn(&T) -> bool,
+    ) -> Option<Vec<T>> {
         let mut out = Vec::new();
         self.array(|s| {
-            let r = s.state_resource()?;
-            if r.read_closely() {
-                out.push(r);
+            let x = read(s)?;
+            if keep(&x) {
+                out.push(x);
             }
             Some(())
         })?;
@@ -474,6 +489,161 @@ impl<'a> Skim<'a> {
             Some(())
         })?;
         Some(p)
+    }
+}
+
+impl<'a> Skim<'a> {
+    /// `configuration`, as [`Configuration`]'s derived reader reads it.
+    pub(super) fn configuration(&mut self) -> Option<Configuration<'a>> {
+        let mut c = Configuration::default();
+        let mut seen = Seen::default();
+        self.object(|s, key| {
+            match key {
+                "provider_config" => {
+                    c.provider_config = s.once(&mut seen, 0, |s| s.map(Skim::provider_config))?;
+                }
+                "root_module" => {
+                    c.root_module = s.once(&mut seen, 1, |s| s.opt(Skim::module_config))?;
+                }
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        Some(c)
+    }
+
+    /// An object read into a map, as serde fills one: the last of a repeated key stays.
+    fn map<T>(
+        &mut self,
+        mut read: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<HashMap<String, T>> {
+        let mut out = HashMap::default();
+        self.object(|s, key| {
+            let v = read(s)?;
+            out.insert(key.to_string(), v);
+            Some(())
+        })?;
+        Some(out)
+    }
+
+    /// A string or `null`, owned.
+    fn opt_string(&mut self) -> Option<Option<String>> {
+        self.opt(|s| s.text().map(|t| t.0.into_owned()))
+    }
+
+    fn provider_config(&mut self) -> Option<ProviderConfig<'a>> {
+        let mut p = ProviderConfig {
+            name: None,
+            module_address: None,
+            expressions: None,
+        };
+        let mut seen = Seen::default();
+        self.object(|s, key| {
+            match key {
+                "name" => p.name = s.once(&mut seen, 0, Skim::opt_string)?,
+                "module_address" => p.module_address = s.once(&mut seen, 1, Skim::opt_string)?,
+                "expressions" => p.expressions = s.once(&mut seen, 2, Skim::opt_raw)?,
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        Some(p)
+    }
+
+    fn module_config(&mut self) -> Option<ModuleConfig<'a>> {
+        let mut m = ModuleConfig::default();
+        let mut seen = Seen::default();
+        self.object(|s, key| {
+            match key {
+                "resources" => m.resources = s.once(&mut seen, 0, Skim::config_resources)?,
+                "module_calls" => {
+                    m.module_calls = s.once(&mut seen, 1, |s| s.map(Skim::module_call))?;
+                }
+                "outputs" => m.outputs = s.once(&mut seen, 2, |s| s.map(Skim::output_config))?,
+                "variables" => {
+                    m.variables = s.once(&mut seen, 3, |s| s.map(Skim::variable_config))?;
+                }
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        Some(m)
+    }
+
+    /// A module's resources, keeping those [`ConfigResource::is_read`] keeps.
+    fn config_resources(&mut self) -> Option<Vec<ConfigResource<'a>>> {
+        self.kept(Skim::config_resource, ConfigResource::is_read)
+    }
+
+    fn config_resource(&mut self) -> Option<ConfigResource<'a>> {
+        let mut r = ConfigResource {
+            address: Cow::Borrowed(""),
+            rtype: None,
+            provider_config_key: None,
+            expressions: None,
+        };
+        let mut seen = Seen::default();
+        self.object(|s, key| {
+            match key {
+                "address" => r.address = s.once(&mut seen, 0, |s| s.text().map(|t| t.0))?,
+                "type" => r.rtype = s.once(&mut seen, 1, Skim::opt_text)?,
+                "provider_config_key" => {
+                    r.provider_config_key = s.once(&mut seen, 2, Skim::opt_text)?;
+                }
+                "expressions" => r.expressions = s.once(&mut seen, 3, Skim::opt_raw)?,
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        Some(r)
+    }
+
+    fn module_call(&mut self) -> Option<ModuleCall<'a>> {
+        let mut c = ModuleCall {
+            source: None,
+            expressions: None,
+            module: None,
+        };
+        let mut seen = Seen::default();
+        self.object(|s, key| {
+            match key {
+                "source" => c.source = s.once(&mut seen, 0, Skim::opt_string)?,
+                "expressions" => c.expressions = s.once(&mut seen, 1, Skim::opt_raw)?,
+                "module" => {
+                    c.module =
+                        s.once(&mut seen, 2, |s| s.opt(|s| s.module_config().map(Box::new)))?;
+                }
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        Some(c)
+    }
+
+    fn output_config(&mut self) -> Option<OutputConfig<'a>> {
+        let mut o = OutputConfig { expression: None };
+        let mut seen = Seen::default();
+        self.object(|s, key| {
+            match key {
+                "expression" => o.expression = s.once(&mut seen, 0, Skim::opt_raw)?,
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        Some(o)
+    }
+
+    fn variable_config(&mut self) -> Option<VariableConfig> {
+        let mut v = VariableConfig { sensitive: false };
+        let mut seen = Seen::default();
+        self.object(|s, key| {
+            match key {
+                "sensitive" => v.sensitive = s.once(&mut seen, 0, Skim::boolean)?,
+                _ => s.skip()?,
+            }
+            Some(())
+        })?;
+        Some(v)
     }
 }
 
