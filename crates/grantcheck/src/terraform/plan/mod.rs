@@ -375,7 +375,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     // The configuration is indexed while the spans never to print are found and the changes
     // to read closely are picked out; reading those (values, unknowns, configuration) is
     // independent per resource and runs in parallel where it can.
-    let (ix, (sensitive, (inputs, seen))) = crate::par::join(
+    let (ix, (sensitive, inputs)) = crate::par::join(
         || ConfigIndex::new(cfg),
         || {
             (
@@ -406,26 +406,27 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         return Err(e);
     }
 
-    if let Some(values) = plan.prior_state.as_ref().and_then(|p| p.values.as_ref()) {
-        load_state_values(file, &ix, values, &seen, infra, &mut summary, Action::NoOp)?;
-    }
-    if plan.resource_changes.is_none()
-        && let Some(pv) = &plan.planned_values
-    {
-        // Very old or partial plans: read planned values when there are no changes listed.
-        load_state_values(file, &ix, pv, &seen, infra, &mut summary, Action::NoOp)?;
+    let prior = plan.prior_state.as_ref().and_then(|p| p.values.as_ref());
+    // Very old or partial plans: planned values are read when there are no changes listed.
+    let planned = plan
+        .planned_values
+        .as_ref()
+        .filter(|_| plan.resource_changes.is_none());
+    if prior.is_some() || planned.is_some() {
+        // the resources read from the changes, which the state does not add again
+        let seen: HashSet<&str> = inputs.iter().map(|i| i.address.as_str()).collect();
+        for values in prior.into_iter().chain(planned) {
+            load_state_values(file, &ix, values, &seen, infra, &mut summary, Action::NoOp)?;
+        }
     }
     Ok(summary)
 }
 
 /// The changes of resources grantcheck models (current objects, not deposed ones), ready to
-/// be read, and their addresses.
-fn modelled_changes<'a>(
-    file: &SourceFile,
-    plan: &'a Plan<'a>,
-) -> (Vec<ResourceInput<'a>>, HashSet<String>) {
-    let mut seen: HashSet<String> = HashSet::default();
-    let mut inputs: Vec<ResourceInput<'a>> = Vec::new();
+/// be read.
+fn modelled_changes<'a>(file: &SourceFile, plan: &'a Plan<'a>) -> Vec<ResourceInput<'a>> {
+    let kept = plan.resource_changes.as_ref().map_or(0, |c| c.kept.len());
+    let mut inputs: Vec<ResourceInput<'a>> = Vec::with_capacity(kept);
     for rc in plan.resource_changes.iter().flat_map(|c| &c.kept) {
         let Some(addr_raw) = rc.address else {
             continue;
@@ -439,7 +440,6 @@ fn modelled_changes<'a>(
             continue;
         }
         let address = addr_raw.string().unwrap_or_default().into_owned();
-        seen.insert(address.clone());
         let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
         inputs.push(ResourceInput {
             address,
@@ -454,7 +454,7 @@ fn modelled_changes<'a>(
             before_sensitive: rc.change.before_sensitive,
         });
     }
-    (inputs, seen)
+    inputs
 }
 
 struct ResourceInput<'a> {
@@ -785,7 +785,7 @@ fn load_state_values(
     file: &SourceFile,
     ix: &ConfigIndex<'_, '_>,
     values: &StateValues<'_>,
-    seen: &HashSet<String>,
+    seen: &HashSet<&str>,
     infra: &mut Infrastructure,
     summary: &mut PlanSummary,
     action: Action,
@@ -796,7 +796,7 @@ fn load_state_values(
         for r in &m.resources {
             let Some(addr_raw) = r.address else { continue };
             let address = addr_raw.string().unwrap_or_default().into_owned();
-            if seen.contains(&address) {
+            if seen.contains(address.as_str()) {
                 continue;
             }
             let data = r.mode.as_deref() == Some("data");
