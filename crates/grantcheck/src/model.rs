@@ -1,6 +1,8 @@
 //! Infrastructure: the resources every loader produces, in one shape, indexed by address.
 
 use crate::hash::HashMap;
+use hashbrown::{HashTable, hash_table};
+use std::hash::BuildHasher;
 
 use crate::source::Span;
 use crate::value::{Node, Ref};
@@ -149,8 +151,12 @@ pub struct Note {
 #[derive(Clone, Debug, Default)]
 pub struct Infrastructure {
     pub resources: Vec<Resource>,
-    by_address: HashMap<String, usize>,
-    by_base: HashMap<String, Vec<usize>>,
+    /// Resource ids by address. The tables hold ids only, hashed by the resources' own
+    /// addresses: no address is copied to index it.
+    by_address: HashTable<usize>,
+    /// The ids of every instance by base address (that of the first id).
+    by_base: HashTable<Vec<usize>>,
+    hasher: foldhash::fast::RandomState,
     pub providers: HashMap<String, Provider>,
     pub account_hints: Vec<AccountHint>,
     pub notes: Vec<Note>,
@@ -159,12 +165,16 @@ pub struct Infrastructure {
 impl Infrastructure {
     pub fn add(&mut self, r: Resource) -> usize {
         let id = self.resources.len();
-        self.by_address.insert(r.address.clone(), id);
-        self.by_base
-            .entry(r.base_address.clone())
-            .or_default()
-            .push(id);
         self.resources.push(r);
+        let Infrastructure {
+            resources,
+            by_address,
+            by_base,
+            hasher,
+            ..
+        } = self;
+        index_address(by_address, hasher, resources, id);
+        index_base(by_base, hasher, resources, id);
         id
     }
 
@@ -184,6 +194,7 @@ impl Infrastructure {
             resources: all,
             by_address,
             by_base,
+            hasher,
             ..
         } = self;
         let first = all.len();
@@ -193,36 +204,37 @@ impl Infrastructure {
         } else {
             all.extend(resources);
         }
-        let new = &all[first..];
+        let all: &[Resource] = all;
+        let hasher = &*hasher;
         crate::par::join(
             || {
-                by_address.reserve(new.len());
-                for (i, r) in new.iter().enumerate() {
-                    by_address.insert(r.address.clone(), first + i);
+                by_address.reserve(all.len() - first, |&i| {
+                    hasher.hash_one(all[i].address.as_str())
+                });
+                for id in first..all.len() {
+                    index_address(by_address, hasher, all, id);
                 }
             },
             || {
-                by_base.reserve(new.len());
-                for (i, r) in new.iter().enumerate() {
-                    match by_base.get_mut(&r.base_address) {
-                        Some(ids) => ids.push(first + i),
-                        None => {
-                            by_base.insert(r.base_address.clone(), vec![first + i]);
-                        }
-                    }
+                for id in first..all.len() {
+                    index_base(by_base, hasher, all, id);
                 }
             },
         );
     }
 
     pub fn get(&self, address: &str) -> Option<usize> {
-        self.by_address.get(address).copied()
+        let h = self.hasher.hash_one(address);
+        self.by_address
+            .find(h, |&i| self.resources[i].address == address)
+            .copied()
     }
 
     /// All instances of a resource given without instance keys.
     pub fn instances(&self, base_address: &str) -> &[usize] {
+        let h = self.hasher.hash_one(base_address);
         self.by_base
-            .get(base_address)
+            .find(h, |ids| self.resources[ids[0]].base_address == base_address)
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
@@ -269,6 +281,52 @@ fn instance_key(address: &str) -> Option<&str> {
     }
     let open = address.rfind('[')?;
     Some(&address[open..])
+}
+
+/// Indexes resource `id` by its address; a later resource of the same address takes its place.
+fn index_address(
+    table: &mut HashTable<usize>,
+    hasher: &foldhash::fast::RandomState,
+    resources: &[Resource],
+    id: usize,
+) {
+    let key_of = |&i: &usize| resources[i].address.as_str();
+    match entry(table, hasher, &resources[id].address, key_of) {
+        hash_table::Entry::Occupied(mut e) => *e.get_mut() = id,
+        hash_table::Entry::Vacant(e) => {
+            e.insert(id);
+        }
+    }
+}
+
+/// Adds resource `id` to the instances of its base address.
+fn index_base(
+    table: &mut HashTable<Vec<usize>>,
+    hasher: &foldhash::fast::RandomState,
+    resources: &[Resource],
+    id: usize,
+) {
+    let key_of = |ids: &Vec<usize>| resources[ids[0]].base_address.as_str();
+    match entry(table, hasher, &resources[id].base_address, key_of) {
+        hash_table::Entry::Occupied(mut e) => e.get_mut().push(id),
+        hash_table::Entry::Vacant(e) => {
+            e.insert(vec![id]);
+        }
+    }
+}
+
+/// The entry of `table` for `key`, an element's key being what `key_of` gives for it.
+fn entry<'t, 'r, T>(
+    table: &'t mut HashTable<T>,
+    hasher: &foldhash::fast::RandomState,
+    key: &str,
+    key_of: impl Fn(&T) -> &'r str,
+) -> hash_table::Entry<'t, T> {
+    table.entry(
+        hasher.hash_one(key),
+        |x| key_of(x) == key,
+        |x| hasher.hash_one(key_of(x)),
+    )
 }
 
 /// Splits an absolute address into (module path without keys, address within the module
@@ -420,6 +478,28 @@ mod tests {
         }
         assert_eq!(all.instances("aws_kms_key.k"), &[1, 2, 5]);
         assert_eq!(all.get("aws_kms_key.k[0]"), Some(5));
+
+        // many resources, so that the indexes grow while they are filled, one by one and at once
+        let many: Vec<String> = (0..5000)
+            .map(|i| format!("module.m{}.aws_kms_key.k[{}]", i % 7, i / 7))
+            .collect();
+        let mut by_one = Infrastructure::default();
+        for a in &many {
+            by_one.add(res(a));
+        }
+        let mut at_once = Infrastructure::default();
+        at_once.extend(many.iter().take(100).map(|a| res(a)).collect());
+        at_once.extend(many.iter().skip(100).map(|a| res(a)).collect());
+        for infra in [&by_one, &at_once] {
+            for (id, a) in many.iter().enumerate() {
+                assert_eq!(infra.get(a), Some(id), "{a}");
+            }
+            for m in 0..7 {
+                let ids: Vec<usize> = (0..5000).filter(|i| i % 7 == m).collect();
+                assert_eq!(infra.instances(&format!("module.m{m}.aws_kms_key.k")), ids);
+            }
+            assert_eq!(infra.get("module.m0.aws_kms_key.k[9999]"), None);
+        }
     }
 
     #[test]
