@@ -109,10 +109,16 @@ pub fn access_of(a: &Analysis<'_>) -> HashMap<String, BTreeSet<String>> {
     for s in &a.secrets {
         let set = m.entry(a.resource(s.res).address.clone()).or_default();
         for g in &s.grants {
-            if g.not_principal || g.principal.kind == PrincipalKind::Wildcard {
-                set.insert("*".to_string());
+            let acct = if g.not_principal || g.principal.kind == PrincipalKind::Wildcard {
+                "*"
             } else if let Some(acct) = &g.principal.account {
-                set.insert(acct.clone());
+                acct.as_str()
+            } else {
+                continue;
+            };
+            // a secret is granted to the same account many times: copied once
+            if !set.contains(acct) {
+                set.insert(acct.to_string());
             }
         }
     }
