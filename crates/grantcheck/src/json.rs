@@ -153,6 +153,12 @@ pub(crate) fn special(bytes: &[u8], mut at: usize) -> usize {
 /// One pass straight into [`Node`]s: no token list or intermediate tree. Nesting deeper than
 /// [`MAX_DEPTH`] is refused where it happens, so the recursion is bounded on any input.
 pub fn parse(text: &str, at: Placement) -> Result<Node, JsonError> {
+    parse_with_room(text, at, 0)
+}
+
+/// [`parse`], leaving room for `room` more members in the outermost object (members the
+/// caller adds at once, so that the object's list is not moved to grow).
+pub fn parse_with_room(text: &str, at: Placement, room: usize) -> Result<Node, JsonError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
@@ -162,6 +168,7 @@ pub fn parse(text: &str, at: Placement) -> Result<Node, JsonError> {
         items: Vec::new(),
         members: Vec::new(),
         escapes: Vec::new(),
+        room,
     };
     p.skip_ws();
     if p.pos >= p.bytes.len() {
@@ -190,6 +197,8 @@ struct Parser<'t, 'p> {
     members: Vec<(Key, Node)>,
     /// The escapes of the string being read: where each starts and ends, what it stands for.
     escapes: Vec<(usize, usize, char)>,
+    /// Spare room the outermost object's list gets.
+    room: usize,
 }
 
 impl<'t> Parser<'t, '_> {
@@ -492,7 +501,13 @@ impl<'t> Parser<'t, '_> {
             }
         }
         self.depth -= 1;
-        let members = self.members.drain(first..).collect();
+        let members = if self.depth == 0 && self.room > 0 {
+            let mut list = Vec::with_capacity(self.members.len() - first + self.room);
+            list.extend(self.members.drain(first..));
+            list
+        } else {
+            self.members.drain(first..).collect()
+        };
         Ok(Node::new(
             NodeKind::Object(members),
             self.at.span((start, self.pos)),
@@ -512,6 +527,30 @@ mod tests {
         let x = &arr.items()[0];
         assert_eq!(x.as_str(), Some("x"));
         assert_eq!((x.span.start, x.span.end), (10 + 7, 10 + 10));
+    }
+
+    #[test]
+    fn room_is_left_in_the_outermost_object_only() {
+        let text = r#"{"a": {"b": 1}, "c": [2]}"#;
+        let at = Placement::exact(0, 0, text.len());
+        let Ok(roomy) = parse_with_room(text, at, 3) else {
+            panic!("valid JSON");
+        };
+        // the same tree as without room
+        assert!(parse(text, at).is_ok_and(|plain| plain == roomy));
+        let NodeKind::Object(members) = &roomy.kind else {
+            panic!("an object");
+        };
+        assert_eq!(members.len(), 2);
+        assert!(members.capacity() >= 5);
+        let Some(NodeKind::Object(inner)) = roomy.get("a").map(|n| &n.kind) else {
+            panic!("an inner object");
+        };
+        assert_eq!(inner.capacity(), 1);
+        // an outermost value that is not an object takes no room
+        assert!(
+            parse_with_room("[1]", at, 3).is_ok_and(|n| n.as_array().map(<[Node]>::len) == Some(1))
+        );
     }
 
     #[test]

@@ -384,22 +384,19 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
             )
         },
     );
-    let built = crate::par::map(&inputs, |r| build_resource(file, &ix, r));
+    let mut built = crate::par::map(&inputs, |r| build_resource(file, &ix, r));
     summary.sensitive = sensitive;
     // the resources read before one that cannot be read are kept, as they always were
-    let mut failed = None;
-    let mut ok = Vec::with_capacity(built.len());
-    for res in built {
-        match res {
-            Ok(res) => {
-                hint_from_arn(&res, infra);
-                ok.push(res);
-            }
-            Err(e) => {
-                failed = Some(e);
-                break;
-            }
-        }
+    let failed = built
+        .iter()
+        .position(Result::is_err)
+        .and_then(|at| built.drain(at..).next())
+        .and_then(Result::err);
+    // (collected where they are: a `Result` of a resource is no larger than the resource, so
+    // the list is not copied into new memory)
+    let ok: Vec<Resource> = built.into_iter().filter_map(Result::ok).collect();
+    for res in &ok {
+        hint_from_arn(res, infra);
     }
     infra.extend(ok);
     if let Some(e) = failed {
@@ -488,25 +485,35 @@ fn build_resource(
         .map(|m| m.iter().map(|(k, _)| k.name.to_string()).collect())
         .unwrap_or_default();
 
+    let unknown = r
+        .after_unknown
+        .filter(|_| r.action.survives())
+        .map(|u| Marks::read(u.get()));
+    // attributes known only after apply are missing from the values, and are added to them:
+    // room for them is left when the values are read
+    let room = match &unknown {
+        Some(Marks::Object(m)) => m
+            .iter()
+            .filter(|(_, mk)| matches!(mk, Marks::True | Marks::Object(_)))
+            .count(),
+        _ => 0,
+    };
     let mut after = r
         .after
-        .map(|raw| values_node(file, raw, r.after_sensitive))
+        .map(|raw| values_node(file, raw, r.after_sensitive, room))
         .transpose()?
         .flatten();
-    if r.action.survives()
-        && let Some(unknown) = r.after_unknown
+    if let Some(au) = unknown
+        && au.any()
     {
-        let au = Marks::read(unknown.get());
-        if au.any() {
-            let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
-            let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
-            let plain = Arc::new(Unknown {
-                origin: format!("known after apply ({})", r.address).into(),
-                refs: vec![],
-                template: None,
-            });
-            apply_unknown(target, &au, exprs.as_ref(), &plain);
-        }
+        let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
+        let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
+        let plain = Arc::new(Unknown {
+            origin: format!("known after apply ({})", r.address).into(),
+            refs: vec![],
+            template: None,
+        });
+        apply_unknown(target, &au, exprs.as_ref(), &plain);
     }
     // A data source whose read is deferred: read what its configuration says.
     if r.data && r.rtype == "aws_iam_policy_document" {
@@ -520,7 +527,7 @@ fn build_resource(
     }
     let before = r
         .before
-        .map(|raw| values_node(file, raw, r.before_sensitive))
+        .map(|raw| values_node(file, raw, r.before_sensitive, 0))
         .transpose()?
         .flatten();
     Ok(Resource {
@@ -545,10 +552,12 @@ fn values_node(
     file: &SourceFile,
     raw: Raw<'_>,
     sensitive: Option<Raw<'_>>,
+    room: usize,
 ) -> Result<Option<Node>, LoadError> {
     let text = raw.get();
     let base = offset_in(&file.text, text);
-    let mut node = json::parse(text, Placement::exact(file.id, base as u32, text.len())).map_err(
+    let at = Placement::exact(file.id, base as u32, text.len());
+    let mut node = json::parse_with_room(text, at, room).map_err(
         |e| LoadError {
             message: format!(
                 "a resource's values cannot be read ({}); give the output of `terraform show -json PLANFILE`",
