@@ -86,18 +86,19 @@ pub fn before_view(mut infra: Infrastructure) -> (Infrastructure, Vec<Resource>)
     out.providers = std::mem::take(&mut infra.providers);
     out.account_hints = std::mem::take(&mut infra.account_hints);
     out.notes = std::mem::take(&mut infra.notes);
-    let mut gone = vec![];
-    let mut kept = vec![];
-    for mut r in infra.resources {
-        if r.mode == Mode::Managed {
-            let Some(before) = r.before.take() else {
-                gone.push(r);
-                continue;
-            };
+    // what stays is moved into a list of its length; what is left out stays where it is, to
+    // be freed later (no list grows, and the long one is not copied)
+    let stays = |r: &Resource| r.mode != Mode::Managed || r.before.is_some();
+    let mut gone = std::mem::take(&mut infra.resources);
+    let mut kept = Vec::with_capacity(gone.iter().filter(|r| stays(r)).count());
+    kept.extend(gone.extract_if(.., |r| stays(r)));
+    for r in &mut kept {
+        if r.mode == Mode::Managed
+            && let Some(before) = r.before.take()
+        {
             r.after = Some(before);
             r.action = Action::NoOp;
         }
-        kept.push(r);
     }
     out.extend(kept);
     (out, gone)
@@ -251,5 +252,69 @@ pub fn retain_new_only(report: &mut crate::Report) {
             Severity::Warning => s.warnings += 1,
             Severity::Note => s.notes += 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::split_address;
+    use crate::source::Span;
+    use crate::value::{Node, NodeKind};
+
+    fn res(address: &str, mode: Mode, action: Action, before: Option<&str>) -> Resource {
+        let (module, local, _) = split_address(address);
+        let values = |v: &str| Node::new(NodeKind::Null, Span::new(0, 0, v.len()));
+        Resource {
+            address: address.into(),
+            base_address: local.clone(),
+            module,
+            mode,
+            rtype: "aws_kms_key".into(),
+            name: "k".into(),
+            span: Span::default(),
+            action,
+            provider_key: None,
+            after: Some(values("after")),
+            before: before.map(values),
+            configured: vec![],
+        }
+    }
+
+    #[test]
+    fn the_view_before_apply_keeps_what_exists_in_order_and_gives_back_the_rest() {
+        let mut infra = Infrastructure::default();
+        infra.extend(vec![
+            res("aws_kms_key.new", Mode::Managed, Action::Create, None),
+            res(
+                "aws_kms_key.a",
+                Mode::Managed,
+                Action::Update,
+                Some("before"),
+            ),
+            res("data.aws_kms_key.d", Mode::Data, Action::Read, None),
+            res("aws_kms_key.new2", Mode::Managed, Action::Create, None),
+            res("aws_kms_key.b", Mode::Managed, Action::Delete, Some("b")),
+        ]);
+        let (old, gone) = before_view(infra);
+        let kept: Vec<&str> = old.resources.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(
+            kept,
+            ["aws_kms_key.a", "data.aws_kms_key.d", "aws_kms_key.b"]
+        );
+        let gone: Vec<&str> = gone.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(gone, ["aws_kms_key.new", "aws_kms_key.new2"]);
+        // managed resources hold their values from before, unchanged; data sources as read
+        let a = &old.resources[0];
+        assert_eq!(a.action, Action::NoOp);
+        assert_eq!(a.after.as_ref().map(|n| n.span.end), Some(6));
+        assert!(a.before.is_none());
+        assert_eq!(old.resources[1].action, Action::Read);
+        assert_eq!(old.resources[1].after.as_ref().map(|n| n.span.end), Some(5));
+        assert_eq!(old.resources[2].after.as_ref().map(|n| n.span.end), Some(1));
+        // indexed by address: what stays is found, what is gone is not
+        assert_eq!(old.get("aws_kms_key.b"), Some(2));
+        assert_eq!(old.get("data.aws_kms_key.d"), Some(1));
+        assert_eq!(old.get("aws_kms_key.new"), None);
     }
 }
