@@ -99,28 +99,27 @@ impl Gap {
     fn read(gap: &[u8], utf16: bool) -> Gap {
         // characters in ASCII text are bytes; otherwise every byte that does not continue a
         // UTF-8 sequence starts one, and each four-byte one is two UTF-16 units
-        let ascii = gap.is_ascii();
         let chars = |s: &[u8]| {
-            if ascii {
+            if s.is_ascii() {
                 s.len()
             } else {
                 s.iter().filter(|&&b| (b as i8) >= -0x40).count()
             }
         };
-        let newlines = memchr::memchr_iter(b'\n', gap).count();
-        let tail = match memchr::memrchr(b'\n', gap) {
-            Some(nl) => &gap[nl + 1..],
-            None => gap,
+        // the last newline first: a plan is most often one line, and then nothing is counted
+        let (newlines, tail) = match memchr::memrchr(b'\n', gap) {
+            Some(nl) => (
+                1 + memchr::memchr_iter(b'\n', &gap[..nl]).count(),
+                &gap[nl + 1..],
+            ),
+            None => (0, gap),
         };
-        let units = if utf16 {
-            let four = if ascii {
-                0
-            } else {
-                gap.iter().filter(|&&b| b >= 0xF0).count()
-            };
-            chars(gap) + four
-        } else {
+        let units = if !utf16 {
             0
+        } else if gap.is_ascii() {
+            gap.len()
+        } else {
+            chars(gap) + gap.iter().filter(|&&b| b >= 0xF0).count()
         };
         Gap {
             newlines: newlines as u32,
