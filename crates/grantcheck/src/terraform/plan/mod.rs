@@ -492,10 +492,7 @@ fn build_resource(
     // attributes known only after apply are missing from the values, and are added to them:
     // room for them is left when the values are read
     let room = match &unknown {
-        Some(Marks::Object(m)) => m
-            .iter()
-            .filter(|(_, mk)| matches!(mk, Marks::True | Marks::Object(_)))
-            .count(),
+        Some(Marks::Object(m)) => m.iter().filter(|(_, mk)| adds_member(mk)).count(),
         _ => 0,
     };
     let mut after = r
@@ -598,6 +595,12 @@ fn apply_sensitive(node: &mut Node, marks: &Marks<'_>) {
     }
 }
 
+/// Does this mark of an attribute missing from the values add it (as unknown, or as an object
+/// holding unknowns)?
+fn adds_member(mk: &Marks<'_>) -> bool {
+    matches!(mk, Marks::True | Marks::Object(_))
+}
+
 /// Puts unknown markers where `after_unknown` says a value is known only after apply, with
 /// the references the configuration gives for it.
 ///
@@ -637,8 +640,7 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain
                 let missing = m
                     .iter()
                     .filter(|(k, mk)| {
-                        matches!(mk, Marks::True | Marks::Object(_))
-                            && !members.iter().any(|(key, _)| key.name == *k)
+                        adds_member(mk) && !members.iter().any(|(key, _)| key.name == *k)
                     })
                     .count();
                 members.reserve_exact(missing);
@@ -647,7 +649,7 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain
                     match members.iter_mut().find(|(key, _)| key.name == *k) {
                         Some((_, v)) => apply_unknown(v, mk, sub, plain),
                         None => {
-                            if matches!(mk, Marks::True | Marks::Object(_)) {
+                            if adds_member(mk) {
                                 let mut v = Node::new(NodeKind::Null, span);
                                 apply_unknown(&mut v, mk, sub, plain);
                                 members.push((
