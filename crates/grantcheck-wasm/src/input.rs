@@ -7,8 +7,9 @@ use wasm_bindgen::{JsCast, JsValue};
 
 const KNOWN_OPTIONS: &[&str] = &["accounts"];
 
-/// `files`: an array of `{path: string, text: string}`.
-pub fn files(files: &JsValue) -> Result<Vec<(String, String)>, String> {
+/// `files`: an array of `{path: string, text: string}`; each text as UTF-8, with whether it is
+/// all ASCII (known from encoding it).
+pub fn files(files: &JsValue) -> Result<Vec<(String, Text)>, String> {
     if !Array::is_array(files) {
         return Err(format!(
             "check(files, options): `files` must be an array of {{path, text}} objects, got {}",
@@ -127,30 +128,43 @@ extern "C" {
     fn written(this: &EncodeIntoResult) -> f64;
 }
 
+/// A text from JavaScript in UTF-8, and whether it is all ASCII.
+pub struct Text {
+    pub utf8: String,
+    pub ascii: bool,
+}
+
 /// The UTF-8 of a JavaScript string, as `JsValue::as_string` gives it (a lone surrogate becomes
 /// U+FFFD). The buffer starts at one byte per UTF-16 unit, exact for ASCII; when the text does not
 /// fit, it grows to three bytes for each unit left, which always holds the rest (a unit is at most
-/// three bytes, a surrogate pair four), so a second call finishes.
-fn utf8(text: &JsString, encoder: &TextEncoder) -> String {
-    let mut buf = vec![0u8; text.length() as usize];
+/// three bytes, a surrogate pair four), so a second call finishes. The text is ASCII when the
+/// first call reads every unit and writes one byte for each (any other character takes more
+/// bytes than units).
+fn utf8(text: &JsString, encoder: &TextEncoder) -> Text {
+    let units = text.length() as usize;
+    let mut buf = vec![0u8; units];
     let mut written = 0usize;
     let mut rest = text.clone();
-    for _ in 0..2 {
+    let mut ascii = false;
+    for round in 0..2 {
         let Some(free) = buf.get_mut(written..) else {
             break;
         };
         let r = encoder.encode_into(&rest, free);
         written = (written + r.written() as usize).min(buf.len());
-        let units = rest.length();
-        let read = (r.read() as u32).min(units);
-        if read == units {
+        let left = rest.length();
+        let read = (r.read() as u32).min(left);
+        if read == left {
+            ascii = round == 0 && written == units;
             break;
         }
-        rest = rest.slice(read, units);
+        rest = rest.slice(read, left);
         buf.resize(written + 3 * rest.length() as usize, 0);
     }
     buf.truncate(written);
-    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    let utf8 = String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Text { utf8, ascii }
 }
 
 /// Says what a value is, for error messages: "undefined", "null", "an array", "a number (3)"…

@@ -49,11 +49,7 @@ pub fn take_panic() -> Option<String> {
 pub fn check_json(files: &JsValue, options: &JsValue) -> Result<String, JsError> {
     let files = input::files(files).map_err(|m| JsError::new(&m))?;
     let accounts = input::accounts(options).map_err(|m| JsError::new(&m))?;
-    let sources: Vec<SourceFile> = files
-        .into_iter()
-        .enumerate()
-        .map(|(i, (path, text))| SourceFile::new(u32::try_from(i).unwrap_or(u32::MAX), path, text))
-        .collect();
+    let sources: Vec<SourceFile> = files.into_iter().enumerate().map(source_file).collect();
     // Options the JS API does not expose keep their defaults, whatever fields the core adds.
     #[allow(clippy::needless_update)]
     let options = Options {
@@ -65,6 +61,12 @@ pub fn check_json(files: &JsValue, options: &JsValue) -> Result<String, JsError>
     let report = grantcheck::check(&sources, &options);
     json_out::to_string(&report)
         .map_err(|e| JsError::new(&format!("grantcheck: cannot serialise the report: {e}")))
+}
+
+/// The `i`th file given, as the core reads it.
+fn source_file((i, (path, text)): (usize, (String, input::Text))) -> SourceFile {
+    let id = u32::try_from(i).unwrap_or(u32::MAX);
+    SourceFile::new(id, path, text.utf8).known_ascii(text.ascii)
 }
 
 /// Grows the wasm memory in one step by 1.25 times `text_bytes`, about what checking that much
@@ -97,12 +99,8 @@ pub fn sensitive_json(files: &JsValue) -> Result<String, JsError> {
 
 /// The sensitive spans of each file with UTF-16 offsets, placed by the core's locator (the
 /// same code that gives findings their UTF-16 positions).
-fn sensitive_spans(files: Vec<(String, String)>) -> Vec<SensitiveOut> {
-    let sources: Vec<SourceFile> = files
-        .into_iter()
-        .enumerate()
-        .map(|(i, (path, text))| SourceFile::new(u32::try_from(i).unwrap_or(u32::MAX), path, text))
-        .collect();
+fn sensitive_spans(files: Vec<(String, input::Text)>) -> Vec<SensitiveOut> {
+    let sources: Vec<SourceFile> = files.into_iter().enumerate().map(source_file).collect();
     let spans: Vec<grantcheck::Span> = sources
         .iter()
         .flat_map(grantcheck::terraform::plan::sensitive::spans)
@@ -190,14 +188,18 @@ pub fn panic_for_testing(message: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::sensitive_spans;
+    use super::{input, sensitive_spans};
 
     #[test]
     fn sensitive_spans_are_in_utf16_units() {
         // "é" is 2 bytes and 1 unit, "😀" 4 bytes and 2 units: the span must still slice the
         // sensitive value out of the text as JavaScript holds it.
         let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_db_instance.d","type":"aws_db_instance","change":{"actions":["create"],"after":{"name":"aé😀b","password":"pw-1"},"after_sensitive":{"password":true}}}]}"#;
-        let out = sensitive_spans(vec![("plan.json".into(), plan.into())]);
+        let text = input::Text {
+            utf8: plan.into(),
+            ascii: false,
+        };
+        let out = sensitive_spans(vec![("plan.json".into(), text)]);
         assert_eq!(out.len(), 1);
         let js: Vec<u16> = plan.encode_utf16().collect();
         assert_eq!(

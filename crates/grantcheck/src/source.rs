@@ -43,6 +43,8 @@ pub struct SourceFile {
     pub path: String,
     pub text: String,
     lines: OnceLock<LineIndex>,
+    /// Whether the text is all ASCII, when the caller knew it (see [`SourceFile::known_ascii`]).
+    ascii: Option<bool>,
 }
 
 impl SourceFile {
@@ -52,7 +54,23 @@ impl SourceFile {
             path: path.into(),
             text: text.into(),
             lines: OnceLock::new(),
+            ascii: None,
         }
+    }
+
+    /// Records whether the text is all ASCII, for a caller that learnt it without reading the
+    /// text (an encoder that wrote as many bytes as it read UTF-16 units): placing findings then
+    /// need not read the text to count characters.
+    #[must_use]
+    pub fn known_ascii(mut self, ascii: bool) -> Self {
+        debug_assert_eq!(ascii, self.text.is_ascii());
+        self.ascii = Some(ascii);
+        self
+    }
+
+    /// Whether the text is all ASCII, if the caller said so.
+    pub fn ascii_hint(&self) -> Option<bool> {
+        self.ascii
     }
 
     pub fn line_index(&self) -> &LineIndex {

@@ -50,7 +50,8 @@ impl<'a> Locator<'a> {
                 })
                 .collect();
             let utf16 = self.utf16;
-            let read = crate::par::map(&gaps, |&(a, b)| Gap::read(&text[a..b], utf16));
+            let ascii = src.ascii_hint() == Some(true);
+            let read = crate::par::map(&gaps, |&(a, b)| Gap::read(&text[a..b], utf16, ascii));
             let (mut line, mut col, mut u16) = (1u32, 1u32, 0u32);
             self.resolved.reserve(offsets.len());
             for (&target, gap) in offsets.iter().zip(read) {
@@ -96,11 +97,12 @@ struct Gap {
 }
 
 impl Gap {
-    fn read(gap: &[u8], utf16: bool) -> Gap {
+    /// `ascii`: the whole text is known to be ASCII, so no stretch of it need be looked at.
+    fn read(gap: &[u8], utf16: bool, ascii: bool) -> Gap {
         // characters in ASCII text are bytes; otherwise every byte that does not continue a
         // UTF-8 sequence starts one, and each four-byte one is two UTF-16 units
         let chars = |s: &[u8]| {
-            if s.is_ascii() {
+            if ascii || s.is_ascii() {
                 s.len()
             } else {
                 s.iter().filter(|&&b| (b as i8) >= -0x40).count()
@@ -116,7 +118,7 @@ impl Gap {
         };
         let units = if !utf16 {
             0
-        } else if gap.is_ascii() {
+        } else if ascii || gap.is_ascii() {
             gap.len()
         } else {
             chars(gap) + gap.iter().filter(|&&b| b >= 0xF0).count()
@@ -149,8 +151,16 @@ mod tests {
 
     #[test]
     fn ascii_and_non_ascii_texts_agree_with_the_line_index() {
-        for text in ["ab\ncd\n\nefg", "aé\nc😀d\n\nefg"] {
-            let src = vec![SourceFile::new(0, "f", text)];
+        // with and without the caller saying whether the text is ASCII
+        let cases = ["ab\ncd\n\nefg", "aé\nc😀d\n\nefg", "{\"a\":\"é\",\"b\":1}"]
+            .into_iter()
+            .flat_map(|t| [(t, false), (t, true)]);
+        for (text, hint) in cases {
+            let mut file = SourceFile::new(0, "f", text);
+            if hint {
+                file = file.known_ascii(text.is_ascii());
+            }
+            let src = vec![file];
             let mut l = Locator::new(&src, true);
             let offsets: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
             for &o in &offsets {
