@@ -302,7 +302,7 @@ impl<'t> Parser<'t, '_> {
             }
         }
         Ok(Node::new(
-            NodeKind::Number(self.text[start..self.pos].to_string()),
+            NodeKind::Number(self.text[start..self.pos].into()),
             self.at.span((start, self.pos)),
         ))
     }

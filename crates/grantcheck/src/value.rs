@@ -18,7 +18,7 @@ pub enum NodeKind {
     Null,
     Bool(bool),
     /// A number, kept as its literal text.
-    Number(String),
+    Number(compact_str::CompactString),
     String(StrValue),
     Array(Vec<Node>),
     Object(Vec<(Key, Node)>),
@@ -37,7 +37,7 @@ pub struct Key {
 /// point at the exact place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StrValue {
-    pub value: String,
+    pub value: compact_str::CompactString,
     pub map: TextMap,
 }
 
@@ -105,7 +105,7 @@ impl Node {
         Node::new(NodeKind::Unknown(Arc::new(unknown)), span)
     }
 
-    pub fn string(value: impl Into<String>, span: Span, map: TextMap) -> Self {
+    pub fn string(value: impl Into<compact_str::CompactString>, span: Span, map: TextMap) -> Self {
         Node::new(
             NodeKind::String(StrValue {
                 value: value.into(),
@@ -199,8 +199,8 @@ impl Node {
         match &self.kind {
             NodeKind::Null | NodeKind::Unknown(_) => J::Null,
             NodeKind::Bool(b) => J::Bool(*b),
-            NodeKind::Number(n) => serde_json::from_str(n).unwrap_or(J::String(n.clone())),
-            NodeKind::String(s) => J::String(s.value.clone()),
+            NodeKind::Number(n) => serde_json::from_str(n).unwrap_or(J::String(n.to_string())),
+            NodeKind::String(s) => J::String(s.value.to_string()),
             NodeKind::Array(a) => J::Array(a.iter().map(Node::to_json).collect()),
             NodeKind::Object(o) => J::Object(
                 o.iter()

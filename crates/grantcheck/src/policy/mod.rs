@@ -250,8 +250,8 @@ pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
 
 fn item(v: &Node, path: CompactString) -> Item {
     let (text, unknown) = match &v.kind {
-        NodeKind::String(s) => (Some(s.value.clone()), None),
-        NodeKind::Number(n) => (Some(n.clone()), None),
+        NodeKind::String(s) => (Some(s.value.to_string()), None),
+        NodeKind::Number(n) => (Some(n.to_string()), None),
         NodeKind::Bool(b) => (Some(b.to_string()), None),
         NodeKind::Unknown(u) => (None, Some(u.clone())),
         _ => (None, None),
@@ -471,7 +471,7 @@ fn principal_entry(ty: &PrincipalType, n: &Node, path: CompactString) -> Princip
             let norm = principal::normalize(ty, &s.value);
             Principal {
                 ty: ty.clone(),
-                text: Some(s.value.clone()),
+                text: Some(s.value.to_string()),
                 unknown: None,
                 kind: norm.kind,
                 account: norm.account,
@@ -486,7 +486,7 @@ fn principal_entry(ty: &PrincipalType, n: &Node, path: CompactString) -> Princip
             let norm = principal::normalize(ty, num);
             Principal {
                 ty: ty.clone(),
-                text: Some(num.clone()),
+                text: Some(num.to_string()),
                 unknown: None,
                 kind: norm.kind,
                 account: norm.account,

@@ -74,7 +74,7 @@ impl Rule for KeyNotReferencedByArn {
                     if node.sensitive {
                         "(sensitive value)".to_string()
                     } else {
-                        t.value.clone()
+                        t.value.to_string()
                     }
                 }
                 NodeKind::Unknown(u) => {

@@ -182,7 +182,7 @@ pub fn is_known(n: &Node) -> bool {
     first_unknown(n).is_none()
 }
 
-pub fn str_node(s: impl Into<String>, span: Span) -> Node {
+pub fn str_node(s: impl Into<compact_str::CompactString>, span: Span) -> Node {
     Node::string(s, span, TextMap::Collapsed)
 }
 
@@ -192,7 +192,7 @@ pub fn num_node(x: f64, span: Span) -> Node {
     } else {
         format!("{x}")
     };
-    Node::new(NodeKind::Number(text), span)
+    Node::new(NodeKind::Number(text.into()), span)
 }
 
 pub fn as_f64(n: &Node) -> Option<f64> {
@@ -359,7 +359,9 @@ impl<'a> Evaluator<'a> {
         match e {
             Expression::Null(_) => Node::new(NodeKind::Null, span),
             Expression::Bool(b) => Node::new(NodeKind::Bool(*b.value()), span),
-            Expression::Number(n) => Node::new(NodeKind::Number(n.value().to_string()), span),
+            Expression::Number(n) => {
+                Node::new(NodeKind::Number(n.value().to_string().into()), span)
+            }
             Expression::String(s) => {
                 if !self.json_strings.is_empty()
                     && let Some(v) = self.json_string(sc, span)
@@ -1846,7 +1848,7 @@ fn is_known_keys(v: &Node) -> bool {
 /// An instance key in address form: `0` or `"a"`.
 pub fn instance_key(k: &Node) -> Option<String> {
     match &k.kind {
-        NodeKind::Number(n) => Some(n.clone()),
+        NodeKind::Number(n) => Some(n.to_string()),
         NodeKind::String(s) => Some(format!("{:?}", s.value)),
         _ => None,
     }
@@ -1977,7 +1979,7 @@ fn fill_holes(node: &mut Node, values: &[(Range<usize>, Node)], src: &str) -> Op
             template.push_str(rest);
             if unknown_parts.is_empty() {
                 *s = StrValue {
-                    value: out,
+                    value: out.into(),
                     map: TextMap::Collapsed,
                 };
             } else {

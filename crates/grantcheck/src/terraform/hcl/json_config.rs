@@ -225,7 +225,7 @@ fn blank_strings(text: &str, n: &Node, shadow: &mut [u8], out: &mut Vec<(usize, 
                 for x in &mut shadow[a + 1..b - 1] {
                     *x = b' ';
                 }
-                out.push((a, s.value.clone()));
+                out.push((a, s.value.to_string()));
             }
         }
         NodeKind::Array(items) => items

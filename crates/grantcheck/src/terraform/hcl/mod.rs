@@ -504,7 +504,7 @@ fn literal(ev: &Evaluator<'_>, sc: &Scope, e: &Expression) -> Node {
     let span = ev.span(sc.file, e.span());
     match e {
         Expression::Bool(b) => Node::new(NodeKind::Bool(*b.value()), span),
-        Expression::Number(n) => Node::new(NodeKind::Number(n.value().to_string()), span),
+        Expression::Number(n) => Node::new(NodeKind::Number(n.value().to_string().into()), span),
         Expression::String(s) => Node::string(s.value().to_string(), span, TextMap::Collapsed),
         _ => Node::new(NodeKind::Null, span),
     }

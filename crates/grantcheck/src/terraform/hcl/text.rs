@@ -137,8 +137,8 @@ pub fn placeholder(len: usize) -> String {
 /// A known value as Terraform would turn it into a string; `None` for unknowns.
 pub fn as_text(n: &Node) -> Option<String> {
     match &n.kind {
-        NodeKind::String(s) => Some(s.value.clone()),
-        NodeKind::Number(x) => Some(x.clone()),
+        NodeKind::String(s) => Some(s.value.to_string()),
+        NodeKind::Number(x) => Some(x.to_string()),
         NodeKind::Bool(b) => Some(b.to_string()),
         NodeKind::Null => Some(String::new()),
         NodeKind::Array(_) | NodeKind::Object(_) => to_json_text(n),
@@ -158,7 +158,7 @@ fn write_json(n: &Node, out: &mut String) -> Option<()> {
         NodeKind::Null => out.push_str("null"),
         NodeKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         NodeKind::Number(x) => out.push_str(x),
-        NodeKind::String(s) => out.push_str(&serde_json::to_string(&s.value).ok()?),
+        NodeKind::String(s) => out.push_str(&serde_json::to_string(s.value.as_str()).ok()?),
         NodeKind::Array(a) => {
             out.push('[');
             for (i, v) in a.iter().enumerate() {
