@@ -2,8 +2,14 @@
 //! done in order on one thread otherwise (the npm package). Results keep the input's order
 //! either way, so reports are the same byte for byte.
 
-/// Whether work is spread over threads in this build.
-pub const PARALLEL: bool = cfg!(feature = "parallel");
+/// How many threads share the work: 1 without the `parallel` feature, else rayon's count
+/// (`RAYON_NUM_THREADS`, or one per core).
+pub fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    return rayon::current_num_threads();
+    #[cfg(not(feature = "parallel"))]
+    1
+}
 
 /// Maps every item, keeping the order.
 #[cfg(feature = "parallel")]

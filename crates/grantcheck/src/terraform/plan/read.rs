@@ -22,7 +22,7 @@ use super::skim::Skim;
 
 /// Reads the plan, in pieces when there is more than one thread to read them.
 pub(crate) fn plan(text: &str) -> Result<Plan<'_>, serde_json::Error> {
-    let cuts = if crate::par::PARALLEL && text.len() >= MIN_SPLIT_BYTES {
+    let cuts = if crate::par::threads() > 1 && text.len() >= MIN_SPLIT_BYTES {
         cuts(text)
     } else {
         Vec::new()
@@ -47,14 +47,21 @@ fn cuts(text: &str) -> Vec<usize> {
     // `configuration` comes late in the plan: looked for from the end, it is found at once
     // (the text after it is short), and the search for `prior_state` stops there
     let cfg = member_at(bytes, from, bytes.len(), "configuration", b'{', true);
-    let prior = member_at(
-        bytes,
-        from,
-        cfg.unwrap_or(bytes.len()),
-        "prior_state",
-        b'{',
-        false,
-    );
+    // Terraform writes `prior_state` just before `configuration`: when the member before it is
+    // an array (`resource_changes`, `relevant_attributes`), there is no `prior_state` to find
+    // and the search, which would run through all of `resource_changes`, is not made
+    let before_cfg = cfg.and_then(|c| bytes.get(..c)?.iter().rev().find(|b| !is_space(**b)));
+    let prior = match before_cfg {
+        Some(b']') => None,
+        _ => member_at(
+            bytes,
+            from,
+            cfg.unwrap_or(bytes.len()),
+            "prior_state",
+            b'{',
+            false,
+        ),
+    };
     rc.into_iter().chain(prior).chain(cfg).collect()
 }
 
