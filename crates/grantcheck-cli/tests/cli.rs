@@ -20,10 +20,15 @@ fn run(args: &[&str]) -> Output {
         .expect("grantcheck runs")
 }
 
-fn tmp(name: &str, text: &[u8]) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("grantcheck-cli-{}-{name}", std::process::id()));
+/// A file named `name` holding `text`, in a directory removed when the guard is dropped.
+fn tmp(name: &str, text: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("grantcheck-cli-")
+        .tempdir()
+        .unwrap();
+    let p = dir.path().join(name);
     std::fs::write(&p, text).unwrap();
-    p
+    (dir, p)
 }
 
 #[test]
@@ -49,7 +54,7 @@ fn findings_exit_1_and_fail_on_moves_the_threshold() {
 
 #[test]
 fn a_clean_plan_exits_0_and_warnings_fail_only_on_request() {
-    let plan = tmp(
+    let (_dir, plan) = tmp(
         "clean.json",
         br#"{"format_version":"1.2","resource_changes":[]}"#,
     );
@@ -82,7 +87,7 @@ fn bad_input_exits_2_with_one_line_naming_the_file() {
         ("latin1.json", b"{\"a\": \"\xe9\"}", "not UTF-8"),
     ];
     for (name, bytes, want) in cases {
-        let p = tmp(name, bytes);
+        let (_dir, p) = tmp(name, bytes);
         let out = run(&["check", p.to_str().unwrap(), "--format", "json"]);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = String::from_utf8(out.stderr).unwrap();
@@ -99,7 +104,7 @@ fn bad_input_exits_2_with_one_line_naming_the_file() {
 
 #[test]
 fn other_files_are_still_checked_when_one_is_bad() {
-    let bad = tmp("bad.json", b"{not json");
+    let (_dir, bad) = tmp("bad.json", b"{not json");
     let out = run(&[
         "check",
         bad.to_str().unwrap(),
@@ -210,7 +215,7 @@ fn frames_cut_on_the_left_keep_their_location_and_no_empty_origin_line() {
     // `terraform show -json` writes the plan on one line: every frame is cut on the left
     let plan = std::fs::read_to_string(root().join("examples/cross-account/plan.json")).unwrap();
     let value: serde_json::Value = serde_json::from_str(&plan).unwrap();
-    let path = tmp("one-line-plan.json", value.to_string().as_bytes());
+    let (_dir, path) = tmp("one-line-plan.json", value.to_string().as_bytes());
     let out = run(&["check", path.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("error[XA002]"), "{text}");

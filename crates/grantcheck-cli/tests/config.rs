@@ -3,17 +3,17 @@
 //! policy.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use serde_json::{Value, json};
 
-/// A fresh directory of its own under the system temporary directory.
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("grantcheck-config-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory of its own under the system temporary directory, removed when dropped.
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("grantcheck-config-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn write(path: &Path, text: &str) {
@@ -103,35 +103,38 @@ const NO_XA001: &str = "[rules.XA001]\nenabled = false\n";
 #[test]
 fn the_config_is_found_by_walking_up_from_the_input() {
     let d = scratch("walk");
-    write(&d.join("repo/grantcheck.toml"), NO_XA001);
+    write(&d.path().join("repo/grantcheck.toml"), NO_XA001);
     write(
-        &d.join("repo/infra/prod/plan.json"),
+        &d.path().join("repo/infra/prod/plan.json"),
         &plan(&[], &["444455556666"]),
     );
     write(
-        &d.join("elsewhere/plan.json"),
+        &d.path().join("elsewhere/plan.json"),
         &plan(&[], &["444455556666"]),
     );
 
     let with = run(
-        &d,
+        d.path(),
         &["check", "repo/infra/prod/plan.json", "--format", "json"],
     );
     assert!(!rules_of(&report(&with)).contains(&"XA001".to_string()));
     // the same plan where no grantcheck.toml is above it
-    let without = run(&d, &["check", "elsewhere/plan.json", "--format", "json"]);
+    let without = run(
+        d.path(),
+        &["check", "elsewhere/plan.json", "--format", "json"],
+    );
     assert!(rules_of(&report(&without)).contains(&"XA001".to_string()));
 }
 
 #[test]
 fn config_names_the_file_to_use() {
     let d = scratch("flag");
-    write(&d.join("settings/strict.toml"), NO_XA001);
-    write(&d.join("plan.json"), &plan(&[], &["444455556666"]));
-    let plain = run(&d, &["check", "plan.json", "--format", "json"]);
+    write(&d.path().join("settings/strict.toml"), NO_XA001);
+    write(&d.path().join("plan.json"), &plan(&[], &["444455556666"]));
+    let plain = run(d.path(), &["check", "plan.json", "--format", "json"]);
     assert!(rules_of(&report(&plain)).contains(&"XA001".to_string()));
     let given = run(
-        &d,
+        d.path(),
         &[
             "check",
             "plan.json",
@@ -144,7 +147,7 @@ fn config_names_the_file_to_use() {
     assert!(!rules_of(&report(&given)).contains(&"XA001".to_string()));
     // a --config that does not exist is an input error, not a silent default
     let missing = run(
-        &d,
+        d.path(),
         &["check", "plan.json", "--config", "settings/none.toml"],
     );
     assert_eq!(missing.status.code(), Some(2));
@@ -160,11 +163,11 @@ fn config_names_the_file_to_use() {
 fn an_unknown_key_exits_2_naming_file_and_line() {
     let d = scratch("unknown");
     write(
-        &d.join("grantcheck.toml"),
+        &d.path().join("grantcheck.toml"),
         "accounts = [\"111122223333\"]\n\n[rules.XA008]\nseverity = \"error\"\nlevel = \"high\"\n",
     );
-    write(&d.join("plan.json"), &plan(&[], &[]));
-    let out = run(&d, &["check", "plan.json"]);
+    write(&d.path().join("plan.json"), &plan(&[], &[]));
+    let out = run(d.path(), &["check", "plan.json"]);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("grantcheck.toml:5:"), "{text}");
@@ -175,10 +178,10 @@ fn an_unknown_key_exits_2_naming_file_and_line() {
 fn new_only_keeps_what_the_plan_introduces() {
     let d = scratch("new-only");
     write(
-        &d.join("plan.json"),
+        &d.path().join("plan.json"),
         &plan(&["444455556666"], &["444455556666", "777788889999"]),
     );
-    let all = report(&run(&d, &["check", "plan.json", "--format", "json"]));
+    let all = report(&run(d.path(), &["check", "plan.json", "--format", "json"]));
     let xa001 = |r: &Value| -> Vec<(String, String)> {
         r["findings"]
             .as_array()
@@ -208,7 +211,7 @@ fn new_only_keeps_what_the_plan_introduces() {
         ]
     );
     let new = report(&run(
-        &d,
+        d.path(),
         &["check", "plan.json", "--format", "json", "--new-only"],
     ));
     assert_eq!(

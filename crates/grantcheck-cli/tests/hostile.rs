@@ -14,12 +14,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A fresh directory for one test's files.
-fn scratch(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("grantcheck-hostile-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory for one test's files, removed when dropped.
+fn scratch(test: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("grantcheck-hostile-{test}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -93,13 +93,16 @@ fn plan_with_policy(policy_json_string: &str) -> String {
 #[test]
 fn empty_file() {
     let d = scratch("empty");
-    refused(&write(&d, "empty.json", b""), "the file is empty");
+    refused(&write(d.path(), "empty.json", b""), "the file is empty");
 }
 
 #[test]
 fn empty_object() {
     let d = scratch("object");
-    refused(&write(&d, "object.json", b"{}"), "not a Terraform plan");
+    refused(
+        &write(d.path(), "object.json", b"{}"),
+        "not a Terraform plan",
+    );
 }
 
 #[test]
@@ -107,7 +110,7 @@ fn truncated_json() {
     let d = scratch("truncated");
     let plan = plan_with_policy(r#""{}""#);
     let cut = &plan.as_bytes()[..plan.len() / 2];
-    refused(&write(&d, "truncated.json", cut), "ends early");
+    refused(&write(d.path(), "truncated.json", cut), "ends early");
 }
 
 #[test]
@@ -115,7 +118,7 @@ fn trailing_garbage() {
     let d = scratch("trailing");
     let text = format!("{}\n}} garbage", plan_with_policy(r#""{}""#));
     refused(
-        &write(&d, "trailing.json", text.as_bytes()),
+        &write(d.path(), "trailing.json", text.as_bytes()),
         "not valid JSON",
     );
 }
@@ -124,11 +127,15 @@ fn trailing_garbage() {
 fn non_utf8_bytes() {
     let d = scratch("latin1");
     refused(
-        &write(&d, "latin1.json", b"{\"format_version\": \"1.2\xff\"}"),
+        &write(
+            d.path(),
+            "latin1.json",
+            b"{\"format_version\": \"1.2\xff\"}",
+        ),
         "not UTF-8",
     );
     refused(
-        &write(&d, "latin1.tf", b"locals { a = \"\xe9\" }"),
+        &write(d.path(), "latin1.tf", b"locals { a = \"\xe9\" }"),
         "not UTF-8",
     );
 }
@@ -138,7 +145,7 @@ fn binary_zip_planfile() {
     let d = scratch("zip");
     let line = refused(
         &write(
-            &d,
+            d.path(),
             "tfplan",
             b"PK\x03\x04\x14\x00\x00\x00\x08\x00tfplan\x00\x01\x02",
         ),
@@ -152,7 +159,7 @@ fn unknown_format_version() {
     let d = scratch("v2");
     let text = r#"{"format_version":"2.0","resource_changes":[]}"#;
     let line = refused(
-        &write(&d, "v2.json", text.as_bytes()),
+        &write(d.path(), "v2.json", text.as_bytes()),
         "unsupported plan format_version 2.0",
     );
     assert!(line.contains("upgrade grantcheck"), "{line}");
@@ -163,24 +170,33 @@ fn state_file_given_as_a_plan() {
     let d = scratch("state");
     let state = r#"{"version":4,"terraform_version":"1.9.0","serial":3,"lineage":"5c1e","outputs":{},"resources":[]}"#;
     refused(
-        &write(&d, "terraform.tfstate", state.as_bytes()),
+        &write(d.path(), "terraform.tfstate", state.as_bytes()),
         "Terraform state file, not a plan",
     );
     let shown =
         r#"{"format_version":"1.0","terraform_version":"1.9.0","values":{"root_module":{}}}"#;
-    refused(&write(&d, "shown.json", shown.as_bytes()), "state JSON");
+    refused(
+        &write(d.path(), "shown.json", shown.as_bytes()),
+        "state JSON",
+    );
 }
 
 #[test]
 fn deeply_nested_json_arrays() {
     let d = scratch("deep-json");
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    refused(&write(&d, "deep.json", deep.as_bytes()), "nests deeper");
+    refused(
+        &write(d.path(), "deep.json", deep.as_bytes()),
+        "nests deeper",
+    );
     // inside a resource's values, and unbalanced
     let inside = plan_with_policy(&deep);
-    refused(&write(&d, "inside.json", inside.as_bytes()), "nests deeper");
     refused(
-        &write(&d, "open.json", "[".repeat(100_000).as_bytes()),
+        &write(d.path(), "inside.json", inside.as_bytes()),
+        "nests deeper",
+    );
+    refused(
+        &write(d.path(), "open.json", "[".repeat(100_000).as_bytes()),
         "nests deeper",
     );
 }
@@ -194,7 +210,7 @@ fn deeply_nested_hcl() {
         "]".repeat(100_000)
     );
     refused(
-        &write(&d, "arrays/main.tf", arrays.as_bytes()),
+        &write(d.path(), "arrays/main.tf", arrays.as_bytes()),
         "nests deeper",
     );
     let parens = format!(
@@ -203,12 +219,12 @@ fn deeply_nested_hcl() {
         ")".repeat(100_000)
     );
     refused(
-        &write(&d, "parens/main.tf", parens.as_bytes()),
+        &write(d.path(), "parens/main.tf", parens.as_bytes()),
         "nests deeper",
     );
     let blocks = format!("a {}\n{}", "{\nb ".repeat(100_000), "}\n".repeat(100_000));
     refused(
-        &write(&d, "blocks/main.tf", blocks.as_bytes()),
+        &write(d.path(), "blocks/main.tf", blocks.as_bytes()),
         "nests deeper",
     );
 }
@@ -241,11 +257,11 @@ fn a_200_mb_string_in_a_plan() {
     text.push_str(r#"{"format_version":"1.2","resource_changes":[{"address":"aws_s3_object.o","mode":"managed","type":"aws_s3_object","name":"o","change":{"actions":["create"],"before":null,"after":{"content":""#);
     text.push_str(&"a".repeat(size));
     text.push_str(r#""}}}]}"#);
-    let plan = write(&d, "huge.json", text.as_bytes());
+    let plan = write(d.path(), "huge.json", text.as_bytes());
     // the same string as a secret's policy: far over AWS's size limit, refused before parsing
     let as_policy = plan_with_policy(&format!("\"{}\"", "a".repeat(size)));
     drop(text);
-    let policy = write(&d, "huge-policy.json", as_policy.as_bytes());
+    let policy = write(d.path(), "huge-policy.json", as_policy.as_bytes());
     drop(as_policy);
 
     let out = check(&[&plan]);
@@ -262,7 +278,7 @@ fn a_200_mb_string_in_a_plan() {
             "peak RSS {kb} KB for a {input_kb} KB input"
         );
     }
-    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_dir_all(d.path());
 }
 
 #[test]
@@ -271,7 +287,7 @@ fn a_policy_json_encoded_twice() {
     let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"secretsmanager:*","Resource":"*"}]}"#;
     let once = serde_json::to_string(policy).unwrap();
     let twice = serde_json::to_string(&once).unwrap();
-    let plan = write(&d, "twice.json", plan_with_policy(&twice).as_bytes());
+    let plan = write(d.path(), "twice.json", plan_with_policy(&twice).as_bytes());
     let out = check(&[&plan]);
     assert_eq!(out.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -299,11 +315,11 @@ resource "aws_secretsmanager_secret_policy" "p" {
   policy     = local.a
 }
 "#;
-    write(&d, "cfg/main.tf", tf.as_bytes());
-    let line = refused(&d.join("cfg/main.tf"), "depends on itself");
+    write(d.path(), "cfg/main.tf", tf.as_bytes());
+    let line = refused(&d.path().join("cfg/main.tf"), "depends on itself");
     assert!(line.contains("local.a"), "{line}");
     // the directory form reports the same, once
-    let out = check(&[&d.join("cfg")]);
+    let out = check(&[&d.path().join("cfg")]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -311,8 +327,8 @@ resource "aws_secretsmanager_secret_policy" "p" {
 fn a_module_that_sources_itself() {
     let d = scratch("self");
     let tf = "module \"me\" {\n  source = \"./\"\n}\n";
-    write(&d, "cfg/main.tf", tf.as_bytes());
-    let out = check(&[&d.join("cfg")]);
+    write(d.path(), "cfg/main.tf", tf.as_bytes());
+    let out = check(&[&d.path().join("cfg")]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     let lines: Vec<&str> = err.lines().filter(|l| l.contains("call itself")).collect();
@@ -324,16 +340,16 @@ fn a_module_that_sources_itself() {
 fn modules_that_call_each_other() {
     let d = scratch("mutual");
     write(
-        &d,
+        d.path(),
         "cfg/a/main.tf",
         b"module \"b\" {\n  source = \"../b\"\n}\n",
     );
     write(
-        &d,
+        d.path(),
         "cfg/b/main.tf",
         b"module \"a\" {\n  source = \"../a\"\n}\n",
     );
-    let out = check(&[&d.join("cfg")]);
+    let out = check(&[&d.path().join("cfg")]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     let lines: Vec<&str> = err.lines().filter(|l| l.contains("cycle")).collect();
@@ -349,8 +365,8 @@ fn a_lone_surrogate_in_resource_values_is_not_passed_silently() {
 #[test]
 fn the_other_files_are_still_checked() {
     let d = scratch("others");
-    let deep = write(&d, "deep.json", "[".repeat(100_000).as_bytes());
-    let empty = write(&d, "empty.json", b"");
+    let deep = write(d.path(), "deep.json", "[".repeat(100_000).as_bytes());
+    let empty = write(d.path(), "empty.json", b"");
     let good = root().join("examples/cross-account/plan.json");
     let out = check(&[&deep, &empty, &good]);
     assert_eq!(out.status.code(), Some(2));
@@ -389,8 +405,8 @@ fn a_huge_count_is_capped_with_a_note() {
     let d = scratch("count");
     let tf =
         "resource \"aws_secretsmanager_secret\" \"s\" {\n  count = 100000000\n  name  = \"s\"\n}\n";
-    write(&d, "cfg/main.tf", tf.as_bytes());
-    let out = check(&[&d.join("cfg")]);
+    write(d.path(), "cfg/main.tf", tf.as_bytes());
+    let out = check(&[&d.path().join("cfg")]);
     assert_eq!(out.status.code(), Some(0));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let notes: Vec<&str> = report["findings"]
