@@ -2,14 +2,16 @@
 //!
 //! `terraform show -json` writes `planned_values`, `resource_changes`, `prior_state` and
 //! `configuration` one after the other at the top level; each is a large share of the plan.
-//! Where a member of that name seems to start, the text is cut, and the pieces are read at the
-//! same time, each into the members it holds. A cut is only *guessed* from the text (a value
-//! may hold the same characters): it is trusted once the piece before it, read from a place
-//! known to be the start of a member, ends exactly there. A piece that runs past its cut reads
-//! on to the end of the plan, and what was read from that cut on is dropped. Whatever the
-//! pieces cannot read (invalid JSON, a repeated member, an escaped key) is read again whole
-//! by serde, which gives the same result and the same errors as reading it whole always did.
-//! A small plan, or any plan where there is one thread, is one piece.
+//! The plan is read in pieces, each a run of top-level members that ends where the next of
+//! those three members (after its first) starts. Where such a member seems to start, the text
+//! is cut, and the pieces from the cuts are read at the same time as the first, which needs no
+//! search. A cut is only *guessed* from the text (a value may hold the same characters): the
+//! piece read from it is used only when the piece before it, itself read from a place known to
+//! be the start of a member, ends exactly there. Where a piece ends and no piece was read from
+//! there, the next piece is read then. Whatever the pieces cannot read (invalid JSON, a repeated
+//! member, an escaped key) is read again whole by serde, which gives the same result and the same
+//! errors as reading it whole always did. A small plan, or any plan where there is one thread,
+//! is read piece after piece on one thread.
 //!
 //! The long members (`resource_changes`, `planned_values`, `prior_state`, `configuration`)
 //! are read by [`Skim`]; the others by serde.
@@ -20,30 +22,101 @@ use serde::de::IgnoredAny;
 use super::Plan;
 use super::skim::Skim;
 
-/// Reads the plan, in pieces when there is more than one thread to read them.
+/// Reads the plan, in pieces at the same time when there is more than one thread to read them.
 pub(crate) fn plan(text: &str) -> Result<Plan<'_>, serde_json::Error> {
-    let cuts = if crate::par::threads() > 1 && text.len() >= MIN_SPLIT_BYTES {
-        cuts(text)
+    let read = if crate::par::threads() > 1 && text.len() >= MIN_SPLIT_BYTES {
+        overlapped(text)
     } else {
-        Vec::new()
+        assemble(text, piece_at(text, 0), Vec::new())
     };
-    // (no cut: one piece, the whole plan)
-    if let Some(plan) = in_pieces(text, &cuts) {
-        return Ok(plan);
+    match read {
+        Some(plan) => Ok(plan),
+        None => serde_json::from_str(text),
     }
-    serde_json::from_str(text)
 }
 
 /// Below this size one thread reads the plan faster than several start on it.
 const MIN_SPLIT_BYTES: usize = 256 * 1024;
 
+/// The members before which a piece ends (when one is not the piece's first member).
+const SPLIT: &[&str] = &["resource_changes", "prior_state", "configuration"];
+
+/// The first piece is read while the cuts are looked for, and each later piece as soon as its
+/// cut is found: the search for `resource_changes` takes a few milliseconds on a large plan,
+/// and the reading of the first piece need not wait for it.
+fn overlapped(text: &str) -> Option<Plan<'_>> {
+    let bytes = text.as_bytes();
+    let (first, rest) = crate::par::join(
+        || piece_at(text, 0),
+        || {
+            let rc = member_at(bytes, 0, bytes.len(), "resource_changes", b'[', false);
+            let (changes, later) = crate::par::join(
+                || rc.map(|c| (c, piece_at(text, c + 1))),
+                || {
+                    let later = later_cuts(bytes, rc.map_or(0, |c| c + 1));
+                    crate::par::map(&later, |&c| (c, piece_at(text, c + 1)))
+                },
+            );
+            changes.into_iter().chain(later).collect::<Vec<_>>()
+        },
+    );
+    assemble(text, first, rest)
+}
+
+/// Reads the pieces from the plan's start and from each guessed cut, at the same time where
+/// there are threads, and puts them together.
+#[cfg(test)]
+fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<Plan<'a>> {
+    let (first, rest) = crate::par::join(
+        || piece_at(text, 0),
+        || crate::par::map(cuts, |&c| (c, piece_at(text, c + 1))),
+    );
+    assemble(text, first, rest)
+}
+
+/// Puts the pieces together in order from the plan's start: after each piece, the one read from
+/// where it ended (read then, when no piece was read from there). `None` when a piece read from
+/// a true start cannot be read, or two pieces hold the same member: serde reads the plan then.
+fn assemble<'a>(
+    text: &'a str,
+    first: Option<(Piece<'a>, End)>,
+    mut read: Vec<(usize, Option<(Piece<'a>, End)>)>,
+) -> Option<Plan<'a>> {
+    let (mut whole, mut end) = first?;
+    loop {
+        let comma = match end {
+            End::Close => return Some(whole.plan),
+            End::Cut(comma) => comma,
+        };
+        let (piece, next) = match read.iter_mut().find(|(c, _)| *c == comma) {
+            Some((_, piece)) => piece.take()?,
+            None => piece_at(text, comma + 1)?,
+        };
+        whole.merge(piece)?;
+        end = next;
+    }
+}
+
+/// Reads one piece from `at` (0, the plan's start, or just after a cut's comma).
+fn piece_at(text: &str, at: usize) -> Option<(Piece<'_>, End)> {
+    let mut piece = Piece::default();
+    let end = piece.read(text, at, at == 0)?;
+    Some((piece, end))
+}
+
 /// Offsets of the commas that seem to end one top-level member and start the next, in order:
 /// before `resource_changes`, `prior_state` and `configuration`, the members worth a piece of
 /// their own, which Terraform writes in that order.
+#[cfg(test)]
 fn cuts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let rc = member_at(bytes, 0, bytes.len(), "resource_changes", b'[', false);
     let from = rc.map_or(0, |c| c + 1);
+    rc.into_iter().chain(later_cuts(bytes, from)).collect()
+}
+
+/// The cuts before `prior_state` and `configuration`, looked for from `from` on.
+fn later_cuts(bytes: &[u8], from: usize) -> Vec<usize> {
     // `configuration` comes late in the plan: looked for from the end, it is found at once
     // (the text after it is short), and the search for `prior_state` stops there
     let cfg = member_at(bytes, from, bytes.len(), "configuration", b'{', true);
@@ -62,7 +135,7 @@ fn cuts(text: &str) -> Vec<usize> {
             false,
         ),
     };
-    rc.into_iter().chain(prior).chain(cfg).collect()
+    prior.into_iter().chain(cfg).collect()
 }
 
 /// The comma before the first (or, `last`, the last) place in `bytes[from..to]` where a member
@@ -142,37 +215,10 @@ const MEMBERS: &[&str] = &[
 
 /// How a piece ended.
 enum End {
-    /// At the comma it was cut at.
-    Cut,
+    /// At the comma before a member of [`SPLIT`] (not the piece's first).
+    Cut(usize),
     /// At the end of the plan's object, with only whitespace after it.
     Close,
-}
-
-/// Reads the plan in pieces; `None` when a piece cannot be read, so that serde reads it whole.
-fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<Plan<'a>> {
-    let mut starts = vec![0];
-    starts.extend(cuts.iter().map(|c| c + 1));
-    let pieces = crate::par::map(&starts, |&start| {
-        let first = start == 0;
-        let stop = cuts
-            .iter()
-            .copied()
-            .find(|&c| c >= start)
-            .unwrap_or(usize::MAX);
-        let mut piece = Piece::default();
-        let end = piece.read(text, start, first, stop)?;
-        Some((piece, end))
-    });
-    let mut whole = Piece::default();
-    for piece in pieces {
-        // each piece read here starts where a member is known to start
-        let (piece, end) = piece?;
-        whole.merge(piece)?;
-        if let End::Close = end {
-            return Some(whole.plan);
-        }
-    }
-    None
 }
 
 /// What one piece read: the members it met, and which.
@@ -184,8 +230,8 @@ struct Piece<'a> {
 
 impl<'a> Piece<'a> {
     /// Reads members from `at` (the plan's `{` when `first`, else a member's key) until the
-    /// comma at `stop` or the end of the plan.
-    fn read(&mut self, text: &'a str, mut at: usize, first: bool, stop: usize) -> Option<End> {
+    /// comma before a member of [`SPLIT`] that is not the first, or the end of the plan.
+    fn read(&mut self, text: &'a str, mut at: usize, first: bool) -> Option<End> {
         let bytes = text.as_bytes();
         if first {
             at = skip_space(bytes, at);
@@ -197,6 +243,8 @@ impl<'a> Piece<'a> {
                 return close(bytes, at);
             }
         }
+        // the comma before the member being read, when it is not the piece's first
+        let mut comma = None;
         loop {
             at = skip_space(bytes, at);
             if bytes.get(at) != Some(&b'"') {
@@ -208,6 +256,11 @@ impl<'a> Piece<'a> {
                 return None;
             }
             let key = text.get(at + 1..end)?;
+            if let Some(c) = comma
+                && SPLIT.contains(&key)
+            {
+                return Some(End::Cut(c));
+            }
             at = skip_space(bytes, end + 1);
             if bytes.get(at) != Some(&b':') {
                 return None;
@@ -216,8 +269,10 @@ impl<'a> Piece<'a> {
             at += self.member(key, text.get(at..)?)?;
             at = skip_space(bytes, at);
             match bytes.get(at) {
-                Some(b',') if at == stop => return Some(End::Cut),
-                Some(b',') => at += 1,
+                Some(b',') => {
+                    comma = Some(at);
+                    at += 1;
+                }
                 Some(b'}') => return close(bytes, at),
                 _ => return None,
             }
@@ -407,6 +462,12 @@ mod tests {
             (Ok(_), None) | (Err(_), None) => {}
             (Err(e), Some(_)) => panic!("pieces read what serde refuses ({e}): {text}"),
         }
+        // the pieces read while the cuts are looked for give the same
+        match (&whole, overlapped(text)) {
+            (Ok(w), Some(p)) => assert_eq!(shape(w), shape(&p), "{text}"),
+            (Ok(_), None) | (Err(_), None) => {}
+            (Err(e), Some(_)) => panic!("pieces read what serde refuses ({e}): {text}"),
+        }
         let read = plan(text);
         assert_eq!(read.is_ok(), whole.is_ok());
         if let (Ok(r), Ok(w)) = (&read, &whole) {
@@ -423,6 +484,17 @@ mod tests {
         "configuration":{"root_module":{}},"timestamp":"x","applyable":true,"complete":true }
     "#;
 
+    /// Where each piece ends, read one after the other from the plan's start.
+    fn ends(text: &str) -> Vec<usize> {
+        let mut ends = vec![];
+        let mut at = 0;
+        while let Some((_, End::Cut(c))) = piece_at(text, at) {
+            ends.push(c);
+            at = c + 1;
+        }
+        ends
+    }
+
     #[test]
     fn finds_the_cuts_terraform_writes() {
         let cuts = cuts(PLAN);
@@ -430,6 +502,9 @@ mod tests {
         for c in &cuts {
             assert_eq!(PLAN.as_bytes()[*c], b',');
         }
+        // each piece ends where the next was guessed to start: every piece read at the same
+        // time is used
+        assert_eq!(ends(PLAN), cuts);
         assert!(in_pieces(PLAN, &cuts).is_some());
         same_as_whole(PLAN);
     }
@@ -516,6 +591,7 @@ mod tests {
         );
         // what is held: the modelled key, the secret version, the instance with an arn and a
         // mark; the bucket change and the bucket state are let go
+        assert_eq!(ends(RICH), cuts);
         let rc = whole
             .resource_changes
             .as_ref()
@@ -579,6 +655,11 @@ mod tests {
                     let cuts = cuts(&text);
                     if !cuts.is_empty() && in_pieces(&text, &cuts).is_some() {
                         in_pieces_count += 1;
+                        // every guess is where a piece ends: none is read for nothing (a
+                        // piece may also end where no cut was looked for, before a
+                        // `prior_state` that comes early, and the next is read then)
+                        let ends = ends(&text);
+                        assert!(cuts.iter().all(|c| ends.contains(c)), "{}", path.display());
                     }
                 }
             }
