@@ -2,6 +2,7 @@
 //! grantcheck reads closely.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use compact_str::CompactString;
 
@@ -159,30 +160,72 @@ pub fn parse(text: &str, at: Placement) -> Result<Node, JsonError> {
 /// [`parse`], leaving room for `room` more members in the outermost object (members the
 /// caller adds at once, so that the object's list is not moved to grow).
 pub fn parse_with_room(text: &str, at: Placement, room: usize) -> Result<Node, JsonError> {
+    let scratch = SCRATCH.with(Cell::take).unwrap_or_default();
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         depth: 0,
         at: &at,
-        items: Vec::new(),
-        members: Vec::new(),
-        escapes: Vec::new(),
+        items: scratch.items,
+        members: scratch.members,
+        escapes: scratch.escapes,
         room,
     };
-    p.skip_ws();
-    if p.pos >= p.bytes.len() {
-        return Err(JsonError {
-            message: "empty JSON text".to_string(),
-            span: at.whole,
-        });
+    let read = p.document();
+    let mut scratch = Scratch {
+        items: p.items,
+        members: p.members,
+        escapes: p.escapes,
+    };
+    // (what a failed read left behind is dropped; lists grown very long are not kept)
+    scratch.items.clear();
+    scratch.members.clear();
+    scratch.escapes.clear();
+    if scratch.items.capacity() <= MAX_KEPT
+        && scratch.members.capacity() <= MAX_KEPT
+        && scratch.escapes.capacity() <= MAX_KEPT
+    {
+        SCRATCH.with(|c| c.set(Some(scratch)));
     }
-    let node = p.value()?;
-    p.skip_ws();
-    if p.pos < p.bytes.len() {
-        return Err(p.error("unexpected text after the JSON value"));
+    read
+}
+
+/// The lists a parse reads arrays, objects and escapes into, kept for the next parse on the
+/// same thread: the many small values of a plan are each read by a parse of their own, and
+/// lists grown once need not grow again for each.
+#[derive(Default)]
+struct Scratch {
+    items: Vec<Node>,
+    members: Vec<(Key, Node)>,
+    escapes: Vec<(usize, usize, char)>,
+}
+
+/// Lists longer than this are freed after a parse rather than kept.
+const MAX_KEPT: usize = 4096;
+
+thread_local! {
+    static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
+}
+
+impl Parser<'_, '_> {
+    /// The whole text: one value, with only whitespace around it.
+    fn document(&mut self) -> Result<Node, JsonError> {
+        let p = self;
+        p.skip_ws();
+        if p.pos >= p.bytes.len() {
+            return Err(JsonError {
+                message: "empty JSON text".to_string(),
+                span: p.at.whole,
+            });
+        }
+        let node = p.value()?;
+        p.skip_ws();
+        if p.pos < p.bytes.len() {
+            return Err(p.error("unexpected text after the JSON value"));
+        }
+        Ok(node)
     }
-    Ok(node)
 }
 
 struct Parser<'t, 'p> {
@@ -568,6 +611,25 @@ mod tests {
             (Err(_), Err(_)) => {}
             (o, s) => panic!("{text:?}: ours {:?}, serde_json {:?}", o.is_ok(), s.is_ok()),
         }
+    }
+
+    #[test]
+    fn a_parse_that_fails_midway_leaves_nothing_to_the_next() {
+        // the lists a parse reads into are kept for the next one on the thread: a parse that
+        // fails inside arrays, objects and escaped strings must not hand their parts on
+        for broken in [
+            r#"{"a": [1, 2, {"b": [3, {"c": "#,
+            r#"[[1, 2], {"k\n": [true, "x\u00e9"#,
+            r#"{"a": 1, "b": {"c": [1, 2, 3], "d": tru"#,
+        ] {
+            assert!(parse(broken, Placement::collapsed(Span::default())).is_err());
+            same_as_serde(r#"{"x": [1, {"y": "a\tb"}], "z": []}"#);
+            same_as_serde("[4, 5]");
+        }
+        // a very long list is not kept, and what follows reads the same
+        let long = format!("[{}0]", "1,".repeat(MAX_KEPT * 2));
+        same_as_serde(&long);
+        same_as_serde(r#"{"after": ["long"]}"#);
     }
 
     #[test]
