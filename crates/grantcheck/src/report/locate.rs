@@ -108,6 +108,17 @@ impl Gap {
                 s.iter().filter(|&&b| (b as i8) >= -0x40).count()
             }
         };
+        // a stretch of a plan, most often one line of ASCII, holds neither a newline nor a byte
+        // past ASCII: one pass over it settles that (where looking for each would take two),
+        // and every count is then its length
+        if !ascii && plain(gap) {
+            let n = gap.len() as u32;
+            return Gap {
+                newlines: 0,
+                tail_chars: n,
+                utf16: if utf16 { n } else { 0 },
+            };
+        }
         // the last newline first: a plan is most often one line, and then nothing is counted
         let (newlines, tail) = match memchr::memrchr(b'\n', gap) {
             Some(nl) => (
@@ -131,6 +142,14 @@ impl Gap {
     }
 }
 
+/// Does `gap` hold neither a newline nor a byte past ASCII? (Written to be read in wide steps.)
+fn plain(gap: &[u8]) -> bool {
+    gap.chunks(64).all(|c| {
+        !c.iter()
+            .fold(false, |hit, &b| hit | (b == b'\n') | (b >= 0x80))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +166,35 @@ mod tests {
         assert_eq!(src[0].line_col(9).column, 3);
         assert_eq!(loc.start.utf16, Some(6));
         assert_eq!((loc.end.line, loc.end.column), (3, 2));
+    }
+
+    #[test]
+    fn long_stretches_with_a_newline_or_a_wide_character_anywhere_agree() {
+        // stretches longer than the steps they are read in, the newline or the character past
+        // ASCII before, in and after each step
+        for at in [0, 1, 63, 64, 65, 127, 128, 150, 199] {
+            for odd in ["\n", "é", "😀"] {
+                let text = format!("{}{odd}{}", "a".repeat(at), "b".repeat(200 - at));
+                let src = vec![SourceFile::new(0, "f", text.clone())];
+                let mut l = Locator::new(&src, true);
+                let offsets = [0, 40, 100, text.len() - 1, text.len()];
+                for o in offsets {
+                    l.want(Span::new(0, o, o));
+                }
+                l.resolve();
+                for o in offsets {
+                    let got = l.location(Span::new(0, o, o)).unwrap().start;
+                    let want = src[0].line_col(o as u32);
+                    assert_eq!(
+                        (got.line, got.column),
+                        (want.line, want.column),
+                        "{at} {odd:?} @{o}"
+                    );
+                    let units = text[..o].encode_utf16().count() as u32;
+                    assert_eq!(got.utf16, Some(units), "{at} {odd:?} @{o}");
+                }
+            }
+        }
     }
 
     #[test]
