@@ -132,6 +132,16 @@ pub struct Analysis<'a> {
 
 /// Where a policy's text is: an attribute of a resource, or rendered from a policy document
 /// data source whose `json` is known only after apply.
+/// What a key's policy is, before its text is registered.
+enum KeyPolicyText<'a> {
+    /// An `aws_kms_key_policy` resource's policy, registered already.
+    Attached(usize),
+    /// A policy text to register.
+    Text(PolicyText<'a>),
+    /// No text to read.
+    Known(KeyPolicy),
+}
+
 enum PolicyText<'a> {
     Attribute(&'a Node),
     Rendered(Node),
@@ -247,10 +257,26 @@ impl<'a> Analysis<'a> {
 
     /// Registers a policy; its text is read later, with all the others, by [`Self::read_policies`].
     fn add_policy(&mut self, holder: usize, attr: &str, kind: PolicyKind, node: &'a Node) -> usize {
-        let text = match self.policy_document(node, holder) {
+        let text = self.policy_text(node, holder);
+        self.register(holder, attr, kind, text)
+    }
+
+    /// The text of a policy attribute: the attribute, or the document it is known to be.
+    fn policy_text(&self, node: &'a Node, holder: usize) -> PolicyText<'a> {
+        match self.policy_document(node, holder) {
             Some(rendered) => PolicyText::Rendered(rendered),
             None => PolicyText::Attribute(node),
-        };
+        }
+    }
+
+    /// Registers a policy whose text is known; see [`Self::add_policy`].
+    fn register(
+        &mut self,
+        holder: usize,
+        attr: &str,
+        kind: PolicyKind,
+        text: PolicyText<'a>,
+    ) -> usize {
         self.policies.push(PolicyInfo {
             holder,
             attr: attr.to_string(),
@@ -309,33 +335,40 @@ impl<'a> Analysis<'a> {
             })
             .map(|(i, _)| i)
             .collect();
-        for id in keys {
+        // what each key's policy is, found on its own, in parallel where it can; the policies
+        // are then registered in the keys' order
+        let this = &*self;
+        let found = crate::par::map(&keys, |&id| {
+            if let Some(pid) = attached.get(&id) {
+                return KeyPolicyText::Attached(*pid);
+            }
             let r = &infra.resources[id];
-            let kp = if let Some(pid) = attached.get(&id) {
-                KeyPolicy::Policy(*pid)
-            } else {
-                match r.current_attr("policy") {
-                    Some(n) => match &n.kind {
-                        NodeKind::Unknown(_) if self.policy_document(n, id).is_some() => {
-                            KeyPolicy::Policy(self.add_policy(id, "policy", PolicyKind::Key, n))
-                        }
-                        NodeKind::Unknown(u) => {
-                            if r.is_configured("policy") {
-                                KeyPolicy::Unknown((**u).clone())
-                            } else {
-                                KeyPolicy::Default
-                            }
-                        }
-                        NodeKind::String(s) if !s.value.trim().is_empty() => {
-                            KeyPolicy::Policy(self.add_policy(id, "policy", PolicyKind::Key, n))
-                        }
-                        NodeKind::Object(_) => {
-                            KeyPolicy::Policy(self.add_policy(id, "policy", PolicyKind::Key, n))
-                        }
-                        _ => KeyPolicy::Default,
-                    },
-                    None => KeyPolicy::Default,
+            let Some(n) = r.current_attr("policy") else {
+                return KeyPolicyText::Known(KeyPolicy::Default);
+            };
+            match &n.kind {
+                NodeKind::Unknown(u) => match this.policy_document(n, id) {
+                    Some(rendered) => KeyPolicyText::Text(PolicyText::Rendered(rendered)),
+                    None if r.is_configured("policy") => {
+                        KeyPolicyText::Known(KeyPolicy::Unknown((**u).clone()))
+                    }
+                    None => KeyPolicyText::Known(KeyPolicy::Default),
+                },
+                NodeKind::String(s) if !s.value.trim().is_empty() => {
+                    KeyPolicyText::Text(PolicyText::Attribute(n))
                 }
+                NodeKind::Object(_) => KeyPolicyText::Text(PolicyText::Attribute(n)),
+                _ => KeyPolicyText::Known(KeyPolicy::Default),
+            }
+        });
+        self.key_policies.reserve(keys.len());
+        for (id, f) in keys.into_iter().zip(found) {
+            let kp = match f {
+                KeyPolicyText::Attached(pid) => KeyPolicy::Policy(pid),
+                KeyPolicyText::Text(text) => {
+                    KeyPolicy::Policy(self.register(id, "policy", PolicyKind::Key, text))
+                }
+                KeyPolicyText::Known(kp) => kp,
             };
             self.key_policies.insert(id, kp);
         }
@@ -419,15 +452,25 @@ impl<'a> Analysis<'a> {
         }
         // aws_secretsmanager_secret_policy → secret
         let mut has_policy_resource: Vec<bool> = vec![false; self.secrets.len()];
-        for (id, r) in infra.of_type(Mode::Managed, "aws_secretsmanager_secret_policy") {
-            if !r.action.survives() {
-                continue;
-            }
-            let Some(policy) = r.attr("policy") else {
+        // each policy's secret and text are found on their own, in parallel where it can
+        let policy_ids: Vec<usize> = infra
+            .of_type(Mode::Managed, "aws_secretsmanager_secret_policy")
+            .filter(|(_, r)| r.action.survives())
+            .map(|(id, _)| id)
+            .collect();
+        let this = &*self;
+        let found = crate::par::map(&policy_ids, |&id| {
+            let r = &infra.resources[id];
+            let policy = r.attr("policy")?;
+            let target = r.attr("secret_arn").and_then(|n| this.find_secret(n, r));
+            Some((this.policy_text(policy, id), target))
+        });
+        for (id, f) in policy_ids.into_iter().zip(found) {
+            let Some((text, target)) = f else {
                 continue;
             };
-            let target = r.attr("secret_arn").and_then(|n| self.find_secret(n, r));
-            let pid = self.add_policy(id, "policy", PolicyKind::Secret, policy);
+            let r = &infra.resources[id];
+            let pid = self.register(id, "policy", PolicyKind::Secret, text);
             let six = match target.and_then(|t| secret_ix.get(&t)) {
                 Some(&six) => {
                     if let Some(h) = has_policy_resource.get_mut(six) {
