@@ -105,8 +105,11 @@ pub fn before_view(mut infra: Infrastructure) -> (Infrastructure, Vec<Resource>)
 }
 
 /// Each secret's foreign accounts (`*` for everyone), by secret address.
-pub fn access_of(a: &Analysis<'_>) -> HashMap<String, BTreeSet<String>> {
-    let mut m: HashMap<String, BTreeSet<String>> = HashMap::default();
+pub type Access = HashMap<String, BTreeSet<String>>;
+
+/// Who can read each secret, as the analysis says.
+pub fn access_of(a: &Analysis<'_>) -> Access {
+    let mut m = Access::default();
     for s in &a.secrets {
         let set = m.entry(a.resource(s.res).address.clone()).or_default();
         for g in &s.grants {
@@ -128,10 +131,7 @@ pub fn access_of(a: &Analysis<'_>) -> HashMap<String, BTreeSet<String>> {
 
 /// Accounts gained and lost per secret, sorted by secret address; secrets without a change are
 /// left out.
-pub fn access_changes(
-    after: &HashMap<String, BTreeSet<String>>,
-    before: &HashMap<String, BTreeSet<String>>,
-) -> Vec<AccessChange> {
+pub fn access_changes(after: &Access, before: &Access) -> Vec<AccessChange> {
     let empty = BTreeSet::new();
     let secrets: BTreeSet<&String> = after.keys().chain(before.keys()).collect();
     secrets

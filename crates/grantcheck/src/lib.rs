@@ -183,19 +183,28 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
     }
     let analysis = analyse(&infra, &accounts, &trusted);
     summary.policies = analysis.policies.len();
-    let mut found = run_rules(&analysis);
+    // (who can read each secret after the change, beside the rules, when there is a change)
+    let (mut found, after) = par::join(
+        || run_rules(&analysis),
+        || (state == changes::PlanState::Changes).then(|| changes::access_of(&analysis)),
+    );
     // what is no longer needed is freed beside the work that follows, where there are threads
     let mut trash = Trash::default();
     match state {
         changes::PlanState::Changes => {
-            let after = changes::access_of(&analysis);
+            let after = after.unwrap_or_default();
             let policies = policies_of(analysis);
             let ((), (old_infra, gone)) =
                 par::join(|| par::drop_all(policies), || changes::before_view(infra));
             let old = analyse(&old_infra, &accounts, &trusted);
-            let fixed = changes::compare(sources, &mut found, run_rules(&old));
+            let (before_found, access_changes) = par::join(
+                || run_rules(&old),
+                || changes::access_changes(&after, &changes::access_of(&old)),
+            );
+            let fixed = changes::compare(sources, &mut found, before_found);
             found.extend(fixed);
-            summary.access_changes = changes::access_changes(&after, &changes::access_of(&old));
+            summary.access_changes = access_changes;
+            trash.access = after;
             trash.policies = policies_of(old);
             trash.resources = gone;
             trash.infra = Some(old_infra);
@@ -224,6 +233,7 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
 /// free as to build: they are freed in parallel where there are threads.
 #[derive(Default)]
 struct Trash {
+    access: changes::Access,
     policies: Vec<analysis::PolicyInfo>,
     resources: Vec<model::Resource>,
     infra: Option<model::Infrastructure>,
@@ -235,13 +245,14 @@ impl Trash {
             self.resources.append(&mut infra.resources);
         }
         let Trash {
+            access,
             policies,
             resources,
             infra,
         } = self;
         par::join(
             || par::drop_all(policies),
-            || par::join(|| par::drop_all(resources), || drop(infra)),
+            || par::join(|| par::drop_all(resources), || drop((infra, access))),
         );
     }
 }
