@@ -18,6 +18,8 @@ fn main() {
         let t = Instant::now();
         let mut infra = grantcheck::model::Infrastructure::default();
         grantcheck::terraform::plan::load(&src, &mut infra).unwrap();
+        // as `check` does: one hint per account and provider
+        infra.dedup_hints();
         let t1 = t.elapsed();
         let a = grantcheck::analysis::Analysis::new(&infra, &[]);
         let t2 = t.elapsed();
