@@ -801,6 +801,15 @@ fn load_state_values(
     summary: &mut PlanSummary,
     action: Action,
 ) -> Result<(), LoadError> {
+    // the accounts hinted at already with no provider: a later hint of the same account is
+    // one [`Infrastructure::dedup_hints`] drops, and is not made (a state of many resources of
+    // one account would make as many)
+    let mut hinted: HashSet<String> = infra
+        .account_hints
+        .iter()
+        .filter(|h| h.provider_key.is_none())
+        .map(|h| h.account.clone())
+        .collect();
     let mut stack: Vec<&StateModule<'_>> = values.root_module.iter().collect();
     while let Some(m) = stack.pop() {
         stack.extend(m.child_modules.iter());
@@ -818,7 +827,9 @@ fn load_state_values(
                     && let Ok(a) = serde_json::from_str::<ArnOnly<'_>>(v.get())
                     && let Some(arn) = a.arn
                     && let Some(acct) = parse_arn(&arn).and_then(|a| a.account_ok())
+                    && !hinted.contains(&acct)
                 {
+                    hinted.insert(acct.clone());
                     infra.account_hints.push(AccountHint {
                         account: acct,
                         provider_key: None,
@@ -867,6 +878,37 @@ mod tests {
             .iter()
             .map(|h| format!("{} {}", h.account, h.source))
             .collect()
+    }
+
+    #[test]
+    fn many_existing_resources_of_one_account_give_one_hint_the_first() {
+        // the same account in the ARNs of many resources: the first names it, as it would
+        // after the hints are deduplicated; another account still gets its own
+        let resources: Vec<String> = (0..50)
+            .map(|i| {
+                let acct = if i == 30 {
+                    "444455556666"
+                } else {
+                    "111122223333"
+                };
+                format!(
+                    r#"{{"address": "aws_instance.i{i}", "mode": "managed", "type": "aws_instance",
+                        "values": {{"arn": "arn:aws:ec2:eu-west-1:{acct}:instance/i-{i}"}}}}"#
+                )
+            })
+            .collect();
+        let plan = format!(
+            r#"{{"format_version": "1.2", "resource_changes": [],
+              "prior_state": {{"values": {{"root_module": {{"resources": [{}]}}}}}}}}"#,
+            resources.join(",")
+        );
+        assert_eq!(
+            hints(&plan),
+            [
+                "111122223333 the ARN of aws_instance.i0",
+                "444455556666 the ARN of aws_instance.i30"
+            ]
+        );
     }
 
     #[test]
