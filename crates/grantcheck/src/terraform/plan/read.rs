@@ -2,10 +2,12 @@
 //!
 //! `terraform show -json` writes `planned_values`, `resource_changes`, `prior_state` and
 //! `configuration` one after the other at the top level; each is a large share of the plan.
-//! The plan is read in pieces, each a run of top-level members that ends where the next of
-//! those three members (after its first) starts. Where such a member seems to start, the text
-//! is cut, and the pieces from the cuts are read at the same time as the first, which needs no
-//! search. A cut is only *guessed* from the text (a value may hold the same characters): the
+//! The plan is read in pieces, each a run of top-level members: the first ends where
+//! `resource_changes` starts, and a piece that starts with one of those three members ends where
+//! one of them later in that order starts. Where such a member seems to start, the text is cut,
+//! and the pieces from the cuts are read at the same time as the first, which needs no search.
+//! (A plan written with its keys sorted, `configuration` first, is then read in two pieces
+//! side by side: up to `resource_changes`, and from there.) A cut is only *guessed* from the text (a value may hold the same characters): the
 //! piece read from it is used only when the piece before it, itself read from a place known to
 //! be the start of a member, ends exactly there. Where a piece ends and no piece was read from
 //! there, the next piece is read then. Whatever the pieces cannot read (invalid JSON, a repeated
@@ -38,7 +40,8 @@ pub(crate) fn plan(text: &str) -> Result<Plan<'_>, serde_json::Error> {
 /// Below this size one thread reads the plan faster than several start on it.
 const MIN_SPLIT_BYTES: usize = 256 * 1024;
 
-/// The members before which a piece ends (when one is not the piece's first member).
+/// The members before which a piece ends, in the order they are looked for: the first piece
+/// ends before the first of them, a piece that starts with one of them before a later one.
 const SPLIT: &[&str] = &["resource_changes", "prior_state", "configuration"];
 
 /// The first piece is read while the cuts are looked for, and each later piece as soon as its
@@ -49,15 +52,18 @@ fn overlapped(text: &str) -> Option<Plan<'_>> {
     let (first, rest) = crate::par::join(
         || piece_at(text, 0),
         || {
-            let rc = member_at(bytes, 0, bytes.len(), "resource_changes", b'[', false);
+            // (without `resource_changes` the first piece is the whole plan: nothing to cut)
+            let Some(rc) = member_at(bytes, 0, bytes.len(), "resource_changes", b'[', false) else {
+                return Vec::new();
+            };
             let (changes, later) = crate::par::join(
-                || rc.map(|c| (c, piece_at(text, c + 1))),
+                || (rc, piece_at(text, rc + 1)),
                 || {
-                    let later = later_cuts(bytes, rc.map_or(0, |c| c + 1));
+                    let later = later_cuts(bytes, rc + 1);
                     crate::par::map(&later, |&c| (c, piece_at(text, c + 1)))
                 },
             );
-            changes.into_iter().chain(later).collect::<Vec<_>>()
+            std::iter::once(changes).chain(later).collect::<Vec<_>>()
         },
     );
     assemble(text, first, rest)
@@ -111,11 +117,12 @@ fn piece_at(text: &str, at: usize) -> Option<(Piece<'_>, End)> {
 fn cuts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let rc = member_at(bytes, 0, bytes.len(), "resource_changes", b'[', false);
-    let from = rc.map_or(0, |c| c + 1);
-    rc.into_iter().chain(later_cuts(bytes, from)).collect()
+    let later = rc.map(|c| later_cuts(bytes, c + 1)).unwrap_or_default();
+    rc.into_iter().chain(later).collect()
 }
 
-/// The cuts before `prior_state` and `configuration`, looked for from `from` on.
+/// The cuts before `prior_state` and `configuration`, looked for from `from` (just after the
+/// cut before `resource_changes`) on.
 fn later_cuts(bytes: &[u8], from: usize) -> Vec<usize> {
     // `configuration` comes late in the plan: looked for from the end, it is found at once
     // (the text after it is short), and the search for `prior_state` stops there
@@ -215,7 +222,7 @@ const MEMBERS: &[&str] = &[
 
 /// How a piece ended.
 enum End {
-    /// At the comma before a member of [`SPLIT`] (not the piece's first).
+    /// At the comma before a member of [`SPLIT`] where the piece ends.
     Cut(usize),
     /// At the end of the plan's object, with only whitespace after it.
     Close,
@@ -230,7 +237,7 @@ struct Piece<'a> {
 
 impl<'a> Piece<'a> {
     /// Reads members from `at` (the plan's `{` when `first`, else a member's key) until the
-    /// comma before a member of [`SPLIT`] that is not the first, or the end of the plan.
+    /// comma before a member of [`SPLIT`] where the piece ends, or the end of the plan.
     fn read(&mut self, text: &'a str, mut at: usize, first: bool) -> Option<End> {
         let bytes = text.as_bytes();
         if first {
@@ -245,6 +252,9 @@ impl<'a> Piece<'a> {
         }
         // the comma before the member being read, when it is not the piece's first
         let mut comma = None;
+        // where in SPLIT the piece's first member is (none for the first piece, or one that
+        // starts with another member), and so which members end the piece
+        let mut own: Option<usize> = None;
         loop {
             at = skip_space(bytes, at);
             if bytes.get(at) != Some(&b'"') {
@@ -256,10 +266,11 @@ impl<'a> Piece<'a> {
                 return None;
             }
             let key = text.get(at + 1..end)?;
-            if let Some(c) = comma
-                && SPLIT.contains(&key)
-            {
-                return Some(End::Cut(c));
+            let rank = SPLIT.iter().position(|k| *k == key);
+            match (comma, rank) {
+                (None, _) if !first => own = rank,
+                (Some(c), Some(r)) if own.map_or(r == 0, |o| r > o) => return Some(End::Cut(c)),
+                _ => {}
             }
             at = skip_space(bytes, end + 1);
             if bytes.get(at) != Some(&b':') {
@@ -600,6 +611,20 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_with_sorted_keys_is_read_in_two_pieces_side_by_side() {
+        // written with its keys sorted (serde_json's map, `jq -S`): `configuration`,
+        // `planned_values` and `prior_state` come before `resource_changes`, and the first
+        // piece reads them all, beside the piece from `resource_changes` on
+        let value: serde_json::Value = serde_json::from_str(RICH).unwrap_or_default();
+        let sorted = value.to_string();
+        assert!(sorted.find("\"configuration\"") < sorted.find("\"resource_changes\""));
+        let cuts = cuts(&sorted);
+        assert_eq!(cuts.len(), 1);
+        assert_eq!(ends(&sorted), cuts);
+        same_as_whole(&sorted);
+    }
+
+    #[test]
     fn deep_values_in_the_long_lists_are_read_as_serde_reads_them() {
         for depth in [90, 99, 100, 101, 150, 300] {
             let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
@@ -655,11 +680,9 @@ mod tests {
                     let cuts = cuts(&text);
                     if !cuts.is_empty() && in_pieces(&text, &cuts).is_some() {
                         in_pieces_count += 1;
-                        // every guess is where a piece ends: none is read for nothing (a
-                        // piece may also end where no cut was looked for, before a
-                        // `prior_state` that comes early, and the next is read then)
-                        let ends = ends(&text);
-                        assert!(cuts.iter().all(|c| ends.contains(c)), "{}", path.display());
+                        // the guesses are where the pieces end: none is read for nothing,
+                        // and none is read after the others, on its own
+                        assert_eq!(ends(&text), cuts, "{}", path.display());
                     }
                 }
             }
