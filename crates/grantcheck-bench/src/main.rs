@@ -47,6 +47,16 @@ struct Summary {
     sizes: Vec<SizeResult>,
     /// time(largest) / time(smallest) divided by size(largest) / size(smallest); 1.0 is linear.
     plan_scaling: Option<f64>,
+    /// From each size to the next: how many times the plan grew, and the check's time.
+    plan_steps: Vec<Step>,
+}
+
+#[derive(Serialize)]
+struct Step {
+    from_bytes: u64,
+    to_bytes: u64,
+    size_factor: f64,
+    time_factor: f64,
 }
 
 fn main() {
@@ -109,17 +119,39 @@ fn main() {
         }
         _ => None,
     };
+    let plan_steps: Vec<Step> = results
+        .windows(2)
+        .filter(|w| w[0].plan_check_ms > 0.0 && w[0].plan_bytes > 0)
+        .map(|w| Step {
+            from_bytes: w[0].plan_bytes,
+            to_bytes: w[1].plan_bytes,
+            size_factor: w[1].plan_bytes as f64 / w[0].plan_bytes as f64,
+            time_factor: w[1].plan_check_ms / w[0].plan_check_ms,
+        })
+        .collect();
     let summary = Summary {
         sizes: results,
         plan_scaling,
+        plan_steps,
     };
     if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&summary).unwrap_or_default()
         );
-    } else if let Some(s) = summary.plan_scaling {
-        println!("plan time scaling vs size (1.0 = linear): {s:.2}");
+    } else {
+        for st in &summary.plan_steps {
+            println!(
+                "plan {:.1} MB -> {:.1} MB: {:.1}× the size, {:.1}× the check's time",
+                st.from_bytes as f64 / 1e6,
+                st.to_bytes as f64 / 1e6,
+                st.size_factor,
+                st.time_factor
+            );
+        }
+        if let Some(s) = summary.plan_scaling {
+            println!("plan time scaling vs size, smallest to largest (1.0 = linear): {s:.2}");
+        }
     }
 }
 
