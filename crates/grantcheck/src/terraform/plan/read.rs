@@ -6,14 +6,14 @@
 //! `resource_changes` starts, and a piece that starts with one of those three members ends where
 //! one of them later in that order starts. Where such a member seems to start, the text is cut,
 //! and the pieces from the cuts are read at the same time as the first, which needs no search.
-//! (A plan written with its keys sorted, `configuration` first, is then read in two pieces
-//! side by side: up to `resource_changes`, and from there.) A cut is only *guessed* from the text (a value may hold the same characters): the
-//! piece read from it is used only when the piece before it, itself read from a place known to
-//! be the start of a member, ends exactly there. Where a piece ends and no piece was read from
-//! there, the next piece is read then. Whatever the pieces cannot read (invalid JSON, a repeated
-//! member, an escaped key) is read again whole by serde, which gives the same result and the same
-//! errors as reading it whole always did. A small plan, or any plan where there is one thread,
-//! is read piece after piece on one thread.
+//! (A plan written with its keys sorted, `configuration` first, is then read in two pieces side
+//! by side: up to `resource_changes`, and from there.) A cut is only *guessed* from the text (a
+//! value may hold the same characters): the piece read from it is used only when the piece
+//! before it, itself read from a place known to be the start of a member, ends exactly there.
+//! Where a piece ends and no piece was read from there, the next piece is read then. Whatever
+//! the pieces cannot read (invalid JSON, a repeated member, an escaped key) is read again whole
+//! by serde, which gives the same result and the same errors as reading it whole always did. A
+//! small plan, or any plan where there is one thread, is read piece after piece on one thread.
 //!
 //! The long members (`resource_changes`, `planned_values`, `prior_state`, `configuration`)
 //! are read by [`Skim`]; the others by serde.
