@@ -623,13 +623,26 @@ mod tests {
             r#"{"a": 1, "b": {"c": [1, 2, 3], "d": tru"#,
         ] {
             assert!(parse(broken, Placement::collapsed(Span::default())).is_err());
+            assert!(kept_lists_are_empty(), "{broken}");
             same_as_serde(r#"{"x": [1, {"y": "a\tb"}], "z": []}"#);
             same_as_serde("[4, 5]");
         }
         // a very long list is not kept, and what follows reads the same
         let long = format!("[{}0]", "1,".repeat(MAX_KEPT * 2));
         same_as_serde(&long);
+        let kept = SCRATCH.with(Cell::take);
+        assert!(kept.is_none_or(|s| s.items.capacity() <= MAX_KEPT));
         same_as_serde(r#"{"after": ["long"]}"#);
+    }
+
+    /// Are the lists kept for the next parse on this thread empty (or none kept)?
+    fn kept_lists_are_empty() -> bool {
+        let kept = SCRATCH.with(Cell::take);
+        let empty = kept
+            .as_ref()
+            .is_none_or(|s| s.items.is_empty() && s.members.is_empty() && s.escapes.is_empty());
+        SCRATCH.with(|c| c.set(kept));
+        empty
     }
 
     #[test]
