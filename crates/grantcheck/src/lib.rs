@@ -101,6 +101,10 @@ pub fn detect(path: &str, text: &str) -> Result<InputKind, String> {
 
 /// Checks the given files and returns the report.
 pub fn check(sources: &[SourceFile], options: &Options) -> Report {
+    par::on_pool(|| check_on_pool(sources, options))
+}
+
+fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
     let mut infra = model::Infrastructure::default();
     let mut out = rules::Findings::default();
     let mut sensitive = Vec::new();

@@ -11,6 +11,21 @@ pub fn threads() -> usize {
     1
 }
 
+/// Runs `f` on one of the pool's threads, the calling thread waiting for it. Work done between
+/// the parallel steps then runs on a thread of the pool, not beside the pool's threads: on a
+/// machine with as many cores as the pool has threads, the caller's thread would otherwise
+/// share a core with a pool thread that is still looking for work, while another core idles.
+#[cfg(feature = "parallel")]
+pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
+}
+
+/// Runs `f`.
+#[cfg(not(feature = "parallel"))]
+pub fn on_pool<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// Maps every item, keeping the order.
 #[cfg(feature = "parallel")]
 pub fn map<T, R, F>(items: &[T], f: F) -> Vec<R>
