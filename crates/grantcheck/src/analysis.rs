@@ -42,7 +42,8 @@ pub enum PolicyDoc {
 pub struct PolicyInfo {
     /// The resource that holds the policy text.
     pub holder: usize,
-    pub attr: String,
+    /// The attribute that holds it (`policy`).
+    pub attr: &'static str,
     pub kind: PolicyKind,
     pub doc: PolicyDoc,
     pub span: Span,
@@ -168,33 +169,53 @@ struct TextIndex<'a> {
 
 impl<'a> TextIndex<'a> {
     fn new(infra: &'a Infrastructure) -> Self {
-        let mut ix = TextIndex::default();
-        for (id, r) in infra.resources.iter().enumerate() {
+        let ids = infra.ids_of_types(&[
+            "aws_kms_alias",
+            "aws_kms_key",
+            "aws_kms_replica_key",
+            "aws_secretsmanager_secret",
+        ]);
+        // what each resource is known by, found on its own, in parallel where it can; the
+        // texts are then indexed in the resources' order
+        let found = crate::par::map(&ids, |&id| {
+            let r = &infra.resources[id];
+            let mut managed = vec![];
             if r.mode == Mode::Data
                 && (r.rtype == "aws_kms_alias" || r.rtype == "aws_kms_key")
                 && data_is_aws_managed(r) == Some(true)
             {
-                let texts = ["arn", "target_key_arn", "target_key_id", "key_id", "id"]
-                    .iter()
-                    .filter_map(|a| r.attr(a).and_then(Node::as_str));
-                ix.aws_managed.extend(texts);
+                managed.extend(
+                    ["arn", "target_key_arn", "target_key_id", "key_id", "id"]
+                        .iter()
+                        .filter_map(|a| r.attr(a).and_then(Node::as_str)),
+                );
             }
-            let (map, attrs): (_, &[&str]) = match (r.mode, r.rtype.as_str()) {
+            let (is_key, attrs): (bool, &[&str]) = match (r.mode, r.rtype.as_str()) {
                 (Mode::Managed, "aws_kms_key" | "aws_kms_replica_key") => {
-                    (&mut ix.keys, &["arn", "key_id", "id"])
+                    (true, &["arn", "key_id", "id"])
                 }
-                (_, "aws_secretsmanager_secret") => (&mut ix.secrets, &["arn", "id"]),
-                _ => continue,
+                (_, "aws_secretsmanager_secret") => (false, &["arn", "id"]),
+                _ => (false, &[]),
             };
-            for a in attrs {
-                for text in [r.current_attr(a), r.before_attr(a)]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Node::as_str)
-                {
-                    // the first resource in plan order wins, as a walk over them would find
-                    map.entry(text).or_insert(id);
-                }
+            let texts: Vec<&'a str> = attrs
+                .iter()
+                .flat_map(|a| [r.current_attr(a), r.before_attr(a)])
+                .flatten()
+                .filter_map(Node::as_str)
+                .collect();
+            (managed, is_key, texts)
+        });
+        let mut ix = TextIndex::default();
+        for (id, (managed, is_key, texts)) in ids.into_iter().zip(found) {
+            ix.aws_managed.extend(managed);
+            let map = if is_key {
+                &mut ix.keys
+            } else {
+                &mut ix.secrets
+            };
+            for text in texts {
+                // the first resource in plan order wins, as a walk over them would find
+                map.entry(text).or_insert(id);
             }
         }
         ix
@@ -256,7 +277,13 @@ impl<'a> Analysis<'a> {
     }
 
     /// Registers a policy; its text is read later, with all the others, by [`Self::read_policies`].
-    fn add_policy(&mut self, holder: usize, attr: &str, kind: PolicyKind, node: &'a Node) -> usize {
+    fn add_policy(
+        &mut self,
+        holder: usize,
+        attr: &'static str,
+        kind: PolicyKind,
+        node: &'a Node,
+    ) -> usize {
         let text = self.policy_text(node, holder);
         self.register(holder, attr, kind, text)
     }
@@ -273,13 +300,13 @@ impl<'a> Analysis<'a> {
     fn register(
         &mut self,
         holder: usize,
-        attr: &str,
+        attr: &'static str,
         kind: PolicyKind,
         text: PolicyText<'a>,
     ) -> usize {
         self.policies.push(PolicyInfo {
             holder,
-            attr: attr.to_string(),
+            attr,
             kind,
             doc: PolicyDoc::Unknown(Unknown::default()),
             span: text.node().span,
@@ -325,16 +352,8 @@ impl<'a> Analysis<'a> {
                 attached.insert(key, pid);
             }
         }
-        let keys: Vec<usize> = infra
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                r.mode == Mode::Managed
-                    && (r.rtype == "aws_kms_key" || r.rtype == "aws_kms_replica_key")
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let mut keys = infra.ids_of_types(&["aws_kms_key", "aws_kms_replica_key"]);
+        keys.retain(|&i| infra.resources[i].mode == Mode::Managed);
         // what each key's policy is, found on its own, in parallel where it can; the policies
         // are then registered in the keys' order
         let this = &*self;
@@ -419,16 +438,11 @@ impl<'a> Analysis<'a> {
     fn link_secrets(&mut self) {
         let infra = self.infra;
         let mut secret_ix: HashMap<usize, usize> = HashMap::default();
-        let ids: Vec<usize> = infra
-            .resources
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                r.rtype == "aws_secretsmanager_secret"
-                    && (r.mode == Mode::Data || r.action.survives())
-            })
-            .map(|(id, _)| id)
-            .collect();
+        let mut ids = infra.ids_of_types(&["aws_secretsmanager_secret"]);
+        ids.retain(|&i| {
+            let r = &infra.resources[i];
+            r.mode == Mode::Data || r.action.survives()
+        });
         // each secret's owners and key are read on their own, in parallel where it can
         let this = &*self;
         let infos = crate::par::map(&ids, |&id| {

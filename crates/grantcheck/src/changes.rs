@@ -133,21 +133,24 @@ pub fn access_of(a: &Analysis<'_>) -> Access {
 /// left out.
 pub fn access_changes(after: &Access, before: &Access) -> Vec<AccessChange> {
     let empty = BTreeSet::new();
-    let secrets: BTreeSet<&String> = after.keys().chain(before.keys()).collect();
-    secrets
-        .into_iter()
-        .filter_map(|s| {
-            let now = after.get(s).unwrap_or(&empty);
-            let was = before.get(s).unwrap_or(&empty);
-            let gained: Vec<String> = now.difference(was).cloned().collect();
-            let lost: Vec<String> = was.difference(now).cloned().collect();
-            (!gained.is_empty() || !lost.is_empty()).then(|| AccessChange {
-                secret: s.clone(),
-                gained,
-                lost,
-            })
+    let mut secrets: Vec<&String> = after.keys().chain(before.keys()).collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    // each secret on its own, in parallel where it can
+    crate::par::map(&secrets, |&s| {
+        let now = after.get(s).unwrap_or(&empty);
+        let was = before.get(s).unwrap_or(&empty);
+        let gained: Vec<String> = now.difference(was).cloned().collect();
+        let lost: Vec<String> = was.difference(now).cloned().collect();
+        (!gained.is_empty() || !lost.is_empty()).then(|| AccessChange {
+            secret: s.clone(),
+            gained,
+            lost,
         })
-        .collect()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Marks every finding `existing` (a plan that changes nothing).

@@ -156,6 +156,8 @@ pub struct Infrastructure {
     by_address: HashTable<usize>,
     /// The ids of every instance by base address (that of the first id).
     by_base: HashTable<Vec<usize>>,
+    /// The ids of every resource by type (that of the first id), in order.
+    by_type: HashTable<Vec<usize>>,
     hasher: foldhash::fast::RandomState,
     pub providers: HashMap<String, Provider>,
     pub account_hints: Vec<AccountHint>,
@@ -170,11 +172,13 @@ impl Infrastructure {
             resources,
             by_address,
             by_base,
+            by_type,
             hasher,
             ..
         } = self;
         index_address(by_address, hasher, resources, id);
         index_base(by_base, hasher, resources, id);
+        index_type(by_type, hasher, resources, id);
         id
     }
 
@@ -187,13 +191,14 @@ impl Infrastructure {
             .retain(|h| seen.insert((h.account.clone(), h.provider_key.clone())));
     }
 
-    /// Adds many resources at once, as [`Self::add`] one by one would; the two indexes are
-    /// built at the same time where there are threads.
+    /// Adds many resources at once, as [`Self::add`] one by one would; the indexes are built at
+    /// the same time where there are threads.
     pub fn extend(&mut self, resources: Vec<Resource>) {
         let Infrastructure {
             resources: all,
             by_address,
             by_base,
+            by_type,
             hasher,
             ..
         } = self;
@@ -218,6 +223,7 @@ impl Infrastructure {
             || {
                 for id in first..all.len() {
                     index_base(by_base, hasher, all, id);
+                    index_type(by_type, hasher, all, id);
                 }
             },
         );
@@ -267,10 +273,33 @@ impl Infrastructure {
         mode: Mode,
         rtype: &'a str,
     ) -> impl Iterator<Item = (usize, &'a Resource)> + 'a {
-        self.resources
+        self.ids_of_type(rtype)
             .iter()
-            .enumerate()
-            .filter(move |(_, r)| r.mode == mode && r.rtype == rtype)
+            .map(|&i| (i, &self.resources[i]))
+            .filter(move |(_, r)| r.mode == mode)
+    }
+
+    /// The ids of the resources (managed and data) of type `rtype`, in order.
+    pub fn ids_of_type(&self, rtype: &str) -> &[usize] {
+        let h = self.hasher.hash_one(rtype);
+        self.by_type
+            .find(h, |ids| self.resources[ids[0]].rtype == rtype)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The ids of the resources (managed and data) of any of `types`, in order.
+    pub fn ids_of_types(&self, types: &[&str]) -> Vec<usize> {
+        let mut ids: Vec<usize> = types
+            .iter()
+            .flat_map(|t| self.ids_of_type(t))
+            .copied()
+            .collect();
+        if types.len() > 1 {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        ids
     }
 }
 
@@ -308,6 +337,22 @@ fn index_base(
 ) {
     let key_of = |ids: &Vec<usize>| resources[ids[0]].base_address.as_str();
     match entry(table, hasher, &resources[id].base_address, key_of) {
+        hash_table::Entry::Occupied(mut e) => e.get_mut().push(id),
+        hash_table::Entry::Vacant(e) => {
+            e.insert(vec![id]);
+        }
+    }
+}
+
+/// Adds resource `id` to those of its type.
+fn index_type(
+    table: &mut HashTable<Vec<usize>>,
+    hasher: &foldhash::fast::RandomState,
+    resources: &[Resource],
+    id: usize,
+) {
+    let key_of = |ids: &Vec<usize>| resources[ids[0]].rtype.as_str();
+    match entry(table, hasher, &resources[id].rtype, key_of) {
         hash_table::Entry::Occupied(mut e) => e.get_mut().push(id),
         hash_table::Entry::Vacant(e) => {
             e.insert(vec![id]);
@@ -499,6 +544,62 @@ mod tests {
                 assert_eq!(infra.instances(&format!("module.m{m}.aws_kms_key.k")), ids);
             }
             assert_eq!(infra.get("module.m0.aws_kms_key.k[9999]"), None);
+        }
+    }
+
+    #[test]
+    fn resources_by_type_are_every_one_of_it_in_order_however_added() {
+        let res = |address: &str, mode: Mode| {
+            let (module, local, _) = split_address(address);
+            let rtype = local.split('.').next().unwrap_or_default().to_string();
+            Resource {
+                address: address.into(),
+                base_address: local.clone(),
+                module,
+                mode,
+                rtype,
+                name: "x".into(),
+                span: Span::default(),
+                action: Action::Create,
+                provider_key: None,
+                after: None,
+                before: None,
+                configured: vec![],
+            }
+        };
+        let list = [
+            ("aws_kms_key.a", Mode::Managed),
+            ("aws_secretsmanager_secret.s", Mode::Managed),
+            ("aws_kms_replica_key.r", Mode::Managed),
+            ("aws_kms_key.b", Mode::Data),
+            ("aws_secretsmanager_secret.t", Mode::Data),
+            ("aws_kms_key.c", Mode::Managed),
+        ];
+        let mut by_one = Infrastructure::default();
+        for (a, m) in list {
+            by_one.add(res(a, m));
+        }
+        let mut at_once = Infrastructure::default();
+        at_once.add(res(list[0].0, list[0].1));
+        at_once.extend(list[1..4].iter().map(|&(a, m)| res(a, m)).collect());
+        at_once.extend(list[4..].iter().map(|&(a, m)| res(a, m)).collect());
+        for infra in [&by_one, &at_once] {
+            assert_eq!(infra.ids_of_type("aws_kms_key"), &[0, 3, 5]);
+            assert_eq!(infra.ids_of_type("aws_iam_role"), &[] as &[usize]);
+            assert_eq!(
+                infra.ids_of_types(&["aws_kms_replica_key", "aws_kms_key"]),
+                [0, 2, 3, 5]
+            );
+            let managed: Vec<usize> = infra
+                .of_type(Mode::Managed, "aws_kms_key")
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(managed, [0, 5]);
+            let data: Vec<&str> = infra
+                .of_type(Mode::Data, "aws_secretsmanager_secret")
+                .map(|(_, r)| r.address.as_str())
+                .collect();
+            assert_eq!(data, ["aws_secretsmanager_secret.t"]);
         }
     }
 

@@ -43,9 +43,9 @@ impl Rule for PrincipalReplacedInPlan {
         // the roles and users this plan deletes or replaces, by their current ARN
         let deleted: Vec<(usize, &str)> = a
             .infra
-            .resources
-            .iter()
-            .enumerate()
+            .ids_of_types(&["aws_iam_role", "aws_iam_user"])
+            .into_iter()
+            .map(|i| (i, a.resource(i)))
             .filter(|(_, r)| is_identity(r) && r.action.deletes())
             .filter_map(|(i, r)| Some((i, r.before_attr("arn")?.as_str()?)))
             .collect();
