@@ -177,8 +177,8 @@ impl Infrastructure {
             ..
         } = self;
         index_address(by_address, hasher, resources, id);
-        index_base(by_base, hasher, resources, id);
-        index_type(by_type, hasher, resources, id);
+        index_group(by_base, hasher, resources, id, base_address);
+        index_group(by_type, hasher, resources, id, rtype);
         id
     }
 
@@ -222,8 +222,8 @@ impl Infrastructure {
             },
             || {
                 for id in first..all.len() {
-                    index_base(by_base, hasher, all, id);
-                    index_type(by_type, hasher, all, id);
+                    index_group(by_base, hasher, all, id, base_address);
+                    index_group(by_type, hasher, all, id, rtype);
                 }
             },
         );
@@ -328,15 +328,17 @@ fn index_address(
     }
 }
 
-/// Adds resource `id` to the instances of its base address.
-fn index_base(
+/// Adds resource `id` to the group of resources that share what `key` gives for it (the base
+/// address, the type), each group under the key of its first id.
+fn index_group<K: Fn(&Resource) -> &str>(
     table: &mut HashTable<Vec<usize>>,
     hasher: &foldhash::fast::RandomState,
     resources: &[Resource],
     id: usize,
+    key: K,
 ) {
-    let key_of = |ids: &Vec<usize>| resources[ids[0]].base_address.as_str();
-    match entry(table, hasher, &resources[id].base_address, key_of) {
+    let key_of = |ids: &Vec<usize>| key(&resources[ids[0]]);
+    match entry(table, hasher, key(&resources[id]), key_of) {
         hash_table::Entry::Occupied(mut e) => e.get_mut().push(id),
         hash_table::Entry::Vacant(e) => {
             e.insert(vec![id]);
@@ -344,20 +346,12 @@ fn index_base(
     }
 }
 
-/// Adds resource `id` to those of its type.
-fn index_type(
-    table: &mut HashTable<Vec<usize>>,
-    hasher: &foldhash::fast::RandomState,
-    resources: &[Resource],
-    id: usize,
-) {
-    let key_of = |ids: &Vec<usize>| resources[ids[0]].rtype.as_str();
-    match entry(table, hasher, &resources[id].rtype, key_of) {
-        hash_table::Entry::Occupied(mut e) => e.get_mut().push(id),
-        hash_table::Entry::Vacant(e) => {
-            e.insert(vec![id]);
-        }
-    }
+fn base_address(r: &Resource) -> &str {
+    &r.base_address
+}
+
+fn rtype(r: &Resource) -> &str {
+    &r.rtype
 }
 
 /// The entry of `table` for `key`, an element's key being what `key_of` gives for it.
