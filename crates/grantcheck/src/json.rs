@@ -122,7 +122,13 @@ pub fn depth_exceeded(text: &str, max: usize) -> Option<usize> {
 /// The first byte from `at` that ends a run of plain string characters: a quote, a backslash
 /// or a control character (`bytes.len()` if none). Eight bytes at a time.
 #[inline]
-pub(crate) fn special(bytes: &[u8], mut at: usize) -> usize {
+pub(crate) fn special(bytes: &[u8], at: usize) -> usize {
+    special_or::<false>(bytes, at)
+}
+
+/// [`special`], or a byte past ASCII (`WIDE`).
+#[inline]
+pub(crate) fn special_or<const WIDE: bool>(bytes: &[u8], mut at: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // a byte of `v` is zero, or (for `below`) under 0x20: its high bit in the result. Bits
@@ -133,14 +139,16 @@ pub(crate) fn special(bytes: &[u8], mut at: usize) -> usize {
         word.copy_from_slice(chunk);
         let v = u64::from_le_bytes(word);
         let below = v.wrapping_sub(ONES * 0x20) & !v & HIGH;
-        let hits = zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\'))) | below;
+        let wide = if WIDE { v & HIGH } else { 0 };
+        let hits =
+            zero(v ^ (ONES * u64::from(b'"'))) | zero(v ^ (ONES * u64::from(b'\\'))) | below | wide;
         if hits != 0 {
             return at + (hits.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
     while let Some(&b) = bytes.get(at) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
+        if b == b'"' || b == b'\\' || b < 0x20 || (WIDE && b >= 0x80) {
             return at;
         }
         at += 1;

@@ -45,6 +45,36 @@ pub struct SourceFile {
     lines: OnceLock<LineIndex>,
     /// Whether the text is all ASCII, when the caller knew it (see [`SourceFile::known_ascii`]).
     ascii: Option<bool>,
+    /// What a reader that went through every byte of the text learnt of it on the way.
+    shape: OnceLock<Shape>,
+}
+
+/// What a text holds that placing findings in it depends on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Shape {
+    /// A byte past ASCII somewhere.
+    pub wide: bool,
+    /// A newline somewhere.
+    pub newline: bool,
+}
+
+impl Shape {
+    /// The shape of `bytes`, read one by one.
+    pub fn of(bytes: &[u8]) -> Shape {
+        Shape {
+            wide: !bytes.is_ascii(),
+            newline: memchr::memchr(b'\n', bytes).is_some(),
+        }
+    }
+
+    /// Both texts' shapes together.
+    #[must_use]
+    pub fn and(self, other: Shape) -> Shape {
+        Shape {
+            wide: self.wide || other.wide,
+            newline: self.newline || other.newline,
+        }
+    }
 }
 
 impl SourceFile {
@@ -55,6 +85,7 @@ impl SourceFile {
             text: text.into(),
             lines: OnceLock::new(),
             ascii: None,
+            shape: OnceLock::new(),
         }
     }
 
@@ -68,9 +99,21 @@ impl SourceFile {
         self
     }
 
-    /// Whether the text is all ASCII, if the caller said so.
+    /// Whether the text is all ASCII, if the caller said so or a reader learnt it.
     pub fn ascii_hint(&self) -> Option<bool> {
-        self.ascii
+        self.ascii.or_else(|| self.shape.get().map(|s| !s.wide))
+    }
+
+    /// Records the shape of the whole text, learnt by a reader that went through every byte.
+    pub(crate) fn learn_shape(&self, shape: Shape) {
+        debug_assert_eq!(shape, Shape::of(self.text.as_bytes()));
+        // (a text's shape never changes: a second reader learns the same)
+        let _ = self.shape.set(shape);
+    }
+
+    /// The shape of the whole text, when a reader learnt it.
+    pub fn shape_hint(&self) -> Option<Shape> {
+        self.shape.get().copied()
     }
 
     pub fn line_index(&self) -> &LineIndex {

@@ -37,6 +37,22 @@ impl<'a> Locator<'a> {
             offsets.sort_unstable();
             offsets.dedup();
             let text = src.text.as_bytes();
+            // one line of ASCII, as the reader of the file found it: every position follows
+            // from the offset alone, and the text need not be read again
+            if src.shape_hint().is_some_and(|s| !s.wide && !s.newline) {
+                self.resolved.reserve(offsets.len());
+                for target in offsets {
+                    let at = target.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
+                    let position = Position {
+                        line: 1,
+                        column: at + 1,
+                        offset: Some(target),
+                        utf16: self.utf16.then_some(at),
+                    };
+                    self.resolved.insert((file, target), position);
+                }
+                continue;
+            }
             // the text from each wanted offset to the next, read in parallel where there are
             // threads; positions then follow from one another in order
             let mut from = 0usize;
@@ -195,6 +211,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_text_known_to_be_one_line_of_ascii_is_placed_as_when_read() {
+        let text = r#"{"a":[1,2,{"b":"c"}],"d":"e"}"#;
+        let offsets: Vec<u32> = (0..=text.len() as u32 + 3).collect();
+        let place = |learn: bool| {
+            let src = vec![SourceFile::new(0, "f", text)];
+            if learn {
+                src[0].learn_shape(crate::source::Shape::of(text.as_bytes()));
+            }
+            let mut l = Locator::new(&src, true);
+            for &o in &offsets {
+                l.want(Span::new(0, o as usize, o as usize));
+            }
+            l.resolve();
+            offsets
+                .iter()
+                .map(|&o| {
+                    l.location(Span::new(0, o as usize, o as usize))
+                        .map(|x| x.start)
+                })
+                .collect::<Vec<_>>()
+        };
+        let learnt = place(true);
+        assert_eq!(learnt, place(false));
+        let last = learnt
+            .last()
+            .copied()
+            .flatten()
+            .map(|p| (p.line, p.column, p.utf16));
+        assert_eq!(
+            last,
+            Some((1, text.len() as u32 + 1, Some(text.len() as u32)))
+        );
     }
 
     #[test]

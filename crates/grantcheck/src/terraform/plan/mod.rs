@@ -298,7 +298,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     // serde skips the values it does not read without recursing, and every value grantcheck
     // reads closely goes through json::parse, which refuses deep nesting first; so the depth
     // of the whole text is only looked at to explain a failure.
-    let plan: Plan<'_> = read::plan(text).map_err(|e| {
+    let (plan, shape) = read::plan(text).map_err(|e| {
         if let Some(off) = json::depth_exceeded(text, json::MAX_DEPTH) {
             return LoadError {
                 message: format!(
@@ -323,6 +323,9 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
             span: error_span(file, &e),
         }
     })?;
+    if let Some(shape) = shape {
+        file.learn_shape(shape);
+    }
     let whole = Span::new(file.id, 0, text.len().min(1));
 
     let Some(fv) = plan.format_version.as_deref() else {

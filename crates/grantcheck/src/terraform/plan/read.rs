@@ -23,17 +23,19 @@ use serde::de::IgnoredAny;
 
 use super::Plan;
 use super::skim::Skim;
+use crate::source::Shape;
 
-/// Reads the plan, in pieces at the same time when there is more than one thread to read them.
-pub(crate) fn plan(text: &str) -> Result<Plan<'_>, serde_json::Error> {
+/// Reads the plan, in pieces at the same time when there is more than one thread to read them;
+/// with what its text holds, when the pieces could read it all (serde learns nothing of it).
+pub(crate) fn plan(text: &str) -> Result<(Plan<'_>, Option<Shape>), serde_json::Error> {
     let read = if crate::par::threads() > 1 && text.len() >= MIN_SPLIT_BYTES {
         overlapped(text)
     } else {
         assemble(text, piece_at(text, 0), Vec::new())
     };
     match read {
-        Some(plan) => Ok(plan),
-        None => serde_json::from_str(text),
+        Some((plan, shape)) => Ok((plan, Some(shape))),
+        None => Ok((serde_json::from_str(text)?, None)),
     }
 }
 
@@ -47,7 +49,7 @@ const SPLIT: &[&str] = &["resource_changes", "prior_state", "configuration"];
 /// The first piece is read while the cuts are looked for, and each later piece as soon as its
 /// cut is found: the search for `resource_changes` takes a few milliseconds on a large plan,
 /// and the reading of the first piece need not wait for it.
-fn overlapped(text: &str) -> Option<Plan<'_>> {
+fn overlapped(text: &str) -> Option<(Plan<'_>, Shape)> {
     let bytes = text.as_bytes();
     let (first, rest) = crate::par::join(
         || piece_at(text, 0),
@@ -72,7 +74,7 @@ fn overlapped(text: &str) -> Option<Plan<'_>> {
 /// Reads the pieces from the plan's start and from each guessed cut, at the same time where
 /// there are threads, and puts them together.
 #[cfg(test)]
-fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<Plan<'a>> {
+fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<(Plan<'a>, Shape)> {
     let (first, rest) = crate::par::join(
         || piece_at(text, 0),
         || crate::par::map(cuts, |&c| (c, piece_at(text, c + 1))),
@@ -87,11 +89,11 @@ fn assemble<'a>(
     text: &'a str,
     first: Option<(Piece<'a>, End)>,
     mut read: Vec<(usize, Option<(Piece<'a>, End)>)>,
-) -> Option<Plan<'a>> {
+) -> Option<(Plan<'a>, Shape)> {
     let (mut whole, mut end) = first?;
     loop {
         let comma = match end {
-            End::Close => return Some(whole.plan),
+            End::Close => return Some((whole.plan, whole.shape)),
             End::Cut(comma) => comma,
         };
         let (piece, next) = match read.iter_mut().find(|(c, _)| *c == comma) {
@@ -228,11 +230,14 @@ enum End {
     Close,
 }
 
-/// What one piece read: the members it met, and which.
+/// What one piece read: the members it met, and which, and what its text holds.
 #[derive(Default)]
 struct Piece<'a> {
     plan: Plan<'a>,
     seen: u16,
+    shape: Shape,
+    /// Where the text whose shape is not yet known starts.
+    unread: usize,
 }
 
 impl<'a> Piece<'a> {
@@ -240,6 +245,9 @@ impl<'a> Piece<'a> {
     /// comma before a member of [`SPLIT`] where the piece ends, or the end of the plan.
     fn read(&mut self, text: &'a str, mut at: usize, first: bool) -> Option<End> {
         let bytes = text.as_bytes();
+        // the piece's text not yet looked at for its shape: the long members' values are looked
+        // at by the reader that reads them, the rest (keys, short members) here
+        self.unread = at;
         if first {
             at = skip_space(bytes, at);
             if bytes.get(at) != Some(&b'{') {
@@ -247,7 +255,7 @@ impl<'a> Piece<'a> {
             }
             at = skip_space(bytes, at + 1);
             if bytes.get(at) == Some(&b'}') {
-                return close(bytes, at);
+                return self.close(bytes, at);
             }
         }
         // the comma before the member being read, when it is not the piece's first
@@ -269,7 +277,10 @@ impl<'a> Piece<'a> {
             let rank = SPLIT.iter().position(|k| *k == key);
             match (comma, rank) {
                 (None, _) if !first => own = rank,
-                (Some(c), Some(r)) if own.map_or(r == 0, |o| r > o) => return Some(End::Cut(c)),
+                (Some(c), Some(r)) if own.map_or(r == 0, |o| r > o) => {
+                    self.looked_at(bytes, c);
+                    return Some(End::Cut(c));
+                }
                 _ => {}
             }
             at = skip_space(bytes, end + 1);
@@ -277,23 +288,48 @@ impl<'a> Piece<'a> {
                 return None;
             }
             at += 1;
-            at += self.member(key, text.get(at..)?)?;
+            let (len, shape) = self.member(key, text.get(at..)?)?;
+            if let Some(shape) = shape {
+                // the text before the value is looked at here, the value by its reader
+                self.looked_at(bytes, at);
+                self.shape = self.shape.and(shape);
+                self.unread = at + len;
+            }
+            at += len;
             at = skip_space(bytes, at);
             match bytes.get(at) {
                 Some(b',') => {
                     comma = Some(at);
                     at += 1;
                 }
-                Some(b'}') => return close(bytes, at),
+                Some(b'}') => return self.close(bytes, at),
                 _ => return None,
             }
         }
     }
 
-    /// Reads one member's value from the start of `rest`; the length of text it took.
-    fn member(&mut self, key: &str, rest: &'a str) -> Option<usize> {
+    /// The piece's text from where it was last looked at up to `to`, looked at for its shape.
+    fn looked_at(&mut self, bytes: &[u8], to: usize) {
+        if let Some(b) = bytes.get(self.unread..to) {
+            self.shape = self.shape.and(Shape::of(b));
+        }
+        self.unread = to;
+    }
+
+    /// The plan's closing brace at `at`: only whitespace may follow. The piece's text ends there.
+    fn close(&mut self, bytes: &[u8], at: usize) -> Option<End> {
+        let end = close(bytes, at)?;
+        self.looked_at(bytes, bytes.len());
+        Some(end)
+    }
+
+    /// Reads one member's value from the start of `rest`: the length of text it took, and for
+    /// a long member what that text holds.
+    fn member(&mut self, key: &str, rest: &'a str) -> Option<(usize, Option<Shape>)> {
+        let short = |len: Option<usize>| len.map(|n| (n, None));
+        let long = |read: Option<(usize, Shape)>| read.map(|(n, shape)| (n, Some(shape)));
         let Some(bit) = MEMBERS.iter().position(|m| *m == key) else {
-            return value(rest, &mut IgnoredAny);
+            return short(value(rest, &mut IgnoredAny));
         };
         // serde refuses a repeated member: leave it to serde to say so
         if self.seen & (1 << bit) != 0 {
@@ -302,17 +338,17 @@ impl<'a> Piece<'a> {
         self.seen |= 1 << bit;
         let p = &mut self.plan;
         match key {
-            "format_version" => value(rest, &mut p.format_version),
-            "resource_changes" => skimmed(rest, &mut p.resource_changes, Skim::changes),
-            "resource_drift" => value(rest, &mut p.resource_drift),
-            "output_changes" => value(rest, &mut p.output_changes),
-            "planned_values" => skimmed(rest, &mut p.planned_values, Skim::state_values),
-            "prior_state" => skimmed(rest, &mut p.prior_state, Skim::prior),
-            "configuration" => skimmed(rest, &mut p.configuration, Skim::configuration),
-            "variables" => value(rest, &mut p.variables),
-            "values" => value(rest, &mut p.values),
-            "version" => value(rest, &mut p.version),
-            "lineage" => value(rest, &mut p.lineage),
+            "format_version" => short(value(rest, &mut p.format_version)),
+            "resource_changes" => long(skimmed(rest, &mut p.resource_changes, Skim::changes)),
+            "resource_drift" => short(value(rest, &mut p.resource_drift)),
+            "output_changes" => short(value(rest, &mut p.output_changes)),
+            "planned_values" => long(skimmed(rest, &mut p.planned_values, Skim::state_values)),
+            "prior_state" => long(skimmed(rest, &mut p.prior_state, Skim::prior)),
+            "configuration" => long(skimmed(rest, &mut p.configuration, Skim::configuration)),
+            "variables" => short(value(rest, &mut p.variables)),
+            "values" => short(value(rest, &mut p.values)),
+            "version" => short(value(rest, &mut p.version)),
+            "lineage" => short(value(rest, &mut p.lineage)),
             _ => None,
         }
     }
@@ -325,6 +361,7 @@ impl<'a> Piece<'a> {
             return None;
         }
         self.seen |= other.seen;
+        self.shape = self.shape.and(other.shape);
         let (p, o) = (&mut self.plan, other.plan);
         p.format_version = p.format_version.take().or(o.format_version);
         p.resource_changes = p.resource_changes.take().or(o.resource_changes);
@@ -355,16 +392,16 @@ fn value<'a, T: Deserialize<'a>>(rest: &'a str, slot: &mut T) -> Option<usize> {
 }
 
 /// Reads one of the long members at the start of `rest` with [`Skim`] (`null` is `None`, as
-/// serde reads an absent or null `Option`); the length of text it took.
+/// serde reads an absent or null `Option`): the length of text it took, and what that holds.
 fn skimmed<'a, T>(
     rest: &'a str,
     slot: &mut Option<T>,
     read: fn(&mut Skim<'a>) -> Option<T>,
-) -> Option<usize> {
+) -> Option<(usize, Shape)> {
     // inside the plan's object
     let mut skim = Skim::new(rest, 1);
     *slot = skim.opt(read)?;
-    Some(skim.pos())
+    Some((skim.pos(), skim.shape()))
 }
 
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {
@@ -465,24 +502,33 @@ mod tests {
 
     fn same_as_whole(text: &str) {
         let whole: Result<Plan<'_>, _> = serde_json::from_str(text);
+        // what the pieces learn of the text is what reading it byte by byte finds
+        let text_shape = Shape::of(text.as_bytes());
         let cuts = cuts(text);
         let pieces = in_pieces(text, &cuts);
         match (&whole, &pieces) {
-            (Ok(w), Some(p)) => assert_eq!(shape(w), shape(p), "{text}"),
+            (Ok(w), Some((p, s))) => {
+                assert_eq!(shape(w), shape(p), "{text}");
+                assert_eq!(*s, text_shape, "{text}");
+            }
             // the pieces may give up on what serde reads; never the other way round
             (Ok(_), None) | (Err(_), None) => {}
             (Err(e), Some(_)) => panic!("pieces read what serde refuses ({e}): {text}"),
         }
         // the pieces read while the cuts are looked for give the same
         match (&whole, overlapped(text)) {
-            (Ok(w), Some(p)) => assert_eq!(shape(w), shape(&p), "{text}"),
+            (Ok(w), Some((p, s))) => {
+                assert_eq!(shape(w), shape(&p), "{text}");
+                assert_eq!(s, text_shape, "{text}");
+            }
             (Ok(_), None) | (Err(_), None) => {}
             (Err(e), Some(_)) => panic!("pieces read what serde refuses ({e}): {text}"),
         }
         let read = plan(text);
         assert_eq!(read.is_ok(), whole.is_ok());
-        if let (Ok(r), Ok(w)) = (&read, &whole) {
+        if let (Ok((r, s)), Ok(w)) = (&read, &whole) {
             assert_eq!(shape(r), shape(w));
+            assert!(s.is_none_or(|s| s == text_shape), "{text}");
         }
     }
 
@@ -528,7 +574,7 @@ mod tests {
             "configuration":{"root_module":{}}}"#;
         let cuts = cuts(text);
         assert_eq!(cuts.len(), 2);
-        let p = in_pieces(text, &cuts).map(|p| shape(&p));
+        let p = in_pieces(text, &cuts).map(|(p, _)| shape(&p));
         let whole: Plan<'_> = serde_json::from_str(text).unwrap_or_default();
         assert_eq!(p, Some(shape(&whole)));
         assert!(whole.resource_changes.is_some());
@@ -562,8 +608,9 @@ mod tests {
         let whole: Plan<'_> = serde_json::from_str(PLAN).unwrap_or_default();
         for (i, a) in commas.iter().enumerate() {
             for b in &commas[i + 1..] {
-                if let Some(p) = in_pieces(PLAN, &[*a, *b]) {
+                if let Some((p, s)) = in_pieces(PLAN, &[*a, *b]) {
                     assert_eq!(shape(&p), shape(&whole), "cuts at {a}, {b}");
+                    assert_eq!(s, Shape::of(PLAN.as_bytes()), "cuts at {a}, {b}");
                 }
             }
         }
@@ -590,14 +637,52 @@ mod tests {
 "outputs":{"o":{"expression":{"references":["aws_kms_key.k.arn"]}},"o":{"expression":null}},"variables":{"pw":{"sensitive":true,"description":"d"},"n":{}}}},"timestamp":"2026-01-01T00:00:00Z"}"#;
 
     #[test]
+    fn a_wide_byte_or_a_newline_anywhere_is_learnt() {
+        // one line of ASCII, then one byte past ASCII or one newline in each kind of place: a
+        // long member's string or key, a short member serde reads, a member nothing reads, the
+        // whitespace inside a long member, between members, before and after the plan
+        let plain = r#"{"format_version":"1.2","variables":{"v":{"value":"x"}},"planned_values":{"root_module":{}},"resource_changes":[{"address":"a.b","type":"t1","change":{"after":{"d":"y"}}}],"timestamp":"z","configuration":{"root_module":{}}}"#;
+        assert_eq!(
+            plan(plain).ok().and_then(|(_, s)| s),
+            Some(Shape::default())
+        );
+        same_as_whole(plain);
+        let wide = [
+            ("\"d\":\"y\"", "\"d\":\"é\""),
+            ("\"d\":\"y\"", "\"dé\":\"y\""),
+            ("\"value\":\"x\"", "\"value\":\"😀\""),
+            ("\"timestamp\":\"z\"", "\"timestamp\":\"ж\""),
+            ("\"timestamp\"", "\"tï\""),
+            ("{\"root_module\":{}}}", "{\"root_module\":{\"m\":\"ü\"}}}"),
+        ];
+        let newline = [
+            ("\"change\":{", "\"change\":\n{"),
+            ("[{\"address\"", "[\n{\"address\""),
+            (",\"timestamp\"", ",\n\"timestamp\""),
+            (",\"configuration\"", "\n,\"configuration\""),
+            ("{\"format_version\"", "\n{\"format_version\""),
+            ("{}}}", "{}}}\n"),
+            ("\"value\":\"x\"", "\"value\":\n\"x\""),
+        ];
+        for (from, to) in wide.iter().chain(&newline) {
+            assert!(plain.contains(from), "{from}");
+            let text = plain.replacen(from, to, 1);
+            let learnt = plan(&text).ok().and_then(|(_, s)| s);
+            assert_eq!(learnt, Some(Shape::of(text.as_bytes())), "{text}");
+            assert_ne!(learnt, Some(Shape::default()), "{text}");
+            same_as_whole(&text);
+        }
+    }
+
+    #[test]
     fn the_long_members_read_as_serde_reads_them() {
         let cuts = cuts(RICH);
         assert_eq!(cuts.len(), 3);
-        let pieces = in_pieces(RICH, &cuts).map(|p| shape(&p));
+        let pieces = in_pieces(RICH, &cuts).map(|(p, _)| shape(&p));
         let whole: Plan<'_> = serde_json::from_str(RICH).unwrap_or_default();
         assert_eq!(pieces.as_deref(), Some(shape(&whole).as_str()));
         assert_eq!(
-            in_pieces(RICH, &[]).map(|p| shape(&p)).as_deref(),
+            in_pieces(RICH, &[]).map(|(p, _)| shape(&p)).as_deref(),
             Some(shape(&whole).as_str())
         );
         // what is held: the modelled key, the secret version, the instance with an arn and a

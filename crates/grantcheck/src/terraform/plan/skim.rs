@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use crate::hash::HashMap;
+use crate::source::Shape;
 
 use super::config::{
     ConfigResource, Configuration, ModuleCall, ModuleConfig, OutputConfig, ProviderConfig,
@@ -30,6 +31,9 @@ pub(super) struct Skim<'a> {
     text: &'a str,
     pos: usize,
     depth: u32,
+    /// What the bytes read so far hold (every byte read passes through [`Skim::peek`] or
+    /// [`Skim::string`], or is a byte of punctuation, a number or a word).
+    shape: Shape,
 }
 
 impl<'a> Skim<'a> {
@@ -39,7 +43,13 @@ impl<'a> Skim<'a> {
             text,
             pos: 0,
             depth,
+            shape: Shape::default(),
         }
+    }
+
+    /// What the bytes read so far hold.
+    pub(super) fn shape(&self) -> Shape {
+        self.shape
     }
 
     /// How far the reading has come.
@@ -58,8 +68,10 @@ impl<'a> Skim<'a> {
             return Some(b);
         }
         while let Some(&b) = bytes.get(self.pos) {
-            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
-                return Some(b);
+            match b {
+                b'\n' => self.shape.newline = true,
+                b' ' | b'\r' | b'\t' => {}
+                _ => return Some(b),
             }
             self.pos += 1;
         }
@@ -78,7 +90,12 @@ impl<'a> Skim<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            let at = crate::json::special(bytes, self.pos);
+            // (past the first byte beyond ASCII, such bytes need not stop the search)
+            let at = if self.shape.wide {
+                crate::json::special(bytes, self.pos)
+            } else {
+                crate::json::special_or::<true>(bytes, self.pos)
+            };
             match *bytes.get(at)? {
                 b'"' => {
                     self.pos = at + 1;
@@ -99,6 +116,10 @@ impl<'a> Skim<'a> {
                         }
                         _ => return None,
                     }
+                }
+                0x80.. => {
+                    self.shape.wide = true;
+                    self.pos = at + 1;
                 }
                 // a control character, which JSON does not allow unescaped
                 _ => return None,
