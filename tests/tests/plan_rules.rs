@@ -429,6 +429,32 @@ fn via_service_must_name_secrets_manager_in_the_secret_region() {
 }
 
 #[test]
+fn via_service_ignoring_case_is_matched_to_the_region_in_any_case() {
+    let plan_with = |via: &str| {
+        let grant = json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
+               "Action": "kms:Decrypt", "Resource": "*",
+               "Condition": {"StringEqualsIgnoreCase": {"kms:ViaService": via}}});
+        let plan = shared(root(PARTNER), None)
+            .create("aws_kms_key.k", json!({"policy": key_policy(vec![grant])}))
+            .build();
+        kms_from(plan, "aws_kms_key.k.arn")
+    };
+    assert_eq!(
+        codes(&plan_with("SecretsManager.EU-WEST-1.AmazonAWS.com")),
+        NONE
+    );
+    for other in [
+        "SECRETSMANAGER.US-EAST-1.AMAZONAWS.COM",
+        "secretsmanager.eu-west-2.amazonaws.com",
+    ] {
+        assert!(
+            codes(&plan_with(other)).contains(&"PG016".to_string()),
+            "{other}"
+        );
+    }
+}
+
+#[test]
 fn key_granting_only_one_role_does_not_cover_the_account() {
     let reader = json!({"AWS": format!("arn:aws:iam::{PARTNER}:role/reader")});
     let plan = shared(root(PARTNER), None)

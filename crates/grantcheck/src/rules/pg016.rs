@@ -110,9 +110,11 @@ impl Rule for InvalidViaService {
                 continue;
             }
             let key = key_of_policy.get(&pid).copied();
-            let secret_regions = key
-                .filter(|k| !is_multi_region(a.resource(*k)))
-                .and_then(|k| regions_of_key.get(&k));
+            let secret_regions = key.and_then(|k| {
+                regions_of_key
+                    .get(&k)
+                    .filter(|_| !is_multi_region(a.resource(k)))
+            });
             for st in &doc.statements {
                 for c in st.conditions.iter().filter(|c| c.key_is("kms:ViaService")) {
                     let op = c.base_operator();
@@ -154,12 +156,24 @@ fn region_mismatch(
         return;
     }
     let fits = |v: &str, region: &str| {
-        let want = format!("secretsmanager.{region}.amazonaws.com");
-        match op {
-            "StringLike" => glob_match(v, &want),
-            "StringEqualsIgnoreCase" => v.eq_ignore_ascii_case(&want),
-            _ => v == want,
+        if op == "StringLike" {
+            return glob_match(v, &format!("secretsmanager.{region}.amazonaws.com"));
         }
+        // `secretsmanager.<region>.amazonaws.com`, looked at in parts (no copy of it is made)
+        let (prefix, suffix) = ("secretsmanager.", ".amazonaws.com");
+        let same = |a: &str, b: &str| {
+            if op == "StringEqualsIgnoreCase" {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
+        v.len() == prefix.len() + region.len() + suffix.len()
+            && v.get(..prefix.len()).is_some_and(|p| same(p, prefix))
+            && v.get(prefix.len()..v.len() - suffix.len())
+                .is_some_and(|r| same(r, region))
+            && v.get(v.len() - suffix.len()..)
+                .is_some_and(|x| same(x, suffix))
     };
     if texts
         .iter()
@@ -225,7 +239,13 @@ fn report_value<'o>(
 
 /// Splits `<service>.<region>.amazonaws.com`.
 fn endpoint_parts(v: &str) -> Option<(&str, &str)> {
-    let rest = v.strip_suffix(".amazonaws.com")?;
+    // (in any case: a value compared ignoring case may be written in upper case)
+    let suffix = ".amazonaws.com";
+    let cut = v.len().checked_sub(suffix.len())?;
+    let (rest, end) = (v.get(..cut)?, v.get(cut..)?);
+    if !end.eq_ignore_ascii_case(suffix) {
+        return None;
+    }
     rest.split_once('.')
 }
 

@@ -84,7 +84,8 @@ impl Rule for ReplicaWithoutCmk {
                 continue;
             }
             let grant = &s.grants[0];
-            let who = match grant.principal.account_display() {
+            // (worded only for a finding: most secrets have no replica)
+            let who = || match grant.principal.account_display() {
                 Some(acct) => format!("account {acct}"),
                 None => grant.principal.display(),
             };
@@ -135,6 +136,7 @@ impl Rule for ReplicaWithoutCmk {
                     _ => None,
                 };
                 if let Some(problem) = problem {
+                    let who = who();
                     out.report(
                         &Self::META,
                         &secret.address,
