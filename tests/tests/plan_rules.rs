@@ -390,17 +390,21 @@ fn references_resolve_through_module_inputs_and_outputs() {
     );
 }
 
+/// A plan sharing a secret whose key grants the partner kms:Decrypt under a `kms:ViaService`
+/// condition `op` of value `via`.
+fn via_service_plan(op: &str, via: &str) -> String {
+    let grant = json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
+           "Action": "kms:Decrypt", "Resource": "*",
+           "Condition": {op: {"kms:ViaService": via}}});
+    let plan = shared(root(PARTNER), None)
+        .create("aws_kms_key.k", json!({"policy": key_policy(vec![grant])}))
+        .build();
+    kms_from(plan, "aws_kms_key.k.arn")
+}
+
 #[test]
 fn via_service_must_name_secrets_manager_in_the_secret_region() {
-    let plan_with = |via: &str| {
-        let grant = json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
-               "Action": "kms:Decrypt", "Resource": "*",
-               "Condition": {"StringEquals": {"kms:ViaService": via}}});
-        let plan = shared(root(PARTNER), None)
-            .create("aws_kms_key.k", json!({"policy": key_policy(vec![grant])}))
-            .build();
-        kms_from(plan, "aws_kms_key.k.arn")
-    };
+    let plan_with = |via: &str| via_service_plan("StringEquals", via);
     assert_eq!(
         codes(&plan_with("secretsmanager.eu-west-1.amazonaws.com")),
         NONE
@@ -430,15 +434,7 @@ fn via_service_must_name_secrets_manager_in_the_secret_region() {
 
 #[test]
 fn via_service_ignoring_case_is_matched_to_the_region_in_any_case() {
-    let plan_with = |via: &str| {
-        let grant = json!({"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
-               "Action": "kms:Decrypt", "Resource": "*",
-               "Condition": {"StringEqualsIgnoreCase": {"kms:ViaService": via}}});
-        let plan = shared(root(PARTNER), None)
-            .create("aws_kms_key.k", json!({"policy": key_policy(vec![grant])}))
-            .build();
-        kms_from(plan, "aws_kms_key.k.arn")
-    };
+    let plan_with = |via: &str| via_service_plan("StringEqualsIgnoreCase", via);
     assert_eq!(
         codes(&plan_with("SecretsManager.EU-WEST-1.AmazonAWS.com")),
         NONE
