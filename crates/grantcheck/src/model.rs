@@ -238,9 +238,19 @@ impl Infrastructure {
 
     /// All instances of a resource given without instance keys.
     pub fn instances(&self, base_address: &str) -> &[usize] {
-        let h = self.hasher.hash_one(base_address);
-        self.by_base
-            .find(h, |ids| self.resources[ids[0]].base_address == base_address)
+        self.group(&self.by_base, base_address, |r| &r.base_address)
+    }
+
+    /// The ids of a group of a grouped index: those whose key (what `key` gives) is `wanted`.
+    fn group<'a>(
+        &'a self,
+        table: &'a HashTable<Vec<usize>>,
+        wanted: &str,
+        key: impl Fn(&Resource) -> &str,
+    ) -> &'a [usize] {
+        let h = self.hasher.hash_one(wanted);
+        table
+            .find(h, |ids| key(&self.resources[ids[0]]) == wanted)
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
@@ -281,11 +291,7 @@ impl Infrastructure {
 
     /// The ids of the resources (managed and data) of type `rtype`, in order.
     pub fn ids_of_type(&self, rtype: &str) -> &[usize] {
-        let h = self.hasher.hash_one(rtype);
-        self.by_type
-            .find(h, |ids| self.resources[ids[0]].rtype == rtype)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.group(&self.by_type, rtype, |r| &r.rtype)
     }
 
     /// The ids of the resources (managed and data) of any of `types`, in order.
