@@ -475,29 +475,33 @@ pub fn split_dots(address: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
+    /// A resource created by the plan, its type and name read from its address.
+    fn resource(address: &str, mode: Mode) -> Resource {
+        let (module, local, _) = split_address(address);
+        let (rtype, name) = local.split_once('.').unwrap_or((&local, ""));
+        Resource {
+            address: address.into(),
+            base_address: if module.is_empty() {
+                local.clone()
+            } else {
+                format!("{module}.{local}")
+            },
+            rtype: rtype.to_string(),
+            name: name.to_string(),
+            module,
+            mode,
+            span: Span::default(),
+            action: Action::Create,
+            provider_key: None,
+            after: None,
+            before: None,
+            configured: vec![],
+        }
+    }
+
     #[test]
     fn resources_added_at_once_are_found_as_when_added_one_by_one() {
-        let res = |address: &str| {
-            let (module, local, _) = split_address(address);
-            Resource {
-                address: address.into(),
-                base_address: if module.is_empty() {
-                    local.clone()
-                } else {
-                    format!("{module}.{local}")
-                },
-                module,
-                mode: Mode::Managed,
-                rtype: "aws_kms_key".into(),
-                name: "k".into(),
-                span: Span::default(),
-                action: Action::Create,
-                provider_key: None,
-                after: None,
-                before: None,
-                configured: vec![],
-            }
-        };
+        let res = |address: &str| resource(address, Mode::Managed);
         let addresses = [
             "aws_kms_key.k[0]",
             "aws_kms_key.k[1]",
@@ -549,24 +553,7 @@ mod tests {
 
     #[test]
     fn resources_by_type_are_every_one_of_it_in_order_however_added() {
-        let res = |address: &str, mode: Mode| {
-            let (module, local, _) = split_address(address);
-            let rtype = local.split('.').next().unwrap_or_default().to_string();
-            Resource {
-                address: address.into(),
-                base_address: local.clone(),
-                module,
-                mode,
-                rtype,
-                name: "x".into(),
-                span: Span::default(),
-                action: Action::Create,
-                provider_key: None,
-                after: None,
-                before: None,
-                configured: vec![],
-            }
-        };
+        let res = resource;
         let list = [
             ("aws_kms_key.a", Mode::Managed),
             ("aws_secretsmanager_secret.s", Mode::Managed),
