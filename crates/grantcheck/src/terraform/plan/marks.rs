@@ -4,6 +4,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -21,6 +24,9 @@ pub(crate) enum Marks<'a> {
 impl<'a> Marks<'a> {
     /// Reads marks; text that is not a mark tree marks nothing.
     pub(crate) fn read(text: &'a str) -> Self {
+        if !can_mark(text) {
+            return Marks::Nothing;
+        }
         serde_json::from_str(text).unwrap_or_default()
     }
 
@@ -39,6 +45,14 @@ impl<'a> Marks<'a> {
             _ => None,
         }
     }
+}
+
+static TRUE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"true"));
+
+/// Can this mark tree mark anything: does its text hold a `true`? Most resources' marks are
+/// `{}` or objects of empty objects and `false`, which mark nothing and need not be read.
+pub(crate) fn can_mark(text: &str) -> bool {
+    TRUE.find(text.as_bytes()).is_some()
 }
 
 impl<'de> Deserialize<'de> for Marks<'de> {
@@ -128,5 +142,9 @@ mod tests {
         assert!(!Marks::read("false").any());
         assert!(Marks::read("true").any());
         assert_eq!(Marks::read("not json"), Marks::Nothing);
+        // marks without a `true` mark nothing, however they are shaped
+        assert!(!Marks::read(r#"{"tags": {}, "arn": false, "list": [false]}"#).any());
+        assert!(!can_mark(r#"{"tags": {}}"#));
+        assert!(can_mark(r#"{"tags": {"k": true}}"#));
     }
 }

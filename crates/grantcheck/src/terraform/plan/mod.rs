@@ -142,7 +142,7 @@ impl ResourceChange<'_> {
             || [self.change.after_sensitive, self.change.before_sensitive]
                 .into_iter()
                 .flatten()
-                .any(|m| m.get().contains("true"))
+                .any(|m| marks::can_mark(m.get()))
     }
 }
 
@@ -211,7 +211,7 @@ impl StateResource<'_> {
             || rtype == sensitive::SECRET_VERSION_TYPE
             || self
                 .sensitive_values
-                .is_some_and(|m| m.get().contains("true"))
+                .is_some_and(|m| marks::can_mark(m.get()))
             // (a key written `\u0061rn` is `arn` too; the searches are vectorised)
             || (!data
                 && self.values.is_some_and(|v| {

@@ -41,12 +41,12 @@ impl Collector<'_> {
 
     /// Marks the parts of `value` that `marks` (a sensitivity mask) says are sensitive.
     fn marked(&mut self, value: &str, marks: &str) {
+        if !super::marks::can_mark(marks) {
+            return;
+        }
         let m = marks.trim();
         if m == "true" {
             self.raw(value);
-            return;
-        }
-        if !m.contains("true") {
             return;
         }
         if m.starts_with('{') {
