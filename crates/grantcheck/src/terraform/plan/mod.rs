@@ -12,6 +12,7 @@ mod skim;
 pub mod text;
 
 use crate::hash::HashSet;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
@@ -813,58 +814,100 @@ fn load_state_values(
         .filter(|h| h.provider_key.is_none())
         .map(|h| h.account.clone())
         .collect();
+    let mut resources: Vec<&StateResource<'_>> = Vec::new();
     let mut stack: Vec<&StateModule<'_>> = values.root_module.iter().collect();
     while let Some(m) = stack.pop() {
         stack.extend(m.child_modules.iter());
-        for r in &m.resources {
-            let Some(addr_raw) = r.address else { continue };
-            let address = addr_raw.string().unwrap_or_default().into_owned();
-            if seen.contains(address.as_str()) {
-                continue;
-            }
-            let data = r.mode.as_deref() == Some("data");
-            let rtype = r.rtype.as_deref().unwrap_or("");
-            if !is_modelled(data, rtype) {
-                if !data
-                    && let Some(v) = r.values
-                    && let Ok(a) = serde_json::from_str::<ArnOnly<'_>>(v.get())
-                    && let Some(arn) = a.arn
-                    && let Some(acct) = parse_arn(&arn).and_then(|a| a.account_ok())
-                    && !hinted.contains(&acct)
-                {
-                    hinted.insert(acct.clone());
+        resources.extend(&m.resources);
+    }
+    // Each resource is read on its own (in parallel where there are threads: a state holds
+    // every existing resource), and what was read is taken in order, as if one by one: the
+    // resources before one that cannot be read are kept, and an account is hinted at once.
+    let read = crate::par::map(&resources, |r| {
+        read_state_resource(file, ix, r, seen, action)
+    });
+    for item in read {
+        match item {
+            StateRead::Passed => {}
+            StateRead::Account { address, account } => {
+                if !hinted.contains(&account) {
                     infra.account_hints.push(AccountHint {
-                        account: acct,
-                        provider_key: None,
                         source: format!("the ARN of {address}"),
+                        account: account.clone(),
+                        provider_key: None,
                     });
+                    hinted.insert(account);
                 }
-                continue;
             }
-            if !data {
-                summary.resources += 1;
+            StateRead::Resource(res) => {
+                let res = (*res)?;
+                if !res.is_data() {
+                    summary.resources += 1;
+                }
+                hint_from_arn(&res, infra);
+                infra.add(res);
             }
-            let res = build_resource(
-                file,
-                ix,
-                &ResourceInput {
-                    address,
-                    addr_span: raw_span(file, addr_raw),
-                    data,
-                    rtype,
-                    action,
-                    after: r.values,
-                    after_unknown: None,
-                    after_sensitive: r.sensitive_values,
-                    before: if data { None } else { r.values },
-                    before_sensitive: r.sensitive_values,
-                },
-            )?;
-            hint_from_arn(&res, infra);
-            infra.add(res);
         }
     }
     Ok(())
+}
+
+/// What one resource of a state gives.
+enum StateRead<'a> {
+    /// Nothing: read from the changes already, or neither modelled nor holding an ARN.
+    Passed,
+    /// A resource grantcheck does not model, whose ARN names the account it is in.
+    Account {
+        address: Cow<'a, str>,
+        account: String,
+    },
+    /// A modelled resource (boxed: the other kinds are many and small).
+    Resource(Box<Result<Resource, LoadError>>),
+}
+
+fn read_state_resource<'a>(
+    file: &SourceFile,
+    ix: &ConfigIndex<'_, '_>,
+    r: &StateResource<'a>,
+    seen: &HashSet<&str>,
+    action: Action,
+) -> StateRead<'a> {
+    let Some(addr_raw) = r.address else {
+        return StateRead::Passed;
+    };
+    let address = addr_raw.string().unwrap_or_default();
+    if seen.contains(address.as_ref()) {
+        return StateRead::Passed;
+    }
+    let data = r.mode.as_deref() == Some("data");
+    let rtype = r.rtype.as_deref().unwrap_or("");
+    if !is_modelled(data, rtype) {
+        if !data
+            && let Some(v) = r.values
+            && let Ok(a) = serde_json::from_str::<ArnOnly<'_>>(v.get())
+            && let Some(arn) = a.arn
+            && let Some(account) = parse_arn(&arn).and_then(|a| a.account_ok())
+        {
+            return StateRead::Account { address, account };
+        }
+        return StateRead::Passed;
+    }
+    StateRead::Resource(Box::new(build_resource(
+        file,
+        ix,
+        &ResourceInput {
+            address: address.into_owned(),
+            addr_span: raw_span(file, addr_raw),
+            data,
+            rtype,
+            action,
+            after: r.values,
+            after_unknown: None,
+            after_sensitive: r.sensitive_values,
+            before: if data { None } else { r.values },
+            before_sensitive: r.sensitive_values,
+        },
+    )))
 }
 
 #[cfg(test)]
