@@ -101,8 +101,9 @@ pub struct ConfigIndex<'c, 'a> {
     pub parents: HashMap<String, (String, String)>,
     /// module path → its call (for its input expressions)
     pub calls: HashMap<String, &'c ModuleCall<'a>>,
-    /// (module path, module-relative address) → resource configuration
-    resources: HashMap<(String, &'c str), &'c ConfigResource<'a>>,
+    /// module path → module-relative address → resource configuration (looked up per
+    /// resource without building a key)
+    resources: HashMap<String, HashMap<&'c str, &'c ConfigResource<'a>>>,
 }
 
 impl<'c, 'a> ConfigIndex<'c, 'a> {
@@ -132,15 +133,19 @@ impl<'c, 'a> ConfigIndex<'c, 'a> {
                 self.walk(child, cm, depth + 1);
             }
         }
-        for r in &m.resources {
-            self.resources.insert((path.clone(), r.address.as_ref()), r);
+        if !m.resources.is_empty() {
+            let own = self.resources.entry(path.clone()).or_default();
+            own.reserve(m.resources.len());
+            for r in &m.resources {
+                own.insert(r.address.as_ref(), r);
+            }
         }
         self.modules.insert(path, m);
     }
 
     /// The configuration of a resource, by module path and module-relative address.
     pub fn resource(&self, module: &str, local: &str) -> Option<&'c ConfigResource<'a>> {
-        self.resources.get(&(module.to_string(), local)).copied()
+        self.resources.get(module)?.get(local).copied()
     }
 
     /// Resolves the references of an expression written in `module` to absolute addresses,
