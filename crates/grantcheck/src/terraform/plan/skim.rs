@@ -85,6 +85,19 @@ impl<'a> Skim<'a> {
 
     /// A string: its text between the quotes, and whether that holds escapes.
     fn string(&mut self) -> Option<(&'a str, bool)> {
+        let (start, end, escaped) = self.scan_string()?;
+        Some((self.text.get(start..end)?, escaped))
+    }
+
+    /// Steps over a string, checking it, where its text is not wanted.
+    fn skip_string(&mut self) -> Option<()> {
+        self.scan_string().map(drop)
+    }
+
+    /// A string: where its text between the quotes starts and ends, and whether that holds
+    /// escapes.
+    #[inline(always)]
+    fn scan_string(&mut self) -> Option<(usize, usize, bool)> {
         self.eat(b'"')?;
         let bytes = self.text.as_bytes();
         let start = self.pos;
@@ -99,7 +112,7 @@ impl<'a> Skim<'a> {
             match *bytes.get(at)? {
                 b'"' => {
                     self.pos = at + 1;
-                    return Some((self.text.get(start..at)?, escaped));
+                    return Some((start, at, escaped));
                 }
                 b'\\' => {
                     escaped = true;
@@ -135,8 +148,8 @@ impl<'a> Skim<'a> {
     /// Steps over one value, checking it.
     pub(super) fn skip(&mut self) -> Option<()> {
         match self.peek()? {
-            b'"' => self.string().map(drop),
-            b'{' => self.object(|s, _| s.skip()),
+            b'"' => self.skip_string(),
+            b'{' => self.members::<false>(|s, _| s.skip()),
             b'[' => self.array(Skim::skip),
             b't' => self.word(b"true"),
             b'f' => self.word(b"false"),
@@ -192,7 +205,16 @@ impl<'a> Skim<'a> {
     }
 
     /// An object, giving each member's key to `member`, which reads its value.
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn object(&mut self, member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.members::<true>(member)
+    }
+
+    /// An object's members: with `KEYS`, each member's key is given to `member`, which reads
+    /// its value; without, the object is stepped over, and `member` is given `""`.
+    fn members<const KEYS: bool>(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<()> {
         if self.peek()? != b'{' {
             return None;
         }
@@ -201,11 +223,18 @@ impl<'a> Skim<'a> {
             self.pos += 1;
         } else {
             loop {
-                let (key, escaped) = self.string()?;
-                // serde matches the decoded key; leave escaped keys to it
-                if escaped {
-                    return None;
-                }
+                let key = if KEYS {
+                    let (key, escaped) = self.string()?;
+                    // serde matches the decoded key; leave escaped keys to it
+                    if escaped {
+                        return None;
+                    }
+                    key
+                } else {
+                    // (serde steps over any key of a value it does not read)
+                    self.skip_string()?;
+                    ""
+                };
                 self.eat(b':')?;
                 member(self, key)?;
                 match self.peek()? {
@@ -701,6 +730,10 @@ mod tests {
             "[]",
             r#""a long string with no escapes at all, longer than eight bytes""#,
             r#""\uD83D\uDE00 and a lone \uD800 (serde steps over it too)""#,
+            // keys of a value stepped over: escaped, repeated, bad
+            r#"{"\u0061rn": 1, "a\"b": {"k": 2, "k": 3}}"#,
+            r#"{"\x": 1}"#,
+            "{\"a\tb\": 1}",
             "\"caf\u{e9} \u{1F600}\"",
             // refused
             "01",
