@@ -4,9 +4,11 @@
 //!
 //! serde's derived readers spend about twice the time of merely checking the JSON on these
 //! members (field by field matching through visitors); this reader is close to the check alone.
-//! It gives up (`None`) wherever it would not read exactly what serde reads: an escaped key, a
-//! repeated member, a member of another type, nesting deeper than [`MAX_DEPTH`]. The caller
-//! then reads the plan with serde, which gives the result or the error it always gave.
+//! It gives up (`None`) wherever it would not read exactly what serde reads: an escaped key of
+//! an object whose members it reads, a repeated member, a member of another type, nesting
+//! deeper than [`MAX_DEPTH`]. The caller then reads the plan with serde, which gives the result
+//! or the error it always gave. (Values it steps over are only checked, keys and all, as serde
+//! steps over them.)
 
 use std::borrow::Cow;
 
