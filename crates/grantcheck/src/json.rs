@@ -120,7 +120,8 @@ pub fn depth_exceeded(text: &str, max: usize) -> Option<usize> {
 }
 
 /// The first byte from `at` that ends a run of plain string characters: a quote, a backslash
-/// or a control character (`bytes.len()` if none). Eight bytes at a time.
+/// or a control character (`bytes.len()` if none). Sixteen bytes at a time on x86-64, eight
+/// elsewhere.
 #[inline]
 pub(crate) fn special(bytes: &[u8], at: usize) -> usize {
     special_or::<false>(bytes, at)
@@ -128,7 +129,44 @@ pub(crate) fn special(bytes: &[u8], at: usize) -> usize {
 
 /// [`special`], or a byte past ASCII (`WIDE`).
 #[inline]
-pub(crate) fn special_or<const WIDE: bool>(bytes: &[u8], mut at: usize) -> usize {
+pub(crate) fn special_or<const WIDE: bool>(bytes: &[u8], at: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    let at = match special_16::<WIDE>(bytes, at) {
+        Ok(found) => return found,
+        Err(short) => short,
+    };
+    special_8::<WIDE>(bytes, at)
+}
+
+/// [`special_or`] over whole runs of sixteen bytes with SSE2 (which every x86-64 has): where
+/// the first special byte is, or (`Err`) where fewer than sixteen bytes are left.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn special_16<const WIDE: bool>(bytes: &[u8], mut at: usize) -> Result<usize, usize> {
+    use wide::u8x16;
+    let quote = u8x16::splat(b'"');
+    let backslash = u8x16::splat(b'\\');
+    let control = u8x16::splat(0x1f);
+    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<16>) {
+        let v = u8x16::new(*chunk);
+        // a byte under 0x20 is its own minimum with 0x1f
+        let mut hits = v.simd_eq(quote) | v.simd_eq(backslash) | v.min(control).simd_eq(v);
+        if WIDE {
+            // a byte past ASCII has its high bit set, which is what the mask takes
+            hits |= v;
+        }
+        let mask = hits.to_bitmask();
+        if mask != 0 {
+            return Ok(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    Err(at)
+}
+
+/// [`special_or`] eight bytes at a time in a `u64`, then byte by byte.
+#[inline(always)]
+fn special_8<const WIDE: bool>(bytes: &[u8], mut at: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // a byte of `v` is zero, or (for `below`) under 0x20: its high bit in the result. Bits
@@ -807,6 +845,17 @@ mod tests {
                 // bytes at or over 0x20 that are not a quote or a backslash are plain
                 bytes[at] = 0x20;
                 assert_eq!(special(&bytes, 0), bytes.len());
+            }
+        }
+        // past ASCII: a stop only when asked for, wherever it falls in a run of sixteen
+        let plain = "x".repeat(40);
+        for at in 0..plain.len() {
+            for from in [0, 3, 17] {
+                let mut bytes = plain.as_bytes().to_vec();
+                bytes[at] = 0xc3;
+                let want = if at >= from { at } else { bytes.len() };
+                assert_eq!(special_or::<true>(&bytes, from), want, "{at} from {from}");
+                assert_eq!(special_or::<false>(&bytes, from), bytes.len());
             }
         }
     }
