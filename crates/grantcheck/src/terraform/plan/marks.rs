@@ -1,6 +1,6 @@
 //! `after_unknown` / `before_sensitive` / `after_sensitive`: trees of `true` marks shaped like the
 //! values they mark, read borrowed from the plan text (keys are attribute names, almost never
-//! escaped), without building a `serde_json::Value` per resource.
+//! escaped) by the plan's skim, without building a `serde_json::Value` per resource.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 use memchr::memmem;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::skim::Skim;
 
 /// A mark tree: `true` marks the value (and everything in it); objects and arrays mark parts.
 #[derive(Debug, Default, PartialEq)]
@@ -27,7 +29,22 @@ impl<'a> Marks<'a> {
         if !can_mark(text) {
             return Marks::Nothing;
         }
-        serde_json::from_str(text).unwrap_or_default()
+        // read straight from the text; an escaped key (or anything else the skim leaves to
+        // serde) is read by serde, with the same result
+        let mut skim = Skim::new(text, 0);
+        match skim.marks() {
+            Some(marks) if skim.at_end() => marks,
+            _ => serde_json::from_str(text).unwrap_or_default(),
+        }
+    }
+
+    /// An object's members, as a JSON object map holds them: in key order, the last of
+    /// repeated keys winning.
+    pub(super) fn object(mut members: Vec<(Cow<'a, str>, Marks<'a>)>) -> Self {
+        members.reverse();
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        members.dedup_by(|later, kept| later.0 == kept.0);
+        Marks::Object(members)
     }
 
     /// Does this mark anything at all?
@@ -107,11 +124,7 @@ impl<'de> Visitor<'de> for MarksVisitor {
         while let Some(super::Text(k)) = map.next_key()? {
             members.push((k, map.next_value()?));
         }
-        // in key order, the last of repeated keys winning, as a JSON object map reads them
-        members.reverse();
-        members.sort_by(|a: &(Cow<'de, str>, Marks<'de>), b| a.0.cmp(&b.0));
-        members.dedup_by(|later, kept| later.0 == kept.0);
-        Ok(Marks::Object(members))
+        Ok(Marks::object(members))
     }
 }
 

@@ -19,6 +19,7 @@ use super::config::{
     ConfigResource, Configuration, ModuleCall, ModuleConfig, OutputConfig, ProviderConfig,
     VariableConfig,
 };
+use super::marks::Marks;
 use super::{
     Change, Changes, Prior, Raw, ResourceChange, StateModule, StateOutput, StateResource,
     StateValues, Text,
@@ -288,6 +289,36 @@ impl<'a> Skim<'a> {
             return Some(None);
         }
         read(self).map(Some)
+    }
+
+    /// A tree of marks (see [`Marks`]): `true` marks, objects and arrays mark parts, any
+    /// other value marks nothing.
+    pub(super) fn marks(&mut self) -> Option<Marks<'a>> {
+        match self.peek()? {
+            b't' => self.word(b"true").map(|()| Marks::True),
+            b'{' => {
+                let mut members = Vec::new();
+                self.object(|s, key| {
+                    members.push((Cow::Borrowed(key), s.marks()?));
+                    Some(())
+                })?;
+                Some(Marks::object(members))
+            }
+            b'[' => {
+                let mut items = Vec::new();
+                self.array(|s| {
+                    items.push(s.marks()?);
+                    Some(())
+                })?;
+                Some(Marks::Array(items))
+            }
+            _ => self.skip().map(|()| Marks::Nothing),
+        }
+    }
+
+    /// Is only whitespace left?
+    pub(super) fn at_end(&mut self) -> bool {
+        self.peek().is_none()
     }
 
     /// Any value, as its text.
