@@ -160,4 +160,33 @@ mod tests {
         assert!(!can_mark(r#"{"tags": {}}"#));
         assert!(can_mark(r#"{"tags": {"k": true}}"#));
     }
+
+    #[test]
+    fn the_skim_and_serde_read_marks_alike() {
+        // without escapes (read by the skim) and with one (left to serde)
+        for key in ["b", r"\u0062"] {
+            let text = format!(
+                r#"{{"z": [true, {{"x": true}}, false], "{key}": true, "a": 1, "b": false, "c": null}}"#
+            );
+            let m = Marks::read(&text);
+            let Marks::Object(members) = &m else {
+                panic!("an object")
+            };
+            let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_ref()).collect();
+            assert_eq!(keys, ["a", "b", "c", "z"], "{text}");
+            // the later `b` wins
+            assert_eq!(m.get("b"), Some(&Marks::Nothing), "{text}");
+            assert_eq!(
+                m.get("z"),
+                Some(&Marks::Array(vec![
+                    Marks::True,
+                    Marks::Object(vec![("x".into(), Marks::True)]),
+                    Marks::Nothing
+                ]))
+            );
+        }
+        // the other way round, the escaped key later
+        let m = Marks::read(r#"{"b": false, "\u0062": true}"#);
+        assert_eq!(m.get("b"), Some(&Marks::True));
+    }
 }
