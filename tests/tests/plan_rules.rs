@@ -592,3 +592,28 @@ fn sensitive_principals_never_reach_messages() {
     let text = r.to_json();
     assert!(!text.contains("very-secret-name"), "{text}");
 }
+
+#[test]
+fn an_unresolved_finding_says_where_the_value_comes_from() {
+    let message = |reference: Option<&str>| {
+        let plan = shared(root(PARTNER), None)
+            .create("aws_kms_key.k", json!({"description": "policy set later"}))
+            .unknown("policy", reference)
+            .build();
+        let r = check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[]);
+        assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
+        assert_eq!(r.findings[0].rule, "GC001");
+        r.findings[0].message.clone()
+    };
+    // computed from what the configuration references
+    assert!(
+        message(Some("data.aws_iam_policy_document.kp.json")).ends_with(
+            "the policy of key aws_kms_key.k is known after apply: computed from data.aws_iam_policy_document.kp.json"
+        )
+    );
+    // written with no reference Terraform could name: the resource's own attribute
+    assert!(
+        message(None)
+            .ends_with("the policy of key aws_kms_key.k is known after apply (aws_kms_key.k)")
+    );
+}

@@ -896,7 +896,7 @@ pub fn needs_key(st: &Statement) -> Tri {
             Some(false) => {}
             None => {
                 unknown = Some(match st.action.as_ref().and_then(|l| l.unknown.as_ref()) {
-                    Some(u) => u.origin.to_string(),
+                    Some(u) => u.origin_text().into_owned(),
                     None if st.action.is_none() => "the statement has no Action".to_string(),
                     None => "an action is known only after apply".to_string(),
                 })
@@ -942,7 +942,7 @@ pub fn foreign(p: &Principal, st: &Statement, owners: &Owners) -> Tri {
             None => Tri::Unknown("the principal's account is not known".into()),
         },
         PrincipalKind::Unknown => Tri::Unknown(match &p.unknown {
-            Some(u) => format!("the principal is {}", u.origin),
+            Some(u) => format!("the principal is {}", u.origin_text()),
             None => "the principal is not known before apply".into(),
         }),
         _ => Tri::No,

@@ -55,9 +55,8 @@ pub enum TextMap {
 /// Why a value is not known, and which values it is computed from.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Unknown {
-    /// Human text: "known after apply: aws_kms_key.k.arn (created in this plan)"; shared by
-    /// the many unknown attributes of one resource.
-    pub origin: Arc<str>,
+    /// Why, as said to the user by [`Unknown::origin_text`].
+    pub origin: Origin,
     /// The references the value is computed from, resolved to absolute addresses.
     pub refs: Vec<Ref>,
     /// For a template with unknown parts: its text with the unknown parts as `${...}`.
@@ -74,6 +73,70 @@ pub struct Ref {
     pub attr: Option<String>,
     /// Instance key when the reference names one (`aws_kms_key.k[0]` → `0`).
     pub index: Option<String>,
+}
+
+/// Why a value is not known. A plan has many attributes known only after apply, and few are
+/// ever named in a finding: theirs are put into words only when one is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// Said in full.
+    Said(Arc<str>),
+    /// `known after apply (ADDRESS)`: an attribute of the resource at that address, which the
+    /// plan creates or changes.
+    AfterApply(Arc<str>),
+    /// `known after apply: computed from REF, …`, the references being the unknown's own.
+    ComputedFrom,
+}
+
+impl Default for Origin {
+    fn default() -> Self {
+        Origin::Said(Arc::from(""))
+    }
+}
+
+impl From<&str> for Origin {
+    fn from(s: &str) -> Self {
+        Origin::Said(s.into())
+    }
+}
+
+impl From<String> for Origin {
+    fn from(s: String) -> Self {
+        Origin::Said(s.into())
+    }
+}
+
+impl From<Arc<str>> for Origin {
+    fn from(s: Arc<str>) -> Self {
+        Origin::Said(s)
+    }
+}
+
+impl Unknown {
+    /// Why the value is not known, in words.
+    pub fn origin_text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match &self.origin {
+            Origin::Said(s) => Cow::Borrowed(s),
+            Origin::AfterApply(address) => Cow::Owned(format!("known after apply ({address})")),
+            Origin::ComputedFrom => Cow::Owned(format!(
+                "known after apply: computed from {}",
+                self.refs
+                    .iter()
+                    .map(Ref::display)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
+    /// The origin, to be given to another unknown (with references of its own).
+    pub fn origin_for_another(&self) -> Origin {
+        match &self.origin {
+            Origin::ComputedFrom => Origin::Said(self.origin_text().into()),
+            other => other.clone(),
+        }
+    }
 }
 
 impl Ref {

@@ -75,7 +75,8 @@ impl Rule for Unresolved {
                         Some(info.span),
                         format!(
                             "cross-account checks (XA001–XA003) and PA001 for {}: its policy is {}",
-                            r.address, u.origin
+                            r.address,
+                            u.origin_text()
                         ),
                     )
                     .related(r.address.clone());

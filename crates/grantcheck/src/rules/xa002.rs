@@ -97,7 +97,7 @@ impl Rule for SharedSecretAwsManagedKey {
                         format!(
                             "the secret is shared with {}, but its kms_key_id is {}",
                             who(&sure),
-                            unknown.origin
+                            unknown.origin_text()
                         ),
                     )
                     .related(a.policy_holder(first.policy).address.clone());

@@ -119,7 +119,11 @@ impl Rule for KeyPolicyMissingGrant {
                                 &Self::META,
                                 &secret.address,
                                 Some(*key_span),
-                                format!("the policy of key {} is {}", key_res.address, u.origin),
+                                format!(
+                                    "the policy of key {} is {}",
+                                    key_res.address,
+                                    u.origin_text()
+                                ),
                             )
                             .related(key_res.address.clone());
                             continue;
@@ -132,7 +136,11 @@ impl Rule for KeyPolicyMissingGrant {
                         &Self::META,
                         &secret.address,
                         Some(*key_span),
-                        format!("the policy of key {} is {}", key_res.address, u.origin),
+                        format!(
+                            "the policy of key {} is {}",
+                            key_res.address,
+                            u.origin_text()
+                        ),
                     )
                     .related(key_res.address.clone());
                     continue;
@@ -239,7 +247,7 @@ fn covers(
         if pr.negated {
             hit = Tri::Yes;
         } else if let Some(u) = &pr.unknown {
-            hit = Tri::Unknown(format!("the key policy's Principal is {}", u.origin));
+            hit = Tri::Unknown(format!("the key policy's Principal is {}", u.origin_text()));
         } else {
             for k in &pr.entries {
                 // only a principal known after apply needs its reference looked up
@@ -314,9 +322,10 @@ fn principal_covers(k: &Principal, g: &Principal) -> Tri {
         (_, PrincipalKind::Wildcard) => Tri::No,
         (PrincipalKind::Unknown, _) => match (&k.unknown, &g.unknown) {
             (Some(ku), Some(gu)) if ku.refs.iter().any(|r| gu.refs.contains(r)) => Tri::Yes,
-            (Some(ku), _) => {
-                Tri::Unknown(format!("a principal of the key policy is {}", ku.origin))
-            }
+            (Some(ku), _) => Tri::Unknown(format!(
+                "a principal of the key policy is {}",
+                ku.origin_text()
+            )),
             _ => Tri::Unknown("a principal of the key policy is not known".into()),
         },
         (PrincipalKind::Account, _) => match (&k.account, &g.account) {
@@ -340,7 +349,10 @@ fn principal_covers(k: &Principal, g: &Principal) -> Tri {
 /// Do the statement's conditions let a Secrets Manager request by `g` through?
 fn conditions_allow(st: &Statement, g: &Principal, region: Option<&str>) -> Tri {
     if let Some(u) = &st.condition_unknown {
-        return Tri::Unknown(format!("a Condition of the key policy is {}", u.origin));
+        return Tri::Unknown(format!(
+            "a Condition of the key policy is {}",
+            u.origin_text()
+        ));
     }
     for c in &st.conditions {
         let op = c.base_operator();

@@ -78,7 +78,7 @@ impl Rule for ReplicaWithoutCmk {
                         &Self::META,
                         &secret.address,
                         Some(replicas.span),
-                        format!("the replica blocks are {}", u.origin),
+                        format!("the replica blocks are {}", u.origin_text()),
                     );
                 }
                 continue;
@@ -127,7 +127,7 @@ impl Rule for ReplicaWithoutCmk {
                                 Some(rep.span),
                                 format!(
                                     "the kms_key_id of the replica in {region} is {}",
-                                    u.origin
+                                    u.origin_text()
                                 ),
                             );
                         }

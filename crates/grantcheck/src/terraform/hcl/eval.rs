@@ -16,7 +16,7 @@ use super::text::{self, MARK, as_text, looks_like_json, placeholder};
 use crate::json::{self, Placement};
 use crate::model::Note;
 use crate::source::{FileId, SourceFile, Span};
-use crate::value::{Key, Node, NodeKind, Ref, StrValue, TextMap, Unknown};
+use crate::value::{Key, Node, NodeKind, Origin, Ref, StrValue, TextMap, Unknown};
 
 /// Deepest expression nesting evaluated.
 const MAX_DEPTH: usize = 128;
@@ -117,7 +117,7 @@ pub struct Evaluator<'a> {
 pub fn unknown(origin: impl Into<std::sync::Arc<str>>, refs: Vec<Ref>, span: Span) -> Node {
     Node::unknown(
         Unknown {
-            origin: origin.into(),
+            origin: Origin::Said(origin.into()),
             refs,
             template: None,
         },
@@ -132,7 +132,7 @@ fn invalid(what: impl Into<String>, span: Span) -> Node {
 
 pub fn is_invalid(n: &Node) -> bool {
     n.as_unknown()
-        .is_some_and(|u| u.origin.starts_with("invalid: "))
+        .is_some_and(|u| u.origin_text().starts_with("invalid: "))
 }
 
 /// All references of the unknowns inside a value.
@@ -168,12 +168,15 @@ pub fn combine_unknown(parts: &[&Node], span: Span) -> Node {
     for p in parts {
         refs_in(p, &mut refs);
         if origin.is_none() {
-            origin = first_unknown(p).map(|u| u.origin.clone());
+            origin = first_unknown(p).map(Unknown::origin_for_another);
         }
     }
-    unknown(
-        origin.unwrap_or_else(|| "not known before apply".into()),
-        refs,
+    Node::unknown(
+        Unknown {
+            origin: origin.unwrap_or_else(|| "not known before apply".into()),
+            refs,
+            template: None,
+        },
         span,
     )
 }

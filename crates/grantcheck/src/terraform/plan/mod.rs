@@ -25,7 +25,7 @@ use crate::model::{AccountHint, Action, Infrastructure, Mode, Provider, Resource
 use crate::policy::parse_arn;
 use crate::source::{SourceFile, Span};
 use crate::terraform::is_modelled;
-use crate::value::{Node, NodeKind, Unknown};
+use crate::value::{Node, NodeKind, Origin, Unknown};
 use config::{ConfigIndex, Configuration, constant_value, expressions_to_node};
 use marks::Marks;
 pub use text::{Raw, Text};
@@ -510,7 +510,7 @@ fn build_resource(
         let fallback = r.after.map(|a| raw_span(file, a)).unwrap_or(r.addr_span);
         let target = after.get_or_insert_with(|| Node::new(NodeKind::Object(vec![]), fallback));
         let plain = Arc::new(Unknown {
-            origin: format!("known after apply ({})", r.address).into(),
+            origin: Origin::AfterApply(r.address.as_str().into()),
             refs: vec![],
             template: None,
         });
@@ -615,15 +615,7 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain
         Marks::True => {
             let unknown = match exprs.and_then(Node::as_unknown) {
                 Some(u) if !u.refs.is_empty() => Arc::new(Unknown {
-                    origin: format!(
-                        "known after apply: computed from {}",
-                        u.refs
-                            .iter()
-                            .map(|r| r.display())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                    .into(),
+                    origin: Origin::ComputedFrom,
                     refs: u.refs.clone(),
                     template: None,
                 }),
