@@ -957,7 +957,11 @@ pub fn limited_to_accounts(conds: &[Condition]) -> Option<Vec<String>> {
             continue;
         }
         if ACCOUNT_KEYS.iter().any(|k| c.key_is(k)) {
-            let vals: Vec<String> = c.values.iter().filter_map(|v| v.text.clone()).collect();
+            let vals: Vec<String> = c
+                .values
+                .iter()
+                .filter_map(|v| v.text.as_deref().map(str::to_string))
+                .collect();
             if !vals.is_empty() && vals.iter().all(|v| policy::is_account_id(v)) {
                 return Some(vals);
             }

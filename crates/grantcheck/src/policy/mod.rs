@@ -19,7 +19,7 @@ use compact_str::CompactString;
 /// unknown value, with its span and JSON pointer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
-    pub text: Option<String>,
+    pub text: Option<CompactString>,
     pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
     pub path: CompactString,
@@ -41,7 +41,7 @@ pub enum Effect {
 pub struct Principal {
     pub ty: PrincipalType,
     /// The text, when known.
-    pub text: Option<String>,
+    pub text: Option<CompactString>,
     pub unknown: Option<Arc<Unknown>>,
     pub kind: PrincipalKind,
     pub account: Option<String>,
@@ -76,7 +76,7 @@ impl Principal {
             return "(sensitive value)".to_string();
         }
         match (&self.text, &self.unknown) {
-            (Some(t), _) => t.clone(),
+            (Some(t), _) => t.to_string(),
             (None, Some(u)) => match u.refs.first() {
                 Some(r) => r.display(),
                 None => u
@@ -250,9 +250,9 @@ pub fn parse(node: &Node) -> Result<PolicyDocument, PolicyError> {
 
 fn item(v: &Node, path: CompactString) -> Item {
     let (text, unknown) = match &v.kind {
-        NodeKind::String(s) => (Some(s.value.to_string()), None),
-        NodeKind::Number(n) => (Some(n.to_string()), None),
-        NodeKind::Bool(b) => (Some(b.to_string()), None),
+        NodeKind::String(s) => (Some(s.value.clone()), None),
+        NodeKind::Number(n) => (Some(n.clone()), None),
+        NodeKind::Bool(b) => (Some(if *b { "true" } else { "false" }.into()), None),
         NodeKind::Unknown(u) => (None, Some(u.clone())),
         _ => (None, None),
     };
@@ -471,7 +471,7 @@ fn principal_entry(ty: &PrincipalType, n: &Node, path: CompactString) -> Princip
             let norm = principal::normalize(ty, &s.value);
             Principal {
                 ty: ty.clone(),
-                text: Some(s.value.to_string()),
+                text: Some(s.value.clone()),
                 unknown: None,
                 kind: norm.kind,
                 account: norm.account,
@@ -486,7 +486,7 @@ fn principal_entry(ty: &PrincipalType, n: &Node, path: CompactString) -> Princip
             let norm = principal::normalize(ty, num);
             Principal {
                 ty: ty.clone(),
-                text: Some(num.to_string()),
+                text: Some(num.clone()),
                 unknown: None,
                 kind: norm.kind,
                 account: norm.account,

@@ -414,10 +414,10 @@ fn is_secrets_manager_endpoint(v: &str, region: &str) -> bool {
 }
 
 fn describe_conditions(conds: &[Condition], region: Option<&str>) -> String {
-    let via: Vec<String> = conds
+    let via: Vec<&str> = conds
         .iter()
         .filter(|c| c.key_is("kms:ViaService"))
-        .flat_map(|c| c.values.iter().filter_map(|v| v.text.clone()))
+        .flat_map(|c| c.values.iter().filter_map(|v| v.text.as_deref()))
         .collect();
     if !via.is_empty() {
         return match region {
@@ -454,8 +454,9 @@ fn denied(doc: &PolicyDocument, g: &Principal) -> Option<String> {
         hit.then(|| {
             st.sid
                 .as_ref()
-                .and_then(|s| s.text.clone())
-                .unwrap_or_else(|| st.path.to_string())
+                .and_then(|s| s.text.as_deref())
+                .unwrap_or(&st.path)
+                .to_string()
         })
     })
 }
