@@ -285,7 +285,7 @@ fn key_path(base: &str, key: &str) -> CompactString {
     let mut p = CompactString::with_capacity(base.len() + 1 + key.len());
     p.push_str(base);
     p.push('/');
-    if key.contains(['~', '/']) {
+    if key.bytes().any(|b| b == b'~' || b == b'/') {
         p.push_str(&key.replace('~', "~0").replace('/', "~1"));
     } else {
         p.push_str(key);
@@ -299,7 +299,13 @@ fn index_path(base: &str, i: usize) -> CompactString {
     let mut p = CompactString::with_capacity(base.len() + 4);
     p.push_str(base);
     p.push('/');
-    let _ = write!(p, "{i}");
+    match u8::try_from(i) {
+        // most lists are short: their indexes are one digit
+        Ok(d @ 0..=9) => p.push(char::from(b'0' + d)),
+        _ => {
+            let _ = write!(p, "{i}");
+        }
+    }
     p
 }
 
@@ -639,6 +645,25 @@ mod tests {
     fn doc(text: &str) -> PolicyDocument {
         let n = parse_json(text, Placement::exact(0, 0, text.len())).unwrap();
         parse(&n).unwrap()
+    }
+
+    #[test]
+    fn paths_are_json_pointers() {
+        let actions: Vec<String> = (0..12).map(|i| format!("\"kms:A{i}\"")).collect();
+        let d = doc(&format!(
+            r#"{{"Statement":[{{"Effect":"Allow","Action":[{}],"Condition":{{"StringEquals":{{"a/b~c":"x"}}}}}}]}}"#,
+            actions.join(",")
+        ));
+        let st = &d.statements[0];
+        assert_eq!(st.path, "/Statement/0");
+        let items = &st.action.as_ref().unwrap().items;
+        assert_eq!(items[0].path, "/Statement/0/Action/0");
+        assert_eq!(items[9].path, "/Statement/0/Action/9");
+        assert_eq!(items[11].path, "/Statement/0/Action/11");
+        assert_eq!(
+            st.conditions[0].path,
+            "/Statement/0/Condition/StringEquals/a~1b~0c"
+        );
     }
 
     #[test]
