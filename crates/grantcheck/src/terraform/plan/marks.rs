@@ -41,6 +41,10 @@ impl<'a> Marks<'a> {
     /// An object's members, as a JSON object map holds them: in key order, the last of
     /// repeated keys winning.
     pub(super) fn object(mut members: Vec<(Cow<'a, str>, Marks<'a>)>) -> Self {
+        // Terraform writes the keys of an object sorted: nothing to do then
+        if members.windows(2).all(|w| w[0].0 < w[1].0) {
+            return Marks::Object(members);
+        }
         members.reverse();
         members.sort_by(|a, b| a.0.cmp(&b.0));
         members.dedup_by(|later, kept| later.0 == kept.0);
