@@ -28,11 +28,11 @@ pub fn on_pool<R>(f: impl FnOnce() -> R) -> R {
 
 /// Maps every item, keeping the order.
 #[cfg(feature = "parallel")]
-pub fn map<T, R, F>(items: &[T], f: F) -> Vec<R>
+pub fn map<'a, T, R, F>(items: &'a [T], f: F) -> Vec<R>
 where
     T: Sync,
     R: Send,
-    F: Fn(&T) -> R + Sync + Send,
+    F: Fn(&'a T) -> R + Sync + Send,
 {
     use rayon::prelude::*;
     items
@@ -53,9 +53,9 @@ fn piece_len(items: usize) -> usize {
 
 /// Maps every item, keeping the order.
 #[cfg(not(feature = "parallel"))]
-pub fn map<T, R, F>(items: &[T], f: F) -> Vec<R>
+pub fn map<'a, T, R, F>(items: &'a [T], f: F) -> Vec<R>
 where
-    F: Fn(&T) -> R,
+    F: Fn(&'a T) -> R,
 {
     items.iter().map(f).collect()
 }

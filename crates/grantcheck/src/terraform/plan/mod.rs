@@ -377,8 +377,9 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     }
     summary.resources += plan.resource_changes.as_ref().map_or(0, |c| c.count);
     // The configuration is indexed while the spans never to print are found and the changes
-    // to read closely are picked out; reading those (values, unknowns, configuration) is
-    // independent per resource and runs in parallel where it can.
+    // to read closely are picked out (each on its own, in parallel where it can: picking one
+    // out reads text no longer in the cache); reading those (values, unknowns, configuration)
+    // is independent per resource and runs in parallel where it can.
     let (ix, (sensitive, inputs)) = crate::par::join(
         || ConfigIndex::new(cfg),
         || {
@@ -426,36 +427,41 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
 /// The changes of resources grantcheck models (current objects, not deposed ones), ready to
 /// be read.
 fn modelled_changes<'a>(file: &SourceFile, plan: &'a Plan<'a>) -> Vec<ResourceInput<'a>> {
-    let kept = plan.resource_changes.as_ref().map_or(0, |c| c.kept.len());
-    let mut inputs: Vec<ResourceInput<'a>> = Vec::with_capacity(kept);
-    for rc in plan.resource_changes.iter().flat_map(|c| &c.kept) {
-        let Some(addr_raw) = rc.address else {
-            continue;
-        };
-        if rc.deposed.is_some() {
-            continue;
-        }
-        let data = rc.mode.as_deref() == Some("data");
-        let rtype = rc.rtype.as_deref().unwrap_or("");
-        if !is_modelled(data, rtype) {
-            continue;
-        }
-        let address = addr_raw.string().unwrap_or_default().into_owned();
-        let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
-        inputs.push(ResourceInput {
-            address,
-            addr_span: raw_span(file, addr_raw),
-            data,
-            rtype,
-            action: Action::from_plan(&actions),
-            after: rc.change.after,
-            after_unknown: rc.change.after_unknown,
-            after_sensitive: rc.change.after_sensitive,
-            before: rc.change.before,
-            before_sensitive: rc.change.before_sensitive,
-        });
+    let kept = plan
+        .resource_changes
+        .as_ref()
+        .map_or(&[][..], |c| &c.kept[..]);
+    crate::par::map(kept, |rc| modelled_change(file, rc))
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The change of a resource grantcheck models (a current object, not a deposed one), ready to
+/// be read; `None` for any other.
+fn modelled_change<'a>(file: &SourceFile, rc: &'a ResourceChange<'a>) -> Option<ResourceInput<'a>> {
+    let addr_raw = rc.address?;
+    if rc.deposed.is_some() {
+        return None;
     }
-    inputs
+    let data = rc.mode.as_deref() == Some("data");
+    let rtype = rc.rtype.as_deref().unwrap_or("");
+    if !is_modelled(data, rtype) {
+        return None;
+    }
+    let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
+    Some(ResourceInput {
+        address: addr_raw.string().unwrap_or_default().into_owned(),
+        addr_span: raw_span(file, addr_raw),
+        data,
+        rtype,
+        action: Action::from_plan(&actions),
+        after: rc.change.after,
+        after_unknown: rc.change.after_unknown,
+        after_sensitive: rc.change.after_sensitive,
+        before: rc.change.before,
+        before_sensitive: rc.change.before_sensitive,
+    })
 }
 
 struct ResourceInput<'a> {
