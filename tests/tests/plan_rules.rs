@@ -576,6 +576,14 @@ fn unknown_principal_referencing_a_role_is_an_exact_role_of_its_account() {
     let r = check_texts(&[("plan.json", &v.to_string())], &[]);
     assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
     assert_eq!(r.findings[0].rule, "GC001");
+    // saying where the statements come from, as the configuration writes it
+    assert!(
+        r.findings[0]
+            .message
+            .ends_with("its policy is known after apply: computed from local.statements"),
+        "{}",
+        r.findings[0].message
+    );
 }
 
 #[test]

@@ -86,6 +86,8 @@ pub enum Origin {
     AfterApply(Arc<str>),
     /// `known after apply: computed from REF, …`, the references being the unknown's own.
     ComputedFrom,
+    /// `known after apply: computed from REF`, the reference as the configuration writes it.
+    ComputedFromWritten(String),
 }
 
 impl Default for Origin {
@@ -119,6 +121,9 @@ impl Unknown {
         match &self.origin {
             Origin::Said(s) => Cow::Borrowed(s),
             Origin::AfterApply(address) => Cow::Owned(format!("known after apply ({address})")),
+            Origin::ComputedFromWritten(r) => {
+                Cow::Owned(format!("known after apply: computed from {r}"))
+            }
             Origin::ComputedFrom => Cow::Owned(format!(
                 "known after apply: computed from {}",
                 self.refs

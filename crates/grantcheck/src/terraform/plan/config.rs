@@ -10,7 +10,7 @@ use super::Raw;
 use crate::json::{self, Placement};
 use crate::model::split_dots;
 use crate::source::FileId;
-use crate::value::{Node, NodeKind, Ref, Unknown};
+use crate::value::{Node, NodeKind, Origin, Ref, Unknown};
 
 #[derive(Deserialize, Default)]
 pub struct Configuration<'a> {
@@ -360,13 +360,13 @@ fn expr_node(ix: &ConfigIndex<'_, '_>, module: &str, v: Node) -> Node {
             })
             .unwrap_or_default();
         let resolved = ix.resolve(module, &refs, 0);
-        let origin = match refs.first() {
-            Some(r) => format!("known after apply: computed from {r}"),
-            None => "not known before apply (an expression Terraform did not evaluate)".to_string(),
+        let origin = match refs.into_iter().next() {
+            Some(r) => Origin::ComputedFromWritten(r),
+            None => "not known before apply (an expression Terraform did not evaluate)".into(),
         };
         return Node::unknown(
             Unknown {
-                origin: origin.into(),
+                origin,
                 refs: resolved,
                 template: None,
             },
