@@ -108,12 +108,6 @@ impl From<String> for Origin {
     }
 }
 
-impl From<Arc<str>> for Origin {
-    fn from(s: Arc<str>) -> Self {
-        Origin::Said(s)
-    }
-}
-
 impl Unknown {
     /// Why the value is not known, in words.
     pub fn origin_text(&self) -> std::borrow::Cow<'_, str> {
