@@ -625,3 +625,80 @@ fn an_unresolved_finding_says_where_the_value_comes_from() {
             .ends_with("the policy of key aws_kms_key.k is known after apply (aws_kms_key.k)")
     );
 }
+
+#[test]
+fn sensitive_policy_texts_never_reach_messages() {
+    // a key policy the plan marks sensitive: its Sid and its kms:ViaService value stay unsaid
+    let deny = json!({"Sid": "SecretSidA", "Effect": "Deny", "Principal": root(PARTNER),
+        "Action": "kms:Decrypt", "Resource": "*"});
+    let via = json!({"Effect": "Allow", "Principal": root(PARTNER), "Action": "kms:Decrypt",
+        "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.secretregion-1.amazonaws.com"}}});
+    let mut reports = vec![];
+    for extra in [
+        vec![allow(root(PARTNER), &["kms:Decrypt"]), deny],
+        vec![via],
+    ] {
+        let plan = shared(root(PARTNER), None)
+            .create("aws_kms_key.k", json!({"policy": key_policy(extra)}))
+            .sensitive("policy")
+            .unknown("arn", None)
+            .build();
+        let r = check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[]);
+        assert!(
+            r.findings.iter().any(|f| f.rule == "XA003"),
+            "{:#?}",
+            r.findings
+        );
+        reports.push(r);
+    }
+    // a secret policy the plan marks sensitive, wrong in every place a message quotes
+    let policy = json!({"Version": "1999-secretver", "Statement": [
+        {"Sid": "Dup secretsid", "Effect": "Allowsecreteff", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
+         "Action": ["secretsmanager:GetSecretValuesecretact", "secretsmanager:Secretwild*"],
+         "Resource": "arn:aws:secretsmanager:${aws:secretvar}"},
+        {"Sid": "Dup secretsid", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
+         "Action": ["secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"], "Resource": "*"}]});
+    let plan = PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create("aws_secretsmanager_secret.s", json!({"name": "app/db"}))
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            json!({"policy": policy.to_string()}),
+        )
+        .sensitive("policy")
+        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .build();
+    let r = check_texts(&[("plan.json", &plan)], &[]);
+    let mut rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+    rules.sort();
+    rules.dedup();
+    for rule in [
+        "PG002", "PG003", "PG004", "PG005", "PG006", "PG007", "PG011", "PG012",
+    ] {
+        assert!(rules.contains(&rule), "{rule} in {rules:?}");
+    }
+    reports.push(r);
+    for (i, r) in reports.into_iter().enumerate() {
+        let text = r.to_json();
+        // the denying statement is named by where it is; the other values as sensitive
+        let said = if i == 0 {
+            "denies it"
+        } else {
+            "(sensitive value)"
+        };
+        assert!(text.contains(said), "{said} in {text}");
+        for word in [
+            "SecretSidA",
+            "secretregion",
+            "secretver",
+            "secretsid",
+            "secreteff",
+            "secretact",
+            "Secretwild",
+            "ListSecrets\"",
+            "secretvar",
+        ] {
+            assert!(!text.contains(word), "{word} in {text}");
+        }
+    }
+}

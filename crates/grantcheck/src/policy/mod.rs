@@ -26,6 +26,18 @@ pub struct Item {
     pub sensitive: bool,
 }
 
+impl Item {
+    /// The text as a message shows it: quoted, or `(sensitive value)` when the plan marks it
+    /// sensitive.
+    pub fn shown(&self) -> String {
+        if self.sensitive {
+            "(sensitive value)".to_string()
+        } else {
+            format!("\"{}\"", self.text.as_deref().unwrap_or_default())
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Copy)]
 pub enum Effect {
     Allow,
@@ -340,7 +352,8 @@ fn statement(node: &Node, index: usize, path: CompactString) -> Statement {
             "Sid" => st.sid = Some(item(v, p)),
             "Effect" => {
                 st.effect_span = v.span;
-                st.effect_text = v.as_str().map(str::to_string);
+                // (for messages: never a value the plan marks sensitive)
+                st.effect_text = v.as_str().filter(|_| !v.sensitive).map(str::to_string);
                 st.effect = match &v.kind {
                     NodeKind::String(s) if s.value == "Allow" => Effect::Allow,
                     NodeKind::String(s) if s.value == "Deny" => Effect::Deny,

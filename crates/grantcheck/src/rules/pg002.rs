@@ -46,7 +46,10 @@ impl Rule for InvalidVersion {
                 &Self::META,
                 &holder.address,
                 Some(v.span),
-                format!("the {what} has Version \"{text}\"; AWS accepts only \"2012-10-17\" and \"2008-10-17\""),
+                format!(
+                    "the {what} has Version {}; AWS accepts only \"2012-10-17\" and \"2008-10-17\"",
+                    v.shown()
+                ),
             )
             .help("write \"Version\": \"2012-10-17\"")
             .path(v.path.clone());

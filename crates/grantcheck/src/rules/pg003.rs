@@ -64,9 +64,9 @@ impl Rule for PolicyVariablesIgnored {
             else {
                 continue;
             };
-            let why = match version {
-                Some(v) => format!("its Version is \"{v}\""),
-                None => "it has no Version, so AWS reads it as version 2008-10-17".to_string(),
+            let why = match (version, &doc.version) {
+                (Some(_), Some(v)) => format!("its Version is {}", v.shown()),
+                _ => "it has no Version, so AWS reads it as version 2008-10-17".to_string(),
             };
             out.report(
                 &Self::META,

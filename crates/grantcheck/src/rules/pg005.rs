@@ -43,11 +43,14 @@ impl Rule for UnknownAction {
                 continue;
             }
             let msg = match t.split_once(':') {
-                None => format!("\"{t}\" is not an action: write it as service:Action"),
+                None => format!(
+                    "{} is not an action: write it as service:Action",
+                    it.shown()
+                ),
                 Some((prefix, name)) => {
                     if t.contains(['*', '?']) || (name.is_empty() && !prefix.is_empty()) {
                         if name.is_empty() {
-                            format!("\"{t}\" names no action")
+                            format!("{} names no action", it.shown())
                         } else {
                             continue;
                         }
@@ -58,7 +61,12 @@ impl Rule for UnknownAction {
                             .iter()
                             .any(|p| p.eq_ignore_ascii_case(prefix));
                         match actions::suggest(t) {
+                            // (what a sensitive value is close to would say what it is)
+                            Some(_) if it.sensitive => format!("{} is not an action", it.shown()),
                             Some(s) => format!("\"{t}\" is not an action; did you mean \"{s}\"?"),
+                            None if known && it.sensitive => {
+                                format!("{} is not an action", it.shown())
+                            }
                             None if known => format!("\"{t}\" is not a {prefix} action"),
                             None => continue,
                         }

@@ -52,10 +52,18 @@ impl Rule for ActionWildcardMatchesNothing {
                 &Self::META,
                 &holder.address,
                 Some(it.span),
-                format!(
-                    "{}: the pattern \"{t}\" matches no {prefix} action, so it grants or denies nothing",
-                    p.kind.noun()
-                ),
+                if it.sensitive {
+                    format!(
+                        "{}: the pattern {} matches no action, so it grants or denies nothing",
+                        p.kind.noun(),
+                        it.shown()
+                    )
+                } else {
+                    format!(
+                        "{}: the pattern \"{t}\" matches no {prefix} action, so it grants or denies nothing",
+                        p.kind.noun()
+                    )
+                },
             )
             .help("fix the pattern or list the actions it should cover")
             .path(it.path.clone());

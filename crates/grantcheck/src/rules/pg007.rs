@@ -74,7 +74,7 @@ impl Rule for ActionWithoutEffect {
                 &Self::META,
                 &holder.address,
                 Some(it.span),
-                format!("{what}: \"{t}\" has no effect here: {why}"),
+                format!("{what}: {} has no effect here: {why}", it.shown()),
             )
             .help("grant it with an IAM policy in the caller's account, or remove it")
             .path(it.path.clone());

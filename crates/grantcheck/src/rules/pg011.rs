@@ -54,7 +54,10 @@ impl Rule for DuplicateSid {
                         &Self::META,
                         &holder.address,
                         Some(sid.span),
-                        format!("{what}: the Sid \"{t}\" is used by an earlier statement"),
+                        format!(
+                            "{what}: the Sid {} is used by an earlier statement",
+                            sid.shown()
+                        ),
                     )
                     .help("give every statement its own Sid")
                     .path(sid.path.clone());

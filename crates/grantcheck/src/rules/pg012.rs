@@ -47,9 +47,17 @@ impl Rule for InvalidSid {
                 if !t.contains(char::is_whitespace) {
                     continue;
                 }
-                out.report(&Self::META, &holder.address, Some(sid.span), format!("{what}: the Sid \"{t}\" contains spaces, which secret policies do not allow"))
-                    .help("write the Sid in letters and digits only, e.g. \"AllowPartnerRead\"")
-                    .path(sid.path.clone());
+                out.report(
+                    &Self::META,
+                    &holder.address,
+                    Some(sid.span),
+                    format!(
+                        "{what}: the Sid {} contains spaces, which secret policies do not allow",
+                        sid.shown()
+                    ),
+                )
+                .help("write the Sid in letters and digits only, e.g. \"AllowPartnerRead\"")
+                .path(sid.path.clone());
             }
         }
     }

@@ -222,11 +222,7 @@ fn report_value<'o>(
     v: &Item,
     why: String,
 ) -> &'o mut crate::report::Finding {
-    let shown = if v.sensitive {
-        "(sensitive value)".to_string()
-    } else {
-        format!("\"{}\"", v.text.as_deref().unwrap_or_default())
-    };
+    let shown = v.shown();
     out.report(
         &InvalidViaService::META,
         holder,

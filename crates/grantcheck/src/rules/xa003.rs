@@ -414,10 +414,16 @@ fn is_secrets_manager_endpoint(v: &str, region: &str) -> bool {
 }
 
 fn describe_conditions(conds: &[Condition], region: Option<&str>) -> String {
+    // (a value the plan marks sensitive is named as such)
     let via: Vec<&str> = conds
         .iter()
         .filter(|c| c.key_is("kms:ViaService"))
-        .flat_map(|c| c.values.iter().filter_map(|v| v.text.as_deref()))
+        .flat_map(|c| {
+            c.values.iter().filter_map(|v| match v.sensitive {
+                true => v.text.as_ref().map(|_| "(sensitive value)"),
+                false => v.text.as_deref(),
+            })
+        })
         .collect();
     if !via.is_empty() {
         return match region {
@@ -454,6 +460,7 @@ fn denied(doc: &PolicyDocument, g: &Principal) -> Option<String> {
         hit.then(|| {
             st.sid
                 .as_ref()
+                .filter(|s| !s.sensitive)
                 .and_then(|s| s.text.as_deref())
                 .unwrap_or(&st.path)
                 .to_string()
