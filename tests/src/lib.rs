@@ -32,6 +32,26 @@ pub fn shared_or_skip(test: &str) -> Option<PathBuf> {
     s
 }
 
+/// Every file under `dir`, at any depth (none when it cannot be read).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(dir, &mut out);
+    out
+}
+
 /// Runs the core on in-memory files.
 pub fn check_texts(files: &[(&str, &str)], accounts: &[&str]) -> grantcheck::Report {
     let sources: Vec<grantcheck::SourceFile> = files

@@ -6,24 +6,9 @@ use std::path::{Path, PathBuf};
 
 use grantcheck_tests::*;
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 /// Files a user would give as a plan: anything with a format_version, and binary plan files.
 fn plan_candidates(corpus: &Path) -> Vec<PathBuf> {
-    let mut all = vec![];
-    walk(corpus, &mut all);
+    let all = files_under(corpus);
     let mut v: Vec<PathBuf> = all
         .into_iter()
         .filter(|p| {
@@ -120,8 +105,7 @@ fn negative_inputs_from_other_tools_are_refused_with_a_reason() {
     else {
         return;
     };
-    let mut all = vec![];
-    walk(&shared.join("corpus/terrascan"), &mut all);
+    let all = files_under(&shared.join("corpus/terrascan"));
     let mut seen = 0;
     for p in all
         .iter()

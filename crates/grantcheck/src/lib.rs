@@ -276,16 +276,43 @@ fn analyse<'a>(
     a
 }
 
+/// How many policies all the rules check before they go on to the next ones (`rules::Part`).
+const PART_POLICIES: usize = 256;
+
 fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
-    // each rule reads the analysis on its own; findings keep the catalogue's order
-    par::map(rules::RULES, |rule| {
-        let mut out = rules::Findings::default();
-        rule.check(analysis, &mut out);
+    use rules::{Findings, Part, RULES, Rule};
+    let run = |rule: &dyn Rule, part: &Part| {
+        let mut out = Findings::default();
+        rule.check(analysis, part, &mut out);
         out.list
-    })
-    .into_iter()
-    .flatten()
-    .collect()
+    };
+    let parts = Part::split(analysis, PART_POLICIES);
+    let all = Part::all(analysis);
+    let whole: Vec<&dyn Rule> = RULES.iter().filter(|r| r.whole()).copied().collect();
+    let (mut by_part, of_whole) = par::join(
+        || {
+            par::map(&parts, |part| {
+                RULES
+                    .iter()
+                    .map(|r| if r.whole() { vec![] } else { run(*r, part) })
+                    .collect::<Vec<_>>()
+            })
+        },
+        || par::map(&whole, |r| run(*r, &all)),
+    );
+    // findings in the catalogue's order, each rule's in the order of the parts
+    let mut of_whole = of_whole.into_iter();
+    let mut found = vec![];
+    for (i, rule) in RULES.iter().enumerate() {
+        if rule.whole() {
+            found.extend(of_whole.next().unwrap_or_default());
+        } else {
+            for lists in &mut by_part {
+                found.append(&mut lists[i]);
+            }
+        }
+    }
+    found
 }
 
 fn input_error(out: &mut rules::Findings, src: &SourceFile, span: Span, message: String) {

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, PolicyDoc};
 
 declare_rule! {
@@ -28,7 +28,12 @@ impl Rule for Unresolved {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+    /// The notes of loading come first, and the note on a missing owner account is given once.
+    fn whole(&self) -> bool {
+        true
+    }
+
+    fn check(&self, a: &Analysis<'_>, _part: &Part, out: &mut Findings) {
         for n in &a.infra.notes {
             out.report(&Self::META, &n.resource, Some(n.span), n.message.clone());
         }

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::Analysis;
 
 declare_rule! {
@@ -28,5 +28,5 @@ impl Rule for InputError {
     }
 
     /// Input errors are reported by the loaders; there is nothing to check afterwards.
-    fn check(&self, _a: &Analysis<'_>, _out: &mut Findings) {}
+    fn check(&self, _a: &Analysis<'_>, _part: &Part, _out: &mut Findings) {}
 }

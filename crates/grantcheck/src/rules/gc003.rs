@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::Analysis;
 
 declare_rule! {
@@ -42,5 +42,5 @@ impl Rule for InvalidSuppression {
     }
 
     /// Suppressions are read with the source text after the rules ran.
-    fn check(&self, _a: &Analysis<'_>, _out: &mut Findings) {}
+    fn check(&self, _a: &Analysis<'_>, _part: &Part, _out: &mut Findings) {}
 }

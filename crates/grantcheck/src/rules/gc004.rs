@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::Analysis;
 
 declare_rule! {
@@ -41,5 +41,5 @@ impl Rule for UnusedSuppression {
     }
 
     /// Suppressions are matched after the rules ran.
-    fn check(&self, _a: &Analysis<'_>, _out: &mut Findings) {}
+    fn check(&self, _a: &Analysis<'_>, _part: &Part, _out: &mut Findings) {}
 }

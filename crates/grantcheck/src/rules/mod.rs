@@ -36,7 +36,9 @@ mod xa007;
 mod xa008;
 mod xa009;
 
-use crate::analysis::{Analysis, PolicyDoc, PolicyInfo};
+use std::ops::Range;
+
+use crate::analysis::{Analysis, PolicyDoc, PolicyInfo, SecretInfo};
 use crate::model::Resource;
 use crate::policy::{Condition, Item, PolicyDocument, Statement};
 use crate::report::{Finding, Severity};
@@ -105,7 +107,66 @@ impl RuleMeta {
 /// A check over the analysed infrastructure.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings);
+
+    /// Whether the rule must see the whole analysis in one run. A rule that does not looks at
+    /// each policy and each secret of its part on its own, so that its findings over the parts
+    /// of an analysis, in order, are its findings over the whole.
+    fn whole(&self) -> bool {
+        false
+    }
+
+    /// Checks the policies and secrets of `part` (all of them, for a rule that is `whole`).
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings);
+}
+
+/// A share of an analysis that rules check in one run: a run of its policies and a run of its
+/// secrets, by index. All the rules run over one part before the next, while the part's policy
+/// documents are still in the processor's cache: on a large plan, one rule after another over
+/// every document would read all of them from memory each time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    policies: Range<usize>,
+    secrets: Range<usize>,
+}
+
+impl Part {
+    /// Every policy and every secret.
+    pub fn all(a: &Analysis<'_>) -> Part {
+        Part {
+            policies: 0..a.policies.len(),
+            secrets: 0..a.secrets.len(),
+        }
+    }
+
+    /// Parts of about `size` policies each, in order, with the secrets shared out in the same
+    /// proportion (policies and secrets both come in the order of their resources).
+    pub fn split(a: &Analysis<'_>, size: usize) -> Vec<Part> {
+        let (np, ns) = (a.policies.len(), a.secrets.len());
+        let n = np.div_ceil(size.max(1)).max(1);
+        (0..n)
+            .map(|i| Part {
+                policies: np * i / n..np * (i + 1) / n,
+                secrets: ns * i / n..ns * (i + 1) / n,
+            })
+            .collect()
+    }
+
+    /// The part's policies with their indexes.
+    pub fn policies<'b>(
+        &self,
+        a: &'b Analysis<'_>,
+    ) -> impl Iterator<Item = (usize, &'b PolicyInfo)> + 'b {
+        let start = self.policies.start;
+        a.policies[self.policies.clone()]
+            .iter()
+            .enumerate()
+            .map(move |(i, p)| (start + i, p))
+    }
+
+    /// The part's secrets.
+    pub fn secrets<'b>(&self, a: &'b Analysis<'_>) -> &'b [SecretInfo] {
+        &a.secrets[self.secrets.clone()]
+    }
 }
 
 /// Declares a rule struct whose doc comment becomes its `RuleMeta::doc`.
@@ -172,34 +233,35 @@ pub static RULES: &[&dyn Rule] = &[
     &UnusedSuppression,
 ];
 
-/// Every parsed policy with its index and the resource that holds it.
+/// Every parsed policy of a part with its index and the resource that holds it.
 pub(crate) fn parsed_policies<'b>(
     a: &'b Analysis<'_>,
+    part: &Part,
 ) -> impl Iterator<Item = (usize, &'b PolicyInfo, &'b PolicyDocument, &'b Resource)> + 'b {
-    a.policies
-        .iter()
-        .enumerate()
-        .filter_map(move |(pid, p)| match &p.doc {
-            PolicyDoc::Parsed(d) => Some((pid, p, d, a.resource(p.holder))),
-            _ => None,
-        })
+    part.policies(a).filter_map(move |(pid, p)| match &p.doc {
+        PolicyDoc::Parsed(d) => Some((pid, p, d, a.resource(p.holder))),
+        _ => None,
+    })
 }
 
-/// Every condition entry of every parsed policy, with the policy, its holder and the statement.
+/// Every condition entry of every parsed policy of a part, with the policy, its holder and the
+/// statement.
 pub(crate) fn parsed_conditions<'b>(
     a: &'b Analysis<'_>,
+    part: &Part,
 ) -> impl Iterator<Item = (&'b PolicyInfo, &'b Resource, &'b Statement, &'b Condition)> + 'b {
-    parsed_policies(a).flat_map(|(_, p, doc, holder)| {
+    parsed_policies(a, part).flat_map(|(_, p, doc, holder)| {
         doc.statements
             .iter()
             .flat_map(move |st| st.conditions.iter().map(move |c| (p, holder, st, c)))
     })
 }
 
-/// Every action item with known text of every parsed policy (`Action` and `NotAction`), with the
-/// policy, its holder, the statement, the item and its text.
+/// Every action item with known text of every parsed policy of a part (`Action` and
+/// `NotAction`), with the policy, its holder, the statement, the item and its text.
 pub(crate) fn parsed_actions<'b>(
     a: &'b Analysis<'_>,
+    part: &Part,
 ) -> impl Iterator<
     Item = (
         &'b PolicyInfo,
@@ -209,7 +271,7 @@ pub(crate) fn parsed_actions<'b>(
         &'b str,
     ),
 > + 'b {
-    parsed_policies(a).flat_map(|(_, p, doc, holder)| {
+    parsed_policies(a, part).flat_map(|(_, p, doc, holder)| {
         doc.statements.iter().flat_map(move |st| {
             st.action.iter().flat_map(move |list| {
                 list.items

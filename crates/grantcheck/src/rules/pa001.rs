@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, PolicyDoc, PolicyKind};
 use crate::policy::{Condition, Effect, PolicyDocument, PrincipalKind, Statement, glob_match};
 
@@ -107,8 +107,8 @@ impl Rule for PublicSecretPolicy {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        check_public(&Self::META, PolicyKind::Secret, a, out);
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        check_public(&Self::META, PolicyKind::Secret, a, part, out);
     }
 }
 
@@ -179,10 +179,11 @@ pub(super) fn check_public(
     meta: &'static RuleMeta,
     kind: PolicyKind,
     a: &Analysis<'_>,
+    part: &Part,
     out: &mut Findings,
 ) {
     let what_policy = kind.noun();
-    for p in &a.policies {
+    for (_, p) in part.policies(a) {
         if p.kind != kind {
             continue;
         }

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, PolicyKind};
 
 declare_rule! {
@@ -40,7 +40,7 @@ impl Rule for PublicKeyPolicy {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        super::pa001::check_public(&Self::META, PolicyKind::Key, a, out);
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        super::pa001::check_public(&Self::META, PolicyKind::Key, a, part, out);
     }
 }

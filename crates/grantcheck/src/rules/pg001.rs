@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, PolicyDoc};
 
 declare_rule! {
@@ -32,8 +32,8 @@ impl Rule for PolicySyntax {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for p in &a.policies {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (_, p) in part.policies(a) {
             if let PolicyDoc::Invalid(e) = &p.doc {
                 let holder = a.resource(p.holder);
                 let what = p.kind.noun();

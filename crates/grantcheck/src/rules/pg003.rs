@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::Analysis;
 use crate::policy::{Item, Statement};
 
@@ -47,8 +47,8 @@ impl Rule for PolicyVariablesIgnored {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (_, p, doc, holder) in parsed_policies(a, part) {
             let what = p.kind.noun();
             let version = doc.version.as_ref().and_then(|v| v.text.as_deref());
             if version == Some("2012-10-17")

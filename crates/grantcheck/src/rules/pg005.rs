@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_actions};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_actions};
 use crate::analysis::Analysis;
 use crate::policy::actions;
 
@@ -37,8 +37,8 @@ impl Rule for UnknownAction {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (p, holder, _, it, t) in parsed_actions(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (p, holder, _, it, t) in parsed_actions(a, part) {
             if t == "*" {
                 continue;
             }

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_actions};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_actions};
 use crate::analysis::{Analysis, PolicyKind};
 use crate::policy::actions;
 
@@ -39,8 +39,8 @@ impl Rule for ActionWithoutEffect {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (p, holder, st, it, t) in parsed_actions(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (p, holder, st, it, t) in parsed_actions(a, part) {
             let negated = st.action.as_ref().is_some_and(|l| l.negated);
             if !st.is_allow() || negated {
                 continue;

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::{Analysis, PolicyKind};
 
 /// Secrets Manager `ResourcePolicy` maximum length.
@@ -41,8 +41,8 @@ impl Rule for PolicyTooLarge {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (_, p, doc, holder) in parsed_policies(a, part) {
             let what = p.kind.noun();
             let Some((chars, bytes)) = p.size else {
                 continue;

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::Analysis;
 
 declare_rule! {
@@ -34,8 +34,8 @@ impl Rule for AllowWithNotPrincipal {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (_, p, doc, holder) in parsed_policies(a, part) {
             let what = p.kind.noun();
             for st in &doc.statements {
                 let Some(pr) = &st.principal else { continue };

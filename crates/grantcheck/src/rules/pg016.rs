@@ -1,6 +1,6 @@
 use crate::hash::HashMap;
 
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::{Analysis, KeyPolicy, KeyRef, PolicyKind};
 use crate::policy::{Condition, Item, glob_match};
 
@@ -87,7 +87,12 @@ impl Rule for InvalidViaService {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+    /// Every key policy is checked against the Regions of all the secrets its key encrypts.
+    fn whole(&self) -> bool {
+        true
+    }
+
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
         // key policy → the Regions of the secrets its key encrypts in this configuration
         let mut key_of_policy: HashMap<usize, usize> = HashMap::default();
         for (key, kp) in &a.key_policies {
@@ -105,7 +110,7 @@ impl Rule for InvalidViaService {
                 }
             }
         }
-        for (pid, p, doc, holder) in parsed_policies(a) {
+        for (pid, p, doc, holder) in parsed_policies(a, part) {
             if p.kind != PolicyKind::Key {
                 continue;
             }

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::{Analysis, PolicyKind};
 
 declare_rule! {
@@ -52,8 +52,8 @@ impl Rule for StatementStructure {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (_, p, doc, holder) in parsed_policies(a, part) {
             let what = p.kind.noun();
             if doc.unknown.is_none() && doc.statements.is_empty() {
                 let (span, message) = match &doc.statement_key {

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::{Analysis, PolicyKind};
 
 declare_rule! {
@@ -39,8 +39,8 @@ impl Rule for KeyStatementWithoutEffect {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (_, p, doc, holder) in parsed_policies(a, part) {
             if p.kind != PolicyKind::Key {
                 continue;
             }

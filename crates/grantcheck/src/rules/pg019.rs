@@ -1,6 +1,6 @@
 use std::net::IpAddr;
 
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_conditions};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_conditions};
 use crate::analysis::Analysis;
 use crate::policy::{Condition, actions};
 
@@ -194,8 +194,8 @@ impl Rule for MistypedConditionValue {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (p, holder, _, c) in parsed_conditions(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (p, holder, _, c) in parsed_conditions(a, part) {
             // an invalid operator is PG009's
             if actions::operator_problem(&c.operator).is_some() {
                 continue;

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::Analysis;
 
 declare_rule! {
@@ -54,8 +54,8 @@ impl Rule for CrossAccountExactPrincipal {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for s in &a.secrets {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for s in part.secrets(a) {
             let secret = a.resource(s.res);
             for g in &s.grants {
                 if !g.principal.kind.is_exact_identity() || a.is_trusted(g) {

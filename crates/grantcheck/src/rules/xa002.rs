@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, Grant, KeyRef, Tri};
 
 declare_rule! {
@@ -71,8 +71,8 @@ impl Rule for SharedSecretAwsManagedKey {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for s in &a.secrets {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for s in part.secrets(a) {
             let secret = a.resource(s.res);
             let sure: Vec<&Grant> = s
                 .grants

@@ -1,6 +1,6 @@
 use std::borrow::Cow;
 
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, Grant, KeyPolicy, KeyRef, PolicyDoc, Tri};
 use crate::policy::{
     Condition, Effect, PolicyDocument, Principal, PrincipalKind, Statement, glob_match, list_allows,
@@ -75,8 +75,8 @@ impl Rule for KeyPolicyMissingGrant {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for s in &a.secrets {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for s in part.secrets(a) {
             let secret = a.resource(s.res);
             let grants: Vec<&Grant> = s
                 .grants

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::Analysis;
 use crate::model::{Action, Mode, Resource};
 use crate::policy::{Principal, parse_arn};
@@ -39,7 +39,7 @@ impl Rule for PrincipalReplacedInPlan {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
         // the roles and users this plan deletes or replaces, by their current ARN
         let deleted: Vec<(usize, &str)> = a
             .infra
@@ -49,7 +49,7 @@ impl Rule for PrincipalReplacedInPlan {
             .filter(|(_, r)| is_identity(r) && r.action.deletes())
             .filter_map(|(i, r)| Some((i, r.before_attr("arn")?.as_str()?)))
             .collect();
-        for (_, p, doc, holder) in parsed_policies(a) {
+        for (_, p, doc, holder) in parsed_policies(a, part) {
             if !holder.action.survives() {
                 continue;
             }

@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, is_aws_managed_name};
 use crate::model::Mode;
 use crate::value::{Node, NodeKind};
@@ -63,8 +63,8 @@ impl Rule for ReplicaWithoutCmk {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for s in &a.secrets {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for s in part.secrets(a) {
             if !s.in_plan || s.grants.is_empty() {
                 continue;
             }

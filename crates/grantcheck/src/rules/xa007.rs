@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::{Analysis, KeyRef};
 use crate::value::NodeKind;
 
@@ -60,8 +60,8 @@ impl Rule for KeyNotReferencedByArn {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for s in &a.secrets {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for s in part.secrets(a) {
             if !s.in_plan || s.grants.is_empty() || !matches!(s.key, KeyRef::Customer { .. }) {
                 continue;
             }

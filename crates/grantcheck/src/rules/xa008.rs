@@ -1,6 +1,6 @@
 use crate::hash::HashMap;
 
-use super::{Findings, Rule, RuleMeta, declare_rule};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::analysis::Analysis;
 use crate::policy::actions::ACTIONS;
 use crate::policy::{PrincipalKind, list_allows_each};
@@ -42,14 +42,14 @@ impl Rule for CrossAccountWriteAccess {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
         let write_actions: Vec<&str> = ACTIONS
             .iter()
             .filter(|x| x.prefix() == "secretsmanager" && x.is_write() && x.cross_account)
             .map(|x| x.name)
             .collect();
         let mut per_statement: HashMap<(usize, usize), (Vec<&str>, bool)> = HashMap::default();
-        for s in &a.secrets {
+        for s in part.secrets(a) {
             let secret = a.resource(s.res);
             for g in s.grants.iter().filter(|g| !a.is_trusted(g)) {
                 let Some(st) = a.statement(g.policy, g.statement) else {

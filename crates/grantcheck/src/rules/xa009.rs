@@ -1,4 +1,4 @@
-use super::{Findings, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
 use crate::analysis::{Analysis, PolicyKind, Tri, foreign};
 use crate::policy::{PrincipalKind, list_allows};
 
@@ -40,8 +40,8 @@ impl Rule for KeyGrantTooBroad {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, out: &mut Findings) {
-        for (pid, p, doc, holder) in parsed_policies(a) {
+    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+        for (pid, p, doc, holder) in parsed_policies(a, part) {
             if p.kind != PolicyKind::Key || !holder.action.survives() {
                 continue;
             }
