@@ -100,8 +100,18 @@ pub fn detect(path: &str, text: &str) -> Result<InputKind, String> {
 }
 
 /// Checks the given files and returns the report.
+///
+/// Where there are threads, what the check no longer needs is freed on them after the report is
+/// returned, and the next check first waits for that; `settle` waits for it too.
 pub fn check(sources: &[SourceFile], options: &Options) -> Report {
+    par::settle();
     par::on_pool(|| check_on_pool(sources, options))
+}
+
+/// Waits until the memory of earlier checks is freed (see `check`). A program that measures
+/// a check, or the memory it holds, calls it between checks.
+pub fn settle() {
+    par::settle();
 }
 
 fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
@@ -197,9 +207,8 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
     match state {
         changes::PlanState::Changes => {
             let after = after.unwrap_or_default();
-            let policies = policies_of(analysis);
-            let ((), (old_infra, gone)) =
-                par::join(|| par::drop_all(policies), || changes::before_view(infra));
+            par::free_later(policies_of(analysis), par::drop_all);
+            let (old_infra, gone) = changes::before_view(infra);
             let old = analyse(&old_infra, &accounts, &trusted);
             let (before_found, access_changes) = par::join(
                 || run_rules(&old),
@@ -222,13 +231,9 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         }
     }
     out.list.extend(found);
-    let (mut report, ()) = par::join(
-        || {
-            suppress::apply(sources, cfg.as_ref(), &mut out.list);
-            report::build(sources, out.list, summary, options.utf16)
-        },
-        || trash.free(),
-    );
+    par::free_later(trash, Trash::free);
+    suppress::apply(sources, cfg.as_ref(), &mut out.list);
+    let mut report = report::build(sources, out.list, summary, options.utf16);
     report.sensitive = terraform::plan::sensitive::merge(sensitive);
     report
 }
