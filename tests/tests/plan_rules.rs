@@ -626,6 +626,76 @@ fn an_unresolved_finding_says_where_the_value_comes_from() {
     );
 }
 
+/// A plan that creates a secret and its policy `policy`, which the plan may mark sensitive.
+fn secret_policy_plan(policy: &Value, sensitive: bool) -> String {
+    let plan = PlanBuilder::new()
+        .provider("aws", Some(OWNER), "eu-west-1")
+        .create("aws_secretsmanager_secret.s", json!({"name": "app/db"}))
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            json!({"policy": policy.to_string()}),
+        );
+    let plan = if sensitive {
+        plan.sensitive("policy")
+    } else {
+        plan
+    };
+    plan.unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+        .build()
+}
+
+#[test]
+fn sensitive_policy_keys_never_reach_reports() {
+    // condition operators and keys are part of the policy the plan marks sensitive
+    let conditions = json!({
+        "StringEqualsSecretop": {"aws:PrincipalTag/secrettag1": "a"},
+        "ForAllValues:StringEquals": {"aws:PrincipalTag/secrettag2": "b"},
+        "NumericEquals": {"aws:PrincipalTag/secrettag3": "not a number"}
+    });
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
+         "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Condition": conditions}]});
+    let build = |sensitive: bool| {
+        check_texts(
+            &[("plan.json", &secret_policy_plan(&policy, sensitive))],
+            &[],
+        )
+    };
+    let rules_of = |r: &grantcheck::Report| {
+        let mut v: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let (open, hidden) = (build(false), build(true));
+    assert_eq!(rules_of(&open), rules_of(&hidden));
+    for rule in ["PG009", "PG010", "PG019"] {
+        assert!(
+            rules_of(&hidden).contains(&rule.to_string()),
+            "{rule}: {:#?}",
+            hidden.findings
+        );
+    }
+    // the words are there when the policy is not sensitive, so the test can see them go
+    let open_text = open.to_json();
+    for word in ["Secretop", "secrettag2", "secrettag3"] {
+        assert!(open_text.contains(word), "{word} in {open_text}");
+    }
+    let text = format!(
+        "{}{}",
+        hidden.to_json(),
+        grantcheck::report::sarif::to_sarif(&hidden)
+    );
+    for word in ["Secretop", "secrettag"] {
+        assert!(!text.contains(word), "{word} in {text}");
+    }
+    assert!(
+        text.contains("/Statement/0/Condition/(sensitive)"),
+        "{text}"
+    );
+    assert!(text.contains("(sensitive key)"), "{text}");
+}
+
 #[test]
 fn sensitive_policy_texts_never_reach_messages() {
     // a key policy the plan marks sensitive: its Sid and its kms:ViaService value stay unsaid
@@ -658,17 +728,7 @@ fn sensitive_policy_texts_never_reach_messages() {
          "Resource": "arn:aws:secretsmanager:${aws:secretvar}"},
         {"Sid": "Dup secretsid", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{PARTNER}:root")},
          "Action": ["secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"], "Resource": "*"}]});
-    let plan = PlanBuilder::new()
-        .provider("aws", Some(OWNER), "eu-west-1")
-        .create("aws_secretsmanager_secret.s", json!({"name": "app/db"}))
-        .create(
-            "aws_secretsmanager_secret_policy.p",
-            json!({"policy": policy.to_string()}),
-        )
-        .sensitive("policy")
-        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
-        .build();
-    let r = check_texts(&[("plan.json", &plan)], &[]);
+    let r = check_texts(&[("plan.json", &secret_policy_plan(&policy, true))], &[]);
     let mut rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.sort();
     rules.dedup();

@@ -232,10 +232,34 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
     }
     out.list.extend(found);
     par::free_later(trash, Trash::free);
+    let sensitive = terraform::plan::sensitive::merge(sensitive);
+    redact_sensitive_paths(&mut out.list, &sensitive);
     suppress::apply(sources, cfg.as_ref(), &mut out.list);
     let mut report = report::build(sources, out.list, summary, options.utf16);
-    report.sensitive = terraform::plan::sensitive::merge(sensitive);
+    report.sensitive = sensitive;
     report
+}
+
+/// The JSON pointers of findings in a value the plan marks sensitive (`sensitive`: sorted and
+/// merged spans) keep only the policy grammar: the other keys are part of the value.
+fn redact_sensitive_paths(found: &mut [report::Finding], sensitive: &[Span]) {
+    if sensitive.is_empty() {
+        return;
+    }
+    for f in found {
+        let (Some(span), Some(path)) = (f.span, &f.policy_path) else {
+            continue;
+        };
+        // the last sensitive span that starts at or before the finding's
+        let at = sensitive.partition_point(|s| (s.file, s.start) <= (span.file, span.start));
+        let inside = at > 0 && {
+            let s = sensitive[at - 1];
+            s.file == span.file && span.end <= s.end
+        };
+        if inside {
+            f.policy_path = Some(policy::redact_path(path));
+        }
+    }
 }
 
 /// What a check no longer needs, to be freed at once. Large trees of values take as long to

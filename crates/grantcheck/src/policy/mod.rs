@@ -132,9 +132,29 @@ pub struct Condition {
     pub unknown: Option<Arc<Unknown>>,
     pub span: Span,
     pub path: CompactString,
+    /// The plan marks the policy sensitive: neither the operator nor the key is printed.
+    pub sensitive: bool,
 }
 
 impl Condition {
+    /// The operator as a message shows it: as written, or `(sensitive operator)`.
+    pub fn shown_operator(&self) -> &str {
+        if self.sensitive {
+            "(sensitive operator)"
+        } else {
+            &self.operator
+        }
+    }
+
+    /// The condition key as a message shows it: as written, or `(sensitive key)`.
+    pub fn shown_key(&self) -> &str {
+        if self.sensitive {
+            "(sensitive key)"
+        } else {
+            &self.key
+        }
+    }
+
     /// Operator without `ForAnyValue:`/`ForAllValues:` and `IfExists`.
     pub fn base_operator(&self) -> &str {
         let op = self
@@ -305,6 +325,43 @@ fn key_path(base: &str, key: &str) -> CompactString {
     p
 }
 
+/// The names of the policy grammar, which a JSON pointer into a policy the plan marks sensitive
+/// may still show (`redact_path`).
+const GRAMMAR: &[&str] = &[
+    "Version",
+    "Id",
+    "Statement",
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+    "AWS",
+    "Service",
+    "Federated",
+    "CanonicalUser",
+];
+
+/// A JSON pointer into a policy the plan marks sensitive, as a report may show it: indexes and
+/// the names of the policy grammar stay, every other key (condition operators and keys, a
+/// misspelt element) is `(sensitive)`.
+pub fn redact_path(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            if seg.is_empty() || seg.bytes().all(|b| b.is_ascii_digit()) || GRAMMAR.contains(&seg) {
+                seg
+            } else {
+                "(sensitive)"
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The JSON pointer of item `i` under `base`.
 fn index_path(base: &str, i: usize) -> CompactString {
     use std::fmt::Write;
@@ -395,6 +452,7 @@ fn statement(node: &Node, index: usize, path: CompactString) -> Statement {
                     );
                     for (op, keys) in ops {
                         let op_path = key_path(&p, &op.name);
+                        let sensitive = keys.sensitive;
                         match &keys.kind {
                             NodeKind::Object(keys) => {
                                 for (key, vals) in keys {
@@ -407,6 +465,7 @@ fn statement(node: &Node, index: usize, path: CompactString) -> Statement {
                                         unknown,
                                         span: vals.span,
                                         path: kp,
+                                        sensitive: sensitive || vals.sensitive,
                                     });
                                 }
                             }

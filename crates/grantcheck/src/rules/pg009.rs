@@ -43,6 +43,12 @@ impl Rule for InvalidConditionOperator {
                     let Some(problem) = actions::operator_problem(&c.operator) else {
                         continue;
                     };
+                    // (what the operator is, or is close to, says what it is)
+                    let problem = if c.sensitive {
+                        "a condition operator of the policy, which the plan marks sensitive, is not valid".to_string()
+                    } else {
+                        problem
+                    };
                     let path = c
                         .path
                         .rsplit_once('/')

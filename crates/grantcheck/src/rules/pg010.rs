@@ -63,7 +63,7 @@ impl Rule for SetOperatorOnSingleValuedKey {
                         Some(c.span),
                         format!(
                             "{what}: {set}: is used with {}, which has a single value{risk}",
-                            c.key
+                            c.shown_key()
                         ),
                     )
                     .help(format!("remove the \"{set}:\" prefix"))

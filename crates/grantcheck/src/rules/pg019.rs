@@ -110,7 +110,7 @@ fn expected(c: &Condition) -> Option<(ValueType, String)> {
         "ARN" => ValueType::Arn,
         _ => return None,
     };
-    Some((ty, format!("the key {} (type {key_type})", c.key)))
+    Some((ty, format!("the key {} (type {key_type})", c.shown_key())))
 }
 
 fn is_number(v: &str) -> bool {
@@ -224,8 +224,8 @@ impl Rule for MistypedConditionValue {
                     format!(
                         "{}: {} {}: {shown} is not {}, as {why} needs; it never matches",
                         p.kind.noun(),
-                        c.operator,
-                        c.key,
+                        c.shown_operator(),
+                        c.shown_key(),
                         ty.describe()
                     ),
                 )

@@ -363,7 +363,7 @@ fn conditions_allow(st: &Statement, g: &Principal, region: Option<&str>) -> Tri 
         if c.unknown.is_some() {
             return Tri::Unknown(format!(
                 "the values of {} in the key policy are known only after apply",
-                c.key
+                c.shown_key()
             ));
         }
         let vals: Vec<&str> = c.values.iter().filter_map(|v| v.text.as_deref()).collect();
