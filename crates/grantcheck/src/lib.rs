@@ -305,8 +305,12 @@ fn analyse<'a>(
     a
 }
 
-/// How many policies all the rules check before they go on to the next ones (`rules::Part`).
+/// The most policies all the rules check before they go on to the next ones (`rules::Part`).
 const PART_POLICIES: usize = 256;
+
+/// Parts per thread at the least, so that threads share out parts of unequal cost evenly to the
+/// end when there are few policies.
+const PARTS_PER_THREAD: usize = 8;
 
 fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
     use rules::{Findings, Part, RULES, Rule};
@@ -315,7 +319,11 @@ fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
         rule.check(analysis, part, &mut out);
         out.list
     };
-    let parts = Part::split(analysis, PART_POLICIES);
+    let fair = analysis
+        .policies
+        .len()
+        .div_ceil(par::threads() * PARTS_PER_THREAD);
+    let parts = Part::split(analysis, fair.clamp(1, PART_POLICIES));
     let all = Part::all(analysis);
     let whole: Vec<&dyn Rule> = RULES.iter().filter(|r| r.whole()).copied().collect();
     let (mut by_part, of_whole) = par::join(
