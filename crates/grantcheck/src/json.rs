@@ -215,39 +215,40 @@ pub fn parse_with_room(text: &str, at: Placement, room: usize) -> Result<Node, J
         at: &at,
         items: scratch.items,
         members: scratch.members,
-        escapes: scratch.escapes,
+        decoded: scratch.decoded,
         room,
     };
     let read = p.document();
     let mut scratch = Scratch {
         items: p.items,
         members: p.members,
-        escapes: p.escapes,
+        decoded: p.decoded,
     };
     // (what a failed read left behind is dropped; lists grown very long are not kept)
     scratch.items.clear();
     scratch.members.clear();
-    scratch.escapes.clear();
+    scratch.decoded.clear();
     if scratch.items.capacity() <= MAX_KEPT
         && scratch.members.capacity() <= MAX_KEPT
-        && scratch.escapes.capacity() <= MAX_KEPT
+        && scratch.decoded.capacity() <= MAX_KEPT * 16
     {
         SCRATCH.with(|c| c.set(Some(scratch)));
     }
     read
 }
 
-/// The lists a parse reads arrays, objects and escapes into, kept for the next parse on the
-/// same thread: the many small values of a plan are each read by a parse of their own, and
-/// lists grown once need not grow again for each.
+/// The lists a parse reads arrays and objects into, and the text it decodes escaped strings
+/// into, kept for the next parse on the same thread: the many small values of a plan are each
+/// read by a parse of their own, and lists grown once need not grow again for each.
 #[derive(Default)]
 struct Scratch {
     items: Vec<Node>,
     members: Vec<(Key, Node)>,
-    escapes: Vec<(usize, usize, char)>,
+    decoded: String,
 }
 
-/// Lists longer than this are freed after a parse rather than kept.
+/// Lists longer than this (and decoded text sixteen times as long) are freed after a parse
+/// rather than kept.
 const MAX_KEPT: usize = 4096;
 
 thread_local! {
@@ -284,8 +285,9 @@ struct Parser<'t, 'p> {
     /// moved out into a vector of its exact length when it ends, so no value keeps spare room.
     items: Vec<Node>,
     members: Vec<(Key, Node)>,
-    /// The escapes of the string being read: where each starts and ends, what it stands for.
-    escapes: Vec<(usize, usize, char)>,
+    /// The value of the escaped string being read, as far as it is read: copied out at its
+    /// exact length when the string ends.
+    decoded: String,
     /// Spare room the outermost object's list gets.
     room: usize,
 }
@@ -403,8 +405,8 @@ impl<'t> Parser<'t, '_> {
         let open = self.pos;
         let start = open + 1;
         self.pos = start;
-        // each escape: where it starts, where it ends, the character it stands for
-        self.escapes.clear();
+        // where the text not yet copied into `decoded` starts, once an escape is met
+        let mut run = None;
         loop {
             self.pos = special(self.bytes, self.pos);
             match self.bytes.get(self.pos) {
@@ -412,7 +414,13 @@ impl<'t> Parser<'t, '_> {
                 Some(b'\\') => {
                     let esc = self.pos;
                     let c = self.escape(esc)?;
-                    self.escapes.push((esc, self.pos, c));
+                    let from = run.unwrap_or_else(|| {
+                        self.decoded.clear();
+                        start
+                    });
+                    self.decoded.push_str(&self.text[from..esc]);
+                    self.decoded.push(c);
+                    run = Some(self.pos);
                 }
                 // a control character; a string that never closes is named so first
                 Some(_) if memchr::memchr2(b'"', b'\\', &self.bytes[self.pos..]).is_some() => {
@@ -427,20 +435,13 @@ impl<'t> Parser<'t, '_> {
         let end = self.pos;
         self.pos += 1;
         let text: &'t str = self.text;
-        if self.escapes.is_empty() {
+        let Some(run) = run else {
             return Ok(Cow::Borrowed(&text[start..end]));
-        }
-        let size = self.escapes.iter().fold(end - start, |n, &(from, to, c)| {
-            n - (to - from) + c.len_utf8()
-        });
-        let mut s = String::with_capacity(size);
-        let mut run = start;
-        for &(from, to, c) in &self.escapes {
-            s.push_str(&text[run..from]);
-            s.push(c);
-            run = to;
-        }
-        s.push_str(&text[run..end]);
+        };
+        self.decoded.push_str(&text[run..end]);
+        // (a string of its exact length; the decoding room stays for the next one)
+        let s = self.decoded.as_str().to_owned();
+        self.decoded.clear();
         Ok(Cow::Owned(s))
     }
 
@@ -686,7 +687,7 @@ mod tests {
         let kept = SCRATCH.with(Cell::take);
         let empty = kept
             .as_ref()
-            .is_none_or(|s| s.items.is_empty() && s.members.is_empty() && s.escapes.is_empty());
+            .is_none_or(|s| s.items.is_empty() && s.members.is_empty() && s.decoded.is_empty());
         SCRATCH.with(|c| c.set(kept));
         empty
     }
