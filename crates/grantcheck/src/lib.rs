@@ -305,8 +305,9 @@ fn analyse<'a>(
     a
 }
 
-/// The most policies all the rules check before they go on to the next ones (`rules::Part`).
-const PART_POLICIES: usize = 256;
+/// The most policies (and secrets) all the rules check before they go on to the next ones
+/// (`rules::Part`).
+const PART_SIZE: usize = 256;
 
 /// Parts per thread at the least, so that threads share out parts of unequal cost evenly to the
 /// end when there are few policies.
@@ -322,8 +323,9 @@ fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
     let fair = analysis
         .policies
         .len()
+        .max(analysis.secrets.len())
         .div_ceil(par::threads() * PARTS_PER_THREAD);
-    let parts = Part::split(analysis, fair.clamp(1, PART_POLICIES));
+    let parts = Part::split(analysis, fair.clamp(1, PART_SIZE));
     let all = Part::all(analysis);
     let whole: Vec<&dyn Rule> = RULES.iter().filter(|r| r.whole()).copied().collect();
     let (mut by_part, of_whole) = par::join(

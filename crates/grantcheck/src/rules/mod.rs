@@ -138,11 +138,11 @@ impl Part {
         }
     }
 
-    /// Parts of about `size` policies each, in order, with the secrets shared out in the same
-    /// proportion (policies and secrets both come in the order of their resources).
+    /// Parts of at most `size` policies and `size` secrets each, in order, policies and secrets
+    /// shared out in the same proportion (both come in the order of their resources).
     pub fn split(a: &Analysis<'_>, size: usize) -> Vec<Part> {
         let (np, ns) = (a.policies.len(), a.secrets.len());
-        let n = np.div_ceil(size.max(1)).max(1);
+        let n = np.max(ns).div_ceil(size.max(1)).max(1);
         (0..n)
             .map(|i| Part {
                 policies: np * i / n..np * (i + 1) / n,
