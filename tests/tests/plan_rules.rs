@@ -697,6 +697,52 @@ fn sensitive_policy_keys_never_reach_reports() {
 }
 
 #[test]
+fn sensitive_via_service_values_are_not_quoted_in_part() {
+    // kms:ViaService values whose faults PG016 explains from their parts: another Region, a
+    // misspelt service, no Region, and a case-sensitive operator misspelt
+    let via = |op: &str, value: &str| {
+        json!({"Effect": "Allow", "Principal": root(PARTNER), "Action": "kms:Decrypt",
+            "Resource": "*", "Condition": {op: {"kms:ViaService": value}}})
+    };
+    let extra = vec![
+        via("StringEquals", "secretsmanager.eu-central-1.amazonaws.com"),
+        via("StringEquals", "secretsmanagr.eu-west-1.amazonaws.com"),
+        via("StringEquals", "secretsmanagerx.amazonaws.com"),
+        via(
+            "StringEqualsSecretop",
+            "secretsmanager.EU-west-1.amazonaws.com",
+        ),
+    ];
+    let report = |sensitive: bool| {
+        let plan = shared(root(PARTNER), None).create(
+            "aws_kms_key.k",
+            json!({"policy": key_policy(extra.clone())}),
+        );
+        let plan = if sensitive {
+            plan.sensitive("policy")
+        } else {
+            plan
+        };
+        let plan = plan.unknown("arn", None).build();
+        check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[])
+    };
+    let words = ["central", "secretsmanagr", "secretsmanagerx", "Secretop"];
+    let (open, hidden) = (report(false), report(true));
+    let pg016 = |r: &grantcheck::Report| r.findings.iter().filter(|f| f.rule == "PG016").count();
+    assert_eq!(pg016(&open), 4, "{:#?}", open.findings);
+    assert_eq!(pg016(&hidden), 4, "{:#?}", hidden.findings);
+    // the words are there when the policy is not sensitive, so the test can see them go
+    let open_text = open.to_json();
+    for word in words {
+        assert!(open_text.contains(word), "{word} in {open_text}");
+    }
+    let text = hidden.to_json();
+    for word in words {
+        assert!(!text.contains(word), "{word} in {text}");
+    }
+}
+
+#[test]
 fn sensitive_policy_texts_never_reach_messages() {
     // a key policy the plan marks sensitive: its Sid and its kms:ViaService value stay unsaid
     let deny = json!({"Sid": "SecretSidA", "Effect": "Deny", "Principal": root(PARTNER),

@@ -128,7 +128,12 @@ impl Rule for InvalidViaService {
                     }
                     let mut malformed = false;
                     for v in &c.values {
-                        if let Some(why) = v.text.as_deref().and_then(|t| malformed_why(t, op)) {
+                        let sensitive = c.sensitive || v.sensitive;
+                        if let Some(why) = v
+                            .text
+                            .as_deref()
+                            .and_then(|t| malformed_why(t, op, sensitive))
+                        {
                             malformed = true;
                             report_value(out, &holder.address, c, v, why);
                         }
@@ -194,7 +199,9 @@ fn region_mismatch(
         if !service.eq_ignore_ascii_case("secretsmanager") {
             continue;
         }
-        let named = if region.contains(['*', '?']) {
+        let named = if v.sensitive || c.sensitive {
+            "another Region".to_string()
+        } else if region.contains(['*', '?']) {
             format!("the Regions matching {region}")
         } else {
             region.to_string()
@@ -251,7 +258,14 @@ fn endpoint_parts(v: &str) -> Option<(&str, &str)> {
 }
 
 /// Why a `kms:ViaService` value can never match, if it cannot.
-fn malformed_why(v: &str, op: &str) -> Option<String> {
+/// `sensitive`: the plan marks the policy sensitive, so the reason names no part of the value
+/// and not the operator.
+fn malformed_why(v: &str, op: &str, sensitive: bool) -> Option<String> {
+    let op_text = if sensitive {
+        "(sensitive operator)"
+    } else {
+        op
+    };
     let like = op == "StringLike" || op == "StringNotLike";
     let case_sensitive = !op.contains("IgnoreCase");
     if v.contains("${") {
@@ -260,12 +274,12 @@ fn malformed_why(v: &str, op: &str) -> Option<String> {
     let wild = v.contains(['*', '?']);
     if wild && !like {
         return Some(format!(
-            "{op} compares literally, so `*` and `?` are not wildcards here; use StringLike"
+            "{op_text} compares literally, so `*` and `?` are not wildcards here; use StringLike"
         ));
     }
     if case_sensitive && v.bytes().any(|b| b.is_ascii_uppercase()) {
         return Some(format!(
-            "KMS sets it in lower case and {op} compares case-sensitively"
+            "KMS sets it in lower case and {op_text} compares case-sensitively"
         ));
     }
     let lower = v.to_ascii_lowercase();
@@ -287,6 +301,9 @@ fn malformed_why(v: &str, op: &str) -> Option<String> {
         );
     };
     let Some((service, region)) = rest.split_once('.') else {
+        if sensitive {
+            return Some("it names no Region; the form is <service>.<region>.amazonaws.com".into());
+        }
         return Some(format!(
             "it names no Region; the form is {rest}.<region>.amazonaws.com"
         ));
@@ -301,6 +318,12 @@ fn malformed_why(v: &str, op: &str) -> Option<String> {
         );
     }
     if service != "secretsmanager" && strsim::jaro_winkler(service, "secretsmanager") >= 0.9 {
+        if sensitive {
+            return Some(
+                "it names a service that does not exist; Secrets Manager's is \"secretsmanager\""
+                    .into(),
+            );
+        }
         return Some(format!(
             "\"{service}\" is not a service; Secrets Manager's is \"secretsmanager\""
         ));
