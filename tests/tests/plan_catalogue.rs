@@ -102,6 +102,28 @@ fn xa004_role_replaced_while_a_policy_references_its_arn() {
 }
 
 #[test]
+fn xa004_does_not_quote_a_role_arn_the_plan_marks_sensitive() {
+    let plan = role_by_reference(&["delete", "create"]);
+    let mut v: Value = serde_json::from_str(&plan).unwrap();
+    for rc in v["resource_changes"].as_array_mut().unwrap() {
+        if rc["address"] == "aws_iam_role.reader" {
+            rc["change"]["before_sensitive"] = json!({"arn": true});
+        }
+    }
+    let xa004 = |plan: &str| {
+        let found = findings_of(plan);
+        let f: Vec<_> = found.into_iter().filter(|f| f.rule == "XA004").collect();
+        assert_eq!(f.len(), 1, "{f:#?}");
+        f[0].help.clone()
+    };
+    // the account of the ARN names the root to grant, unless the ARN is sensitive
+    assert!(xa004(&plan).contains(&format!("iam::{OWNER}:root")));
+    let help = xa004(&v.to_string());
+    assert!(help.contains("iam::ACCOUNT:root"), "{help}");
+    assert!(!help.contains(OWNER), "{help}");
+}
+
+#[test]
 fn xa005_unique_id_in_a_planned_secret_policy() {
     let flagged = secret_and_key(
         json!([allow(json!({"AWS": "AROAJ2UCCR6DPCEXAMPLE"}), READ)]),

@@ -601,6 +601,38 @@ fn sensitive_principals_never_reach_messages() {
     assert!(!text.contains("very-secret-name"), "{text}");
 }
 
+/// Checks a plan whose secret is shared with the partner and encrypted with a key created
+/// beside it, whose key policy has `extra` statements and may be marked sensitive.
+fn check_key_policy(extra: Vec<Value>, sensitive: bool) -> grantcheck::Report {
+    let plan =
+        shared(root(PARTNER), None).create("aws_kms_key.k", json!({"policy": key_policy(extra)}));
+    let plan = if sensitive {
+        plan.sensitive("policy")
+    } else {
+        plan
+    };
+    let plan = plan.unknown("arn", None).build();
+    check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[])
+}
+
+#[test]
+fn sensitive_key_policy_accounts_never_reach_messages() {
+    // an account only the key policy names, granted more than kms:Decrypt (XA009)
+    const OTHER: &str = "999988887777";
+    let report = |sensitive| check_key_policy(vec![allow(root(OTHER), &["kms:*"])], sensitive);
+    let (open, hidden) = (report(false), report(true));
+    for r in [&open, &hidden] {
+        assert!(
+            r.findings.iter().any(|f| f.rule == "XA009"),
+            "{:#?}",
+            r.findings
+        );
+    }
+    assert!(open.to_json().contains(OTHER));
+    let text = hidden.to_json();
+    assert!(!text.contains(OTHER), "{text}");
+}
+
 #[test]
 fn an_unresolved_finding_says_where_the_value_comes_from() {
     let message = |reference: Option<&str>| {
@@ -713,19 +745,7 @@ fn sensitive_via_service_values_are_not_quoted_in_part() {
             "secretsmanager.EU-west-1.amazonaws.com",
         ),
     ];
-    let report = |sensitive: bool| {
-        let plan = shared(root(PARTNER), None).create(
-            "aws_kms_key.k",
-            json!({"policy": key_policy(extra.clone())}),
-        );
-        let plan = if sensitive {
-            plan.sensitive("policy")
-        } else {
-            plan
-        };
-        let plan = plan.unknown("arn", None).build();
-        check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[])
-    };
+    let report = |sensitive| check_key_policy(extra.clone(), sensitive);
     let words = ["central", "secretsmanagr", "secretsmanagerx", "Secretop"];
     let (open, hidden) = (report(false), report(true));
     let pg016 = |r: &grantcheck::Report| r.findings.iter().filter(|f| f.rule == "PG016").count();
@@ -754,12 +774,7 @@ fn sensitive_policy_texts_never_reach_messages() {
         vec![allow(root(PARTNER), &["kms:Decrypt"]), deny],
         vec![via],
     ] {
-        let plan = shared(root(PARTNER), None)
-            .create("aws_kms_key.k", json!({"policy": key_policy(extra)}))
-            .sensitive("policy")
-            .unknown("arn", None)
-            .build();
-        let r = check_texts(&[("plan.json", &kms_from(plan, "aws_kms_key.k.arn"))], &[]);
+        let r = check_key_policy(extra, true);
         assert!(
             r.findings.iter().any(|f| f.rule == "XA003"),
             "{:#?}",

@@ -83,6 +83,8 @@ impl Rule for PrincipalReplacedInPlan {
                     };
                     let arn = t
                         .before_attr("arn")
+                        // (an ARN the plan marks sensitive is not shown)
+                        .filter(|n| !n.sensitive)
                         .and_then(|n| n.as_str())
                         .and_then(parse_arn)
                         .and_then(|arn| {

@@ -82,7 +82,7 @@ impl Rule for KeyGrantTooBroad {
                     if foreign(&e, st, &owners) != Tri::Yes {
                         continue;
                     }
-                    let acct = e.account.as_deref().unwrap_or("?");
+                    let acct = e.account_display().unwrap_or("?");
                     let who = match &e.kind {
                         PrincipalKind::Account => format!("account {acct}"),
                         k => format!("{} of account {acct}", k.describe()),
