@@ -616,6 +616,30 @@ fn check_key_policy(extra: Vec<Value>, sensitive: bool) -> grantcheck::Report {
 }
 
 #[test]
+fn sensitive_invalid_principals_are_not_quoted() {
+    // reasons for an invalid principal may quote its account or its type
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+         "Principal": {"AWS": "arn:aws:iam::1234secretacct:root", "AwsSecretkey": "x"}}]});
+    let report = |sensitive| {
+        check_texts(
+            &[("plan.json", &secret_policy_plan(&policy, sensitive))],
+            &[],
+        )
+    };
+    let (open, hidden) = (report(false), report(true));
+    let pg008 = |r: &grantcheck::Report| r.findings.iter().filter(|f| f.rule == "PG008").count();
+    assert_eq!(pg008(&open), 2, "{:#?}", open.findings);
+    assert_eq!(pg008(&hidden), 2, "{:#?}", hidden.findings);
+    let open_text = open.to_json();
+    let text = hidden.to_json();
+    for word in ["secretacct", "Secretkey"] {
+        assert!(open_text.contains(word), "{word} in {open_text}");
+        assert!(!text.contains(word), "{word} in {text}");
+    }
+}
+
+#[test]
 fn sensitive_key_policy_accounts_never_reach_messages() {
     // an account only the key policy names, granted more than kms:Decrypt (XA009)
     const OTHER: &str = "999988887777";

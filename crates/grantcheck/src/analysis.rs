@@ -934,8 +934,9 @@ pub fn foreign(p: &Principal, st: &Statement, owners: &Owners) -> Tri {
         | PrincipalKind::User { .. }
         | PrincipalKind::AssumedRole { .. }
         | PrincipalKind::FederatedUser { .. } => match &p.account {
-            Some(a) if !owners.is_known() => Tri::Unknown(format!(
-                "the owner account is not known, so whether account {a} is foreign cannot be decided"
+            Some(_) if !owners.is_known() => Tri::Unknown(format!(
+                "the owner account is not known, so whether account {} is foreign cannot be decided",
+                p.account_display().unwrap_or("?")
             )),
             Some(a) if owners.contains(a) => Tri::No,
             Some(_) => Tri::Yes,

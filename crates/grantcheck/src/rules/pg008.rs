@@ -45,6 +45,10 @@ impl Rule for InvalidPrincipal {
                 let Some(pr) = &st.principal else { continue };
                 for e in &pr.entries {
                     let reason = match &e.kind {
+                        // (a reason may quote the value: its account, its type)
+                        PrincipalKind::Invalid { .. } if e.sensitive => {
+                            "it is not \"*\", an ARN or a 12-digit account id under AWS, Service, Federated or CanonicalUser".to_string()
+                        }
                         PrincipalKind::Invalid { reason } => reason.clone(),
                         PrincipalKind::OtherArn { resource } if resource == "group" => {
                             "IAM groups cannot be principals".to_string()
