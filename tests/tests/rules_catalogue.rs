@@ -103,6 +103,32 @@ fn shared_secret(extra: Value, kms_ref: &str) -> String {
 }
 
 #[test]
+fn xa006_does_not_quote_a_replica_the_plan_marks_sensitive() {
+    let plan = shared_secret(
+        json!({"replica": [{"region": "eu-secretregion-1", "kms_key_id": "alias/aws/secretsmanager"}]}),
+        "aws_kms_key.k.arn",
+    );
+    let mut marked: Value = serde_json::from_str(&plan).unwrap();
+    for rc in marked["resource_changes"].as_array_mut().unwrap() {
+        if rc["address"] == "aws_secretsmanager_secret.s" {
+            rc["change"]["after_sensitive"] = json!({"replica": true});
+        }
+    }
+    for (text, sensitive) in [(plan, false), (marked.to_string(), true)] {
+        let r = check_texts(&[("plan.json", &text)], &[]);
+        assert!(
+            codes_of(&r).contains(&"XA006".to_string()),
+            "{:#?}",
+            r.findings
+        );
+        let json = r.to_json();
+        for word in ["secretregion", "alias/aws/secretsmanager"] {
+            assert_eq!(json.contains(word), !sensitive, "{word} in {json}");
+        }
+    }
+}
+
+#[test]
 fn xa006_replica_without_its_own_key() {
     let flagged = shared_secret(
         json!({"replica": [{"region": "eu-west-1"}]}),

@@ -93,12 +93,15 @@ impl Rule for ReplicaWithoutCmk {
                 if rep.as_object().is_none() {
                     continue;
                 }
+                // (values the plan marks sensitive are not quoted)
                 let region = rep
                     .get("region")
+                    .filter(|n| !n.sensitive)
                     .and_then(Node::as_str)
                     .unwrap_or("its region")
                     .to_string();
                 let key = rep.get("kms_key_id");
+                let key_sensitive = key.is_some_and(|k| k.sensitive);
                 let problem = match key.map(|k| &k.kind) {
                     None | Some(NodeKind::Null) => Some(
                         "has no kms_key_id, so it is encrypted with aws/secretsmanager".to_string(),
@@ -107,7 +110,11 @@ impl Rule for ReplicaWithoutCmk {
                         "has no kms_key_id, so it is encrypted with aws/secretsmanager".to_string(),
                     ),
                     Some(NodeKind::String(t)) if is_aws_managed_name(&t.value) => {
-                        Some(format!("uses the AWS managed key {}", t.value))
+                        Some(if key_sensitive {
+                            "uses an AWS managed key".to_string()
+                        } else {
+                            format!("uses the AWS managed key {}", t.value)
+                        })
                     }
                     Some(NodeKind::Unknown(u)) => {
                         let names_key = u.refs.iter().any(|r| {
