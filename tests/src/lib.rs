@@ -52,6 +52,22 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Every JSON file under `dirs` that holds a `format_version` (plans, and the states and broken
+/// plans among them), sorted.
+pub fn plan_json_under(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| files_under(d))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && std::fs::read(p)
+                    .is_ok_and(|b| String::from_utf8_lossy(&b).contains("\"format_version\""))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 /// Runs the core on in-memory files.
 pub fn check_texts(files: &[(&str, &str)], accounts: &[&str]) -> grantcheck::Report {
     let sources: Vec<grantcheck::SourceFile> = files

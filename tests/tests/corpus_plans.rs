@@ -8,20 +8,11 @@ use grantcheck_tests::*;
 
 /// Files a user would give as a plan: anything with a format_version, and binary plan files.
 fn plan_candidates(corpus: &Path) -> Vec<PathBuf> {
-    let all = files_under(corpus);
-    let mut v: Vec<PathBuf> = all
-        .into_iter()
-        .filter(|p| {
-            let name = p.to_string_lossy();
-            if name.ends_with(".plan") || name.ends_with(".tfplan") {
-                return true;
-            }
-            name.ends_with(".json")
-                && std::fs::read(p)
-                    .map(|b| String::from_utf8_lossy(&b).contains("\"format_version\""))
-                    .unwrap_or(false)
-        })
-        .collect();
+    let mut v = plan_json_under(&[corpus.to_path_buf()]);
+    v.extend(files_under(corpus).into_iter().filter(|p| {
+        let name = p.to_string_lossy();
+        name.ends_with(".plan") || name.ends_with(".tfplan")
+    }));
     v.sort();
     v
 }

@@ -3,30 +3,10 @@
 //! in order, exactly what it finds over everything at once.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
-
 use grantcheck::analysis::Analysis;
 use grantcheck::model::Infrastructure;
 use grantcheck::rules::{Findings, Part, RULES};
 use grantcheck_tests::*;
-
-/// Every plan among `dirs`' JSON files.
-fn plans(dirs: &[PathBuf]) -> Vec<(String, String)> {
-    let mut files: Vec<PathBuf> = dirs
-        .iter()
-        .flat_map(|d| files_under(d))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .filter_map(|p| {
-            let text = std::fs::read_to_string(&p).ok()?;
-            text.contains("\"format_version\"")
-                .then(|| (p.display().to_string(), text))
-        })
-        .collect()
-}
 
 /// For every rule that splits: its findings over `parts`, in order, against its findings over
 /// everything. Returns how many findings the rules gave over everything.
@@ -103,7 +83,11 @@ fn rules_find_over_parts_what_they_find_over_everything() {
     }
     let mut found = 0;
     let mut checked = 0;
-    for (name, text) in plans(&dirs) {
+    for path in plan_json_under(&dirs) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let name = path.display().to_string();
         // without an owner account, and with one: rules take other paths
         for accounts in [vec![], vec!["111122223333".to_string()]] {
             found += compare(&name, &text, &accounts, &[1, 3]);
