@@ -318,3 +318,22 @@ pub fn secrets_per_rule(report: &grantcheck::Report) -> BTreeMap<String, BTreeSe
     }
     by_rule
 }
+
+/// Checks that `word` is in the report of the input without its sensitive mark (so that a test
+/// can see it go) and in neither the JSON nor the SARIF of the report of the input with the
+/// mark, whose text (both) it returns.
+pub fn assert_only_unmarked_shows(
+    open: &grantcheck::Report,
+    hidden: &grantcheck::Report,
+    word: &str,
+) -> String {
+    let open_text = open.to_json();
+    assert!(open_text.contains(word), "{word} in {open_text}");
+    let text = format!(
+        "{}{}",
+        hidden.to_json(),
+        grantcheck::report::sarif::to_sarif(hidden)
+    );
+    assert!(!text.contains(word), "{word} in {text}");
+    text
+}

@@ -847,3 +847,53 @@ fn sensitive_policy_texts_never_reach_messages() {
         }
     }
 }
+
+/// Checks a plan whose secret, shared with the partner, is in the Region of its `attr` (written
+/// with `value`), which the plan may mark sensitive; the key's policy lets the partner decrypt
+/// only through Secrets Manager in another Region.
+fn check_secret_region(attr: &str, value: &str, sensitive: bool) -> grantcheck::Report {
+    let via = json!({"Effect": "Allow", "Principal": root(PARTNER), "Action": "kms:Decrypt",
+        "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-central-1.amazonaws.com"}}});
+    let plan = shared(root(PARTNER), None)
+        .create("aws_kms_key.k", json!({"policy": key_policy(vec![via])}))
+        .unknown("arn", None)
+        .build();
+    let mut v: Value = serde_json::from_str(&kms_from(plan, "aws_kms_key.k.arn")).unwrap();
+    let change = &mut v["resource_changes"][0]["change"];
+    change["after"][attr] = json!(value);
+    if sensitive {
+        change["after_sensitive"][attr] = json!(true);
+    }
+    check_texts(&[("plan.json", &v.to_string())], &[])
+}
+
+#[test]
+fn secret_regions_the_plan_marks_sensitive_are_not_named() {
+    // the secret's Region from its own `region`, and from its ARN
+    for (attr, value) in [
+        ("region", "eu-secretregion-1"),
+        (
+            "arn",
+            "arn:aws:secretsmanager:eu-secretregion-1:111122223333:secret:app/db-AbCdEf",
+        ),
+    ] {
+        let (open, hidden) = (
+            check_secret_region(attr, value, false),
+            check_secret_region(attr, value, true),
+        );
+        // the Region decides the same way, marked or not
+        assert_eq!(rules_of(&open), rules_of(&hidden), "{attr}");
+        for rule in ["PG016", "XA003"] {
+            assert!(
+                hidden.findings.iter().any(|f| f.rule == rule),
+                "{rule} for {attr}: {:#?}",
+                hidden.findings
+            );
+        }
+        let text = assert_only_unmarked_shows(&open, &hidden, "secretregion");
+        assert!(
+            text.contains("secretsmanager.<region>.amazonaws.com"),
+            "{text}"
+        );
+    }
+}

@@ -81,19 +81,52 @@ pub fn provider_key(infra: &Infrastructure, res: &Resource) -> Option<String> {
         .then(|| "aws".to_string())
 }
 
-/// The region a resource lives in, when known.
-pub fn region_of(infra: &Infrastructure, res: &Resource) -> Option<String> {
-    if let Some(r) = res.current_attr("region").and_then(Node::as_str)
+/// The Region a resource lives in, and whether it was read from a value the plan marks
+/// sensitive: such a Region is used like any other, but never shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub name: String,
+    pub sensitive: bool,
+}
+
+impl Region {
+    /// The Region as a message shows it: its name, or `<region>` when the plan marks the value
+    /// it was read from sensitive.
+    pub fn shown(&self) -> &str {
+        if self.sensitive {
+            "<region>"
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// The region a resource lives in, when known: its `region`, the Region of its ARN, or its
+/// provider's.
+pub fn region_of(infra: &Infrastructure, res: &Resource) -> Option<Region> {
+    if let Some(n) = res.current_attr("region")
+        && let Some(r) = n.as_str()
         && !r.is_empty()
     {
-        return Some(r.to_string());
+        return Some(Region {
+            name: r.to_string(),
+            sensitive: n.sensitive,
+        });
     }
-    if let Some(a) = res.current_attr("arn").and_then(Node::as_str)
+    if let Some(n) = res.current_attr("arn")
+        && let Some(a) = n.as_str()
         && let Some(arn) = parse_arn(a)
         && !arn.region.is_empty()
     {
-        return Some(arn.region.to_string());
+        return Some(Region {
+            name: arn.region.to_string(),
+            sensitive: n.sensitive,
+        });
     }
     let key = provider_key(infra, res)?;
-    infra.providers.get(&key)?.region.clone()
+    let name = infra.providers.get(&key)?.region.clone()?;
+    Some(Region {
+        name,
+        sensitive: false,
+    })
 }

@@ -3,7 +3,7 @@
 
 use crate::hash::{HashMap, HashSet};
 
-use crate::accounts::{Owners, owners_of, region_of};
+use crate::accounts::{Owners, Region, owners_of, region_of};
 use crate::json::{self, Placement};
 use crate::model::{Infrastructure, Mode, Resource};
 use crate::policy::{
@@ -110,7 +110,7 @@ pub struct SecretInfo {
     pub res: usize,
     pub in_plan: bool,
     pub owners: Owners,
-    pub region: Option<String>,
+    pub region: Option<Region>,
     pub key: KeyRef,
     pub policies: Vec<usize>,
     pub grants: Vec<Grant>,

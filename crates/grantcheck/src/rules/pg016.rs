@@ -1,6 +1,7 @@
 use crate::hash::HashMap;
 
 use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
+use crate::accounts::Region;
 use crate::analysis::{Analysis, KeyPolicy, KeyRef, PolicyKind};
 use crate::policy::{Condition, Item, glob_match};
 
@@ -100,13 +101,13 @@ impl Rule for InvalidViaService {
                 key_of_policy.insert(*pid, *key);
             }
         }
-        let mut regions_of_key: HashMap<usize, Vec<(&str, &str)>> = HashMap::default();
+        let mut regions_of_key: HashMap<usize, Vec<(&Region, &str)>> = HashMap::default();
         for s in &a.secrets {
             if let (KeyRef::Customer { key: Some(k), .. }, Some(r)) = (&s.key, &s.region) {
                 let list = regions_of_key.entry(*k).or_default();
                 let secret = a.resource(s.res).address.as_str();
-                if !list.iter().any(|(reg, _)| reg == r) {
-                    list.push((r.as_str(), secret));
+                if !list.iter().any(|(reg, _)| reg.name == r.name) {
+                    list.push((r, secret));
                 }
             }
         }
@@ -159,7 +160,7 @@ fn region_mismatch(
     holder: &str,
     c: &Condition,
     op: &str,
-    regions: &[(&str, &str)],
+    regions: &[(&Region, &str)],
 ) {
     let texts: Vec<&str> = c.values.iter().filter_map(|v| v.text.as_deref()).collect();
     if texts.len() != c.values.len() {
@@ -187,7 +188,7 @@ fn region_mismatch(
     };
     if texts
         .iter()
-        .any(|v| regions.iter().any(|(r, _)| fits(v, r)))
+        .any(|v| regions.iter().any(|(r, _)| fits(v, &r.name)))
     {
         return;
     }
@@ -207,6 +208,13 @@ fn region_mismatch(
             region.to_string()
         };
         let (want, secret) = regions[0];
+        // (a Region read from a value the plan marks sensitive is not named)
+        let want_in = if want.sensitive {
+            "its Region"
+        } else {
+            want.shown()
+        };
+        let want = want.shown();
         let others = if regions.len() > 1 {
             format!(" (and {} more Regions)", regions.len() - 1)
         } else {
@@ -218,7 +226,7 @@ fn region_mismatch(
             c,
             v,
             format!(
-                "it names Secrets Manager in {named}, but the key encrypts {secret} in {want}{others}; Secrets Manager calls KMS from the secret's Region, so this statement never applies to it"
+                "it names Secrets Manager in {named}, but the key encrypts {secret} in {want_in}{others}; Secrets Manager calls KMS from the secret's Region, so this statement never applies to it"
             ),
         )
         .help(format!(

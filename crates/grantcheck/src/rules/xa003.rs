@@ -1,6 +1,7 @@
 use std::borrow::Cow;
 
 use super::{Findings, Part, Rule, RuleMeta, declare_rule};
+use crate::accounts::Region;
 use crate::analysis::{Analysis, Grant, KeyPolicy, KeyRef, PolicyDoc, Tri};
 use crate::policy::{
     Condition, Effect, PolicyDocument, Principal, PrincipalKind, Statement, glob_match, list_allows,
@@ -161,7 +162,8 @@ impl Rule for KeyPolicyMissingGrant {
                 );
                 continue;
             }
-            let region = s.region.as_deref();
+            // (the Region decides; a message names it only when the plan does not mark it sensitive)
+            let region = s.region.as_ref();
             for g in grants {
                 let cover = match doc {
                     Some(d) => covers(a, d, &g.principal, region, key_res),
@@ -189,7 +191,8 @@ impl Rule for KeyPolicyMissingGrant {
                             ),
                         };
                         let acct = g.principal.account_display().unwrap_or("ACCOUNT");
-                        let help = match region {
+                        // (a Region the plan marks sensitive is shown as <region>)
+                        let help = match region.map(Region::shown) {
                             Some(r) => format!(
                                 "add to the key policy of {}: {{\"Effect\": \"Allow\", \"Principal\": {{\"AWS\": \"arn:aws:iam::{acct}:root\"}}, \"Action\": \"kms:Decrypt\", \"Resource\": \"*\", \"Condition\": {{\"StringEquals\": {{\"kms:ViaService\": \"secretsmanager.{r}.amazonaws.com\"}}}}}}",
                                 key_res.address
@@ -221,7 +224,7 @@ fn covers(
     a: &Analysis<'_>,
     doc: &PolicyDocument,
     g: &Principal,
-    region: Option<&str>,
+    region: Option<&Region>,
     key_res: &crate::model::Resource,
 ) -> Cover {
     let mut unknown: Option<String> = None;
@@ -284,10 +287,12 @@ fn covers(
             }
             Tri::Yes => {}
         }
-        match conditions_allow(st, g, region) {
+        match conditions_allow(st, g, region.map(|r| r.name.as_str())) {
             Tri::Yes => allowed = true,
             Tri::No => {
-                via_mismatch.get_or_insert_with(|| describe_conditions(&st.conditions, region));
+                via_mismatch.get_or_insert_with(|| {
+                    describe_conditions(&st.conditions, region.map(Region::shown))
+                });
             }
             Tri::Unknown(w) => {
                 unknown.get_or_insert(w);
