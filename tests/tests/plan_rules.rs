@@ -897,3 +897,34 @@ fn secret_regions_the_plan_marks_sensitive_are_not_named() {
         );
     }
 }
+
+#[test]
+fn a_secret_arn_the_plan_marks_sensitive_is_not_quoted_as_an_origin() {
+    // a policy attached to a secret outside the configuration, by an ARN that may be sensitive
+    let arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/secretname-AbCdEf";
+    let report = |sensitive: bool| {
+        let plan = PlanBuilder::new()
+            .provider("aws", Some(OWNER), "eu-west-1")
+            .create(
+                "aws_secretsmanager_secret_policy.p",
+                json!({"secret_arn": arn, "policy": policy(json!([allow(root(PARTNER), READ)]))}),
+            );
+        let plan = if sensitive {
+            plan.sensitive("secret_arn")
+        } else {
+            plan
+        };
+        check_texts(&[("plan.json", &plan.build())], &[])
+    };
+    let (open, hidden) = (report(false), report(true));
+    assert_eq!(rules_of(&open), rules_of(&hidden));
+    assert!(
+        hidden
+            .findings
+            .iter()
+            .any(|f| f.rule == "GC001" && f.message.contains("not managed in this configuration")),
+        "{:#?}",
+        hidden.findings
+    );
+    assert_only_unmarked_shows(&open, &hidden, "secretname");
+}

@@ -495,6 +495,11 @@ impl<'a> Analysis<'a> {
                 None => {
                     let unknown = Unknown {
                         origin: match r.attr("secret_arn") {
+                            // (an ARN the plan marks sensitive is not quoted)
+                            Some(n) if n.as_str().is_some() && n.sensitive => {
+                                "the secret is not managed in this configuration, so its kms_key_id is not known"
+                                    .into()
+                            }
                             Some(n) if n.as_str().is_some() => format!(
                                 "the secret {} is not managed in this configuration, so its kms_key_id is not known",
                                 n.as_str().unwrap_or_default()
