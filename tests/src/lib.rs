@@ -337,3 +337,57 @@ pub fn assert_only_unmarked_shows(
     assert!(!text.contains(word), "{word} in {text}");
     text
 }
+
+/// A configuration (main.tf, terraform.tfvars) whose values come from variables declared
+/// sensitive or not: the secret is shared with a principal given in terraform.tfvars and one
+/// given by its default, and replicated to a Region given by its default.
+pub fn sensitive_variables_config(sensitive: bool) -> Vec<(String, String)> {
+    let main = format!(
+        r#"provider "aws" {{
+  region              = "eu-west-1"
+  allowed_account_ids = ["111122223333"]
+}}
+
+variable "reader" {{
+  type      = string
+  sensitive = {sensitive}
+}}
+
+variable "writer" {{
+  default   = "arn:aws:iam::444455556666:role/secret-writer-name"
+  sensitive = {sensitive}
+}}
+
+variable "replica_region" {{
+  default   = "eu-secretregion-1"
+  sensitive = {sensitive}
+}}
+
+resource "aws_secretsmanager_secret" "db" {{
+  name       = "db"
+  kms_key_id = "alias/aws/secretsmanager"
+  replica {{
+    region = var.replica_region
+  }}
+}}
+
+resource "aws_secretsmanager_secret_policy" "db" {{
+  secret_arn = aws_secretsmanager_secret.db.arn
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Allow"
+      Principal = {{ AWS = ["${{var.reader}}", var.writer] }}
+      Action    = ["secretsmanager:GetSecretValue"]
+      Resource  = "*"
+    }}]
+  }})
+}}
+"#
+    );
+    let tfvars = "reader = \"arn:aws:iam::444455556666:role/secret-reader-name\"\n";
+    vec![
+        ("main.tf".to_string(), main),
+        ("terraform.tfvars".to_string(), tfvars.to_string()),
+    ]
+}

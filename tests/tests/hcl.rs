@@ -702,3 +702,26 @@ fn corpus_secret_cases_give_the_outcomes_our_rules_define() {
         }
     }
 }
+
+#[test]
+fn values_of_sensitive_variables_never_reach_reports() {
+    let check = |sensitive| {
+        check_files(
+            &grantcheck_tests::sensitive_variables_config(sensitive),
+            &[],
+        )
+    };
+    let (open, hidden) = (check(false), check(true));
+    // the values decide the same way, marked or not
+    assert_eq!(rules_of(&open), rules_of(&hidden));
+    for rule in ["XA001", "XA002", "XA006"] {
+        assert!(
+            rules_of(&hidden).iter().any(|r| r == rule),
+            "{rule}: {:#?}",
+            hidden.findings
+        );
+    }
+    for word in ["secret-reader-name", "secret-writer-name", "secretregion"] {
+        grantcheck_tests::assert_only_unmarked_shows(&open, &hidden, word);
+    }
+}

@@ -112,6 +112,18 @@ pub struct Evaluator<'a> {
     /// Strings of `.tf.json` files that are evaluated from their decoded text: by (file, start),
     /// the parsed template and the id its decoded text is kept under.
     json_strings: HashMap<(FileId, usize), (Result<Template, String>, FileId)>,
+    /// Some variable is declared `sensitive = true`: values computed from one are marked.
+    pub sensitive_vars: bool,
+    /// A value the expression being evaluated is computed from is sensitive.
+    tainted: bool,
+}
+
+/// The variable is declared `sensitive = true`.
+pub fn declares_sensitive(variable: &Block) -> bool {
+    variable
+        .body
+        .get_attribute("sensitive")
+        .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value()))
 }
 
 pub fn unknown(origin: impl Into<std::sync::Arc<str>>, refs: Vec<Ref>, span: Span) -> Node {
@@ -232,6 +244,9 @@ impl<'a> Evaluator<'a> {
         texts: HashMap<FileId, &'a str>,
         files: HashMap<String, &'a SourceFile>,
     ) -> Self {
+        let sensitive_vars = modules
+            .iter()
+            .any(|m| m.variables.values().any(|(b, _)| declares_sensitive(b)));
         Evaluator {
             modules,
             instances: vec![],
@@ -245,6 +260,8 @@ impl<'a> Evaluator<'a> {
             noted: HashSet::default(),
             depth: 0,
             json_strings: HashMap::default(),
+            sensitive_vars,
+            tainted: false,
         }
     }
 
@@ -336,7 +353,11 @@ impl<'a> Evaluator<'a> {
             return unknown(format!("{what} depends on itself"), vec![], span);
         }
         self.busy.insert(k.clone());
+        // (the value carries its own marks: what it is computed from does not mark the
+        // expression that first needed it)
+        let outer = std::mem::take(&mut self.tainted);
         let v = f(self);
+        self.tainted = outer;
         self.busy.remove(&k);
         self.memo.insert(k, v.clone());
         v
@@ -352,8 +373,35 @@ impl<'a> Evaluator<'a> {
             );
         }
         self.depth += 1;
-        let v = self.eval_inner(sc, e);
+        let v = if self.sensitive_vars {
+            self.eval_marked(sc, e)
+        } else {
+            self.eval_inner(sc, e)
+        };
         self.depth -= 1;
+        v
+    }
+
+    /// Evaluates `e` where some variable is declared sensitive. As Terraform marks them, a value
+    /// computed from a sensitive value is sensitive; a value referred to or built of parts
+    /// keeps the marks of its parts.
+    fn eval_marked(&mut self, sc: &Scope, e: &Expression) -> Node {
+        let outer = std::mem::take(&mut self.tainted);
+        let mut v = self.eval_inner(sc, e);
+        let computed = matches!(
+            e,
+            Expression::FuncCall(_)
+                | Expression::StringTemplate(_)
+                | Expression::HeredocTemplate(_)
+                | Expression::Conditional(_)
+                | Expression::UnaryOp(_)
+                | Expression::BinaryOp(_)
+                | Expression::ForExpr(_)
+        );
+        if self.tainted && computed {
+            v.mark_sensitive();
+        }
+        self.tainted = outer || self.tainted || v.any_sensitive();
         v
     }
 
@@ -1060,41 +1108,55 @@ impl<'a> Evaluator<'a> {
 
     pub fn var_value(&mut self, inst: usize, name: &str, span: Span) -> Node {
         self.memoized(inst, text::concat(&["var.", name]), span, |ev| {
-            let i = &ev.instances[inst];
-            let m = &ev.modules[i.module];
-            let decl = m.variables.get(name).copied();
-            if let (Some(parent), Some(call)) = (i.parent, i.call) {
-                let pm = ev.instances[parent].module;
-                let call_block = ev.modules[pm].calls[call].block;
-                let call_file = ev.modules[pm].calls[call].file;
-                if let Some(a) = call_block.body.get_attribute(name) {
-                    let sc = Scope {
-                        inst: parent,
-                        file: call_file,
-                        bind: ev.instances[inst].bind.clone(),
-                    };
-                    return ev.eval(&sc, &a.value);
-                }
-            } else if let Some(v) = i.root_vars.get(name) {
-                return v.clone();
+            let mut v = ev.var_value_unmarked(inst, name, span);
+            let m = &ev.modules[ev.instances[inst].module];
+            if m.variables
+                .get(name)
+                .is_some_and(|(b, _)| declares_sensitive(b))
+            {
+                // (whatever gives it its value, as Terraform marks it)
+                v.mark_sensitive();
             }
-            if let Some((b, file)) = decl {
-                if let Some(d) = b.body.get_attribute("default") {
-                    let sc = Scope {
-                        inst,
-                        file,
-                        bind: vec![],
-                    };
-                    return ev.eval(&sc, &d.value);
-                }
-                return unknown(
-                    format!("var.{name} has no value (give it with --var or a .tfvars file)"),
-                    vec![],
-                    span,
-                );
-            }
-            invalid(format!("var.{name} is not declared"), span)
+            v
         })
+    }
+
+    /// The value of a variable, whether or not it is declared sensitive.
+    fn var_value_unmarked(&mut self, inst: usize, name: &str, span: Span) -> Node {
+        let i = &self.instances[inst];
+        let m = &self.modules[i.module];
+        let decl = m.variables.get(name).copied();
+        if let (Some(parent), Some(call)) = (i.parent, i.call) {
+            let pm = self.instances[parent].module;
+            let call_block = self.modules[pm].calls[call].block;
+            let call_file = self.modules[pm].calls[call].file;
+            if let Some(a) = call_block.body.get_attribute(name) {
+                let sc = Scope {
+                    inst: parent,
+                    file: call_file,
+                    bind: self.instances[inst].bind.clone(),
+                };
+                return self.eval(&sc, &a.value);
+            }
+        } else if let Some(v) = i.root_vars.get(name) {
+            return v.clone();
+        }
+        if let Some((b, file)) = decl {
+            if let Some(d) = b.body.get_attribute("default") {
+                let sc = Scope {
+                    inst,
+                    file,
+                    bind: vec![],
+                };
+                return self.eval(&sc, &d.value);
+            }
+            return unknown(
+                format!("var.{name} has no value (give it with --var or a .tfvars file)"),
+                vec![],
+                span,
+            );
+        }
+        invalid(format!("var.{name} is not declared"), span)
     }
 
     pub fn local_value(&mut self, inst: usize, name: &str, span: Span) -> Node {
