@@ -258,3 +258,33 @@ fn junit_is_well_formed_and_escaped() {
     assert!(!xml.contains('\u{1}'));
     assert!(xml.contains("&lt;tag attr=&quot;x&quot;&gt; &amp;"));
 }
+
+#[test]
+fn values_of_sensitive_variables_are_masked_in_frames() {
+    let words = ["secret-reader-name", "secret-writer-name", "secretregion"];
+    for sensitive in [false, true] {
+        let sources: Vec<SourceFile> = grantcheck_tests::sensitive_variables_config(sensitive)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (path, text))| SourceFile::new(i as u32, path, text))
+            .collect();
+        let report = grantcheck::check(&sources, &grantcheck::Options::default());
+        assert!(
+            report.findings.iter().any(|f| f.rule == "XA001"),
+            "{:#?}",
+            report.findings
+        );
+        // frames show where each value is written: the variable file, the default
+        let text = render::text(&report, &sources, false, false);
+        for w in words {
+            assert_eq!(text.contains(w), !sensitive, "{w} in\n{text}");
+        }
+        if sensitive {
+            for (format, out) in all_formats(&sources, &report) {
+                for w in words {
+                    assert!(!out.contains(w), "{format} output leaks {w}:\n{out}");
+                }
+            }
+        }
+    }
+}

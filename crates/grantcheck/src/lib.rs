@@ -181,6 +181,7 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         };
         let loaded = terraform::hcl::load(sources, &hcl_options, &mut infra);
         summary.resources += loaded.resources;
+        sensitive.extend(loaded.sensitive);
         for e in loaded.errors {
             if let Some(src) = sources.iter().find(|s| s.id == e.file) {
                 input_error(&mut out, src, e.span, e.message);

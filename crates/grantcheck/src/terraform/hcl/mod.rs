@@ -49,6 +49,9 @@ pub struct HclError {
 pub struct HclSummary {
     pub resources: usize,
     pub errors: Vec<HclError>,
+    /// Where the values of variables declared sensitive are written (variable files,
+    /// defaults): never printed.
+    pub sensitive: Vec<Span>,
 }
 
 /// Configuration files, by name.
@@ -263,6 +266,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
     for m in roots {
         let dir = ev.modules[m].dir.clone();
         let root_vars = root_variables(&mut ev, m, &dir, &vars_bodies, &var_files, opts);
+        sensitive_value_spans(&ev, m, &root_vars, opts, &mut summary.sensitive);
         let id = ev.instances.len();
         ev.instances.push(Instance {
             module: m,
@@ -354,6 +358,30 @@ fn break_module_cycles(modules: &mut [Module<'_>], summary: &mut HclSummary) {
             if let Some(child) = modules[m].calls[c].child {
                 modules[child].is_child = true;
             }
+        }
+    }
+}
+
+/// Where the values of the root module's variables declared sensitive are written: in a
+/// variable file, or as a default (a `--var` value is in no file).
+fn sensitive_value_spans(
+    ev: &Evaluator<'_>,
+    module: usize,
+    root_vars: &HashMap<String, Node>,
+    opts: &HclOptions,
+    out: &mut Vec<Span>,
+) {
+    for (name, (b, file)) in &ev.modules[module].variables {
+        if !eval::declares_sensitive(b) {
+            continue;
+        }
+        if let Some(v) = root_vars.get(*name)
+            && !opts.vars.iter().any(|(n, _)| n == name)
+        {
+            out.push(v.span);
+        }
+        if let Some(d) = b.body.get_attribute("default") {
+            out.push(ev.span(*file, d.value.span()));
         }
     }
 }
