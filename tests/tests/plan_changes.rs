@@ -228,3 +228,34 @@ resource "aws_secretsmanager_secret_policy" "p" {
     assert!(r.findings.iter().all(|f| f.change.is_none()));
     assert!(!r.to_json().contains("\"change\""));
 }
+
+#[test]
+fn accounts_of_a_policy_the_plan_marks_sensitive_are_not_named_as_changes() {
+    // (accounts that no rule's documentation names)
+    const LOSER: &str = "135792468024";
+    const GAINER: &str = "975318642086";
+    let (before, after) = (
+        json!([allow(root(LOSER), READ)]),
+        json!([allow(root(GAINER), READ)]),
+    );
+    let text = plan(&["update"], before, after);
+    let mut marked: Value = serde_json::from_str(&text).unwrap();
+    let change = &mut marked["resource_changes"][1]["change"];
+    change["before_sensitive"] = json!({"policy": true});
+    change["after_sensitive"] = json!({"policy": true});
+    let (open, hidden) = (run(&text), run(&marked.to_string()));
+    // the same accounts gain and lose access, marked or not
+    let shown = AccessChange {
+        secret: "aws_secretsmanager_secret.s".into(),
+        gained: vec!["(sensitive value)".into()],
+        lost: vec!["(sensitive value)".into()],
+    };
+    assert_eq!(hidden.summary.access_changes, vec![shown]);
+    assert_eq!(
+        open.summary.access_changes[0].gained,
+        vec![GAINER.to_string()]
+    );
+    for acct in [LOSER, GAINER] {
+        assert_only_unmarked_shows(&open, &hidden, acct);
+    }
+}

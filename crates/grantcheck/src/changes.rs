@@ -7,7 +7,7 @@
 //! same action list), then by message.
 
 use crate::hash::HashMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -104,8 +104,9 @@ pub fn before_view(mut infra: Infrastructure) -> (Infrastructure, Vec<Resource>)
     (out, gone)
 }
 
-/// Each secret's foreign accounts (`*` for everyone), by secret address.
-pub type Access = HashMap<String, BTreeSet<String>>;
+/// Each secret's foreign accounts (`*` for everyone), by secret address, each with whether a
+/// grant of it is in a value the plan marks sensitive (then it is never named).
+pub type Access = HashMap<String, BTreeMap<String, bool>>;
 
 /// Who can read each secret, as the analysis says.
 pub fn access_of(a: &Analysis<'_>) -> Access {
@@ -121,8 +122,12 @@ pub fn access_of(a: &Analysis<'_>) -> Access {
                 continue;
             };
             // a secret is granted to the same account many times: copied once
-            if !set.contains(acct) {
-                set.insert(acct.to_string());
+            let sensitive = g.principal.sensitive;
+            match set.get_mut(acct) {
+                Some(s) => *s |= sensitive,
+                None => {
+                    set.insert(acct.to_string(), sensitive);
+                }
             }
         }
     }
@@ -132,7 +137,7 @@ pub fn access_of(a: &Analysis<'_>) -> Access {
 /// Accounts gained and lost per secret, sorted by secret address; secrets without a change are
 /// left out.
 pub fn access_changes(after: &Access, before: &Access) -> Vec<AccessChange> {
-    let empty = BTreeSet::new();
+    let empty = BTreeMap::new();
     let mut secrets: Vec<&String> = after.keys().chain(before.keys()).collect();
     secrets.sort_unstable();
     secrets.dedup();
@@ -140,8 +145,21 @@ pub fn access_changes(after: &Access, before: &Access) -> Vec<AccessChange> {
     crate::par::map(&secrets, |&s| {
         let now = after.get(s).unwrap_or(&empty);
         let was = before.get(s).unwrap_or(&empty);
-        let gained: Vec<String> = now.difference(was).cloned().collect();
-        let lost: Vec<String> = was.difference(now).cloned().collect();
+        // (decided by the accounts; one the plan marks sensitive is shown as such)
+        let only_in = |a: &BTreeMap<String, bool>, b: &BTreeMap<String, bool>| -> Vec<String> {
+            a.iter()
+                .filter(|(acct, _)| !b.contains_key(*acct))
+                .map(|(acct, &sensitive)| {
+                    if sensitive {
+                        "(sensitive value)".to_string()
+                    } else {
+                        acct.clone()
+                    }
+                })
+                .collect()
+        };
+        let gained = only_in(now, was);
+        let lost = only_in(was, now);
         (!gained.is_empty() || !lost.is_empty()).then(|| AccessChange {
             secret: s.clone(),
             gained,
