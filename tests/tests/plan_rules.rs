@@ -898,6 +898,25 @@ fn secret_regions_the_plan_marks_sensitive_are_not_named() {
     }
 }
 
+/// The same findings with and without the sensitive mark, among them one of `rule` whose
+/// message says `said`.
+fn assert_same_rules_and_said(
+    open: &grantcheck::Report,
+    hidden: &grantcheck::Report,
+    rule: &str,
+    said: &str,
+) {
+    assert_eq!(rules_of(open), rules_of(hidden));
+    assert!(
+        hidden
+            .findings
+            .iter()
+            .any(|f| f.rule == rule && f.message.contains(said)),
+        "{rule}: {:#?}",
+        hidden.findings
+    );
+}
+
 #[test]
 fn a_secret_arn_the_plan_marks_sensitive_is_not_quoted_as_an_origin() {
     // a policy attached to a secret outside the configuration, by an ARN that may be sensitive
@@ -917,14 +936,23 @@ fn a_secret_arn_the_plan_marks_sensitive_is_not_quoted_as_an_origin() {
         check_texts(&[("plan.json", &plan.build())], &[])
     };
     let (open, hidden) = (report(false), report(true));
-    assert_eq!(rules_of(&open), rules_of(&hidden));
+    assert_same_rules_and_said(&open, &hidden, "GC001", "not managed in this configuration");
+    assert_only_unmarked_shows(&open, &hidden, "secretname");
+}
+
+#[test]
+fn xa003_and_xa009_do_not_name_a_key_policy_role_the_plan_marks_sensitive() {
+    // the secret is shared with the partner's account; its key policy allows only one of its roles
+    let role = json!({"AWS": format!("arn:aws:iam::{PARTNER}:role/secret-key-role")});
+    let report =
+        |sensitive| check_key_policy(vec![allow(role.clone(), &["kms:Decrypt"])], sensitive);
+    let (open, hidden) = (report(false), report(true));
+    assert_same_rules_and_said(&open, &hidden, "XA003", "allows only");
+    // (the role is granted kms:Decrypt with no kms:ViaService condition)
     assert!(
-        hidden
-            .findings
-            .iter()
-            .any(|f| f.rule == "GC001" && f.message.contains("not managed in this configuration")),
+        hidden.findings.iter().any(|f| f.rule == "XA009"),
         "{:#?}",
         hidden.findings
     );
-    assert_only_unmarked_shows(&open, &hidden, "secretname");
+    assert_only_unmarked_shows(&open, &hidden, "secret-key-role");
 }

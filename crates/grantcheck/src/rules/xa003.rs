@@ -272,7 +272,7 @@ fn covers(
                         {
                             partial = Some(format!(
                                 "the key policy allows only {} of that account, not the account",
-                                k.kind.describe()
+                                k.describe()
                             ));
                         }
                     }

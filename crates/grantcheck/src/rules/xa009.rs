@@ -85,7 +85,7 @@ impl Rule for KeyGrantTooBroad {
                     let acct = e.account_display().unwrap_or("?");
                     let who = match &e.kind {
                         PrincipalKind::Account => format!("account {acct}"),
-                        k => format!("{} of account {acct}", k.describe()),
+                        _ => format!("{} of account {acct}", e.describe()),
                     };
                     out.report(
                         &Self::META,
