@@ -48,7 +48,13 @@ fn partner_decrypt_via_secrets_manager() -> Value {
 /// A plan that changes role `reader` with `actions` while a secret policy, rendered from an
 /// `aws_iam_policy_document` read during apply, names the role by reference.
 fn role_by_reference(actions: &[&str]) -> String {
-    let before = json!({"name": "reader", "arn": ROLE_ARN});
+    role_by_reference_in(actions, ROLE_ARN)
+}
+
+/// The plan of [`role_by_reference`], the role's ARN before the change being `arn`.
+fn role_by_reference_in(actions: &[&str], arn: &str) -> String {
+    let name = arn.rsplit('/').next().unwrap_or("reader");
+    let before = json!({"name": name, "arn": arn});
     let mut b = PlanBuilder::new().provider("aws", Some(OWNER), "eu-west-1");
     b = if actions == ["no-op"] {
         b.change("aws_iam_role.reader", actions, before.clone(), before)
@@ -57,7 +63,7 @@ fn role_by_reference(actions: &[&str]) -> String {
             "aws_iam_role.reader",
             actions,
             before,
-            json!({"name": "reader"}),
+            json!({"name": name}),
         )
         .computed("arn")
     };
@@ -200,4 +206,30 @@ fn pa002_public_grant_in_a_planned_key_policy() {
         json!([key_admin(), limited]),
     );
     assert!(!has(&accepted, "PA002"));
+}
+
+#[test]
+fn a_role_the_plan_marks_sensitive_is_not_named_where_a_policy_references_it() {
+    // a partner's role, by reference: its account and name come from the role's values
+    let arn = format!("arn:aws:iam::{PARTNER}:role/secret-role-name");
+    let plan = role_by_reference_in(&["no-op"], &arn);
+    let mut v: Value = serde_json::from_str(&plan).unwrap();
+    for rc in v["resource_changes"].as_array_mut().unwrap() {
+        if rc["address"] == "aws_iam_role.reader" {
+            for side in ["before_sensitive", "after_sensitive"] {
+                rc["change"][side] = json!({"name": true, "arn": true});
+            }
+        }
+    }
+    let (open, hidden) = (
+        check_texts(&[("plan.json", &plan)], &[]),
+        check_texts(&[("plan.json", &v.to_string())], &[]),
+    );
+    assert_eq!(rules_of(&open), rules_of(&hidden));
+    assert!(
+        hidden.findings.iter().any(|f| f.rule == "XA001"),
+        "{:#?}",
+        hidden.findings
+    );
+    assert_only_unmarked_shows(&open, &hidden, "secret-role-name");
 }

@@ -745,6 +745,11 @@ impl<'a> Analysis<'a> {
             };
             let owners = owners_of(self.infra, &self.accounts, t);
             p.kind = kind;
+            // (a name or an ARN the plan marks sensitive: the principal is not shown)
+            let arn = t.current_attr("arn").or_else(|| t.before_attr("arn"));
+            if t.attr("name").is_some_and(|n| n.sensitive) || arn.is_some_and(|n| n.sensitive) {
+                p.sensitive = true;
+            }
             if owners.accounts.len() == 1 {
                 p.account = owners.accounts.first().cloned();
             } else if owners.is_known() {
