@@ -371,23 +371,32 @@ resource "aws_secretsmanager_secret" "db" {{
   }}
 }}
 
-resource "aws_secretsmanager_secret_policy" "db" {{
-  secret_arn = aws_secretsmanager_secret.db.arn
-  policy = jsonencode({{
-    Version = "2012-10-17"
-    Statement = [{{
-      Effect    = "Allow"
-      Principal = {{ AWS = ["${{var.reader}}", var.writer] }}
-      Action    = ["secretsmanager:GetSecretValue"]
-      Resource  = "*"
-    }}]
-  }})
-}}
-"#
+{}"#,
+        hcl_secret_policy(r#"["${var.reader}", var.writer]"#)
     );
     let tfvars = "reader = \"arn:aws:iam::444455556666:role/secret-reader-name\"\n";
     vec![
         ("main.tf".to_string(), main),
         ("terraform.tfvars".to_string(), tfvars.to_string()),
     ]
+}
+
+/// The configuration of `aws_secretsmanager_secret_policy.db`, letting the principals `aws`
+/// (an HCL expression) read `aws_secretsmanager_secret.db`.
+pub fn hcl_secret_policy(aws: &str) -> String {
+    format!(
+        r#"resource "aws_secretsmanager_secret_policy" "db" {{
+  secret_arn = aws_secretsmanager_secret.db.arn
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Allow"
+      Principal = {{ AWS = {aws} }}
+      Action    = ["secretsmanager:GetSecretValue"]
+      Resource  = "*"
+    }}]
+  }})
+}}
+"#
+    )
 }

@@ -725,3 +725,46 @@ fn values_of_sensitive_variables_never_reach_reports() {
         grantcheck_tests::assert_only_unmarked_shows(&open, &hidden, word);
     }
 }
+
+#[test]
+fn a_provider_region_from_a_sensitive_variable_is_not_named() {
+    let check = |sensitive: bool| {
+        let main = format!(
+            r#"provider "aws" {{
+  region              = var.region
+  allowed_account_ids = ["111122223333"]
+}}
+
+variable "region" {{
+  default   = "eu-secretregion-2"
+  sensitive = {sensitive}
+}}
+
+resource "aws_kms_key" "k" {{
+  description = "no grant for the reader"
+}}
+
+resource "aws_secretsmanager_secret" "db" {{
+  name       = "db"
+  kms_key_id = aws_kms_key.k.arn
+}}
+
+{}"#,
+            grantcheck_tests::hcl_secret_policy("\"arn:aws:iam::444455556666:root\"")
+        );
+        check_files(&[("main.tf".to_string(), main)], &[])
+    };
+    let (open, hidden) = (check(false), check(true));
+    // the Region decides the same way, marked or not: XA003 suggests a grant in it
+    assert_eq!(rules_of(&open), rules_of(&hidden));
+    assert!(
+        rules_of(&hidden).iter().any(|r| r == "XA003"),
+        "{:#?}",
+        hidden.findings
+    );
+    let text = grantcheck_tests::assert_only_unmarked_shows(&open, &hidden, "secretregion");
+    assert!(
+        text.contains("secretsmanager.<region>.amazonaws.com"),
+        "{text}"
+    );
+}

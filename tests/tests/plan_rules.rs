@@ -849,7 +849,8 @@ fn sensitive_policy_texts_never_reach_messages() {
 }
 
 /// Checks a plan whose secret, shared with the partner, is in the Region of its `attr` (written
-/// with `value`), which the plan may mark sensitive; the key's policy lets the partner decrypt
+/// with `value`; `var.region`: its provider's region, from that variable), which the plan may
+/// mark sensitive; the key's policy lets the partner decrypt
 /// only through Secrets Manager in another Region.
 fn check_secret_region(attr: &str, value: &str, sensitive: bool) -> grantcheck::Report {
     let via = json!({"Effect": "Allow", "Principal": root(PARTNER), "Action": "kms:Decrypt",
@@ -859,6 +860,15 @@ fn check_secret_region(attr: &str, value: &str, sensitive: bool) -> grantcheck::
         .unknown("arn", None)
         .build();
     let mut v: Value = serde_json::from_str(&kms_from(plan, "aws_kms_key.k.arn")).unwrap();
+    if attr == "var.region" {
+        // the provider's region, from a root variable that may be declared sensitive
+        v["configuration"]["provider_config"]["aws"]["expressions"]["region"] =
+            json!({"references": ["var.region"]});
+        v["variables"] = json!({"region": {"value": value}});
+        v["configuration"]["root_module"]["variables"] =
+            json!({"region": {"sensitive": sensitive}});
+        return check_texts(&[("plan.json", &v.to_string())], &[]);
+    }
     let change = &mut v["resource_changes"][0]["change"];
     change["after"][attr] = json!(value);
     if sensitive {
@@ -869,13 +879,14 @@ fn check_secret_region(attr: &str, value: &str, sensitive: bool) -> grantcheck::
 
 #[test]
 fn secret_regions_the_plan_marks_sensitive_are_not_named() {
-    // the secret's Region from its own `region`, and from its ARN
+    // the secret's Region from its own `region`, from its ARN, and from its provider
     for (attr, value) in [
         ("region", "eu-secretregion-1"),
         (
             "arn",
             "arn:aws:secretsmanager:eu-secretregion-1:111122223333:secret:app/db-AbCdEf",
         ),
+        ("var.region", "eu-secretregion-1"),
     ] {
         let (open, hidden) = (
             check_secret_region(attr, value, false),

@@ -124,9 +124,9 @@ pub fn region_of(infra: &Infrastructure, res: &Resource) -> Option<Region> {
         });
     }
     let key = provider_key(infra, res)?;
-    let name = infra.providers.get(&key)?.region.clone()?;
+    let provider = infra.providers.get(&key)?;
     Some(Region {
-        name,
-        sensitive: false,
+        name: provider.region.clone()?,
+        sensitive: provider.region_sensitive,
     })
 }

@@ -128,6 +128,8 @@ pub struct Provider {
     pub key: String,
     pub allowed_account_ids: Vec<String>,
     pub region: Option<String>,
+    /// The region is the value of a variable declared sensitive: used, never shown.
+    pub region_sensitive: bool,
     pub span: Option<Span>,
 }
 

@@ -654,6 +654,7 @@ fn load_providers(ev: &mut Evaluator<'_>, inst: usize, infra: &mut Infrastructur
         if let Some(a) = b.body.get_attribute("region") {
             let v = ev.eval(&sc, &a.value);
             prov.region = v.as_str().map(String::from);
+            prov.region_sensitive = v.sensitive;
         }
         for a in &prov.allowed_account_ids {
             infra.account_hints.push(AccountHint {

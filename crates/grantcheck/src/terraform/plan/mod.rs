@@ -749,6 +749,19 @@ fn load_providers(
             }
             if let Some(serde_json::Value::String(r)) = value_of("region") {
                 prov.region = Some(r);
+                // (from a root variable declared sensitive, when not written as a constant)
+                prov.region_sensitive = constant_value(ex, "region").is_none()
+                    && p.module_address.is_none()
+                    && config::expression_refs(ex, "region").is_some_and(|refs| {
+                        refs.iter().any(|r| {
+                            r.strip_prefix("var.").is_some_and(|v| {
+                                cfg.root_module
+                                    .as_ref()
+                                    .and_then(|m| m.variables.get(v))
+                                    .is_some_and(|v| v.sensitive)
+                            })
+                        })
+                    });
             }
         }
         for a in &prov.allowed_account_ids {
