@@ -89,7 +89,8 @@ fn reserve_working_memory(text_bytes: usize) {
 /// The spans of the values that `files` (`[{path, text}]`) mark sensitive, as JSON text
 /// `[{file, start, end}]` with UTF-16 offsets (`text.slice(start, end)`), sorted and merged per
 /// file. Pages that show source text around a finding mask these spans, as the CLI's code frames
-/// do. Files that are not plan JSON have none.
+/// do: the values plans mark, and where configurations write the values of variables declared
+/// sensitive.
 #[wasm_bindgen(js_name = sensitiveJson)]
 pub fn sensitive_json(files: &JsValue) -> Result<String, JsError> {
     let files = input::files(files).map_err(|m| JsError::new(&m))?;
@@ -101,10 +102,7 @@ pub fn sensitive_json(files: &JsValue) -> Result<String, JsError> {
 /// same code that gives findings their UTF-16 positions).
 fn sensitive_spans(files: Vec<(String, input::Text)>) -> Vec<SensitiveOut> {
     let sources: Vec<SourceFile> = files.into_iter().enumerate().map(source_file).collect();
-    let spans: Vec<grantcheck::Span> = sources
-        .iter()
-        .flat_map(grantcheck::terraform::plan::sensitive::spans)
-        .collect();
+    let spans = grantcheck::sensitive_spans(&sources, &grantcheck::Options::default());
     let mut loc = grantcheck::report::locate::Locator::new(&sources, true);
     for s in &spans {
         loc.want(*s);
@@ -207,5 +205,28 @@ mod tests {
             "\"pw-1\""
         );
         assert_eq!(out[0].file, "plan.json");
+    }
+
+    #[test]
+    fn values_of_sensitive_variables_are_sensitive_spans() {
+        let value = "\"arn:aws:iam::444455556666:role/secret-reader\"";
+        let files = |sensitive: bool| {
+            let main = format!("variable \"reader\" {{\n  sensitive = {sensitive}\n}}\n");
+            [
+                ("main.tf", main),
+                ("terraform.tfvars", format!("reader = {value}\n")),
+            ]
+            .into_iter()
+            .map(|(path, utf8)| (path.to_string(), input::Text { utf8, ascii: true }))
+            .collect()
+        };
+        assert!(sensitive_spans(files(false)).is_empty());
+        let out = sensitive_spans(files(true));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].file, "terraform.tfvars");
+        assert_eq!(
+            format!("reader = {value}\n")[out[0].start..out[0].end],
+            *value
+        );
     }
 }

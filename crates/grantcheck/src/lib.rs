@@ -108,6 +108,28 @@ pub fn check(sources: &[SourceFile], options: &Options) -> Report {
     par::on_pool(|| check_on_pool(sources, options))
 }
 
+/// The spans of the values `sources` mark sensitive (sorted, merged), for pages that show source
+/// text: what plans mark, and where configurations write the values of variables declared
+/// sensitive (as [`check`] with `options` reads them).
+pub fn sensitive_spans(sources: &[SourceFile], options: &Options) -> Vec<Span> {
+    let mut spans: Vec<Span> = sources
+        .iter()
+        .flat_map(terraform::plan::sensitive::spans)
+        .collect();
+    if sources
+        .iter()
+        .any(|s| terraform::hcl::is_config_path(&s.path))
+    {
+        let hcl_options = terraform::hcl::HclOptions {
+            var_files: options.var_files.clone(),
+            vars: options.vars.clone(),
+        };
+        let mut infra = model::Infrastructure::default();
+        spans.extend(terraform::hcl::load(sources, &hcl_options, &mut infra).sensitive);
+    }
+    terraform::plan::sensitive::merge(spans)
+}
+
 /// Waits until the memory of earlier checks is freed (see `check`). A program that measures
 /// a check, or the memory it holds, calls it between checks.
 pub fn settle() {
