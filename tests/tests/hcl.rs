@@ -726,33 +726,51 @@ fn values_of_sensitive_variables_never_reach_reports() {
     }
 }
 
-#[test]
-fn a_provider_region_from_a_sensitive_variable_is_not_named() {
-    let check = |sensitive: bool| {
-        let main = format!(
-            r#"provider "aws" {{
-  region              = var.region
+/// Checks main.tf: a provider in `region` (an expression), the variable `name` defaulting to
+/// `default` and declared sensitive or not, `resources`, and a secret policy granting `aws`.
+fn check_with_variable(
+    sensitive: bool,
+    region: &str,
+    (name, default): (&str, &str),
+    resources: &str,
+    aws: &str,
+) -> Report {
+    let main = format!(
+        r#"provider "aws" {{
+  region              = {region}
   allowed_account_ids = ["111122223333"]
 }}
 
-variable "region" {{
-  default   = "eu-secretregion-2"
+variable "{name}" {{
+  default   = "{default}"
   sensitive = {sensitive}
 }}
 
-resource "aws_kms_key" "k" {{
-  description = "no grant for the reader"
-}}
+{resources}
+{}"#,
+        grantcheck_tests::hcl_secret_policy(aws)
+    );
+    check_files(&[("main.tf".to_string(), main)], &[])
+}
 
-resource "aws_secretsmanager_secret" "db" {{
+#[test]
+fn a_provider_region_from_a_sensitive_variable_is_not_named() {
+    let check = |sensitive| {
+        check_with_variable(
+            sensitive,
+            "var.region",
+            ("region", "eu-secretregion-2"),
+            r#"resource "aws_kms_key" "k" {
+  description = "no grant for the reader"
+}
+
+resource "aws_secretsmanager_secret" "db" {
   name       = "db"
   kms_key_id = aws_kms_key.k.arn
-}}
-
-{}"#,
-            grantcheck_tests::hcl_secret_policy("\"arn:aws:iam::444455556666:root\"")
-        );
-        check_files(&[("main.tf".to_string(), main)], &[])
+}
+"#,
+            "\"arn:aws:iam::444455556666:root\"",
+        )
     };
     let (open, hidden) = (check(false), check(true));
     // the Region decides the same way, marked or not: XA003 suggests a grant in it
@@ -767,4 +785,29 @@ resource "aws_secretsmanager_secret" "db" {{
         text.contains("secretsmanager.<region>.amazonaws.com"),
         "{text}"
     );
+}
+
+#[test]
+fn a_missing_key_from_a_sensitive_variable_is_not_quoted() {
+    let check = |sensitive| {
+        check_with_variable(
+            sensitive,
+            "\"eu-west-1\"",
+            ("team", "secret-team-name"),
+            "resource \"aws_secretsmanager_secret\" \"db\" {\n  name = \"db\"\n}\n",
+            r#"lookup({ other = "arn:aws:iam::444455556666:root" }, var.team)"#,
+        )
+    };
+    let (open, hidden) = (check(false), check(true));
+    // the principal is not known either way: its checks are unresolved
+    assert_eq!(rules_of(&open), rules_of(&hidden));
+    assert!(
+        hidden
+            .findings
+            .iter()
+            .any(|f| f.rule == "GC001" && f.message.contains("no key")),
+        "{:#?}",
+        hidden.findings
+    );
+    grantcheck_tests::assert_only_unmarked_shows(&open, &hidden, "secret-team-name");
 }

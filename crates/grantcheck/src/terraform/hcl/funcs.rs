@@ -321,10 +321,15 @@ fn apply(ev: &mut Evaluator<'_>, sc: &Scope, name: &str, vals: Vec<Node>, span: 
             match &m.kind {
                 NodeKind::Object(_) => match m.get(&key) {
                     Some(v) => v.clone(),
-                    None => vals
-                        .get(2)
-                        .cloned()
-                        .unwrap_or_else(|| unknown(format!("invalid: no key {key}"), vec![], span)),
+                    None => vals.get(2).cloned().unwrap_or_else(|| {
+                        // (a key the configuration marks sensitive is not quoted)
+                        let shown = if k.sensitive {
+                            "(sensitive value)"
+                        } else {
+                            &key
+                        };
+                        unknown(format!("invalid: no key {shown}"), vec![], span)
+                    }),
                 },
                 NodeKind::Unknown(_) => m.clone(),
                 _ => unknown("invalid: lookup needs a map", vec![], span),
