@@ -348,15 +348,7 @@ pub fn sensitive_variables_config(sensitive: bool) -> Vec<(String, String)> {
   allowed_account_ids = ["111122223333"]
 }}
 
-variable "reader" {{
-  type      = string
-  sensitive = {sensitive}
-}}
-
-variable "writer" {{
-  default   = "arn:aws:iam::444455556666:role/secret-writer-name"
-  sensitive = {sensitive}
-}}
+{}
 
 variable "replica_region" {{
   default   = "eu-secretregion-1"
@@ -372,12 +364,61 @@ resource "aws_secretsmanager_secret" "db" {{
 }}
 
 {}"#,
+        reader_and_writer(sensitive),
         hcl_secret_policy(r#"["${var.reader}", var.writer]"#)
     );
     let tfvars = "reader = \"arn:aws:iam::444455556666:role/secret-reader-name\"\n";
     vec![
         ("main.tf".to_string(), main),
         ("terraform.tfvars".to_string(), tfvars.to_string()),
+    ]
+}
+
+/// The variables `reader` (no default) and `writer` (a role ARN by default), declared
+/// sensitive or not.
+pub fn reader_and_writer(sensitive: bool) -> String {
+    format!(
+        r#"variable "reader" {{
+  type      = string
+  sensitive = {sensitive}
+}}
+
+variable "writer" {{
+  default   = "arn:aws:iam::444455556666:role/secret-writer-name"
+  sensitive = {sensitive}
+}}"#
+    )
+}
+
+/// A root module (main.tf) whose `module` block gives the child module (modules/share/main.tf)
+/// the principal `reader`; the child's `writer` has a principal by default. The child shares
+/// its secret with both, from variables declared sensitive or not.
+pub fn sensitive_child_module_config(sensitive: bool) -> Vec<(String, String)> {
+    let root = r#"provider "aws" {
+  region              = "eu-west-1"
+  allowed_account_ids = ["111122223333"]
+}
+
+module "share" {
+  source = "./modules/share"
+  reader = "arn:aws:iam::444455556666:role/secret-reader-name"
+}
+"#;
+    let child = format!(
+        r#"{}
+
+resource "aws_secretsmanager_secret" "db" {{
+  name       = "db"
+  kms_key_id = "alias/aws/secretsmanager"
+}}
+
+{}"#,
+        reader_and_writer(sensitive),
+        hcl_secret_policy("[var.reader, var.writer]")
+    );
+    vec![
+        ("main.tf".to_string(), root.to_string()),
+        ("modules/share/main.tf".to_string(), child),
     ]
 }
 

@@ -259,32 +259,47 @@ fn junit_is_well_formed_and_escaped() {
     assert!(xml.contains("&lt;tag attr=&quot;x&quot;&gt; &amp;"));
 }
 
+/// The text report of `files`, which must find XA001 `xa001` times, shows `words` exactly when
+/// the variables they come from are not declared sensitive; no format shows them when they are.
+fn assert_masked(files: Vec<(String, String)>, sensitive: bool, xa001: usize, words: &[&str]) {
+    let sources: Vec<SourceFile> = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, (path, text))| SourceFile::new(i as u32, path, text))
+        .collect();
+    let report = grantcheck::check(&sources, &grantcheck::Options::default());
+    let found = report.findings.iter().filter(|f| f.rule == "XA001").count();
+    assert_eq!(found, xa001, "{:#?}", report.findings);
+    // frames show where each value is written: a variable file, a default, a module argument
+    let text = render::text(&report, &sources, false, false);
+    for w in words {
+        assert_eq!(text.contains(w), !sensitive, "{w} in\n{text}");
+    }
+    if sensitive {
+        for (format, out) in all_formats(&sources, &report) {
+            for w in words {
+                assert!(!out.contains(w), "{format} output leaks {w}:\n{out}");
+            }
+        }
+    }
+}
+
 #[test]
 fn values_of_sensitive_variables_are_masked_in_frames() {
     let words = ["secret-reader-name", "secret-writer-name", "secretregion"];
     for sensitive in [false, true] {
-        let sources: Vec<SourceFile> = grantcheck_tests::sensitive_variables_config(sensitive)
-            .into_iter()
-            .enumerate()
-            .map(|(i, (path, text))| SourceFile::new(i as u32, path, text))
-            .collect();
-        let report = grantcheck::check(&sources, &grantcheck::Options::default());
-        assert!(
-            report.findings.iter().any(|f| f.rule == "XA001"),
-            "{:#?}",
-            report.findings
-        );
-        // frames show where each value is written: the variable file, the default
-        let text = render::text(&report, &sources, false, false);
-        for w in words {
-            assert_eq!(text.contains(w), !sensitive, "{w} in\n{text}");
-        }
-        if sensitive {
-            for (format, out) in all_formats(&sources, &report) {
-                for w in words {
-                    assert!(!out.contains(w), "{format} output leaks {w}:\n{out}");
-                }
-            }
-        }
+        let files = grantcheck_tests::sensitive_variables_config(sensitive);
+        assert_masked(files, sensitive, 2, &words);
+    }
+}
+
+/// Values of a child module's variables declared sensitive: given by the `module` block, or by
+/// their default in the child.
+#[test]
+fn values_of_sensitive_child_module_variables_are_masked_in_frames() {
+    let words = ["secret-reader-name", "secret-writer-name"];
+    for sensitive in [false, true] {
+        let files = grantcheck_tests::sensitive_child_module_config(sensitive);
+        assert_masked(files, sensitive, 2, &words);
     }
 }

@@ -263,10 +263,11 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
     for (id, _, strings) in &json_texts {
         ev.add_json_strings(*id, strings);
     }
+    module_sensitive_spans(&ev, &mut summary.sensitive);
     for m in roots {
         let dir = ev.modules[m].dir.clone();
         let root_vars = root_variables(&mut ev, m, &dir, &vars_bodies, &var_files, opts);
-        sensitive_value_spans(&ev, m, &root_vars, opts, &mut summary.sensitive);
+        root_sensitive_spans(&ev, m, &root_vars, opts, &mut summary.sensitive);
         let id = ev.instances.len();
         ev.instances.push(Instance {
             module: m,
@@ -362,26 +363,49 @@ fn break_module_cycles(modules: &mut [Module<'_>], summary: &mut HclSummary) {
     }
 }
 
-/// Where the values of the root module's variables declared sensitive are written: in a
-/// variable file, or as a default (a `--var` value is in no file).
-fn sensitive_value_spans(
+/// Where the values of the root module's variables declared sensitive are written in a
+/// variable file (a `--var` value is in no file).
+fn root_sensitive_spans(
     ev: &Evaluator<'_>,
     module: usize,
     root_vars: &HashMap<String, Node>,
     opts: &HclOptions,
     out: &mut Vec<Span>,
 ) {
-    for (name, (b, file)) in &ev.modules[module].variables {
-        if !eval::declares_sensitive(b) {
-            continue;
-        }
-        if let Some(v) = root_vars.get(*name)
+    for (name, (b, _)) in &ev.modules[module].variables {
+        if eval::declares_sensitive(b)
+            && let Some(v) = root_vars.get(*name)
             && !opts.vars.iter().any(|(n, _)| n == name)
         {
             out.push(v.span);
         }
-        if let Some(d) = b.body.get_attribute("default") {
-            out.push(ev.span(*file, d.value.span()));
+    }
+}
+
+/// Where any module writes the value of a variable declared sensitive: its default, and the
+/// argument a `module` block gives it.
+fn module_sensitive_spans(ev: &Evaluator<'_>, out: &mut Vec<Span>) {
+    for m in &ev.modules {
+        for (b, file) in m.variables.values() {
+            if eval::declares_sensitive(b)
+                && let Some(d) = b.body.get_attribute("default")
+            {
+                out.push(ev.span(*file, d.value.span()));
+            }
+        }
+        for call in &m.calls {
+            let Some(child) = call.child.and_then(|c| ev.modules.get(c)) else {
+                continue;
+            };
+            for a in call.block.body.attributes() {
+                if child
+                    .variables
+                    .get(a.key.as_str())
+                    .is_some_and(|(b, _)| eval::declares_sensitive(b))
+                {
+                    out.push(ev.span(call.file, a.value.span()));
+                }
+            }
         }
     }
 }
