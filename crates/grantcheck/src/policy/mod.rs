@@ -67,7 +67,7 @@ impl Principal {
     /// What kind of principal it is, for messages (never a sensitive value).
     pub fn describe(&self) -> String {
         if self.sensitive {
-            "a principal the plan marks sensitive".to_string()
+            "a principal marked sensitive".to_string()
         } else {
             self.kind.describe()
         }

@@ -45,7 +45,7 @@ impl Rule for InvalidConditionOperator {
                     };
                     // (what the operator is, or is close to, says what it is)
                     let problem = if c.sensitive {
-                        "a condition operator of the policy, which the plan marks sensitive, is not valid".to_string()
+                        "a condition operator of the policy, which is marked sensitive, is not valid".to_string()
                     } else {
                         problem
                     };

@@ -213,7 +213,7 @@ impl Rule for MistypedConditionValue {
                     continue;
                 }
                 let shown = if v.sensitive {
-                    "a value the plan marks sensitive".to_string()
+                    "a value marked sensitive".to_string()
                 } else {
                     format!("\"{text}\"")
                 };
