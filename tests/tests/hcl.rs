@@ -727,13 +727,14 @@ fn values_of_sensitive_variables_never_reach_reports() {
 }
 
 /// Checks main.tf: a provider in `region` (an expression), the variable `name` defaulting to
-/// `default` and declared sensitive or not, `resources`, and a secret policy granting `aws`.
+/// `default` and declared sensitive or not, `resources`, and (with `aws`) a secret policy
+/// granting `aws`.
 fn check_with_variable(
     sensitive: bool,
     region: &str,
     (name, default): (&str, &str),
     resources: &str,
-    aws: &str,
+    aws: Option<&str>,
 ) -> Report {
     let main = format!(
         r#"provider "aws" {{
@@ -748,7 +749,8 @@ variable "{name}" {{
 
 {resources}
 {}"#,
-        grantcheck_tests::hcl_secret_policy(aws)
+        aws.map(grantcheck_tests::hcl_secret_policy)
+            .unwrap_or_default()
     );
     check_files(&[("main.tf".to_string(), main)], &[])
 }
@@ -769,7 +771,7 @@ resource "aws_secretsmanager_secret" "db" {
   kms_key_id = aws_kms_key.k.arn
 }
 "#,
-            "\"arn:aws:iam::444455556666:root\"",
+            Some("\"arn:aws:iam::444455556666:root\""),
         )
     };
     let (open, hidden) = (check(false), check(true));
@@ -795,7 +797,7 @@ fn a_missing_key_from_a_sensitive_variable_is_not_quoted() {
             "\"eu-west-1\"",
             ("team", "secret-team-name"),
             "resource \"aws_secretsmanager_secret\" \"db\" {\n  name = \"db\"\n}\n",
-            r#"lookup({ other = "arn:aws:iam::444455556666:root" }, var.team)"#,
+            Some(r#"lookup({ other = "arn:aws:iam::444455556666:root" }, var.team)"#),
         )
     };
     let (open, hidden) = (check(false), check(true));
@@ -810,4 +812,50 @@ fn a_missing_key_from_a_sensitive_variable_is_not_quoted() {
         hidden.findings
     );
     grantcheck_tests::assert_only_unmarked_shows(&open, &hidden, "secret-team-name");
+}
+
+#[test]
+fn an_element_picked_by_a_sensitive_key_is_not_quoted() {
+    // the principal, in a policy document (no function call marks it), is the element of a
+    // map that a key from a variable picks
+    let check = |sensitive| {
+        check_with_variable(
+            sensitive,
+            "\"eu-west-1\"",
+            ("team", "readers"),
+            r#"locals {
+  principals = { readers = "arn:aws:iam::444455556666:role/picked-reader-name" }
+}
+
+resource "aws_secretsmanager_secret" "db" {
+  name = "db"
+}
+
+data "aws_iam_policy_document" "read" {
+  statement {
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = [local.principals[var.team]]
+    }
+  }
+}
+
+resource "aws_secretsmanager_secret_policy" "db" {
+  secret_arn = aws_secretsmanager_secret.db.arn
+  policy     = data.aws_iam_policy_document.read.json
+}
+"#,
+            None,
+        )
+    };
+    let (open, hidden) = (check(false), check(true));
+    assert_eq!(rules_of(&open), rules_of(&hidden));
+    assert!(
+        hidden.findings.iter().any(|f| f.rule == "XA001"),
+        "{:#?}",
+        hidden.findings
+    );
+    grantcheck_tests::assert_only_unmarked_shows(&open, &hidden, "picked-reader-name");
 }

@@ -1947,7 +1947,17 @@ fn node_to_expansion(n: &Node) -> Expansion {
     }
 }
 
+/// Element `k` of `v`. As Terraform marks it, the element picked by a sensitive key is
+/// sensitive.
 fn index(v: &Node, k: &Node, span: Span) -> Node {
+    let mut picked = index_unmarked(v, k, span);
+    if k.any_sensitive() {
+        picked.mark_sensitive();
+    }
+    picked
+}
+
+fn index_unmarked(v: &Node, k: &Node, span: Span) -> Node {
     if !is_known(k) {
         return combine_unknown(&[k], span);
     }
