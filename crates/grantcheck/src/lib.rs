@@ -120,14 +120,18 @@ pub fn sensitive_spans(sources: &[SourceFile], options: &Options) -> Vec<Span> {
         .iter()
         .any(|s| terraform::hcl::is_config_path(&s.path))
     {
-        let hcl_options = terraform::hcl::HclOptions {
-            var_files: options.var_files.clone(),
-            vars: options.vars.clone(),
-        };
         let mut infra = model::Infrastructure::default();
-        spans.extend(terraform::hcl::load(sources, &hcl_options, &mut infra).sensitive);
+        spans.extend(terraform::hcl::load(sources, &hcl_options(options), &mut infra).sensitive);
     }
     terraform::plan::sensitive::merge(spans)
+}
+
+/// How `.tf` configurations are read with `options` (the variables given to them).
+fn hcl_options(options: &Options) -> terraform::hcl::HclOptions {
+    terraform::hcl::HclOptions {
+        var_files: options.var_files.clone(),
+        vars: options.vars.clone(),
+    }
 }
 
 /// Waits until the memory of earlier checks is freed (see `check`). A program that measures
@@ -197,11 +201,7 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         }
     }
     if !config_dirs.is_empty() {
-        let hcl_options = terraform::hcl::HclOptions {
-            var_files: options.var_files.clone(),
-            vars: options.vars.clone(),
-        };
-        let loaded = terraform::hcl::load(sources, &hcl_options, &mut infra);
+        let loaded = terraform::hcl::load(sources, &hcl_options(options), &mut infra);
         summary.resources += loaded.resources;
         sensitive.extend(loaded.sensitive);
         for e in loaded.errors {

@@ -726,16 +726,21 @@ fn load_providers(
         };
         if let Some(ex) = p.expressions {
             prov.span = Some(raw_span(file, Raw::checked(ex.get())));
+            // `allowed_account_ids = var.accounts` in the root module: the plan has the value;
+            // these are the root variables an argument that is not a constant refers to
+            let root_vars_of = |name: &str| -> Vec<String> {
+                if p.module_address.is_some() || constant_value(ex, name).is_some() {
+                    return Vec::new();
+                }
+                config::expression_refs(ex, name)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|r| r.strip_prefix("var.").map(str::to_string))
+                    .collect()
+            };
             let value_of = |name: &str| {
-                constant_value(ex, name).or_else(|| {
-                    // `allowed_account_ids = var.accounts` in the root module: the plan has the value.
-                    if p.module_address.is_some() {
-                        return None;
-                    }
-                    let refs = config::expression_refs(ex, name)?;
-                    refs.iter()
-                        .find_map(|r| r.strip_prefix("var.").and_then(|v| vars.get(v)).cloned())
-                })
+                constant_value(ex, name)
+                    .or_else(|| root_vars_of(name).iter().find_map(|v| vars.get(v)).cloned())
             };
             if let Some(serde_json::Value::Array(ids)) = value_of("allowed_account_ids") {
                 prov.allowed_account_ids = ids
@@ -750,18 +755,12 @@ fn load_providers(
             if let Some(serde_json::Value::String(r)) = value_of("region") {
                 prov.region = Some(r);
                 // (from a root variable declared sensitive, when not written as a constant)
-                prov.region_sensitive = constant_value(ex, "region").is_none()
-                    && p.module_address.is_none()
-                    && config::expression_refs(ex, "region").is_some_and(|refs| {
-                        refs.iter().any(|r| {
-                            r.strip_prefix("var.").is_some_and(|v| {
-                                cfg.root_module
-                                    .as_ref()
-                                    .and_then(|m| m.variables.get(v))
-                                    .is_some_and(|v| v.sensitive)
-                            })
-                        })
-                    });
+                prov.region_sensitive = root_vars_of("region").iter().any(|v| {
+                    cfg.root_module
+                        .as_ref()
+                        .and_then(|m| m.variables.get(v.as_str()))
+                        .is_some_and(|v| v.sensitive)
+                });
             }
         }
         for a in &prov.allowed_account_ids {
