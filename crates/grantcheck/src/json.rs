@@ -45,7 +45,8 @@ impl Placement {
     pub fn of_string(s: &StrValue, span: Span) -> Self {
         match s.map {
             TextMap::Exact { base } => Placement::exact(span.file, base, s.value.len()),
-            TextMap::Collapsed => Placement::collapsed(span),
+            // (exact through the escapes only with the source at hand: `Escapes`)
+            TextMap::Escaped { .. } | TextMap::Collapsed => Placement::collapsed(span),
         }
     }
 
@@ -56,13 +57,18 @@ impl Placement {
         }
     }
 
-    fn map_for(&self, r: Range) -> TextMap {
+    /// The map of the string literal at `r`; `escaped`: the literal has escapes.
+    fn map_for(&self, r: Range, escaped: bool) -> TextMap {
         match self.base {
-            // +1: the string's content starts after its opening quote; exact only when the
-            // literal has no escapes (checked by the caller).
-            Some(b) => TextMap::Exact {
-                base: (b as usize + r.0 + 1).try_into().unwrap_or(u32::MAX),
-            },
+            // +1: the string's content starts after its opening quote
+            Some(b) => {
+                let base = (b as usize + r.0 + 1).try_into().unwrap_or(u32::MAX);
+                if escaped {
+                    TextMap::Escaped { base }
+                } else {
+                    TextMap::Exact { base }
+                }
+            }
             None => TextMap::Collapsed,
         }
     }
@@ -327,10 +333,9 @@ impl<'t> Parser<'t, '_> {
             Some(b'"') => {
                 let start = self.pos;
                 let value = self.string()?;
-                let map = match value {
-                    Cow::Borrowed(_) => self.at.map_for((start, self.pos)),
-                    Cow::Owned(_) => TextMap::Collapsed,
-                };
+                let map = self
+                    .at
+                    .map_for((start, self.pos), matches!(value, Cow::Owned(_)));
                 Ok(Node::string(value, self.at.span((start, self.pos)), map))
             }
             Some(b't') => self.word("true", NodeKind::Bool(true)),
@@ -605,6 +610,122 @@ impl<'t> Parser<'t, '_> {
     }
 }
 
+/// How the value of a JSON string literal written with escapes maps back to where it is
+/// written, so that JSON parsed out of the value (a policy in a plan) points at the exact place.
+///
+/// Offsets asked for in order are found by reading on from the last one.
+#[derive(Debug)]
+pub struct Escapes<'w> {
+    /// The literal's content as written, from `base` in the source (just after its opening quote).
+    written: &'w [u8],
+    base: u32,
+    /// Where each escape starts in the written text, in order.
+    escapes: Vec<u32>,
+    /// How far it is read: the next escape (in `escapes`), and the bytes of the text and of the
+    /// value after the one before it.
+    read: (usize, usize, usize),
+}
+
+impl<'w> Escapes<'w> {
+    /// The escapes of a string literal's content, `written` at `base` in the source, whose
+    /// value (of `value_len` bytes) the parser read from it: that is what `TextMap::Escaped`
+    /// says of a string. `None` when it cannot be (every escape is longer than what it stands
+    /// for); the value is then placed as a whole.
+    pub fn read(written: &'w str, base: u32, value_len: usize) -> Option<Escapes<'w>> {
+        let bytes = written.as_bytes();
+        // (each escape makes the text at least a byte longer than the value)
+        let mut escapes = Vec::with_capacity(bytes.len().checked_sub(value_len)?);
+        let mut next = 0;
+        for at in memchr::memchr_iter(b'\\', bytes) {
+            // (the second backslash of `\\\\`, or one in a surrogate pair, is in an escape)
+            if at >= next {
+                escapes.push(u32::try_from(at).ok()?);
+                next = at + escape_len(bytes, at).0;
+            }
+        }
+        Some(Escapes {
+            written: bytes,
+            base,
+            escapes,
+            read: (0, 0, 0),
+        })
+    }
+
+    /// Where byte `at` of the value is written, from `base`. An escape `at` falls in is taken
+    /// whole: its start for the start of a range, its end for the end (`end`) of one.
+    fn written(&mut self, at: usize, end: bool) -> usize {
+        let (mut i, mut w, mut v) = self.read;
+        if at < v {
+            // (asked out of order: read again from the start)
+            (i, w, v) = (0, 0, 0);
+        }
+        let found = loop {
+            let Some(&next) = self.escapes.get(i) else {
+                break w + (at - v);
+            };
+            let next = next as usize;
+            // where the next escape's bytes start in the value
+            let next_v = v + (next - w);
+            if at <= next_v {
+                // in the bytes written as they are, before it
+                break w + (at - v);
+            }
+            let (written_len, value_len) = escape_len(self.written, next);
+            if at < next_v + value_len {
+                break if end { next + written_len } else { next };
+            }
+            (i, w, v) = (i + 1, next + written_len, next_v + value_len);
+        };
+        self.read = (i, w, v);
+        found.min(self.written.len())
+    }
+
+    /// Where the value's bytes `start..end` are written.
+    pub fn span(&mut self, file: FileId, start: usize, end: usize) -> Span {
+        let base = self.base as usize;
+        let s = self.written(start, false);
+        let e = self.written(end, true);
+        Span::new(file, base + s, base + e.max(s))
+    }
+}
+
+/// The escape at `at` (a backslash) in a JSON string's text: how many bytes it is written as,
+/// and how many bytes of UTF-8 it stands for. A `\\u` escape that is not valid counts as any
+/// other escape: the parser refused it already, where the text is what the value was read from.
+fn escape_len(bytes: &[u8], at: usize) -> (usize, usize) {
+    if bytes.get(at + 1) != Some(&b'u') {
+        return (2, 1);
+    }
+    unicode_escape_len(bytes, at).unwrap_or((2, 1))
+}
+
+/// The `\\u` escape at `at`: how many bytes it is written as and stands for.
+fn unicode_escape_len(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
+    Some(match hex4(bytes.get(at + 2..at + 6)?)? {
+        0xD800..=0xDBFF => {
+            let lo = bytes
+                .get(at + 6..at + 8)
+                .filter(|u| *u == b"\\u")
+                .and_then(|_| hex4(bytes.get(at + 8..at + 12)?))?;
+            if !(0xDC00..=0xDFFF).contains(&lo) {
+                return None;
+            }
+            // a character past the 16-bit range: four bytes of UTF-8
+            (12, 4)
+        }
+        0xDC00..=0xDFFF => return None,
+        c => (6, char::from_u32(c)?.len_utf8()),
+    })
+}
+
+/// Four hex digits.
+fn hex4(digits: &[u8]) -> Option<u32> {
+    if digits.len() != 4 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u32::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -736,12 +857,16 @@ mod tests {
     }
 
     #[test]
-    fn escaped_strings_collapse_and_plain_ones_map_exactly() {
+    fn escaped_strings_map_through_their_escapes_and_plain_ones_exactly() {
         let text = r#"{"p": "a\"b", "q": "ab"}"#;
         let n = parse(text, Placement::exact(0, 0, text.len())).unwrap();
         let p = n.get("p").unwrap();
         assert_eq!(p.as_str(), Some("a\"b"));
-        assert!(matches!(&p.kind, NodeKind::String(s) if s.map == TextMap::Collapsed));
+        assert!(matches!(&p.kind, NodeKind::String(s) if s.map == TextMap::Escaped { base: 7 }));
+        // without an exact placement, nothing inside maps
+        let c = parse(text, Placement::collapsed(Span::new(0, 0, 3))).unwrap();
+        let cp = c.get("p").unwrap();
+        assert!(matches!(&cp.kind, NodeKind::String(s) if s.map == TextMap::Collapsed));
         let q = n.get("q").unwrap();
         assert!(matches!(&q.kind, NodeKind::String(s) if s.map == TextMap::Exact { base: 20 }));
         assert_eq!(&text[q.span.start as usize..q.span.end as usize], "\"ab\"");
@@ -858,6 +983,91 @@ mod tests {
                 assert_eq!(special_or::<true>(&bytes, from), want, "{at} from {from}");
                 assert_eq!(special_or::<false>(&bytes, from), bytes.len());
             }
+        }
+    }
+
+    /// JSON held in a JSON string (a policy in a plan), read with spans in the string's value, and
+    /// how they map to where its parts are written in `outer`.
+    fn inner(outer: &str) -> (Node, Result<Node, JsonError>, Escapes<'_>) {
+        let o = parse(outer, Placement::exact(0, 0, outer.len())).unwrap();
+        let s = o.get("p").unwrap().clone();
+        let NodeKind::String(sv) = &s.kind else {
+            panic!("not a string")
+        };
+        let TextMap::Escaped { base } = sv.map else {
+            panic!("no escapes: {:?}", sv.map)
+        };
+        let written = &outer[base as usize..s.span.end as usize - 1];
+        let e = Escapes::read(written, base, sv.value.len()).unwrap();
+        let parsed = parse(&sv.value, Placement::exact(0, 0, sv.value.len()));
+        (s, parsed, e)
+    }
+
+    fn written(text: &str, span: Span) -> &str {
+        &text[span.start as usize..span.end as usize]
+    }
+
+    #[test]
+    fn json_in_an_escaped_string_maps_to_where_each_part_is_written() {
+        // every kind of escape, before and inside the values looked at
+        let outer = r#"{"p": "{\n  \"a\": \"x\/y\",\n  \"b\": \"\u00e9\ud83d\ude00\u65e5é\",\n  \"c\": \"zz\"\n}"}"#;
+        let (s, n, mut e) = inner(outer);
+        let n = n.unwrap();
+        assert_eq!(n.get("b").and_then(Node::as_str), Some("é😀日é"));
+        let mut at = |span: Span| e.span(0, span.start as usize, span.end as usize);
+        // in order, as a walk over the document asks
+        assert_eq!(
+            at(n.span),
+            Span::new(0, s.span.start as usize + 1, s.span.end as usize - 1)
+        );
+        let (k, _) = &n.as_object().unwrap()[0];
+        assert_eq!(written(outer, at(k.span)), r#"\"a\""#);
+        assert_eq!(written(outer, at(n.get("a").unwrap().span)), r#"\"x\/y\""#);
+        assert_eq!(
+            written(outer, at(n.get("b").unwrap().span)),
+            r#"\"\u00e9\ud83d\ude00\u65e5é\""#
+        );
+        let (k, c) = &n.as_object().unwrap()[2];
+        assert_eq!(written(outer, at(k.span)), r#"\"c\""#);
+        assert_eq!(written(outer, at(c.span)), r#"\"zz\""#);
+    }
+
+    #[test]
+    fn an_error_in_json_held_in_an_escaped_string_maps_into_the_string() {
+        let outer = r#"{"p": "{\"a\": tru}"}"#;
+        let (_, n, mut e) = inner(outer);
+        let err = n.unwrap_err();
+        let at = e.span(0, err.span.start as usize, err.span.end as usize);
+        assert_eq!(written(outer, at), "t");
+    }
+
+    #[test]
+    fn offsets_asked_for_out_of_order_map_alike() {
+        // value `a"bé"c`, written `a\"b\u00e9\"c` from byte 100
+        let written = r#"a\"b\u00e9\"c"#;
+        let fresh = |s: usize, e: usize| Escapes::read(written, 100, 7).unwrap().span(0, s, e);
+        let mut e = Escapes::read(written, 100, 7).unwrap();
+        assert_eq!(e.span(0, 6, 7), Span::new(0, 112, 113));
+        assert_eq!(e.span(0, 1, 2), fresh(1, 2));
+        assert_eq!(e.span(0, 1, 2), Span::new(0, 101, 103));
+        // a range ending inside the two bytes of `é` takes its whole escape
+        assert_eq!(e.span(0, 3, 4), Span::new(0, 104, 110));
+        assert_eq!(e.span(0, 0, 7), fresh(0, 7));
+        assert_eq!(e.span(0, 0, 7), Span::new(0, 100, 113));
+    }
+
+    #[test]
+    fn a_text_too_short_for_the_value_is_not_used_and_offsets_stay_in_the_text() {
+        assert!(Escapes::read(r#"a\"b"#, 10, 3).is_some());
+        assert!(Escapes::read(r#"a\"b"#, 10, 5).is_none());
+        // a text that is not what the value was read from gives places within it, no more
+        for text in [r#"\ud83d"#, r#"\q"#, r#"\u00"#, "\\", "ab"] {
+            let mut e = Escapes::read(text, 10, 1).unwrap();
+            let s = e.span(0, 0, 50);
+            assert!(
+                s.start == 10 && s.end as usize <= 10 + text.len(),
+                "{text}: {s:?}"
+            );
         }
     }
 }

@@ -46,8 +46,12 @@ pub struct StrValue {
 pub enum TextMap {
     /// Byte `i` of the value is byte `base + i` of the source (heredocs, unescaped literals).
     Exact { base: u32 },
-    /// No exact mapping (escaped strings, plan JSON strings): everything inside maps to the
-    /// span of the whole string.
+    /// A JSON string literal with escapes, its content written from byte `base` of the source:
+    /// the value's bytes map to the source through the escapes (`json::Escapes`), which are
+    /// read from the source only when JSON is parsed out of the value.
+    Escaped { base: u32 },
+    /// No exact mapping (HCL strings with escapes or interpolations): everything inside maps to
+    /// the span of the whole string.
     #[default]
     Collapsed,
 }

@@ -1831,7 +1831,7 @@ fn place(n: &mut Node, map: &Offsets, whole: Span) {
                     TextMap::Collapsed
                 }
             }
-            TextMap::Collapsed => TextMap::Collapsed,
+            TextMap::Escaped { .. } | TextMap::Collapsed => TextMap::Collapsed,
         };
     }
     match &mut n.kind {
