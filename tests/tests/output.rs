@@ -303,3 +303,76 @@ fn values_of_sensitive_child_module_variables_are_masked_in_frames() {
         assert_masked(files, sensitive, 2, &words);
     }
 }
+
+/// The source text a finding of `rule` points at.
+fn under_finding<'t>(report: &Report, text: &'t str, rule: &str) -> &'t str {
+    let f = report.findings.iter().find(|f| f.rule == rule).unwrap();
+    let loc = f.location.as_ref().unwrap();
+    let (start, end) = (loc.start.offset.unwrap(), loc.end.offset.unwrap());
+    &text[start as usize..end as usize]
+}
+
+#[test]
+fn findings_in_a_plan_policy_point_at_the_principal_unless_the_policy_is_sensitive() {
+    use grantcheck_tests::{PlanBuilder, allow, check_texts, policy};
+    let arn = "arn:aws:iam::777788889999:role/reader";
+    let plan = |sensitive: bool| {
+        let p = PlanBuilder::new()
+            .provider("aws", Some("111122223333"), "eu-west-1")
+            .create(
+                "aws_secretsmanager_secret.s",
+                serde_json::json!({"name": "s"}),
+            )
+            .create(
+                "aws_secretsmanager_secret_policy.p",
+                serde_json::json!({"policy": policy(serde_json::json!([allow(
+                    serde_json::json!({"AWS": arn}),
+                    &["secretsmanager:GetSecretValue"],
+                )]))}),
+            )
+            .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"));
+        if sensitive { p.sensitive("policy") } else { p }.build()
+    };
+    // the principal as the plan writes it, inside the policy's escaped JSON string
+    let text = plan(false);
+    let report = check_texts(&[("plan.json", &text)], &[]);
+    assert_eq!(
+        under_finding(&report, &text, "XA001"),
+        format!("\\\"{arn}\\\"")
+    );
+    // inside a sensitive value, where its parts are is not shown: the finding points at it whole
+    let text = plan(true);
+    let report = check_texts(&[("plan.json", &text)], &[]);
+    let under = under_finding(&report, &text, "XA001");
+    assert!(
+        under.starts_with("\"{") && under.ends_with("}\""),
+        "{under}"
+    );
+}
+
+#[test]
+fn of_two_keys_that_exclude_each_other_in_a_plan_policy_the_later_one_is_shown() {
+    use grantcheck_tests::{PlanBuilder, check_texts};
+    for (first, second) in [("NotAction", "Action"), ("Action", "NotAction")] {
+        let policy = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::777788889999:root"}},"{first}":"secretsmanager:GetSecretValue","{second}":"kms:Decrypt","Resource":"*"}}]}}"#
+        );
+        let text = PlanBuilder::new()
+            .provider("aws", Some("111122223333"), "eu-west-1")
+            .create(
+                "aws_secretsmanager_secret.s",
+                serde_json::json!({"name": "s"}),
+            )
+            .create(
+                "aws_secretsmanager_secret_policy.p",
+                serde_json::json!({ "policy": policy }),
+            )
+            .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+            .build();
+        let report = check_texts(&[("plan.json", &text)], &[]);
+        assert_eq!(
+            under_finding(&report, &text, "PG017"),
+            format!("\\\"{second}\\\"")
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! Property tests: principal and ARN normalisation round-trips, the nesting pre-check agrees with
-//! a plain bracket count, and the span of a finding always covers the text it reports — for
-//! policies inside heredocs and inside plan strings alike.
+//! a plain bracket count, and the span of a finding is exactly the text it reports, as written —
+//! for policies inside heredocs and inside plan strings (escaped) alike.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use grantcheck::json::depth_exceeded;
@@ -98,8 +98,8 @@ fn secret_policy_json(principal: &str, pretty: bool) -> String {
 }
 
 /// The source text under each place a finding shows for `account`'s principal: every one must
-/// show the principal's text `needle`.
-fn assert_spans_cover(
+/// be the principal's text as written, `needle`.
+fn assert_spans_are(
     report: &grantcheck::Report,
     files: &[(&str, &str)],
     account: &str,
@@ -129,11 +129,8 @@ fn assert_spans_cover(
             loc.end.offset.expect("offset") as usize,
         );
         let under = &text[start..end];
-        // an escaped JSON string in a plan maps to the whole string, which holds the principal
-        assert!(
-            under.contains(needle),
-            "{rule}: {under:?} does not cover {needle}"
-        );
+        // exactly the principal, quotes included, as written (escaped in a plan's string)
+        assert_eq!(under, needle, "{rule}: {under:?} is not {needle}");
     }
 }
 
@@ -190,7 +187,7 @@ proptest! {
     }
 
     #[test]
-    fn spans_cover_the_principal_in_a_heredoc(a in account(), w in who(), indent in 0usize..6, strip in any::<bool>(), pretty in any::<bool>()) {
+    fn spans_are_the_principal_in_a_heredoc(a in account(), w in who(), indent in 0usize..6, strip in any::<bool>(), pretty in any::<bool>()) {
         let arn = arn_of("aws", &a, &w);
         let pad = " ".repeat(indent);
         let body: String = secret_policy_json(&arn, pretty)
@@ -203,11 +200,11 @@ proptest! {
         );
         let files = [("main.tf", tf.as_str())];
         let report = check_texts(&files, &[]);
-        assert_spans_cover(&report, &files, &a, &arn);
+        assert_spans_are(&report, &files, &a, &format!("\"{arn}\""));
     }
 
     #[test]
-    fn spans_cover_the_principal_in_a_plan_string(a in account(), w in who(), pretty in any::<bool>()) {
+    fn spans_are_the_principal_in_a_plan_string(a in account(), w in who(), pretty in any::<bool>()) {
         let arn = arn_of("aws", &a, &w);
         let policy = secret_policy_json(&arn, pretty);
         let plan = grantcheck_tests::PlanBuilder::new()
@@ -222,6 +219,6 @@ proptest! {
         let files = [("plan.json", plan.as_str())];
         let report = check_texts(&files, &[]);
         // the plan escapes the policy's quotes, not the principal's characters
-        assert_spans_cover(&report, &files, &a, &arn);
+        assert_spans_are(&report, &files, &a, &format!("\\\"{arn}\\\""));
     }
 }

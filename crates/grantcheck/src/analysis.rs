@@ -10,8 +10,9 @@ use crate::policy::{
     self, Condition, Effect, PolicyDocument, PolicyError, Principal, PrincipalKind, Statement,
     list_allows, parse_arn,
 };
-use crate::source::Span;
-use crate::value::{Node, NodeKind, Ref, Unknown};
+use crate::report::Finding;
+use crate::source::{FileId, SourceFile, Span};
+use crate::value::{Node, NodeKind, Ref, TextMap, Unknown};
 
 /// What a policy is attached to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +130,11 @@ pub struct Analysis<'a> {
     by_text: TextIndex<'a>,
     /// Policies registered but not read yet (the last ones of `policies`).
     pending: Vec<PolicyText<'a>>,
+    /// The files read, where a policy written with escapes in a JSON string is placed exactly.
+    sources: &'a [SourceFile],
+    /// The policies read in a file of their own ([`ESCAPED`]), by id: where the content of the
+    /// string they are written in starts, and its value's length.
+    escaped: HashMap<usize, (u32, usize)>,
 }
 
 /// Where a policy's text is: an attribute of a resource, or rendered from a policy document
@@ -230,6 +236,18 @@ const SECRET_VALUE_ACTIONS: &[&str] = &[
 
 impl<'a> Analysis<'a> {
     pub fn new(infra: &'a Infrastructure, accounts: &[String]) -> Self {
+        Self::of_sources(infra, accounts, &[])
+    }
+
+    /// [`Self::new`], with the files the infrastructure was read from: findings in a policy
+    /// written as an escaped JSON string (as plans hold them) then point at the exact place in
+    /// it, not at the whole string, once [`Self::place`] has placed them (until then, the spans
+    /// inside such a policy are in a file of its own).
+    pub fn of_sources(
+        infra: &'a Infrastructure,
+        accounts: &[String],
+        sources: &'a [SourceFile],
+    ) -> Self {
         let mut a = Analysis {
             infra,
             policies: vec![],
@@ -239,6 +257,8 @@ impl<'a> Analysis<'a> {
             trusted: vec![],
             by_text: TextIndex::new(infra),
             pending: vec![],
+            sources,
+            escaped: HashMap::default(),
         };
         a.link_key_policies();
         a.link_secrets();
@@ -254,6 +274,47 @@ impl<'a> Analysis<'a> {
                 .account
                 .as_ref()
                 .is_some_and(|a| self.trusted.contains(a))
+    }
+
+    /// Moves the spans `found` shows inside policies written with escapes in JSON strings (read
+    /// in files of their own) to where they are written. Every finding of the rules is placed
+    /// so before it goes anywhere else.
+    pub fn place(&self, found: &mut [Finding]) {
+        if self.escaped.is_empty() {
+            return;
+        }
+        let mut read: HashMap<usize, Option<json::Escapes<'a>>> = HashMap::default();
+        let mut place = |span: &mut Span| {
+            if span.file & ESCAPED == 0 {
+                return;
+            }
+            let id = (span.file & !ESCAPED) as usize;
+            let (Some(&(base, len)), Some(info)) = (self.escaped.get(&id), self.policies.get(id))
+            else {
+                return;
+            };
+            // (the string's content: from `base` to its closing quote, its span's last byte)
+            let whole = info.span;
+            let escapes = read.entry(id).or_insert_with(|| {
+                let src = self.sources.iter().find(|f| f.id == whole.file)?;
+                let written = src
+                    .text
+                    .get(base as usize..(whole.end as usize).checked_sub(1)?)?;
+                json::Escapes::read(written, base, len)
+            });
+            *span = match escapes {
+                Some(e) => e.span(whole.file, span.start as usize, span.end as usize),
+                None => whole,
+            };
+        };
+        for f in found {
+            if let Some(span) = &mut f.span {
+                place(span);
+            }
+            for label in &mut f.labels {
+                place(&mut label.span);
+            }
+        }
     }
 
     pub fn resource(&self, id: usize) -> &'a Resource {
@@ -320,18 +381,34 @@ impl<'a> Analysis<'a> {
     fn read_policies(&mut self) {
         let pending = std::mem::take(&mut self.pending);
         let first = self.policies.len() - pending.len();
-        let read = crate::par::map(&pending, |text| {
-            let node = text.node();
+        let sources = self.sources;
+        let ids: Vec<usize> = (first..first + pending.len()).collect();
+        let read = crate::par::map(&ids, |&id| {
+            let node = pending[id - first].node();
             let size = match &node.kind {
                 NodeKind::String(s) => Some((s.value.chars().count(), s.value.len())),
                 NodeKind::Object(_) if !contains_unknown(node) => json_size(&node.to_json()),
                 _ => None,
             };
-            (policy_doc(node), size)
+            let escaped = escaped_string(node, sources);
+            let read_as = escaped.and_then(|_| {
+                let id = FileId::try_from(id).ok().filter(|i| i & ESCAPED == 0)?;
+                Some(ESCAPED | id)
+            });
+            (
+                policy_doc(node, read_as),
+                size,
+                escaped.filter(|_| read_as.is_some()),
+            )
         });
-        for (info, (doc, size)) in self.policies[first..].iter_mut().zip(read) {
+        for ((id, info), (doc, size, escaped)) in
+            (first..).zip(&mut self.policies[first..]).zip(read)
+        {
             info.doc = doc;
             info.size = size;
+            if let Some(e) = escaped {
+                self.escaped.insert(id, e);
+            }
         }
     }
 
@@ -842,7 +919,30 @@ fn json_size(value: &serde_json::Value) -> Option<(usize, usize)> {
     Some((count.chars, count.bytes))
 }
 
-fn policy_doc(node: &Node) -> PolicyDoc {
+/// A policy written in a JSON string with escapes (as plans hold them) is read with its spans in
+/// the string's value, in a file of its own, `ESCAPED | its policy id`; [`Analysis::place`] moves
+/// the spans that findings show to where they are written. (Reading every part's place in the
+/// text as the policy is read would cost more than all the rest of reading it.)
+const ESCAPED: FileId = 1 << 31;
+
+/// Where the content of a policy written in a JSON string with escapes starts, and its value's
+/// length, when its file is at hand to find its parts in, and it is not sensitive (where its
+/// parts are would tell of it: it is shown as a whole).
+fn escaped_string(node: &Node, sources: &[SourceFile]) -> Option<(u32, usize)> {
+    let NodeKind::String(s) = &node.kind else {
+        return None;
+    };
+    let TextMap::Escaped { base } = s.map else {
+        return None;
+    };
+    if node.sensitive || !sources.iter().any(|f| f.id == node.span.file) {
+        return None;
+    }
+    Some((base, s.value.len()))
+}
+
+/// `read_as`: the file a policy written with escapes is read in ([`ESCAPED`]).
+fn policy_doc(node: &Node, read_as: Option<FileId>) -> PolicyDoc {
     match &node.kind {
         NodeKind::Unknown(u) => PolicyDoc::Unknown((**u).clone()),
         NodeKind::String(s) => {
@@ -860,7 +960,11 @@ fn policy_doc(node: &Node) -> PolicyDoc {
             }
             // the reader refuses deep nesting where it meets it; the whole text is looked at
             // only then, so that a policy too deep is named so whatever else is wrong with it
-            let parsed = json::parse(&s.value, Placement::of_string(s, node.span));
+            let at = match read_as {
+                Some(file) => Placement::exact(file, 0, s.value.len()),
+                None => Placement::of_string(s, node.span),
+            };
+            let parsed = json::parse(&s.value, at);
             if parsed.is_err() && json::depth_exceeded(&s.value, json::MAX_DEPTH).is_some() {
                 return invalid(format!(
                     "the policy nests deeper than {} levels",

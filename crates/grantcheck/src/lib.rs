@@ -218,7 +218,7 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         accounts.extend(c.accounts.iter().cloned());
         trusted.clone_from(&c.trusted_accounts);
     }
-    let analysis = analyse(&infra, &accounts, &trusted);
+    let analysis = analyse(&infra, sources, &accounts, &trusted);
     summary.policies = analysis.policies.len();
     // (who can read each secret after the change, beside the rules, when there is a change)
     let (mut found, after) = par::join(
@@ -232,7 +232,7 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
             let after = after.unwrap_or_default();
             par::free_later(policies_of(analysis), par::drop_all);
             let (old_infra, gone) = changes::before_view(infra);
-            let old = analyse(&old_infra, &accounts, &trusted);
+            let old = analyse(&old_infra, sources, &accounts, &trusted);
             let (before_found, access_changes) = par::join(
                 || run_rules(&old),
                 || changes::access_changes(&after, &changes::access_of(&old)),
@@ -320,10 +320,11 @@ fn policies_of(mut analysis: analysis::Analysis<'_>) -> Vec<analysis::PolicyInfo
 
 fn analyse<'a>(
     infra: &'a model::Infrastructure,
+    sources: &'a [SourceFile],
     accounts: &[String],
     trusted: &[String],
 ) -> analysis::Analysis<'a> {
-    let mut a = analysis::Analysis::new(infra, accounts);
+    let mut a = analysis::Analysis::of_sources(infra, accounts, sources);
     a.trusted = trusted.to_vec();
     a
 }
@@ -374,6 +375,8 @@ fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
             }
         }
     }
+    // (spans inside policies written with escapes, to where they are written)
+    analysis.place(&mut found);
     found
 }
 
@@ -391,12 +394,13 @@ fn input_error(out: &mut rules::Findings, src: &SourceFile, span: Span, message:
 pub fn check_policy(text: &str, kind: analysis::PolicyKind, options: &Options) -> Report {
     let src = SourceFile::new(0, "policy.json", text);
     let infra = policy::standalone::infrastructure(&src, kind);
-    let analysis = analysis::Analysis::new(&infra, &options.accounts);
+    let sources = std::slice::from_ref(&src);
+    let analysis = analysis::Analysis::of_sources(&infra, &options.accounts, sources);
     let found = run_rules(&analysis);
     let summary = report::Summary {
         files: 1,
         policies: analysis.policies.len(),
         ..report::Summary::default()
     };
-    report::build(std::slice::from_ref(&src), found, summary, options.utf16)
+    report::build(sources, found, summary, options.utf16)
 }
