@@ -129,7 +129,7 @@ fn jsonencode_points_at_the_principal_and_the_key() {
 #[test]
 fn json_syntax_files_are_read_with_their_module() {
     let (r, files) = fixture("json_syntax");
-    // a policy given as a JSON string: the principal inside it, through its escapes
+    // a policy given as a JSON string: the principal inside it, with its escaped quotes
     let (line, col) = position(
         &files,
         "main.tf.json",
@@ -141,9 +141,8 @@ fn json_syntax_files_are_read_with_their_module() {
                 && f.location
                     .as_ref()
                     .is_some_and(|l| l.file.ends_with("main.tf.json")
-                        && (l.start.line, l.start.column) == (line, col + 1))),
-            "{rule} at {line}:{} in {:?}",
-            col + 1,
+                        && (l.start.line, l.start.column) == (line, col))),
+            "{rule} at {line}:{col} in {:?}",
             rules_of(&r)
         );
     }
@@ -307,19 +306,25 @@ fn heredocs_plain_and_indented() {
 #[test]
 fn quoted_json_string_keeps_offsets() {
     let (r, files) = fixture("quoted");
-    // the JSON string starts at the escaped quote's quote character
-    let (line, col) = position(
-        &files,
-        "main.tf",
-        "\\\"arn:aws:iam::444455556666:role/quoted-reader",
+    // the JSON string with its escaped quotes, as a plan's policy string shows it
+    let text = &files
+        .iter()
+        .find(|(p, _)| p.ends_with("main.tf"))
+        .unwrap()
+        .1;
+    let under: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "XA001")
+        .filter_map(|f| f.location.as_ref())
+        .map(|l| &text[l.start.offset.unwrap() as usize..l.end.offset.unwrap() as usize])
+        .collect();
+    assert_eq!(
+        under,
+        ["\\\"arn:aws:iam::444455556666:role/quoted-reader\\\""],
+        "{:?}",
+        rules_of(&r)
     );
-    let hit = r.findings.iter().any(|f| {
-        f.rule == "XA001"
-            && f.location
-                .as_ref()
-                .is_some_and(|l| (l.start.line, l.start.column) == (line, col + 1))
-    });
-    assert!(hit, "{:?}", rules_of(&r));
 }
 
 #[test]

@@ -12,6 +12,7 @@ use crate::policy::{
 };
 use crate::report::Finding;
 use crate::source::{FileId, SourceFile, Span};
+use crate::terraform::hcl::text::widen_to_escaped_quotes;
 use crate::value::{Node, NodeKind, Ref, TextMap, Unknown};
 
 /// What a policy is attached to.
@@ -396,7 +397,7 @@ impl<'a> Analysis<'a> {
                 Some(ESCAPED | id)
             });
             (
-                policy_doc(node, read_as),
+                policy_doc(node, read_as, sources),
                 size,
                 escaped.filter(|_| read_as.is_some()),
             )
@@ -941,8 +942,9 @@ fn escaped_string(node: &Node, sources: &[SourceFile]) -> Option<(u32, usize)> {
     Some((base, s.value.len()))
 }
 
-/// `read_as`: the file a policy written with escapes is read in ([`ESCAPED`]).
-fn policy_doc(node: &Node, read_as: Option<FileId>) -> PolicyDoc {
+/// `read_as`: the file a policy written with escapes is read in ([`ESCAPED`]); `sources`: the
+/// files, where a policy read in place is found.
+fn policy_doc(node: &Node, read_as: Option<FileId>, sources: &[SourceFile]) -> PolicyDoc {
     match &node.kind {
         NodeKind::Unknown(u) => PolicyDoc::Unknown((**u).clone()),
         NodeKind::String(s) => {
@@ -975,6 +977,13 @@ fn policy_doc(node: &Node, read_as: Option<FileId>) -> PolicyDoc {
                 Ok(mut n) => {
                     if node.sensitive {
                         n.mark_sensitive();
+                    }
+                    // JSON in an HCL quoted string: its strings' spans take their whole escaped
+                    // quotes, as in a plan
+                    if let TextMap::Exact { .. } = s.map
+                        && let Some(src) = sources.iter().find(|f| f.id == node.span.file)
+                    {
+                        widen_to_escaped_quotes(&mut n, src.text.as_bytes());
                     }
                     if let NodeKind::String(inner) = &n.kind
                         && inner.value.trim_start().starts_with('{')

@@ -907,6 +907,9 @@ impl<'a> Evaluator<'a> {
             Placement::exact(file, range.start as u32, view.len()),
         )
         .ok()?;
+        if quoted {
+            text::widen_to_escaped_quotes(&mut node, src.as_bytes());
+        }
         fill_holes(&mut node, values, src)?;
         Some(node)
     }

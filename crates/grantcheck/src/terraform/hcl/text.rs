@@ -124,6 +124,36 @@ pub fn quoted_json_view(raw: &str) -> Option<String> {
     (out.len() == raw.len()).then_some(out)
 }
 
+/// Spans of JSON read through [`quoted_json_view`] from `src`, widened to whole escapes: in the
+/// view, a string's opening quote is the quote of its `\"` and its closing one the backslash,
+/// so a string or key starts one byte into its opening escape and ends one byte into its
+/// closing one. Spans of JSON written as it is (a heredoc) are left as they are: no JSON token
+/// starts after a backslash or ends on one.
+pub fn widen_to_escaped_quotes(n: &mut Node, src: &[u8]) {
+    let widen = |span: &mut crate::source::Span| {
+        let (s, e) = (span.start as usize, span.end as usize);
+        if s > 0 && src.get(s - 1) == Some(&b'\\') && src.get(s) == Some(&b'"') {
+            span.start -= 1;
+        }
+        if e > 0 && src.get(e - 1) == Some(&b'\\') && src.get(e) == Some(&b'"') {
+            span.end += 1;
+        }
+    };
+    match &mut n.kind {
+        NodeKind::String(_) => widen(&mut n.span),
+        NodeKind::Array(items) => items
+            .iter_mut()
+            .for_each(|x| widen_to_escaped_quotes(x, src)),
+        NodeKind::Object(members) => {
+            for (k, v) in members {
+                widen(&mut k.span);
+                widen_to_escaped_quotes(v, src);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A placeholder of exactly `len` bytes (at least 3) for an interpolation.
 pub fn placeholder(len: usize) -> String {
     let mut s = String::with_capacity(len);
