@@ -339,41 +339,42 @@ fn block_node(ix: &ConfigIndex<'_, '_>, module: &str, node: Node) -> Node {
 /// One attribute's expression, or a nested block (object or list of objects).
 fn expr_node(ix: &ConfigIndex<'_, '_>, module: &str, v: Node) -> Node {
     let span = v.span;
-    let is_expr = v
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .all(|(k, _)| k.name == "constant_value" || k.name == "references")
-        })
-        .unwrap_or(false);
-    if is_expr {
-        if let Some(c) = v.get("constant_value") {
-            return c.clone();
+    let mut members = match v.kind {
+        NodeKind::Object(m)
+            if m.iter()
+                .all(|(k, _)| k.name == "constant_value" || k.name == "references") =>
+        {
+            m
         }
-        let refs: Vec<String> = v
-            .get("references")
-            .and_then(Node::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|n| n.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let resolved = ix.resolve(module, &refs, 0);
-        let origin = match refs.into_iter().next() {
-            Some(r) => Origin::ComputedFromWritten(r),
-            None => "not known before apply (an expression Terraform did not evaluate)".into(),
-        };
-        return Node::unknown(
-            Unknown {
-                origin,
-                refs: resolved,
-                template: None,
-            },
-            span,
-        );
+        kind => return block_node(ix, module, Node { kind, ..v }),
+    };
+    // (the value is taken, not copied: a constant may be a whole policy document)
+    if let Some(at) = members.iter().position(|(k, _)| k.name == "constant_value") {
+        return members.swap_remove(at).1;
     }
-    block_node(ix, module, v)
+    let refs: Vec<String> = members
+        .iter()
+        .find(|(k, _)| k.name == "references")
+        .and_then(|(_, r)| r.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let resolved = ix.resolve(module, &refs, 0);
+    let origin = match refs.into_iter().next() {
+        Some(r) => Origin::ComputedFromWritten(r),
+        None => "not known before apply (an expression Terraform did not evaluate)".into(),
+    };
+    Node::unknown(
+        Unknown {
+            origin,
+            refs: resolved,
+            template: None,
+        },
+        span,
+    )
 }
 
 #[cfg(test)]
