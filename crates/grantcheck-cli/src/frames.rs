@@ -15,6 +15,9 @@ pub const CONTEXT: usize = 60;
 pub const MAX_SPAN: usize = 400;
 /// Lines of a span shown at most.
 pub const MAX_LINES: usize = 8;
+/// Marks text left out of an excerpt: the mark the frame renderer puts where it trims a line
+/// to the terminal's width, so that a frame shows one kind of mark.
+pub const CUT: &str = "...";
 
 /// An excerpt ready for a snippet renderer.
 #[derive(Debug, PartialEq)]
@@ -25,6 +28,8 @@ pub struct Excerpt {
     pub line: usize,
     /// The span, as a byte range of `text`.
     pub range: std::ops::Range<usize>,
+    /// `text` starts mid-line, after [`CUT`].
+    pub cut_left: bool,
 }
 
 fn floor_char(text: &str, mut i: usize) -> usize {
@@ -92,7 +97,7 @@ pub fn excerpt(src: &SourceFile, span: Span, sensitive: &[Span]) -> Excerpt {
     // Copy [from, to) with sensitive spans replaced, mapping s and shown_end.
     let mut out = String::new();
     if cut_left {
-        out.push('…');
+        out.push_str(CUT);
     }
     let mut pos = from;
     let (mut ms, mut me) = (None, None);
@@ -127,17 +132,18 @@ pub fn excerpt(src: &SourceFile, span: Span, sensitive: &[Span]) -> Excerpt {
     let start = ms.unwrap_or(out.len());
     let mut end = me.unwrap_or(out.len()).max(start);
     if cut_span {
-        // Mark that the span goes on: the underline covers the ellipsis too.
-        out.insert(end, '…');
-        end += '…'.len_utf8();
+        // Mark that the span goes on: the underline covers the mark too.
+        out.insert_str(end, CUT);
+        end += CUT.len();
     }
     if cut_right {
-        out.push('…');
+        out.push_str(CUT);
     }
     Excerpt {
         text: out,
         line: line_no,
         range: start..end,
+        cut_left,
     }
 }
 
@@ -187,7 +193,8 @@ mod tests {
         let t = format!("{}TARGET{}", "x".repeat(100_000), "y".repeat(100_000));
         let x = excerpt(&SourceFile::new(0, "f", t), sp(100_000, 100_006), &[]);
         assert!(x.text.len() < 2 * CONTEXT + 20, "{}", x.text.len());
-        assert!(x.text.starts_with('…') && x.text.ends_with('…'));
+        assert!(x.cut_left);
+        assert!(x.text.starts_with(CUT) && x.text.ends_with(CUT));
         assert_eq!(&x.text[x.range.clone()], "TARGET");
     }
 
@@ -196,7 +203,7 @@ mod tests {
         let t = "z".repeat(10_000);
         let x = excerpt(&SourceFile::new(0, "f", t), sp(0, 10_000), &[]);
         assert!(x.text.len() <= MAX_SPAN + CONTEXT + 10, "{}", x.text.len());
-        assert!(x.text[x.range.clone()].ends_with('…'));
+        assert!(x.text[x.range.clone()].ends_with(CUT));
     }
 
     #[test]

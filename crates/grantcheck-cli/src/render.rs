@@ -42,7 +42,7 @@ fn frame<'a>(
     label: Option<String>,
 ) -> Vec<Element<'a>> {
     let x = frames::excerpt(src, span, sensitive);
-    let cut_left = x.text.starts_with('…');
+    let cut_left = x.cut_left;
     let mut snippet = Snippet::source(x.text)
         .line_start(x.line)
         .annotation(kind.span(x.range).label(label));
