@@ -147,10 +147,10 @@ fn json_syntax_files_are_read_with_their_module() {
         );
     }
     // the secret's key is an alias written in HCL beside it; the key policy is a jsonencode
-    // inside a JSON string, so it is placed at that whole string
+    // inside a JSON string, placed at the object it encodes, where the string writes it
     let xa003 = r.findings.iter().find(|f| f.rule == "XA003").unwrap();
     assert!(xa003.message.contains("aws_kms_key.k"), "{}", xa003.message);
-    let key_policy = position(&files, "main.tf.json", "\"${jsonencode(");
+    let key_policy = position(&files, "main.tf.json", "{\\\"Version\\\" = ");
     assert!(
         xa003
             .related_locations
@@ -189,6 +189,48 @@ fn json_syntax_files_are_read_with_their_module() {
             .iter()
             .any(|f| f.rule == "GC002" || f.message.contains("not read")),
         "{:?}",
+        rules_of(&r)
+    );
+}
+
+#[test]
+fn a_jsonencode_in_a_json_string_points_at_where_the_string_writes_each_part() {
+    // Terraform reads `${...}` in a .tf.json string from the decoded string: the escaped
+    // quotes are HCL's quotes there
+    let tf_json = r#"{
+  "resource": {
+    "aws_kms_key": {"k": {"policy": "${jsonencode({\"Statement\" = [{\"Effect\" = \"Allow\", \"Principal\" = {\"AWS\" = \"arn:aws:iam::111122223333:root\"}, \"Action\" = \"kms:*\", \"Resource\" = \"*\"}]})}"}},
+    "aws_secretsmanager_secret": {"s": {"name": "s", "kms_key_id": "${aws_kms_key.k.arn}"}},
+    "aws_secretsmanager_secret_policy": {"s": {
+      "secret_arn": "${aws_secretsmanager_secret.s.arn}",
+      "policy": "${jsonencode({\"Statement\" = [{\"Effect\" = \"Allow\", \"Principal\" = {\"AWS\" = \"arn:aws:iam::444455556666:role/reader\"}, \"Action\" = \"secretsmanager:GetSecretValue\", \"Resource\" = \"*\"}]})}"
+    }}
+  }
+}
+"#;
+    let files = vec![("m/main.tf.json".to_string(), tf_json.to_string())];
+    let r = check_files(&files, &["111122223333"]);
+    let under = |l: &grantcheck::report::Location| {
+        &tf_json[l.start.offset.unwrap() as usize..l.end.offset.unwrap() as usize]
+    };
+    let xa001 = r.findings.iter().find(|f| f.rule == "XA001");
+    assert_eq!(
+        xa001.and_then(|f| f.location.as_ref()).map(under),
+        Some(r#"\"arn:aws:iam::444455556666:role/reader\""#),
+        "{:?}",
+        rules_of(&r)
+    );
+    let xa003 = r.findings.iter().find(|f| f.rule == "XA003");
+    let key_policy = xa003
+        .and_then(|f| {
+            f.related_locations
+                .iter()
+                .find(|l| l.message.contains("key policy"))
+        })
+        .map(|l| under(&l.location));
+    assert!(
+        key_policy.is_some_and(|t| t.starts_with(r#"{\"Statement\" = ["#) && t.ends_with("}]}")),
+        "{key_policy:?} in {:?}",
         rules_of(&r)
     );
 }

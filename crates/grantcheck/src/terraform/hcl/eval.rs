@@ -95,6 +95,10 @@ pub enum Expansion {
     Unknown(Unknown),
 }
 
+/// A `.tf.json` string evaluated from its decoded text: the parsed template, the id its decoded
+/// text is kept under, and the file's text as written.
+type JsonString<'a> = (Result<Template, String>, FileId, &'a str);
+
 pub struct Evaluator<'a> {
     pub modules: Vec<Module<'a>>,
     pub instances: Vec<Instance>,
@@ -109,9 +113,8 @@ pub struct Evaluator<'a> {
     pub errors: Vec<super::HclError>,
     noted: HashSet<String>,
     depth: usize,
-    /// Strings of `.tf.json` files that are evaluated from their decoded text: by (file, start),
-    /// the parsed template and the id its decoded text is kept under.
-    json_strings: HashMap<(FileId, usize), (Result<Template, String>, FileId)>,
+    /// Strings of `.tf.json` files that are evaluated from their decoded text, by (file, start).
+    json_strings: HashMap<(FileId, usize), JsonString<'a>>,
     /// Some variable is declared `sensitive = true`: values computed from one are marked.
     pub sensitive_vars: bool,
     /// A value the expression being evaluated is computed from is sensitive.
@@ -265,16 +268,21 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Registers the strings of a `.tf.json` file that HCL cannot read in place: each is
-    /// evaluated from its decoded text and its values point at the whole string.
-    pub fn add_json_strings(&mut self, file: FileId, strings: &'a [(usize, String)]) {
+    /// Registers the strings of a `.tf.json` file (`text`) that HCL cannot read in place: each
+    /// is evaluated from its decoded text, and its values point at where the string writes them.
+    pub fn add_json_strings(
+        &mut self,
+        file: FileId,
+        text: &'a str,
+        strings: &'a [(usize, String)],
+    ) {
         for (start, decoded) in strings {
             // ids from the top of the range name the decoded texts; they never reach a report
             let id = FileId::MAX - self.json_strings.len() as FileId;
             let tpl =
                 hcl_edit::parser::parse_template(decoded).map_err(|e| e.message().to_string());
             self.texts.insert(id, decoded.as_str());
-            self.json_strings.insert((file, *start), (tpl, id));
+            self.json_strings.insert((file, *start), (tpl, id, text));
         }
     }
 
@@ -284,9 +292,9 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A `.tf.json` string evaluated from its decoded text, with every value it writes placed
-    /// at the whole string.
+    /// where it is written in the JSON string, through the string's escapes.
     fn json_string(&mut self, sc: &Scope, span: Span) -> Option<Node> {
-        let (tpl, id) = self
+        let (tpl, id, text) = self
             .json_strings
             .get(&(sc.file, span.start as usize))?
             .clone();
@@ -302,7 +310,13 @@ impl<'a> Evaluator<'a> {
             }
             Err(m) => invalid(format!("this string is not a valid template: {m}"), span),
         };
-        collapse_into(&mut v, id, span);
+        let decoded_len = self.texts.get(&id).map_or(0, |t| t.len());
+        // (the string as written, between its quotes)
+        let written = text.get(span.start as usize + 1..(span.end as usize).saturating_sub(1));
+        match written.and_then(|w| json::Escapes::read(w, span.start + 1, decoded_len)) {
+            Some(mut escapes) => place_through(&mut v, id, decoded_len, span, &mut escapes),
+            None => collapse_into(&mut v, id, span),
+        }
         Some(v)
     }
 
@@ -1855,6 +1869,45 @@ fn is_known_keys_or_list(coll: &Node) -> bool {
 }
 
 /// Places every part of `n` that was read from `from` at `span`, without an exact mapping.
+/// Places the parts of `n` read from the decoded text of a JSON string (file `from`, of
+/// `len` bytes) where they are written in `whole`, that string, through its `escapes`; what
+/// spans all of the decoded text is the whole string. Their strings map as a whole.
+fn place_through(
+    n: &mut Node,
+    from: FileId,
+    len: usize,
+    whole: Span,
+    escapes: &mut json::Escapes<'_>,
+) {
+    if n.span.file == from {
+        n.span = written_span(n.span, len, whole, escapes);
+        if let NodeKind::String(s) = &mut n.kind {
+            s.map = TextMap::Collapsed;
+        }
+    }
+    match &mut n.kind {
+        NodeKind::Array(a) => a
+            .iter_mut()
+            .for_each(|x| place_through(x, from, len, whole, escapes)),
+        NodeKind::Object(o) => o.iter_mut().for_each(|(k, v)| {
+            if k.span.file == from {
+                k.span = written_span(k.span, len, whole, escapes);
+            }
+            place_through(v, from, len, whole, escapes);
+        }),
+        _ => {}
+    }
+}
+
+/// Where `s`, a span of a JSON string's decoded text (of `len` bytes), is written in `whole`.
+fn written_span(s: Span, len: usize, whole: Span, escapes: &mut json::Escapes<'_>) -> Span {
+    if (s.start as usize, s.end as usize) == (0, len) {
+        whole
+    } else {
+        escapes.span(whole.file, s.start as usize, s.end as usize)
+    }
+}
+
 fn collapse_into(n: &mut Node, from: FileId, span: Span) {
     if n.span.file == from {
         n.span = span;

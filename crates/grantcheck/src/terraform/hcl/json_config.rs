@@ -7,7 +7,7 @@
 //! written the same way. Every span hcl-edit gives is then a span of the JSON file itself.
 //! A string whose escapes HCL would read differently (a `\"` inside `${...}`) is replaced by a
 //! blank string of the same length and evaluated from its decoded text; its values point at
-//! the whole string.
+//! where the string writes them, through its escapes.
 
 use std::ops::Range;
 

@@ -261,7 +261,11 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
     }
     let mut ev = Evaluator::new(modules, texts, files);
     for (id, _, strings) in &json_texts {
-        ev.add_json_strings(*id, strings);
+        let written = sources
+            .iter()
+            .find(|s| s.id == *id)
+            .map_or("", |s| s.text.as_str());
+        ev.add_json_strings(*id, written, strings);
     }
     module_sensitive_spans(&ev, &mut summary.sensitive);
     for m in roots {
