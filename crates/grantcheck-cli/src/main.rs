@@ -29,7 +29,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check plan JSON files (`terraform show -json PLANFILE`); `-` reads standard input.
+    /// Check plan JSON files (`terraform show -json PLANFILE`) or Terraform configurations (a
+    /// root module directory, `.tf` and `.tf.json` files); `-` reads a plan from standard input.
     Check(CheckArgs),
     /// List the rules.
     Rules {
@@ -42,7 +43,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files to check; `-` for standard input.
+    /// Plan JSON files, configuration directories (with their local modules) or `.tf` files;
+    /// `-` for standard input.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<String>,
     /// Output format: text, json, sarif, github or junit (default text). Repeatable;
