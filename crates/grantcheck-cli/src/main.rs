@@ -211,10 +211,6 @@ fn run_check(args: CheckArgs) -> ExitCode {
             Err(e) => read_errors.push(format!("{shown}: cannot read: {e}")),
         }
     }
-    // after the inputs, the --var-file files and the configuration have all been read
-    for e in &read_errors {
-        eprintln!("grantcheck: {e}");
-    }
     let mut vars = Vec::new();
     for v in &args.vars {
         match v.split_once('=') {
@@ -237,6 +233,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let mut report = grantcheck::check(&sources, &options);
     if args.new_only {
         grantcheck::changes::retain_new_only(&mut report);
+    }
+    // (in every output, as the inputs that could be read but not understood are)
+    for e in &read_errors {
+        report.add_unreadable(e.clone());
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),

@@ -99,7 +99,54 @@ fn bad_input_exits_2_with_one_line_naming_the_file() {
             line.contains(name),
             "{name}: the message names the file: {line}"
         );
+        // the report says so too: a pipeline reading only the report never takes it for a pass
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == "GC002"
+                    && f["message"].as_str().unwrap().contains(want)
+                    && f["message"].as_str().unwrap().contains(name)),
+            "{name}: {report}"
+        );
     }
+}
+
+#[test]
+fn a_sarif_log_of_a_run_with_an_unreadable_input_is_one_github_accepts_and_says_it_failed() {
+    let (_dir, bin) = tmp("tfplan", b"PK\x03\x04\x14\x00binary");
+    let out = run(&[
+        "check",
+        bin.to_str().unwrap(),
+        "examples/cross-account/plan.json",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    // GitHub code scanning refuses a whole log for one result without a file to point at
+    for r in results {
+        assert!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string(),
+            "{r}"
+        );
+    }
+    let invocation = &run["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n["associatedRule"]["id"] == "GC002"
+            && n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("binary plan file")),
+        "{notes:?}"
+    );
 }
 
 #[test]

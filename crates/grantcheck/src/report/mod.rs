@@ -186,6 +186,28 @@ impl Report {
     pub fn has_input_errors(&self) -> bool {
         self.findings.iter().any(|f| f.rule == "GC002")
     }
+
+    /// Adds an input error (GC002) for an input the front end could not read at all (a missing
+    /// file, a binary plan file), so that every output says so, not only the front end's
+    /// messages: `message` names the input; there is no text to point into, so no location.
+    pub fn add_unreadable(&mut self, message: String) {
+        let meta = &crate::rules::InputError::META;
+        self.findings.push(ReportFinding {
+            rule: meta.code.to_string(),
+            name: meta.name.to_string(),
+            severity: meta.severity,
+            message,
+            help: String::new(),
+            resource: String::new(),
+            related: vec![],
+            location: None,
+            policy_path: None,
+            related_locations: vec![],
+            check: None,
+            change: None,
+        });
+        self.summary.errors += 1;
+    }
 }
 
 /// Builds the report: sorts findings, resolves spans to positions.

@@ -51,12 +51,17 @@ pub fn to_sarif(report: &Report) -> Value {
     let metas: Vec<&'static RuleMeta> = rules::all().collect();
     let index: HashMap<&str, usize> = metas.iter().enumerate().map(|(i, m)| (m.code, i)).collect();
     let fingerprints = fingerprints(&report.findings);
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .zip(fingerprints)
-        .map(|(f, fp)| result(f, index.get(f.rule.as_str()).copied(), fp))
-        .collect();
+    // A result needs a place in a file: GitHub code scanning refuses the whole log for one
+    // result without it. What has none (an input that could not be read) is said as a
+    // notification of the run, which then did not succeed.
+    let (mut results, mut notifications) = (vec![], vec![]);
+    for (f, fp) in report.findings.iter().zip(fingerprints) {
+        let rule_index = index.get(f.rule.as_str()).copied();
+        match &f.location {
+            Some(loc) => results.push(result(f, loc, rule_index, fp)),
+            None => notifications.push(notification(f, rule_index)),
+        }
+    }
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -76,9 +81,36 @@ pub fn to_sarif(report: &Report) -> Value {
                 }
             },
             "columnKind": "unicodeCodePoints",
+            "invocations": [{
+                "executionSuccessful": !report.has_input_errors(),
+                "toolExecutionNotifications": notifications,
+            }],
             "results": results,
         }]
     })
+}
+
+/// A finding with no place in a file, as a `notification` of the run.
+fn notification(f: &ReportFinding, rule_index: Option<usize>) -> Value {
+    let mut rule = json!({ "id": f.rule });
+    if let (Some(i), Some(obj)) = (rule_index, rule.as_object_mut()) {
+        obj.insert("index".into(), json!(i));
+    }
+    json!({
+        "level": level(f.severity),
+        "message": { "text": message_text(f) },
+        "associatedRule": rule,
+    })
+}
+
+/// A finding's message, with its help on a line of its own.
+fn message_text(f: &ReportFinding) -> String {
+    let mut text = f.message.clone();
+    if !f.help.is_empty() {
+        text.push_str("\nhelp: ");
+        text.push_str(&f.help);
+    }
+    text
 }
 
 /// A `reportingDescriptor` for a rule, from the registry.
@@ -108,16 +140,16 @@ fn first_paragraph(docs: &str) -> Option<String> {
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-fn result(f: &ReportFinding, rule_index: Option<usize>, fingerprint: String) -> Value {
-    let mut text = f.message.clone();
-    if !f.help.is_empty() {
-        text.push_str("\nhelp: ");
-        text.push_str(&f.help);
-    }
+fn result(
+    f: &ReportFinding,
+    loc: &Location,
+    rule_index: Option<usize>,
+    fingerprint: String,
+) -> Value {
     let mut r = json!({
         "ruleId": f.rule,
         "level": level(f.severity),
-        "message": { "text": text },
+        "message": { "text": message_text(f) },
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
     });
     let Some(obj) = r.as_object_mut() else {
@@ -126,23 +158,16 @@ fn result(f: &ReportFinding, rule_index: Option<usize>, fingerprint: String) -> 
     if let Some(i) = rule_index {
         obj.insert("ruleIndex".into(), json!(i));
     }
-    if let Some(loc) = &f.location {
-        let mut l = json!({ "physicalLocation": physical_location(loc) });
-        if !f.resource.is_empty()
-            && let Some(m) = l.as_object_mut()
-        {
-            m.insert(
-                "logicalLocations".into(),
-                json!([logical_location(&f.resource)]),
-            );
-        }
-        obj.insert("locations".into(), json!([l]));
-    } else if !f.resource.is_empty() {
-        obj.insert(
-            "locations".into(),
-            json!([{ "logicalLocations": [logical_location(&f.resource)] }]),
+    let mut l = json!({ "physicalLocation": physical_location(loc) });
+    if !f.resource.is_empty()
+        && let Some(m) = l.as_object_mut()
+    {
+        m.insert(
+            "logicalLocations".into(),
+            json!([logical_location(&f.resource)]),
         );
     }
+    obj.insert("locations".into(), json!([l]));
     if !f.related_locations.is_empty() {
         let related: Vec<Value> = f
             .related_locations
@@ -353,7 +378,8 @@ mod tests {
         let report = |change| {
             let mut f = finding(1, "m");
             f.change = change;
-            result(&f, Some(1), "fp".into())
+            let loc = f.location.clone().unwrap();
+            result(&f, &loc, Some(1), "fp".into())
         };
         for (change, state, word) in [
             (Change::Introduced, "new", "introduced"),
@@ -367,6 +393,41 @@ mod tests {
         let r = report(None);
         assert!(r.get("baselineState").is_none());
         assert!(r["properties"].get("change").is_none());
+    }
+
+    #[test]
+    fn an_input_that_could_not_be_read_is_a_notification_of_a_run_that_failed() {
+        let mut report = crate::report::Report {
+            version: 1,
+            tool: crate::report::Tool {
+                name: "grantcheck".into(),
+                version: "0".into(),
+            },
+            findings: vec![finding(3, "shared")],
+            summary: Default::default(),
+            sensitive: vec![],
+        };
+        let ok = to_sarif(&report);
+        assert_eq!(ok["runs"][0]["invocations"][0]["executionSuccessful"], true);
+        report.add_unreadable("tfplan: this is a binary plan file".into());
+        let log = to_sarif(&report);
+        let run = &log["runs"][0];
+        // every result has a place in a file, which GitHub code scanning requires of each
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 1);
+        assert!(results.iter().all(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string()
+        }));
+        let invocation = &run["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0]["level"], "error");
+        assert_eq!(notes[0]["associatedRule"]["id"], "GC002");
+        assert_eq!(
+            notes[0]["message"]["text"],
+            "tfplan: this is a binary plan file"
+        );
     }
 
     #[test]
