@@ -302,8 +302,8 @@ fn write_outputs(
             Format::Json => report.to_json() + "\n",
             Format::Text => render::text(report, sources, color, args.quiet),
             Format::Sarif => {
-                let v = grantcheck::report::sarif::to_sarif(report);
-                serde_json::to_string_pretty(&v).map_err(|e| format!("SARIF: {e}"))? + "\n"
+                let log = grantcheck::report::sarif::Log(report);
+                serde_json::to_string_pretty(&log).map_err(|e| format!("SARIF: {e}"))? + "\n"
             }
             Format::Github => github::github(report),
             Format::Junit => {

@@ -7,6 +7,7 @@
 use crate::hash::HashMap;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -48,25 +49,69 @@ pub fn level(s: Severity) -> &'static str {
 
 /// The report as a SARIF 2.1.0 log with one run.
 pub fn to_sarif(report: &Report) -> Value {
-    let metas: Vec<&'static RuleMeta> = rules::all().collect();
-    let index: HashMap<&str, usize> = metas.iter().enumerate().map(|(i, m)| (m.code, i)).collect();
-    let fingerprints = fingerprints(&report.findings);
-    // A result needs a place in a file: GitHub code scanning refuses the whole log for one
-    // result without it. What has none (an input that could not be read) is said as a
-    // notification of the run, which then did not succeed.
-    let (mut results, mut notifications) = (vec![], vec![]);
-    for (f, fp) in report.findings.iter().zip(fingerprints) {
-        let rule_index = index.get(f.rule.as_str()).copied();
-        match &f.location {
-            Some(loc) => results.push(result(f, loc, rule_index, fp)),
-            None => notifications.push(notification(f, rule_index)),
-        }
+    serde_json::to_value(Log(report)).unwrap_or_default()
+}
+
+/// The report as a SARIF 2.1.0 log with one run, to serialise: its results are made one at a
+/// time as they are written, so that the log of a large plan is never held whole as a tree
+/// (which takes several times the memory of its text). The text is the same as that of
+/// [`to_sarif`]'s value: members are written in the order serde_json's maps keep them.
+pub struct Log<'a>(pub &'a Report);
+
+impl Serialize for Log<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("$schema", SCHEMA_URI)?;
+        m.serialize_entry("runs", &[Run(self.0)])?;
+        m.serialize_entry("version", "2.1.0")?;
+        m.end()
     }
-    json!({
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
+}
+
+struct Run<'a>(&'a Report);
+
+impl Serialize for Run<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        let metas: Vec<&'static RuleMeta> = rules::all().collect();
+        let index: HashMap<&str, usize> =
+            metas.iter().enumerate().map(|(i, m)| (m.code, i)).collect();
+        // A result needs a place in a file: GitHub code scanning refuses the whole log for one
+        // result without it. What has none (an input that could not be read) is said as a
+        // notification of the run, which then did not succeed.
+        let notifications: Vec<Value> = report
+            .findings
+            .iter()
+            .filter(|f| f.location.is_none())
+            .map(|f| notification(f, index.get(f.rule.as_str()).copied()))
+            .collect();
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("columnKind", "unicodeCodePoints")?;
+        m.serialize_entry(
+            "invocations",
+            &json!([{
+                "executionSuccessful": !report.has_input_errors(),
+                "toolExecutionNotifications": notifications,
+            }]),
+        )?;
+        m.serialize_entry(
+            "originalUriBaseIds",
+            &json!({
+                SRCROOT: {
+                    "description": { "text": "The directory grantcheck was run in." }
+                }
+            }),
+        )?;
+        m.serialize_entry(
+            "results",
+            &Results {
+                report,
+                index: &index,
+            },
+        )?;
+        m.serialize_entry(
+            "tool",
+            &json!({
                 "driver": {
                     "name": report.tool.name,
                     "version": report.tool.version,
@@ -74,20 +119,31 @@ pub fn to_sarif(report: &Report) -> Value {
                     "informationUri": INFORMATION_URI,
                     "rules": metas.iter().map(|m| rule_descriptor(m)).collect::<Vec<_>>(),
                 }
-            },
-            "originalUriBaseIds": {
-                SRCROOT: {
-                    "description": { "text": "The directory grantcheck was run in." }
-                }
-            },
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
-                "executionSuccessful": !report.has_input_errors(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-        }]
-    })
+            }),
+        )?;
+        m.end()
+    }
+}
+
+/// The results of the findings that have a place in a file, each made as it is written.
+struct Results<'a> {
+    report: &'a Report,
+    index: &'a HashMap<&'static str, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let findings = &self.report.findings;
+        let located = findings.iter().filter(|f| f.location.is_some()).count();
+        let mut seq = s.serialize_seq(Some(located))?;
+        for (f, fp) in findings.iter().zip(fingerprints(findings)) {
+            if let Some(loc) = &f.location {
+                let rule_index = self.index.get(f.rule.as_str()).copied();
+                seq.serialize_element(&result(f, loc, rule_index, fp))?;
+            }
+        }
+        seq.end()
+    }
 }
 
 /// A finding with no place in a file, as a `notification` of the run.
@@ -428,6 +484,25 @@ mod tests {
             notes[0]["message"]["text"],
             "tfplan: this is a binary plan file"
         );
+    }
+
+    #[test]
+    fn the_log_written_result_by_result_is_the_text_of_the_whole_value() {
+        let mut report = crate::report::Report {
+            version: 1,
+            tool: crate::report::Tool {
+                name: "grantcheck".into(),
+                version: "0".into(),
+            },
+            findings: vec![finding(3, "shared"), finding(9, "again")],
+            summary: Default::default(),
+            sensitive: vec![],
+        };
+        report.add_unreadable("tfplan: this is a binary plan file".into());
+        let streamed = serde_json::to_string_pretty(&Log(&report)).unwrap();
+        let whole = serde_json::to_string_pretty(&to_sarif(&report)).unwrap();
+        assert_eq!(streamed, whole);
+        assert!(streamed.find("\"results\"") < streamed.find("\"tool\""));
     }
 
     #[test]
