@@ -409,6 +409,19 @@ mod tests {
         }
     }
 
+    fn report_of(findings: Vec<ReportFinding>) -> Report {
+        Report {
+            version: 1,
+            tool: crate::report::Tool {
+                name: "grantcheck".into(),
+                version: "0".into(),
+            },
+            findings,
+            summary: Default::default(),
+            sensitive: vec![],
+        }
+    }
+
     #[test]
     fn fingerprint_ignores_position_but_not_identity() {
         let a = finding(10, "shared  with 111122223333");
@@ -453,16 +466,7 @@ mod tests {
 
     #[test]
     fn an_input_that_could_not_be_read_is_a_notification_of_a_run_that_failed() {
-        let mut report = crate::report::Report {
-            version: 1,
-            tool: crate::report::Tool {
-                name: "grantcheck".into(),
-                version: "0".into(),
-            },
-            findings: vec![finding(3, "shared")],
-            summary: Default::default(),
-            sensitive: vec![],
-        };
+        let mut report = report_of(vec![finding(3, "shared")]);
         let ok = to_sarif(&report);
         assert_eq!(ok["runs"][0]["invocations"][0]["executionSuccessful"], true);
         report.add_unreadable("tfplan: this is a binary plan file".into());
@@ -488,16 +492,7 @@ mod tests {
 
     #[test]
     fn the_log_written_result_by_result_is_the_text_of_the_whole_value() {
-        let mut report = crate::report::Report {
-            version: 1,
-            tool: crate::report::Tool {
-                name: "grantcheck".into(),
-                version: "0".into(),
-            },
-            findings: vec![finding(3, "shared"), finding(9, "again")],
-            summary: Default::default(),
-            sensitive: vec![],
-        };
+        let mut report = report_of(vec![finding(3, "shared"), finding(9, "again")]);
         report.add_unreadable("tfplan: this is a binary plan file".into());
         let streamed = serde_json::to_string_pretty(&Log(&report)).unwrap();
         let whole = serde_json::to_string_pretty(&to_sarif(&report)).unwrap();
