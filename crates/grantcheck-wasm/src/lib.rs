@@ -163,8 +163,7 @@ pub fn version() -> String {
 pub fn to_sarif_json(report: &str) -> Result<String, JsError> {
     let report = parse_report(report)
         .map_err(|m| JsError::new(&format!("toSarif(report): not a grantcheck report: {m}")))?;
-    let sarif = grantcheck::report::sarif::to_sarif(&report);
-    json_out::to_string(&sarif)
+    json_out::to_string(&grantcheck::report::sarif::Log(&report))
         .map_err(|e| JsError::new(&format!("toSarif(report): cannot serialise SARIF: {e}")))
 }
 
