@@ -1868,7 +1868,6 @@ fn is_known_keys_or_list(coll: &Node) -> bool {
     )
 }
 
-/// Places every part of `n` that was read from `from` at `span`, without an exact mapping.
 /// Places the parts of `n` read from the decoded text of a JSON string (file `from`, of
 /// `len` bytes) where they are written in `whole`, that string, through its `escapes`; what
 /// spans all of the decoded text is the whole string. Their strings map as a whole.
@@ -1908,6 +1907,7 @@ fn written_span(s: Span, len: usize, whole: Span, escapes: &mut json::Escapes<'_
     }
 }
 
+/// Places every part of `n` that was read from `from` at `span`, without an exact mapping.
 fn collapse_into(n: &mut Node, from: FileId, span: Span) {
     if n.span.file == from {
         n.span = span;
