@@ -1868,9 +1868,30 @@ fn is_known_keys_or_list(coll: &Node) -> bool {
     )
 }
 
+/// Places every part of `n` that was read from `from` where `place` says (their strings then
+/// map as a whole, not byte for byte).
+fn place_parts(n: &mut Node, from: FileId, place: &mut dyn FnMut(Span) -> Span) {
+    if n.span.file == from {
+        n.span = place(n.span);
+        if let NodeKind::String(s) = &mut n.kind {
+            s.map = TextMap::Collapsed;
+        }
+    }
+    match &mut n.kind {
+        NodeKind::Array(a) => a.iter_mut().for_each(|x| place_parts(x, from, place)),
+        NodeKind::Object(o) => o.iter_mut().for_each(|(k, v)| {
+            if k.span.file == from {
+                k.span = place(k.span);
+            }
+            place_parts(v, from, place);
+        }),
+        _ => {}
+    }
+}
+
 /// Places the parts of `n` read from the decoded text of a JSON string (file `from`, of
 /// `len` bytes) where they are written in `whole`, that string, through its `escapes`; what
-/// spans all of the decoded text is the whole string. Their strings map as a whole.
+/// spans all of the decoded text is the whole string.
 fn place_through(
     n: &mut Node,
     from: FileId,
@@ -1878,53 +1899,18 @@ fn place_through(
     whole: Span,
     escapes: &mut json::Escapes<'_>,
 ) {
-    if n.span.file == from {
-        n.span = written_span(n.span, len, whole, escapes);
-        if let NodeKind::String(s) = &mut n.kind {
-            s.map = TextMap::Collapsed;
+    place_parts(n, from, &mut |s| {
+        if (s.start as usize, s.end as usize) == (0, len) {
+            whole
+        } else {
+            escapes.span(whole.file, s.start as usize, s.end as usize)
         }
-    }
-    match &mut n.kind {
-        NodeKind::Array(a) => a
-            .iter_mut()
-            .for_each(|x| place_through(x, from, len, whole, escapes)),
-        NodeKind::Object(o) => o.iter_mut().for_each(|(k, v)| {
-            if k.span.file == from {
-                k.span = written_span(k.span, len, whole, escapes);
-            }
-            place_through(v, from, len, whole, escapes);
-        }),
-        _ => {}
-    }
-}
-
-/// Where `s`, a span of a JSON string's decoded text (of `len` bytes), is written in `whole`.
-fn written_span(s: Span, len: usize, whole: Span, escapes: &mut json::Escapes<'_>) -> Span {
-    if (s.start as usize, s.end as usize) == (0, len) {
-        whole
-    } else {
-        escapes.span(whole.file, s.start as usize, s.end as usize)
-    }
+    });
 }
 
 /// Places every part of `n` that was read from `from` at `span`, without an exact mapping.
 fn collapse_into(n: &mut Node, from: FileId, span: Span) {
-    if n.span.file == from {
-        n.span = span;
-        if let NodeKind::String(s) = &mut n.kind {
-            s.map = TextMap::Collapsed;
-        }
-    }
-    match &mut n.kind {
-        NodeKind::Array(a) => a.iter_mut().for_each(|x| collapse_into(x, from, span)),
-        NodeKind::Object(o) => o.iter_mut().for_each(|(k, v)| {
-            if k.span.file == from {
-                k.span = span;
-            }
-            collapse_into(v, from, span);
-        }),
-        _ => {}
-    }
+    place_parts(n, from, &mut |_| span);
 }
 
 fn directive_span(d: &Directive) -> Option<Range<usize>> {
