@@ -61,11 +61,10 @@ fn phases(sources: &[grantcheck::SourceFile]) {
     });
     let opts = grantcheck::terraform::hcl::HclOptions::default();
     let load = best(&mut || {
-        let mut infra = grantcheck::model::Infrastructure::default();
-        std::hint::black_box(grantcheck::terraform::hcl::load(sources, &opts, &mut infra));
+        std::hint::black_box(grantcheck::terraform::hcl::load(sources, &opts));
     });
-    let mut infra = grantcheck::model::Infrastructure::default();
-    grantcheck::terraform::hcl::load(sources, &opts, &mut infra);
+    let mut loaded = grantcheck::terraform::hcl::load(sources, &opts);
+    let infra = loaded.roots.pop().map(|r| r.infra).unwrap_or_default();
     let analysis = best(&mut || {
         std::hint::black_box(grantcheck::analysis::Analysis::new(&infra, &[]));
     });

@@ -1,6 +1,8 @@
 //! Renderers of the `grantcheck` command line, as a library so that tests can call them: text
-//! with code frames, GitHub workflow commands and JUnit XML (SARIF and JSON live in the core).
+//! with code frames, GitHub workflow commands and JUnit XML (SARIF and JSON live in the core);
+//! and which files a run reads.
 
+pub mod discover;
 pub mod frames;
 pub mod github;
 pub mod junit;

@@ -2,9 +2,10 @@
 //! status a pipeline can rely on (0 clean, 1 findings at or above `--fail-on`, 2 usage or input
 //! error).
 
+use grantcheck_cli::discover::{Discovered, decode, read_file};
 use grantcheck_cli::{github, junit, render};
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -169,25 +170,21 @@ fn run_check(args: CheckArgs) -> ExitCode {
         }
     }
     let mut sources = Vec::new();
-    let mut read_errors = Vec::new();
-    for p in &args.paths {
-        match read_input(p) {
-            Ok(files) => {
-                for (path, text) in files {
-                    let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
-                    sources.push(SourceFile::new(id, relative_to_cwd(&path), text));
-                }
-            }
-            Err(e) => read_errors.push(e),
+    let discovered = Discovered::read(&args.paths);
+    let mut read_errors = discovered.errors;
+    for input in discovered.inputs {
+        let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
+        let mut src = SourceFile::new(id, relative_to_cwd(&input.path), input.text);
+        if let Some(found) = input.found_as {
+            src = src.found_as(found);
         }
+        sources.push(src);
     }
     for p in &args.var_files {
-        match read_input(p) {
-            Ok(files) => {
-                for (path, text) in files {
-                    let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
-                    sources.push(SourceFile::new(id, path, text));
-                }
+        match read_file(Path::new(p), p) {
+            Ok(text) => {
+                let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
+                sources.push(SourceFile::new(id, p.clone(), text));
             }
             Err(e) => read_errors.push(e),
         }
@@ -231,6 +228,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         config,
     };
     let mut report = grantcheck::check(&sources, &options);
+    report.summary.skipped += discovered.skipped;
     if args.new_only {
         grantcheck::changes::retain_new_only(&mut report);
     }
@@ -363,100 +361,4 @@ fn relative_to_cwd(path: &str) -> String {
         .and_then(|r| r.to_str().map(str::to_string))
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| path.to_string())
-}
-
-/// Reads a path argument: a file, `-` for standard input, or a directory (its files, sorted).
-fn read_input(p: &str) -> Result<Vec<(String, String)>, String> {
-    if p == "-" {
-        let mut bytes = Vec::new();
-        // one byte past the limit is enough to refuse it, without holding an endless stream
-        std::io::stdin()
-            .take(grantcheck::MAX_INPUT_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("-: cannot read standard input: {e}"))?;
-        return decode("-", bytes).map(|t| vec![("-".to_string(), t)]);
-    }
-    let path = Path::new(p);
-    let meta = std::fs::metadata(path).map_err(|e| format!("{p}: cannot read: {e}"))?;
-    if meta.is_dir() {
-        return read_config_dir(p);
-    }
-    if meta.len() > grantcheck::MAX_INPUT_BYTES as u64 {
-        return Err(format!(
-            "{p}: the file is {} MB, over the limit of {} MB",
-            meta.len() / (1024 * 1024),
-            grantcheck::MAX_INPUT_BYTES / (1024 * 1024)
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("{p}: cannot read: {e}"))?;
-    decode(p, bytes).map(|t| vec![(p.to_string(), t)])
-}
-
-/// Files a configuration directory holds that grantcheck reads: configuration files, and small
-/// text files that `file()` / `templatefile()` may read. Hidden directories and `.terraform/`
-/// are skipped; plan JSON files beside the configuration are left for an explicit argument.
-const CONFIG_EXTS: &[&str] = &[".tf", ".tf.json", ".tfvars", ".tfvars.json"];
-const EXTRA_EXTS: &[&str] = &[
-    ".json", ".tpl", ".tftpl", ".tmpl", ".yaml", ".yml", ".txt", ".policy",
-];
-const EXTRA_MAX_BYTES: u64 = 1024 * 1024;
-
-fn read_config_dir(root: &str) -> Result<Vec<(String, String)>, String> {
-    let mut found: Vec<(PathBuf, bool)> = Vec::new();
-    let mut stack = vec![PathBuf::from(root)];
-    let mut dirs_seen = 0usize;
-    while let Some(dir) = stack.pop() {
-        dirs_seen += 1;
-        if dirs_seen > 10_000 {
-            break;
-        }
-        let entries =
-            std::fs::read_dir(&dir).map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            let Ok(ft) = entry.file_type() else { continue };
-            let path = entry.path();
-            if ft.is_dir() {
-                if !name.starts_with('.') {
-                    stack.push(path);
-                }
-                continue;
-            }
-            let lower = name.to_ascii_lowercase();
-            if CONFIG_EXTS.iter().any(|e| lower.ends_with(e)) {
-                found.push((path, true));
-            } else if EXTRA_EXTS.iter().any(|e| lower.ends_with(e))
-                && entry.metadata().is_ok_and(|m| m.len() <= EXTRA_MAX_BYTES)
-            {
-                found.push((path, false));
-            }
-        }
-    }
-    if !found.iter().any(|(_, config)| *config) {
-        return Err(format!(
-            "{root}: no Terraform configuration files (.tf) in this directory; give a configuration directory or a plan JSON file (`terraform show -json PLANFILE > plan.json`)"
-        ));
-    }
-    found.sort();
-    let mut out = Vec::new();
-    for (path, config) in found {
-        let shown = path.to_string_lossy().replace('\\', "/");
-        let bytes = std::fs::read(&path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-        if config {
-            out.push((shown.clone(), decode(&shown, bytes)?));
-        } else if let Ok(text) = String::from_utf8(bytes) {
-            // a plan beside the configuration is checked only when given by name
-            if !text.contains("\"format_version\"") {
-                out.push((shown, text));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn decode(path: &str, bytes: Vec<u8>) -> Result<String, String> {
-    if let Some(why) = grantcheck::sniff_bytes(&bytes) {
-        return Err(format!("{path}: {why}"));
-    }
-    String::from_utf8(bytes).map_err(|_| format!("{path}: the file is not UTF-8 text"))
 }

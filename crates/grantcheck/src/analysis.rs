@@ -180,6 +180,8 @@ impl<'a> TextIndex<'a> {
             "aws_kms_alias",
             "aws_kms_key",
             "aws_kms_replica_key",
+            "aws_kms_external_key",
+            "aws_kms_replica_external_key",
             "aws_secretsmanager_secret",
         ]);
         // what each resource is known by, found on its own, in parallel where it can; the
@@ -198,7 +200,7 @@ impl<'a> TextIndex<'a> {
                 );
             }
             let (is_key, attrs): (bool, &[&str]) = match (r.mode, r.rtype.as_str()) {
-                (Mode::Managed, "aws_kms_key" | "aws_kms_replica_key") => {
+                (Mode::Managed, t) if crate::model::is_key_type(t) => {
                     (true, &["arn", "key_id", "id"])
                 }
                 (_, "aws_secretsmanager_secret") => (false, &["arn", "id"]),
@@ -430,7 +432,7 @@ impl<'a> Analysis<'a> {
                 attached.insert(key, pid);
             }
         }
-        let mut keys = infra.ids_of_types(&["aws_kms_key", "aws_kms_replica_key"]);
+        let mut keys = infra.ids_of_types(crate::model::KEY_TYPES);
         keys.retain(|&i| infra.resources[i].mode == Mode::Managed);
         // what each key's policy is, found on its own, in parallel where it can; the policies
         // are then registered in the keys' order
@@ -490,7 +492,7 @@ impl<'a> Analysis<'a> {
             };
             let t = &self.infra.resources[id];
             match (t.mode, t.rtype.as_str()) {
-                (Mode::Managed, "aws_kms_key" | "aws_kms_replica_key") => return Some(id),
+                (Mode::Managed, t) if crate::model::is_key_type(t) => return Some(id),
                 (Mode::Managed, "aws_kms_alias") => {
                     if let Some(target) = t.attr("target_key_id") {
                         let found = match &target.kind {

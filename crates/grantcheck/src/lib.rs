@@ -29,7 +29,7 @@ pub mod value;
 
 pub use report::{Report, ReportFinding, Severity};
 pub use rules::RuleMeta;
-pub use source::{FileId, SourceFile, Span};
+pub use source::{FileId, Found, SourceFile, Span};
 
 /// The version of grantcheck.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -120,8 +120,7 @@ pub fn sensitive_spans(sources: &[SourceFile], options: &Options) -> Vec<Span> {
         .iter()
         .any(|s| terraform::hcl::is_config_path(&s.path))
     {
-        let mut infra = model::Infrastructure::default();
-        spans.extend(terraform::hcl::load(sources, &hcl_options(options), &mut infra).sensitive);
+        spans.extend(terraform::hcl::load(sources, &hcl_options(options)).sensitive);
     }
     terraform::plan::sensitive::merge(spans)
 }
@@ -141,11 +140,15 @@ pub fn settle() {
 }
 
 fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
-    let mut infra = model::Infrastructure::default();
     let mut out = rules::Findings::default();
     let mut sensitive = Vec::new();
+    let others = sources
+        .iter()
+        .filter(|s| s.found_as == Some(source::Found::Other))
+        .count();
     let mut summary = report::Summary {
-        files: sources.len(),
+        files: sources.len() - others,
+        skipped: others,
         ..report::Summary::default()
     };
     // Files beside configuration files (policy JSON, templates) are read by `file()`.
@@ -155,6 +158,9 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         .map(|s| terraform::hcl::text::dir_of(&s.path))
         .collect();
     let mut cfg = None;
+    // Each plan and each root module is a configuration of its own: an address in one never
+    // links to, or shadows, one in another, and owner accounts are not shared between them.
+    let mut units: Vec<model::Infrastructure> = vec![];
     for src in sources {
         let whole = Span::new(src.id, 0, 0);
         if options.config.as_deref() == Some(src.path.as_str()) {
@@ -176,7 +182,12 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
             );
             continue;
         }
-        let kind = match detect(&src.path, &src.text) {
+        let kind = match (src.found_as, detect(&src.path, &src.text)) {
+            (Some(source::Found::Other), _) => Ok(InputKind::Other),
+            (Some(source::Found::Plan), _) => Ok(InputKind::Plan),
+            (None, k) => k,
+        };
+        let kind = match kind {
             Ok(InputKind::Plan) | Err(_)
                 if terraform::hcl::is_read_by_config(&src.path, &src.text, &config_dirs) =>
             {
@@ -185,23 +196,28 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
             k => k,
         };
         match kind {
-            Ok(InputKind::Plan) => match terraform::plan::load(src, &mut infra) {
-                Ok(s) => {
-                    summary.resources += s.resources;
-                    sensitive.extend(s.sensitive);
+            Ok(InputKind::Plan) => {
+                summary.plans.push(src.path.clone());
+                let mut infra = model::Infrastructure::default();
+                match terraform::plan::load(src, &mut infra) {
+                    Ok(s) => {
+                        summary.resources += s.resources;
+                        sensitive.extend(s.sensitive);
+                    }
+                    Err(e) => {
+                        // what could be read still never reaches an output
+                        sensitive.extend(terraform::plan::sensitive::spans(src));
+                        input_error(&mut out, src, e.span, e.message);
+                    }
                 }
-                Err(e) => {
-                    // what could be read still never reaches an output
-                    sensitive.extend(terraform::plan::sensitive::spans(src));
-                    input_error(&mut out, src, e.span, e.message);
-                }
-            },
+                units.push(infra);
+            }
             Ok(InputKind::Config | InputKind::Other) => {}
             Err(msg) => input_error(&mut out, src, whole, msg),
         }
     }
     if !config_dirs.is_empty() {
-        let loaded = terraform::hcl::load(sources, &hcl_options(options), &mut infra);
+        let loaded = terraform::hcl::load(sources, &hcl_options(options));
         summary.resources += loaded.resources;
         sensitive.extend(loaded.sensitive);
         for e in loaded.errors {
@@ -209,17 +225,63 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
                 input_error(&mut out, src, e.span, e.message);
             }
         }
+        for root in loaded.roots {
+            summary.roots.push(root.dir);
+            units.push(root.infra);
+        }
     }
-    infra.dedup_hints();
-    let state = changes::plan_state(&infra);
     let mut accounts = options.accounts.clone();
     let mut trusted = vec![];
     if let Some(c) = &cfg {
         accounts.extend(c.accounts.iter().cloned());
         trusted.clone_from(&c.trusted_accounts);
     }
-    let analysis = analyse(&infra, sources, &accounts, &trusted);
-    summary.policies = analysis.policies.len();
+    let several = units.len() > 1;
+    for infra in units {
+        check_unit(
+            infra,
+            sources,
+            &accounts,
+            &trusted,
+            &mut summary,
+            &mut out.list,
+        );
+    }
+    if several {
+        // a module that two roots call is checked through each: the same finding is said once
+        let mut seen = hash::HashSet::default();
+        out.list.retain(|f| {
+            seen.insert((
+                f.rule,
+                f.span,
+                f.resource.clone(),
+                f.message.clone(),
+                f.change,
+            ))
+        });
+    }
+    let sensitive = terraform::plan::sensitive::merge(sensitive);
+    redact_sensitive_paths(&mut out.list, &sensitive);
+    suppress::apply(sources, cfg.as_ref(), &mut out.list);
+    let mut report = report::build(sources, out.list, summary, options.utf16);
+    report.sensitive = sensitive;
+    report
+}
+
+/// Checks one configuration (a plan, or a root module with the modules it calls) and adds its
+/// findings to `found_out`.
+fn check_unit(
+    mut infra: model::Infrastructure,
+    sources: &[SourceFile],
+    accounts: &[String],
+    trusted: &[String],
+    summary: &mut report::Summary,
+    found_out: &mut Vec<report::Finding>,
+) {
+    infra.dedup_hints();
+    let state = changes::plan_state(&infra);
+    let analysis = analyse(&infra, sources, accounts, trusted);
+    summary.policies += analysis.policies.len();
     // (who can read each secret after the change, beside the rules, when there is a change)
     let (mut found, after) = par::join(
         || run_rules(&analysis),
@@ -232,14 +294,14 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
             let after = after.unwrap_or_default();
             par::free_later(policies_of(analysis), par::drop_all);
             let (old_infra, gone) = changes::before_view(infra);
-            let old = analyse(&old_infra, sources, &accounts, &trusted);
+            let old = analyse(&old_infra, sources, accounts, trusted);
             let (before_found, access_changes) = par::join(
                 || run_rules(&old),
                 || changes::access_changes(&after, &changes::access_of(&old)),
             );
             let fixed = changes::compare(sources, &mut found, before_found);
             found.extend(fixed);
-            summary.access_changes = access_changes;
+            summary.access_changes.extend(access_changes);
             trash.access = after;
             trash.policies = policies_of(old);
             trash.resources = gone;
@@ -253,14 +315,8 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
             trash.infra = Some(infra);
         }
     }
-    out.list.extend(found);
+    found_out.extend(found);
     par::free_later(trash, Trash::free);
-    let sensitive = terraform::plan::sensitive::merge(sensitive);
-    redact_sensitive_paths(&mut out.list, &sensitive);
-    suppress::apply(sources, cfg.as_ref(), &mut out.list);
-    let mut report = report::build(sources, out.list, summary, options.utf16);
-    report.sensitive = sensitive;
-    report
 }
 
 /// The JSON pointers of findings in a value the plan marks sensitive (`sensitive`: sorted and

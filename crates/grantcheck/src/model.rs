@@ -272,10 +272,34 @@ impl Infrastructure {
             [] => None,
             [one] => Some(*one),
             many => {
-                let key = from.and_then(|f| instance_key(&f.address))?;
-                many.iter()
-                    .copied()
-                    .find(|&i| instance_key(&self.resources[i].address) == Some(key))
+                let from = from?;
+                // inside a module called with count or for_each, the instance of the same module
+                // instance as the referring resource
+                let same: Vec<usize> = if from.address.contains("module.") {
+                    let mine = module_instances(&from.address);
+                    many.iter()
+                        .copied()
+                        .filter(|&i| {
+                            same_module_instance(
+                                &mine,
+                                &module_instances(&self.resources[i].address),
+                            )
+                        })
+                        .collect()
+                } else {
+                    many.to_vec()
+                };
+                match same.as_slice() {
+                    [] => None,
+                    [one] => Some(*one),
+                    several => {
+                        let key = instance_key(&from.address)?;
+                        several
+                            .iter()
+                            .copied()
+                            .find(|&i| instance_key(&self.resources[i].address) == Some(key))
+                    }
+                }
             }
         }
     }
@@ -309,6 +333,45 @@ impl Infrastructure {
         }
         ids
     }
+}
+
+/// The resource types that are KMS keys of the customer's own (with a key policy and an ARN).
+pub const KEY_TYPES: &[&str] = &[
+    "aws_kms_key",
+    "aws_kms_replica_key",
+    "aws_kms_external_key",
+    "aws_kms_replica_external_key",
+];
+
+/// Is a resource of this type a KMS key (see [`KEY_TYPES`])?
+pub fn is_key_type(rtype: &str) -> bool {
+    KEY_TYPES.contains(&rtype)
+}
+
+/// The module instances an address lies in, outermost first, each as (name, key):
+/// `module.a["k"].module.b.aws_x.y[0]` → `[("a", Some("[\"k\"]")), ("b", None)]`.
+fn module_instances(address: &str) -> Vec<(&str, Option<&str>)> {
+    let parts = split_dots(address);
+    let mut out = vec![];
+    let mut i = 0;
+    while i + 1 < parts.len() && parts[i] == "module" {
+        let part = parts[i + 1];
+        out.push(match part.find('[') {
+            Some(open) => (&part[..open], Some(&part[open..])),
+            None => (part, None),
+        });
+        i += 2;
+    }
+    out
+}
+
+/// Whether two resources lie in the same instances of the modules their paths share (from the
+/// root down to where the paths part).
+fn same_module_instance(a: &[(&str, Option<&str>)], b: &[(&str, Option<&str>)]) -> bool {
+    a.iter()
+        .zip(b)
+        .take_while(|(x, y)| x.0 == y.0)
+        .all(|(x, y)| x.1 == y.1)
 }
 
 /// The trailing instance key of an address: `a.b[0]` → `[0]`.
@@ -499,6 +562,62 @@ mod tests {
             before: None,
             configured: vec![],
         }
+    }
+
+    #[test]
+    fn a_reference_inside_a_module_instance_resolves_in_that_instance() {
+        let mut infra = Infrastructure::default();
+        let addresses = [
+            "module.m[\"a\"].aws_secretsmanager_secret.this",
+            "module.m[\"b\"].aws_secretsmanager_secret.this",
+            "module.m[\"a.b\"].aws_secretsmanager_secret.this",
+            "module.c[0].module.d[1].aws_kms_key.k[0]",
+            "module.c[0].module.d[1].aws_kms_key.k[1]",
+            "module.c[1].module.d[1].aws_kms_key.k[1]",
+        ];
+        infra.extend(
+            addresses
+                .iter()
+                .map(|a| resource(a, Mode::Managed))
+                .collect(),
+        );
+        let r = |address: &str| Ref {
+            address: address.into(),
+            attr: Some("arn".into()),
+            index: None,
+        };
+        let from = |address: &str| resource(address, Mode::Managed);
+        let secret = r("module.m.aws_secretsmanager_secret.this");
+        for (policy, want) in [
+            ("module.m[\"b\"].aws_secretsmanager_secret_policy.this", 1),
+            ("module.m[\"a.b\"].aws_secretsmanager_secret_policy.this", 2),
+            ("module.m[\"a\"].aws_secretsmanager_secret_policy.this", 0),
+        ] {
+            assert_eq!(
+                infra.resolve_ref(&secret, Some(&from(policy))),
+                Some(want),
+                "{policy}"
+            );
+        }
+        // from the root, which instance is meant is not known
+        assert_eq!(
+            infra.resolve_ref(&secret, Some(&from("aws_s3_bucket.b"))),
+            None
+        );
+        let key = r("module.c.module.d.aws_kms_key.k");
+        let at = |a: &str| infra.resolve_ref(&key, Some(&from(a)));
+        assert_eq!(
+            at("module.c[0].module.d[1].aws_secretsmanager_secret.s[1]"),
+            Some(4)
+        );
+        assert_eq!(
+            at("module.c[1].module.d[1].aws_secretsmanager_secret.s"),
+            Some(5)
+        );
+        assert_eq!(
+            at("module.c[0].module.d[1].aws_secretsmanager_secret.s"),
+            None
+        );
     }
 
     #[test]

@@ -47,6 +47,19 @@ pub struct SourceFile {
     ascii: Option<bool>,
     /// What a reader that went through every byte of the text learnt of it on the way.
     shape: OnceLock<Shape>,
+    /// What the caller found the file to be, when it found it by walking a directory (a file
+    /// the user names is decided from its name and content).
+    pub found_as: Option<Found>,
+}
+
+/// What a front end that walked a directory found a file to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// A plan JSON, recognised by its content: checked on its own.
+    Plan,
+    /// Any other file (a policy document, a template, CI files): never checked on its own, but
+    /// `file()` and `templatefile()` may read it.
+    Other,
 }
 
 /// What a text holds that placing findings in it depends on.
@@ -86,7 +99,15 @@ impl SourceFile {
             lines: OnceLock::new(),
             ascii: None,
             shape: OnceLock::new(),
+            found_as: None,
         }
+    }
+
+    /// Records what a directory walk found the file to be (see [`Found`]).
+    #[must_use]
+    pub fn found_as(mut self, found: Found) -> Self {
+        self.found_as = Some(found);
+        self
     }
 
     /// Records whether the text is all ASCII, for a caller that learnt it without reading the

@@ -136,6 +136,10 @@ pub struct ReportFinding {
     pub change: Option<crate::changes::Change>,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct Summary {
     pub files: usize,
@@ -144,6 +148,16 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// The root modules checked, each a configuration of its own (their directories).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roots: Vec<String>,
+    /// The plans checked, each on its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<String>,
+    /// Files a directory walk found and left alone: neither configuration nor plan (CI files,
+    /// scripts, images), and not read by the configuration either.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped: usize,
     /// For plan input: per secret, the foreign accounts that gain or lose access.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_changes: Vec<crate::changes::AccessChange>,

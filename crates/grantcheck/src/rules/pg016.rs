@@ -353,8 +353,10 @@ fn is_region(r: &str) -> bool {
 
 /// A multi-Region key: its policy may name the Regions of its replicas.
 fn is_multi_region(key: &crate::model::Resource) -> bool {
-    key.rtype == "aws_kms_replica_key"
-        || key
-            .current_attr("multi_region")
-            .is_some_and(|n| n.as_bool() == Some(true) || n.as_str() == Some("true"))
+    matches!(
+        key.rtype.as_str(),
+        "aws_kms_replica_key" | "aws_kms_replica_external_key"
+    ) || key
+        .current_attr("multi_region")
+        .is_some_and(|n| n.as_bool() == Some(true) || n.as_str() == Some("true"))
 }

@@ -121,10 +121,8 @@ impl Rule for ReplicaWithoutCmk {
                             a.infra.resolve_ref(r, Some(secret)).is_some_and(|id| {
                                 let t = a.resource(id);
                                 t.mode == Mode::Managed
-                                    && matches!(
-                                        t.rtype.as_str(),
-                                        "aws_kms_key" | "aws_kms_replica_key" | "aws_kms_alias"
-                                    )
+                                    && (crate::model::is_key_type(&t.rtype)
+                                        || t.rtype == "aws_kms_alias")
                             })
                         });
                         if !names_key {

@@ -80,10 +80,8 @@ impl Rule for KeyNotReferencedByArn {
                 NodeKind::Unknown(u) => {
                     let Some(r) = u.refs.iter().find(|r| {
                         a.infra.resolve_ref(r, Some(secret)).is_some_and(|id| {
-                            matches!(
-                                a.resource(id).rtype.as_str(),
-                                "aws_kms_key" | "aws_kms_replica_key" | "aws_kms_alias"
-                            )
+                            crate::model::is_key_type(&a.resource(id).rtype)
+                                || a.resource(id).rtype == "aws_kms_alias"
                         })
                     }) else {
                         continue;

@@ -30,6 +30,8 @@ pub fn is_modelled(data: bool, rtype: &str) -> bool {
                 | "aws_kms_key_policy"
                 | "aws_kms_alias"
                 | "aws_kms_replica_key"
+                | "aws_kms_external_key"
+                | "aws_kms_replica_external_key"
                 | "aws_iam_role"
                 | "aws_iam_user"
         )

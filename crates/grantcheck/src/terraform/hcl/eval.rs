@@ -1138,8 +1138,48 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    /// The value of a variable, whether or not it is declared sensitive.
+    /// The value of a variable, whether or not it is declared sensitive, converted to its
+    /// declared type as Terraform converts it (a value that does not fit is an input error).
     fn var_value_unmarked(&mut self, inst: usize, name: &str, span: Span) -> Node {
+        let v = self.var_value_given(inst, name, span);
+        let m = &self.modules[self.instances[inst].module];
+        let Some((b, file)) = m.variables.get(name).copied() else {
+            return v;
+        };
+        let Some(t) = b.body.get_attribute("type") else {
+            return v;
+        };
+        let sc = Scope {
+            inst,
+            file,
+            bind: vec![],
+        };
+        let mut constant = |e: &Expression| self.eval(&sc, e);
+        let Some(ty) = super::types::parse(&t.value, &mut constant) else {
+            return v;
+        };
+        let at = v.span;
+        match super::types::convert(v, &ty) {
+            Ok(v) => v,
+            Err(why) => {
+                let addr = self.instances[inst].addr.clone();
+                let what = display_in(&addr, &format!("var.{name}"));
+                if self.noted.insert(format!("type:{inst}:{name}")) {
+                    self.errors.push(super::HclError {
+                        file: at.file,
+                        span: at,
+                        message: format!(
+                            "{what}: {why}; Terraform refuses this value: give one of the declared type"
+                        ),
+                    });
+                }
+                invalid(format!("{what} does not fit its declared type"), at)
+            }
+        }
+    }
+
+    /// The value given to a variable (by the module call, the variable files or its default).
+    fn var_value_given(&mut self, inst: usize, name: &str, span: Span) -> Node {
         let i = &self.instances[inst];
         let m = &self.modules[i.module];
         let decl = m.variables.get(name).copied();
@@ -2019,10 +2059,19 @@ fn index_unmarked(v: &Node, k: &Node, span: Span) -> Node {
 
 fn binary(op: BinaryOperator, l: &Node, r: &Node, span: Span) -> Node {
     use BinaryOperator as B;
+    let b = |x: bool| Node::new(NodeKind::Bool(x), span);
+    // whether a value is null is known when the value itself is there, whatever its parts
+    if matches!(op, B::Eq | B::NotEq) {
+        let null_and_other =
+            |x: &Node, y: &Node| x.is_null() && !matches!(y.kind, NodeKind::Unknown(_));
+        if null_and_other(l, r) || null_and_other(r, l) {
+            let equal = l.is_null() && r.is_null();
+            return b(if op == B::Eq { equal } else { !equal });
+        }
+    }
     if !is_known(l) || !is_known(r) {
         return combine_unknown(&[l, r], span);
     }
-    let b = |x: bool| Node::new(NodeKind::Bool(x), span);
     match op {
         B::Eq => b(l.to_json() == r.to_json() || as_text(l) == as_text(r) && both_scalar(l, r)),
         B::NotEq => {

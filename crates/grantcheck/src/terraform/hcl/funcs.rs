@@ -119,6 +119,9 @@ fn apply(ev: &mut Evaluator<'_>, sc: &Scope, name: &str, vals: Vec<Node>, span: 
                     | "distinct"
                     | "lookup"
                     | "tomap"
+                    // how many elements, and an object's keys, are known when the elements are not
+                    | "length"
+                    | "keys"
             ) =>
         {
             unknown_result(&vals)
@@ -284,11 +287,15 @@ fn apply(ev: &mut Evaluator<'_>, sc: &Scope, name: &str, vals: Vec<Node>, span: 
         }
         "coalesce" => {
             for v in &vals {
-                if !is_known(v) {
-                    return unknown_result(&vals);
-                }
-                if !v.is_null() && as_text(v).is_some_and(|t| !t.is_empty()) {
-                    return v.clone();
+                match &v.kind {
+                    // whether it is null or empty is not known
+                    NodeKind::Unknown(_) => return unknown_result(&vals),
+                    NodeKind::Null => {}
+                    NodeKind::String(s) if s.value.is_empty() => {}
+                    // a document or list with unknown parts is still neither null nor empty
+                    NodeKind::Array(_) | NodeKind::Object(_) => return v.clone(),
+                    _ if as_text(v).is_some_and(|t| !t.is_empty()) => return v.clone(),
+                    _ => {}
                 }
             }
             unknown("invalid: coalesce: no non-null argument", vec![], span)

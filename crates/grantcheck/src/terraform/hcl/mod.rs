@@ -12,6 +12,7 @@ pub mod funcs;
 pub mod json_config;
 pub mod policy_doc;
 pub mod text;
+pub mod types;
 
 use crate::hash::HashMap;
 
@@ -45,8 +46,19 @@ pub struct HclError {
     pub message: String,
 }
 
+/// A root module and what was read through it (its own resources, those of the modules it
+/// calls, its providers and the notes about them): each root is a configuration of its own.
+#[derive(Clone, Debug, Default)]
+pub struct Root {
+    /// The root module's directory.
+    pub dir: String,
+    pub infra: Infrastructure,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct HclSummary {
+    /// The root modules, in the order of their directories.
+    pub roots: Vec<Root>,
     pub resources: usize,
     pub errors: Vec<HclError>,
     /// Where the values of variables declared sensitive are written (variable files,
@@ -113,8 +125,9 @@ fn parse_all(texts: &[(FileId, &str)]) -> Vec<Parsed> {
         .collect()
 }
 
-/// Loads the configuration files among `sources` (the others may be read by `file()`).
-pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructure) -> HclSummary {
+/// Loads the configuration files among `sources` (the others may be read by `file()`): one
+/// [`Root`] per root module, with the modules it calls.
+pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
     let mut summary = HclSummary::default();
     let var_files: Vec<String> = opts.var_files.iter().map(|p| text::normalize(p)).collect();
     let mut bodies: Vec<(FileId, String, Body)> = vec![];
@@ -193,12 +206,21 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
         });
         modules[ix].add_body(body, *file);
     }
+    let manifests = Manifests::read(sources);
     let mut call_notes = vec![];
     for (mi, module) in modules.iter_mut().enumerate() {
         let dir = module.dir.clone();
         for c in module.calls.iter_mut() {
             let span = header_span(c.block, c.file);
             let name = c.name;
+            let downloaded = c
+                .source
+                .filter(|s| !is_local_source(s))
+                .and_then(|_| manifests.dir_of_call(&dir, name));
+            if let Some(child) = downloaded.as_deref().and_then(|d| by_dir.get(d)) {
+                c.child = Some(*child);
+                continue;
+            }
             match c.source {
                 Some(s) if is_local_source(s) => {
                     let child_dir = text::join(&dir, s);
@@ -212,37 +234,33 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
                             ),
                         }),
                         None => call_notes.push((
+                            mi,
                             format!("module.{name}"),
                             format!(
-                                "module.{name}: the directory {s} was not given, so its resources are not checked; give the whole configuration directory"
+                                "its source {s} is the directory {child_dir}, which is not among the files read, so its resources are not checked; give its files too (the command line reads it when it exists)"
                             ),
                             span,
                         )),
                     }
                 }
                 Some(s) => call_notes.push((
+                    mi,
                     format!("module.{name}"),
                     format!(
-                        "module.{name}: the remote module {s} is not followed (grantcheck does not download modules), so its resources are not checked"
+                        "the remote module {s} was not downloaded, so its resources are not checked; run `terraform init` in the root module's directory and check again (grantcheck reads .terraform/modules/modules.json, never the network)"
                     ),
                     span,
                 )),
                 None => call_notes.push((
+                    mi,
                     format!("module.{name}"),
-                    format!("module.{name}: its source is not a literal string, so it is not followed"),
+                    "its source is not a literal string, so it is not followed".to_string(),
                     span,
                 )),
             }
         }
     }
     break_module_cycles(&mut modules, &mut summary);
-    for (resource, message, span) in call_notes {
-        infra.notes.push(Note {
-            message,
-            span,
-            resource,
-        });
-    }
 
     let mut texts: HashMap<FileId, &str> = HashMap::default();
     let mut files: HashMap<String, &SourceFile> = HashMap::default();
@@ -273,6 +291,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
         let root_vars = root_variables(&mut ev, m, &dir, &vars_bodies, &var_files, opts);
         root_sensitive_spans(&ev, m, &root_vars, opts, &mut summary.sensitive);
         let id = ev.instances.len();
+        let mut infra = Infrastructure::default();
         ev.instances.push(Instance {
             module: m,
             path: String::new(),
@@ -283,13 +302,100 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions, infra: &mut Infrastructur
             root_vars,
             root_dir: dir,
         });
-        visit(&mut ev, id, infra, &mut summary, 0);
+        visit(&mut ev, id, &mut infra, &mut summary, 0);
+        // the notes about module calls of the modules this root reaches
+        let reached: crate::hash::HashSet<usize> =
+            ev.instances[id..].iter().map(|i| i.module).collect();
+        for (caller, resource, message, span) in &call_notes {
+            if reached.contains(caller) {
+                infra.notes.push(Note {
+                    message: message.clone(),
+                    span: *span,
+                    resource: resource.clone(),
+                });
+            }
+        }
+        infra.notes.append(&mut ev.notes);
+        summary.roots.push(Root {
+            dir: ev.modules[m].dir.clone(),
+            infra,
+        });
     }
-    infra.notes.append(&mut ev.notes);
+    if let Some(first) = summary.roots.first_mut() {
+        first.infra.notes.append(&mut ev.notes);
+    }
     summary.errors.append(&mut ev.errors);
     drop(ev);
     drop_all(bodies);
     summary
+}
+
+/// The modules `terraform init` downloaded, as each root module's
+/// `.terraform/modules/modules.json` lists them: a module call's key (`lambda`,
+/// `lambda.sub`, the call names from the root) and the directory it was put in.
+#[derive(Default)]
+struct Manifests {
+    /// Per root directory: (key → directory, directory → key).
+    roots: Vec<(String, KeyDirs, KeyDirs)>,
+}
+
+/// Module keys to directories, or directories to keys.
+type KeyDirs = HashMap<String, String>;
+
+impl Manifests {
+    const PATH: &'static str = ".terraform/modules/modules.json";
+
+    fn read(sources: &[SourceFile]) -> Manifests {
+        let mut out = Manifests::default();
+        for src in sources {
+            let path = text::normalize(&src.path);
+            let root = if path == Self::PATH {
+                ".".to_string()
+            } else if let Some(r) = path.strip_suffix(&format!("/{}", Self::PATH)) {
+                r.to_string()
+            } else {
+                continue;
+            };
+            let Ok(n) = json::parse(&src.text, Placement::exact(src.id, 0, src.text.len())) else {
+                continue;
+            };
+            let mut by_key = HashMap::default();
+            let mut by_dir = HashMap::default();
+            let list = n
+                .as_object()
+                .and_then(|o| o.iter().find(|(k, _)| k.name == "Modules"))
+                .and_then(|(_, v)| v.as_array());
+            for m in list.unwrap_or_default() {
+                let field = |name: &str| {
+                    m.as_object()
+                        .and_then(|o| o.iter().find(|(k, _)| k.name == name))
+                        .and_then(|(_, v)| v.as_str())
+                };
+                let (Some(key), Some(dir)) = (field("Key"), field("Dir")) else {
+                    continue;
+                };
+                let dir = text::join(&root, dir);
+                by_dir.insert(dir.clone(), key.to_string());
+                by_key.insert(key.to_string(), dir);
+            }
+            by_dir.insert(root.clone(), String::new());
+            out.roots.push((root, by_key, by_dir));
+        }
+        out
+    }
+
+    /// The directory the module call `name` in the module at `caller_dir` was downloaded to.
+    fn dir_of_call(&self, caller_dir: &str, name: &str) -> Option<String> {
+        self.roots.iter().find_map(|(_, by_key, by_dir)| {
+            let parent = by_dir.get(caller_dir)?;
+            let key = if parent.is_empty() {
+                name.to_string()
+            } else {
+                text::concat(&[parent, ".", name])
+            };
+            by_key.get(&key).cloned()
+        })
+    }
 }
 
 /// Frees the syntax trees of the files, on several threads with the `parallel` feature.
@@ -857,8 +963,7 @@ mod tests {
     #[test]
     fn files_are_read_in_the_order_given() {
         let sources = many_files();
-        let mut infra = Infrastructure::default();
-        let s = load(&sources, &HclOptions::default(), &mut infra);
+        let s = load(&sources, &HclOptions::default());
         let broken: Vec<FileId> = s.errors.iter().map(|e| e.file).collect();
         let expected: Vec<FileId> = (0..64).filter(|i| i % 3 == 0).collect();
         assert_eq!(broken, expected);

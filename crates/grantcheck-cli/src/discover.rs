@@ -1,0 +1,407 @@
+//! Which files a `grantcheck check` run reads, and how: the files named on the command line
+//! (strict: each is a plan or a configuration file, or an input error), and the trees of the
+//! directories named there, walked as `tflint --recursive`, `trivy config` and `checkov -d` walk
+//! a repository.
+//!
+//! In a walked tree every `.tf`/`.tf.json`/`.tfvars` file is read; the core decides from the
+//! `module` blocks which directories are root modules and which are called by others. Plan JSON
+//! is recognised by its content, never by its name, and is checked on its own. Every other text
+//! file is handed over as [`Found::Other`]: never checked itself, only read by `file()` and
+//! `templatefile()`. Binary and large files are counted as skipped. Hidden directories (`.git`,
+//! `.terraform`), `node_modules` and the like are not entered, except that the modules
+//! `terraform init` downloaded are read through `.terraform/modules/modules.json`, as Terraform
+//! finds them. A module directory outside the named directories that a read configuration calls
+//! through a local `source` (`../../modules/x`) is read too: it is part of the configuration.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use grantcheck::Found;
+
+/// A file read, with the path it is shown by and what the walk found it to be (`None`: named
+/// on the command line, or a configuration file).
+pub struct Input {
+    pub path: String,
+    pub text: String,
+    pub found_as: Option<Found>,
+}
+
+/// What the command line's paths gave.
+#[derive(Default)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    /// Inputs that could not be read at all, each a line naming the file and what to do.
+    pub errors: Vec<String>,
+    /// Files the walk passed over: binary, too large to be read by `file()`, or past the limits.
+    pub skipped: usize,
+}
+
+/// Configuration files, by name.
+const CONFIG_EXTS: &[&str] = &[".tf", ".tf.json", ".tfvars", ".tfvars.json"];
+/// The largest file handed over for `file()` and `templatefile()`.
+const OTHER_MAX_BYTES: u64 = 1024 * 1024;
+/// The most bytes of such files read in one run.
+const OTHER_TOTAL_BYTES: u64 = 64 * 1024 * 1024;
+/// The most directories a walk enters, and the most module directories read from outside.
+const MAX_DIRS: usize = 10_000;
+/// Directories never entered (besides hidden ones).
+const SKIPPED_DIRS: &[&str] = &["node_modules", "__pycache__", "vendor", "target"];
+/// How much of a JSON file is looked at to tell a plan from other JSON.
+const PLAN_PEEK_BYTES: usize = 4096;
+
+impl Discovered {
+    /// Reads what `paths` name.
+    pub fn read(paths: &[String]) -> Discovered {
+        let mut d = Walk::default();
+        for p in paths {
+            if p == "-" {
+                match read_stdin() {
+                    Ok(text) => d.push("-".into(), text, None),
+                    Err(e) => d.out.errors.push(e),
+                }
+                continue;
+            }
+            match std::fs::metadata(p) {
+                Ok(m) if m.is_dir() => d.walk(p),
+                Ok(_) => match read_file(Path::new(p), p) {
+                    Ok(text) => d.push(p.clone(), text, None),
+                    Err(e) => d.out.errors.push(e),
+                },
+                Err(e) => d.out.errors.push(format!("{p}: cannot read: {e}")),
+            }
+        }
+        d.follow_local_modules();
+        d.out
+    }
+}
+
+#[derive(Default)]
+struct Walk {
+    out: Discovered,
+    /// Real paths of the files already read: a file reached twice is read once.
+    seen: BTreeSet<PathBuf>,
+    /// Directories whose configuration files are read (as shown, normalised).
+    dirs: BTreeSet<String>,
+    other_bytes: u64,
+    dirs_entered: usize,
+}
+
+impl Walk {
+    fn push(&mut self, path: String, text: String, found_as: Option<Found>) {
+        self.out.inputs.push(Input {
+            path,
+            text,
+            found_as,
+        });
+    }
+
+    /// Marks a file as read; false when it was read already.
+    fn first_time(&mut self, path: &Path) -> bool {
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.seen.insert(real)
+    }
+
+    /// Reads a directory tree given on the command line.
+    fn walk(&mut self, root: &str) {
+        let mut found_config = false;
+        let mut stack = vec![PathBuf::from(root)];
+        while let Some(dir) = stack.pop() {
+            self.dirs_entered += 1;
+            if self.dirs_entered > MAX_DIRS {
+                self.out.errors.push(format!(
+                    "{root}: the tree has more than {MAX_DIRS} directories; the rest is not read: give the directories to check"
+                ));
+                return;
+            }
+            let read = self.read_dir(&dir, true);
+            found_config |= read.config;
+            stack.extend(read.subdirs.into_iter().rev());
+        }
+        if !found_config
+            && !self
+                .out
+                .inputs
+                .iter()
+                .any(|i| i.found_as == Some(Found::Plan))
+        {
+            self.out.errors.push(format!(
+                "{root}: no Terraform configuration (.tf) and no plan JSON in this directory or below it; give a configuration directory or a plan JSON file (`terraform show -json PLANFILE > plan.json`)"
+            ));
+        }
+    }
+
+    /// Reads the files of one directory; with `plans`, plan JSON found in it too (not in
+    /// module directories read from outside or downloaded modules).
+    fn read_dir(&mut self, dir: &Path, plans: bool) -> DirRead {
+        let mut read = DirRead::default();
+        let shown_dir = shown(dir);
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.out
+                    .errors
+                    .push(format!("{shown_dir}: cannot read the directory: {e}"));
+                return read;
+            }
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Ok(ft) = entry.file_type() else { continue };
+            let path = entry.path();
+            if ft.is_dir() {
+                if !name.starts_with('.') && !SKIPPED_DIRS.contains(&name.as_str()) {
+                    read.subdirs.push(path);
+                }
+                continue;
+            }
+            if !(ft.is_file() || ft.is_symlink()) || !self.first_time(&path) {
+                continue;
+            }
+            let shown_path = shown(&path);
+            let lower = name.to_ascii_lowercase();
+            if CONFIG_EXTS.iter().any(|e| lower.ends_with(e)) {
+                read.config = true;
+                match read_file(&path, &shown_path) {
+                    Ok(text) => self.push(shown_path, text, None),
+                    Err(e) => self.out.errors.push(e),
+                }
+                continue;
+            }
+            let len = entry.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+            if plans && is_plan_file(&path) {
+                match read_file(&path, &shown_path) {
+                    Ok(text) => self.push(shown_path, text, Some(Found::Plan)),
+                    Err(e) => self.out.errors.push(e),
+                }
+                continue;
+            }
+            if len > OTHER_MAX_BYTES || self.other_bytes + len > OTHER_TOTAL_BYTES {
+                self.out.skipped += 1;
+                continue;
+            }
+            match std::fs::read(&path)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+            {
+                Some(text) if !text.contains('\0') => {
+                    self.other_bytes += len;
+                    self.push(shown_path, text, Some(Found::Other));
+                }
+                _ => self.out.skipped += 1,
+            }
+        }
+        if read.config {
+            self.dirs.insert(normalize(&shown_dir));
+            self.read_downloaded_modules(dir);
+        }
+        read
+    }
+
+    /// The modules `terraform init` downloaded for the root module in `dir`, as its
+    /// `.terraform/modules/modules.json` lists them.
+    fn read_downloaded_modules(&mut self, dir: &Path) {
+        let manifest = dir.join(".terraform").join("modules").join("modules.json");
+        if !manifest.is_file() || !self.first_time(&manifest) {
+            return;
+        }
+        let shown_manifest = shown(&manifest);
+        let text = match read_file(&manifest, &shown_manifest) {
+            Ok(t) => t,
+            Err(e) => {
+                self.out.errors.push(e);
+                return;
+            }
+        };
+        let listed: Vec<String> = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("Modules").and_then(|m| m.as_array()).cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.get("Dir").and_then(|d| d.as_str()).map(str::to_string))
+            .collect();
+        // the core reads it again to find each module call's directory, and says what is wrong
+        self.push(shown_manifest, text, Some(Found::Other));
+        for rel in listed {
+            let module_dir = dir.join(&rel);
+            let key = normalize(&shown(&module_dir));
+            if rel == "." || self.dirs.contains(&key) || !module_dir.is_dir() {
+                continue;
+            }
+            if self.dirs_entered >= MAX_DIRS {
+                return;
+            }
+            self.dirs_entered += 1;
+            self.read_dir(&module_dir, false);
+        }
+    }
+
+    /// Reads the module directories that read configuration files call through a local
+    /// `source` and that no walk has read (`../../modules/x` from `envs/prod`).
+    fn follow_local_modules(&mut self) {
+        let mut next = 0;
+        while next < self.out.inputs.len() {
+            let calls: Vec<String> = self.out.inputs[next..]
+                .iter()
+                .filter(|i| i.found_as.is_none() && is_module_file(&i.path))
+                .flat_map(|i| {
+                    let dir = dir_of(&i.path);
+                    local_sources(&i.text)
+                        .into_iter()
+                        .map(move |s| normalize(&format!("{dir}/{s}")))
+                })
+                .collect();
+            next = self.out.inputs.len();
+            for dir in calls {
+                if self.dirs.contains(&dir) || self.dirs_entered >= MAX_DIRS {
+                    continue;
+                }
+                let path = PathBuf::from(&dir);
+                if !path.is_dir() {
+                    // the core says that the call's directory is missing
+                    continue;
+                }
+                self.dirs_entered += 1;
+                self.read_dir(&path, false);
+                // (a directory without configuration files is not read again)
+                self.dirs.insert(dir);
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct DirRead {
+    config: bool,
+    subdirs: Vec<PathBuf>,
+}
+
+/// A `.tf` or `.tf.json` file (not a variables file).
+fn is_module_file(path: &str) -> bool {
+    let l = path.to_ascii_lowercase();
+    l.ends_with(".tf") || l.ends_with(".tf.json")
+}
+
+/// The local module sources (`./x`, `../x`, `..`) a configuration file writes, as
+/// `source = "../x"` (`.tf`) or `"source": "../x"` (`.tf.json`). A `source` argument of
+/// another block may be among them: only directories that exist are read, and the core decides
+/// what is called.
+fn local_sources(text: &str) -> Vec<String> {
+    let mut out = vec![];
+    for (at, _) in text.match_indices("source") {
+        let before = text[..at].chars().next_back();
+        if !before.is_none_or(|c| c.is_whitespace() || matches!(c, '"' | '{' | ',' | ';')) {
+            continue;
+        }
+        let rest = &text[at + "source".len()..];
+        let rest = rest
+            .strip_prefix('"')
+            .unwrap_or(rest)
+            .trim_start_matches([' ', '\t']);
+        let Some(rest) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start_matches([' ', '\t']).strip_prefix('"') else {
+            continue;
+        };
+        let Some(end) = rest.find(['"', '\n']) else {
+            continue;
+        };
+        let value = &rest[..end];
+        let local = value == "."
+            || value == ".."
+            || value.starts_with("./")
+            || value.starts_with("../")
+            || value.starts_with(".\\")
+            || value.starts_with("..\\");
+        if local && !value.contains("${") {
+            out.push(value.replace('\\', "/"));
+        }
+    }
+    out
+}
+
+/// Whether a file holds a plan JSON: an object whose first keys are Terraform's
+/// (`format_version` and `terraform_version`, as `terraform show -json` and `tofu show -json`
+/// write them first). Other JSON (package.json, policies, CI data) is not a plan.
+fn is_plan_file(path: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(PLAN_PEEK_BYTES);
+    if f.take(PLAN_PEEK_BYTES as u64)
+        .read_to_end(&mut head)
+        .is_err()
+    {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with('{') && t.contains("\"format_version\"") && t.contains("\"terraform_version\"")
+}
+
+fn read_stdin() -> Result<String, String> {
+    let mut bytes = Vec::new();
+    // one byte past the limit is enough to refuse it, without holding an endless stream
+    std::io::stdin()
+        .take(grantcheck::MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("-: cannot read standard input: {e}"))?;
+    decode("-", bytes)
+}
+
+/// Reads a file as text, refusing one over the input limit before reading it.
+pub fn read_file(path: &Path, shown: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    if meta.len() > grantcheck::MAX_INPUT_BYTES as u64 {
+        return Err(format!(
+            "{shown}: the file is {} MB, over the limit of {} MB",
+            meta.len() / (1024 * 1024),
+            grantcheck::MAX_INPUT_BYTES / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    decode(shown, bytes)
+}
+
+pub fn decode(path: &str, bytes: Vec<u8>) -> Result<String, String> {
+    if let Some(why) = grantcheck::sniff_bytes(&bytes) {
+        return Err(format!("{path}: {why}"));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{path}: the file is not UTF-8 text"))
+}
+
+/// A path as shown in reports: `/`-separated.
+fn shown(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+fn dir_of(path: &str) -> String {
+    match path.rfind('/') {
+        Some(0) => "/".into(),
+        Some(i) => path[..i].to_string(),
+        None => ".".into(),
+    }
+}
+
+/// `a/./b/../c` → `a/c`; leading `..` are kept.
+fn normalize(path: &str) -> String {
+    grantcheck::terraform::hcl::text::normalize(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_sources_are_read_from_module_blocks_in_both_syntaxes() {
+        let tf = "module \"a\" {\n  source = \"../../modules/a\"\n}\nmodule \"b\" {\n  source  = \"terraform-aws-modules/kms/aws\"\n}\nmodule \"c\" {\n source=\"..\"\n}\nmodule \"d\" { source = \"./${var.x}\" }\n";
+        assert_eq!(local_sources(tf), vec!["../../modules/a", ".."]);
+        let json = "{\"module\": {\"a\": {\n  \"source\": \"./mod\"\n}}}";
+        assert_eq!(local_sources(json), vec!["./mod"]);
+        let one_line = "{\"module\":{\"a\":{\"source\":\"../m\"},\"b\":{\"source_dir\":\"./x\"}}}";
+        assert_eq!(local_sources(one_line), vec!["../m"]);
+    }
+}
