@@ -323,9 +323,10 @@ fn local_sources(text: &str) -> Vec<String> {
     out
 }
 
-/// Whether a file holds a plan JSON: an object whose first keys are Terraform's
-/// (`format_version` and `terraform_version`, as `terraform show -json` and `tofu show -json`
-/// write them first). Other JSON (package.json, policies, CI data) is not a plan.
+/// Whether a file holds a plan JSON: an object that starts with keys of Terraform's plan
+/// (`terraform show -json` and `tofu show -json` write `format_version` first; a plan whose
+/// keys were sorted starts with `applyable`) and that has `format_version` and
+/// `terraform_version`. Other JSON (package.json, policies, CI data) is not a plan.
 fn is_plan_file(path: &Path) -> bool {
     let Ok(f) = std::fs::File::open(path) else {
         return false;
@@ -339,8 +340,30 @@ fn is_plan_file(path: &Path) -> bool {
     }
     let text = String::from_utf8_lossy(&head);
     let t = text.trim_start_matches('\u{feff}').trim_start();
-    t.starts_with('{') && t.contains("\"format_version\"") && t.contains("\"terraform_version\"")
+    if !t.starts_with('{') || !PLAN_KEYS.iter().any(|k| t.contains(k)) {
+        return false;
+    }
+    if t.contains("\"format_version\"") && t.contains("\"terraform_version\"") {
+        return true;
+    }
+    // the keys may come later: look through the whole text (within the input limit)
+    std::fs::metadata(path).is_ok_and(|m| m.len() <= grantcheck::MAX_INPUT_BYTES as u64)
+        && std::fs::read(path).is_ok_and(|b| {
+            memchr::memmem::find(&b, b"\"format_version\"").is_some()
+                && memchr::memmem::find(&b, b"\"terraform_version\"").is_some()
+        })
 }
+
+/// Keys of a plan's top level, one of which a plan's first bytes hold.
+const PLAN_KEYS: &[&str] = &[
+    "\"format_version\"",
+    "\"terraform_version\"",
+    "\"applyable\"",
+    "\"complete\"",
+    "\"planned_values\"",
+    "\"resource_changes\"",
+    "\"prior_state\"",
+];
 
 fn read_stdin() -> Result<String, String> {
     let mut bytes = Vec::new();
@@ -373,9 +396,18 @@ pub fn decode(path: &str, bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|_| format!("{path}: the file is not UTF-8 text"))
 }
 
-/// A path as shown in reports: `/`-separated.
+/// A path as shown in reports: `/`-separated, without a leading `./`.
 fn shown(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
+    let s = path.to_string_lossy().replace('\\', "/");
+    let mut t = s.as_str();
+    while let Some(rest) = t.strip_prefix("./") {
+        t = rest.trim_start_matches('/');
+    }
+    if t.is_empty() {
+        ".".to_string()
+    } else {
+        t.to_string()
+    }
 }
 
 fn dir_of(path: &str) -> String {

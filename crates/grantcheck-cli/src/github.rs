@@ -62,5 +62,12 @@ pub fn github(report: &Report) -> String {
             escape_data(&message)
         );
     }
+    if let Some(line) = grantcheck::report::owner_unknown_line(&report.summary) {
+        let _ = writeln!(
+            out,
+            "::warning title=GC001 unresolved::{}",
+            escape_data(&line)
+        );
+    }
     out
 }

@@ -32,6 +32,12 @@ struct Cli {
 enum Command {
     /// Check plan JSON files (`terraform show -json PLANFILE`) or Terraform configurations (a
     /// root module directory, `.tf` and `.tf.json` files); `-` reads a plan from standard input.
+    ///
+    /// A directory is walked as a repository: every directory with .tf files that no other one
+    /// calls through a local `source` is a root module, checked on its own; plan JSON found on
+    /// the way is recognised by content and checked on its own; local modules outside the
+    /// directory are read from disk, downloaded ones through .terraform/modules/modules.json;
+    /// hidden directories and node_modules are skipped, and other files are only counted.
     Check(CheckArgs),
     /// List the rules.
     Rules {

@@ -184,6 +184,39 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
         }
         let _ = writeln!(out, "access to {}: {}", c.secret, parts.join("; "));
     }
+    if !quiet {
+        let mut checked = vec![];
+        for (names, one, many) in [
+            (&s.roots, "1 root module", "root modules"),
+            (&s.plans, "1 plan", "plans"),
+        ] {
+            if names.is_empty() {
+                continue;
+            }
+            let what = if names.len() == 1 {
+                one.to_string()
+            } else {
+                format!("{} {many}", names.len())
+            };
+            let list: Vec<String> = names.iter().map(|r| escape_line(r)).collect();
+            checked.push(format!("{what} ({})", list.join(", ")));
+        }
+        if s.roots.len() + s.plans.len() > 1 || s.skipped > 0 {
+            let mut line = format!("checked {}", checked.join(" and "));
+            if s.skipped > 0 {
+                let _ = write!(
+                    line,
+                    "; {} other file{} not checked",
+                    s.skipped,
+                    if s.skipped == 1 { "" } else { "s" }
+                );
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    if let Some(line) = grantcheck::report::owner_unknown_line(s) {
+        let _ = writeln!(out, "{}: {line}", st.paint("1;33", "warning"));
+    }
     let plural = |n: usize, w: &str| {
         if n == 1 {
             format!("{n} {w}")
@@ -206,6 +239,20 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
         plural(s.policies, "policy").replace("policys", "policies"),
     );
     out
+}
+
+/// A name from the input (a path, an address) as one line of text: control characters are
+/// shown escaped, so that no name can start a line or move the terminal's cursor.
+pub fn escape_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// How a finding relates to the plan, as a suffix of its title.

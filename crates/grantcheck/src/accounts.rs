@@ -9,6 +9,10 @@ use crate::value::Node;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Owners {
     pub accounts: Vec<String>,
+    /// The `data "aws_caller_identity"` sources read with the same provider configuration
+    /// (addresses without instance keys): their `account_id` is the owner account, and their
+    /// `arn` a principal of it, whatever the values are.
+    pub caller_identities: Vec<String>,
 }
 
 impl Owners {
@@ -18,6 +22,15 @@ impl Owners {
 
     pub fn contains(&self, account: &str) -> bool {
         self.accounts.iter().any(|a| a == account)
+    }
+
+    /// Does a reference name the owner account (or a principal in it) through a caller
+    /// identity of the same provider configuration?
+    pub fn is_caller_identity(&self, r: &crate::value::Ref) -> bool {
+        self.caller_identities.contains(&r.address)
+            && r.attr
+                .as_deref()
+                .is_none_or(|a| matches!(a, "account_id" | "arn" | "id" | "user_id"))
     }
 
     fn add(&mut self, account: &str) {
@@ -43,6 +56,11 @@ pub fn owners_of(infra: &Infrastructure, accounts: &[String], res: &Resource) ->
         o.add(&a);
     }
     let key = provider_key(infra, res);
+    for (_, d) in infra.of_type(crate::model::Mode::Data, "aws_caller_identity") {
+        if provider_key(infra, d) == key && !o.caller_identities.contains(&d.base_address) {
+            o.caller_identities.push(d.base_address.clone());
+        }
+    }
     if let Some(p) = key.as_deref().and_then(|k| infra.providers.get(k)) {
         for a in &p.allowed_account_ids {
             o.add(a);

@@ -1067,12 +1067,37 @@ pub fn foreign(p: &Principal, st: &Statement, owners: &Owners) -> Tri {
             Some(_) => Tri::Yes,
             None => Tri::Unknown("the principal's account is not known".into()),
         },
+        // the caller identity's account (or ARN) is the owner's, whatever its value
+        PrincipalKind::Unknown if p.unknown.as_ref().is_some_and(|u| names_owner(u, owners)) => {
+            Tri::No
+        }
         PrincipalKind::Unknown => Tri::Unknown(match &p.unknown {
-            Some(u) => format!("the principal is {}", u.origin_text()),
+            Some(u) => format!("the principal is not known: {}", u.origin_text()),
             None => "the principal is not known before apply".into(),
         }),
         _ => Tri::No,
     }
+}
+
+/// Does an unknown principal lie in the owner account by what it is computed from: every
+/// reference is a caller identity of the owner's provider, or an ARN template's account field
+/// is one (`arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/${var.name}`)?
+fn names_owner(u: &crate::value::Unknown, owners: &Owners) -> bool {
+    if !u.refs.is_empty() && u.refs.iter().all(|r| owners.is_caller_identity(r)) {
+        return true;
+    }
+    let Some(account) = u.template.as_deref().and_then(|t| {
+        let t = t.strip_prefix("arn:")?;
+        t.split(':').nth(3)
+    }) else {
+        return false;
+    };
+    let Some(inner) = account.strip_prefix("${").and_then(|a| a.strip_suffix('}')) else {
+        return false;
+    };
+    u.refs
+        .iter()
+        .any(|r| r.display() == inner.trim() && owners.is_caller_identity(r))
 }
 
 /// Accounts an account-pinning condition limits the caller to, if any.

@@ -282,6 +282,11 @@ fn check_unit(
     let state = changes::plan_state(&infra);
     let analysis = analyse(&infra, sources, accounts, trusted);
     summary.policies += analysis.policies.len();
+    summary.owner_unknown_secrets += analysis
+        .secrets
+        .iter()
+        .filter(|s| !s.owners.is_known() && s.undecided.iter().any(|(p, _)| p.account.is_some()))
+        .count();
     // (who can read each secret after the change, beside the rules, when there is a change)
     let (mut found, after) = par::join(
         || run_rules(&analysis),

@@ -136,6 +136,18 @@ pub struct ReportFinding {
     pub change: Option<crate::changes::Change>,
 }
 
+/// What the summary says when cross-account checks were not decided for want of an owner
+/// account, with how to give it.
+pub fn owner_unknown_line(s: &Summary) -> Option<String> {
+    let n = s.owner_unknown_secrets;
+    (n > 0).then(|| {
+        format!(
+            "cross-account checks of {n} secret{} not decided: the owner account is not known; give it with --account ID (or accounts in grantcheck.toml, or allowed_account_ids in the AWS provider)",
+            if n == 1 { " were" } else { "s were" }
+        )
+    })
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -158,6 +170,10 @@ pub struct Summary {
     /// scripts, images), and not read by the configuration either.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub skipped: usize,
+    /// Secrets whose cross-account checks (XA001–XA003) were not decided because no owner
+    /// account is known: never a quiet pass, every format says so.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub owner_unknown_secrets: usize,
     /// For plan input: per secret, the foreign accounts that gain or lose access.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_changes: Vec<crate::changes::AccessChange>,

@@ -79,7 +79,7 @@ impl Rule for Unresolved {
                         &a.resource(info.holder).address,
                         Some(info.span),
                         format!(
-                            "cross-account checks (XA001–XA003) and PA001 for {}: its policy is {}",
+                            "cross-account checks (XA001–XA003) and PA001 for {}: its policy is not known: {}",
                             r.address,
                             u.origin_text()
                         ),
