@@ -542,7 +542,8 @@ fn cycles_are_input_errors_and_remote_modules_are_notes() {
     let (r, _) = fixture("remote_module");
     let notes: Vec<_> = r.findings.iter().filter(|f| f.rule == "GC001").collect();
     assert_eq!(notes.len(), 1);
-    assert!(notes[0].message.contains("not followed"));
+    assert!(notes[0].message.contains("was not downloaded"));
+    assert!(notes[0].message.contains("terraform init"));
 }
 
 #[test]
