@@ -72,6 +72,14 @@ export interface Summary {
   errors: number;
   warnings: number;
   notes: number;
+  /** The root modules checked, each a configuration of its own (their directories). */
+  roots?: string[];
+  /** The plans checked, each on its own. */
+  plans?: string[];
+  /** Files found beside the configuration that were not checked (only read by file()). */
+  skipped?: number;
+  /** Secrets whose cross-account checks were not decided because no owner account is known. */
+  owner_unknown_secrets?: number;
   /** Plan input, when access changes: per secret, who gains or loses it. */
   access_changes?: AccessChange[];
 }

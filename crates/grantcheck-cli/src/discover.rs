@@ -25,6 +25,8 @@ pub struct Input {
     pub path: String,
     pub text: String,
     pub found_as: Option<Found>,
+    /// Read by walking a directory (or following its modules), not named on the command line.
+    pub walked: bool,
 }
 
 /// What the command line's paths gave.
@@ -57,7 +59,7 @@ impl Discovered {
         for p in paths {
             if p == "-" {
                 match read_stdin() {
-                    Ok(text) => d.push("-".into(), text, None),
+                    Ok(text) => d.named("-".into(), text),
                     Err(e) => d.out.errors.push(e),
                 }
                 continue;
@@ -65,7 +67,10 @@ impl Discovered {
             match std::fs::metadata(p) {
                 Ok(m) if m.is_dir() => d.walk(p),
                 Ok(_) => match read_file(Path::new(p), p) {
-                    Ok(text) => d.push(p.clone(), text, None),
+                    Ok(text) => {
+                        d.first_time(Path::new(p));
+                        d.named(p.clone(), text);
+                    }
                     Err(e) => d.out.errors.push(e),
                 },
                 Err(e) => d.out.errors.push(format!("{p}: cannot read: {e}")),
@@ -93,6 +98,18 @@ impl Walk {
             path,
             text,
             found_as,
+            walked: true,
+        });
+    }
+
+    /// A file named on the command line: checked as given, its module calls not followed (a
+    /// list of files is the configuration, as the npm API takes it).
+    fn named(&mut self, path: String, text: String) {
+        self.out.inputs.push(Input {
+            path,
+            text,
+            found_as: None,
+            walked: false,
         });
     }
 
@@ -245,7 +262,7 @@ impl Walk {
         while next < self.out.inputs.len() {
             let calls: Vec<String> = self.out.inputs[next..]
                 .iter()
-                .filter(|i| i.found_as.is_none() && is_module_file(&i.path))
+                .filter(|i| i.walked && i.found_as.is_none() && is_module_file(&i.path))
                 .flat_map(|i| {
                     let dir = dir_of(&i.path);
                     local_sources(&i.text)
