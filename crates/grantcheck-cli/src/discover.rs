@@ -428,11 +428,7 @@ fn shown(path: &Path) -> String {
 }
 
 fn dir_of(path: &str) -> String {
-    match path.rfind('/') {
-        Some(0) => "/".into(),
-        Some(i) => path[..i].to_string(),
-        None => ".".into(),
-    }
+    grantcheck::terraform::hcl::text::dir_of(path)
 }
 
 /// `a/./b/../c` → `a/c`; leading `..` are kept.

@@ -218,7 +218,13 @@ fn convert_at(mut v: Node, ty: &Type, at: &mut String) -> Result<Node, String> {
         Type::Map(t) => match &mut v.kind {
             NodeKind::Object(members) => {
                 for (k, item) in members.iter_mut() {
-                    convert_in(item, t, at, &format!("[\"{}\"]", k.name))?;
+                    // (a key of a sensitive value is part of the value: never named)
+                    let step = if item.sensitive {
+                        "[(sensitive key)]".to_string()
+                    } else {
+                        format!("[\"{}\"]", k.name)
+                    };
+                    convert_in(item, t, at, &step)?;
                 }
                 Ok(v)
             }
