@@ -577,11 +577,10 @@ impl<'a> Analysis<'a> {
                         origin: match r.attr("secret_arn") {
                             // (an ARN the plan marks sensitive is not quoted)
                             Some(n) if n.as_str().is_some() && n.sensitive => {
-                                "the secret is not managed in this configuration, so its kms_key_id is not known"
-                                    .into()
+                                "the secret is not managed in this configuration".into()
                             }
                             Some(n) if n.as_str().is_some() => format!(
-                                "the secret {} is not managed in this configuration, so its kms_key_id is not known",
+                                "the secret {} is not managed in this configuration",
                                 n.as_str().unwrap_or_default()
                             )
                             .into(),
@@ -1020,10 +1019,13 @@ pub fn needs_key(st: &Statement) -> Tri {
             Some(true) => return Tri::Yes,
             Some(false) => {}
             None => {
-                unknown = Some(match st.action.as_ref().and_then(|l| l.unknown.as_ref()) {
-                    Some(u) => u.origin_text().into_owned(),
-                    None if st.action.is_none() => "the statement has no Action".to_string(),
-                    None => "an action is known only after apply".to_string(),
+                unknown = Some(match st.action.as_ref() {
+                    None => "the statement has no Action".to_string(),
+                    Some(l) => format!(
+                        "its actions {}",
+                        l.unknown_why()
+                            .unwrap_or_else(|| "are known after apply".into())
+                    ),
                 })
             }
         }
@@ -1072,8 +1074,8 @@ pub fn foreign(p: &Principal, st: &Statement, owners: &Owners) -> Tri {
             Tri::No
         }
         PrincipalKind::Unknown => Tri::Unknown(match &p.unknown {
-            Some(u) => format!("the principal is not known: {}", u.origin_text()),
-            None => "the principal is not known before apply".into(),
+            Some(u) => u.origin_text().into_owned(),
+            None => "it is known only after apply".into(),
         }),
         _ => Tri::No,
     }

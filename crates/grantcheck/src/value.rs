@@ -133,6 +133,19 @@ impl Unknown {
         }
     }
 
+    /// The rest of a sentence whose subject is the value: `is known after apply (ADDRESS)`, or
+    /// `is not known: var.x has no value …` when it will not be known after apply either.
+    /// `plural` says `are`.
+    pub fn predicate(&self, plural: bool) -> String {
+        let verb = if plural { "are" } else { "is" };
+        match &self.origin {
+            Origin::Said(s) if !s.starts_with("known after apply") => {
+                format!("{verb} not known: {s}")
+            }
+            _ => format!("{verb} {}", self.origin_text()),
+        }
+    }
+
     /// The origin, to be given to another unknown (with references of its own).
     pub fn origin_for_another(&self) -> Origin {
         match &self.origin {

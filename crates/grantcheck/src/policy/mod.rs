@@ -73,6 +73,21 @@ impl Principal {
         }
     }
 
+    /// Can this principal be an exact role or user (the subject of XA001)? An account root, a
+    /// service, `*`, or an unknown value shaped as a root ARN
+    /// (`arn:aws:iam::${var.account}:root`) or a bare account ID never is.
+    pub fn may_be_exact_identity(&self) -> bool {
+        match self.kind {
+            PrincipalKind::Unknown => {
+                let Some(t) = self.unknown.as_ref().and_then(|u| u.template.as_deref()) else {
+                    return true;
+                };
+                !(t.starts_with("arn:") && t.ends_with(":root"))
+            }
+            ref k => k.is_exact_identity(),
+        }
+    }
+
     /// The principal's account for messages (never from a sensitive value).
     pub fn account_display(&self) -> Option<&str> {
         if self.sensitive {
@@ -89,12 +104,10 @@ impl Principal {
         }
         match (&self.text, &self.unknown) {
             (Some(t), _) => t.to_string(),
-            (None, Some(u)) => match u.refs.first() {
-                Some(r) => r.display(),
-                None => u
-                    .template
-                    .clone()
-                    .unwrap_or_else(|| "(known after apply)".into()),
+            (None, Some(u)) => match (&u.template, u.refs.first()) {
+                (Some(t), _) => t.clone(),
+                (None, Some(r)) => r.display(),
+                (None, None) => "(known after apply)".into(),
             },
             _ => "(unknown)".into(),
         }
@@ -122,6 +135,23 @@ pub struct ItemList {
     pub path: CompactString,
 }
 
+impl ItemList {
+    /// When the list or one of its items is not known, why, as the rest of a sentence whose
+    /// subject they are.
+    pub fn unknown_why(&self) -> Option<String> {
+        unknown_why(self.unknown.as_deref(), &self.items)
+    }
+}
+
+fn unknown_why(whole: Option<&Unknown>, items: &[Item]) -> Option<String> {
+    let u = whole.or_else(|| items.iter().find_map(|i| i.unknown.as_deref()));
+    match u {
+        Some(u) => Some(u.predicate(true)),
+        None if items.iter().any(|i| i.text.is_none()) => Some("are known after apply".into()),
+        None => None,
+    }
+}
+
 /// One `operator: {key: values}` entry of a Condition block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Condition {
@@ -137,6 +167,12 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// When the values or one of them are not known, why, as the rest of a sentence whose
+    /// subject they are (`are not known: var.org has no value …`, `are known after apply (…)`).
+    pub fn unknown_why(&self) -> Option<String> {
+        unknown_why(self.unknown.as_deref(), &self.values)
+    }
+
     /// The operator as a message shows it: as written, or `(sensitive operator)`.
     pub fn shown_operator(&self) -> &str {
         if self.sensitive {

@@ -59,15 +59,22 @@ impl Rule for Unresolved {
                 if p.account.is_some() && !s.owners.is_known() {
                     continue;
                 }
-                let f = out.unresolved(
-                    &super::CrossAccountExactPrincipal::META,
+                // a root can never be XA001, whatever its account
+                let (meta, checks) = if p.may_be_exact_identity() {
+                    (&super::CrossAccountExactPrincipal::META, "XA001–XA003")
+                } else {
+                    (&super::SharedSecretAwsManagedKey::META, "XA002, XA003")
+                };
+                let f = out.report(
+                    &Self::META,
                     &r.address,
                     Some(p.span),
                     format!(
-                        "cross-account checks (XA001–XA003) for principal {}: {why}",
+                        "cross-account checks ({checks}) of principal {} could not be decided: {why}",
                         p.display()
                     ),
                 );
+                f.check = Some(meta.code);
                 f.path(p.path.clone());
             }
             // A policy that is known only after apply: who it shares the secret with is open.

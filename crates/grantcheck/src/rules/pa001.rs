@@ -85,6 +85,12 @@ pub fn limits_principal(conds: &[Condition]) -> Option<bool> {
             continue;
         }
         if c.unknown.is_some() || c.values.iter().any(|v| v.text.is_none()) {
+            // An exact string match limits `*` to the callers that carry that value, whatever
+            // the value turns out to be (`StringEquals` has no wildcards). A pattern or an
+            // address range might turn out to match everyone.
+            if matches!(op, "StringEquals" | "StringEqualsIgnoreCase") {
+                return Some(true);
+            }
             unknown = true;
             continue;
         }
@@ -225,7 +231,13 @@ pub(super) fn check_public(
                     meta,
                     &holder.address,
                     Some(span),
-                    "the statement's Condition is known only after apply",
+                    format!(
+                        "the statement's Condition {}",
+                        st.condition_unknown
+                            .as_deref()
+                            .map(|u| u.predicate(false))
+                            .unwrap_or_default()
+                    ),
                 )
                 .path(path);
                 continue;
@@ -236,11 +248,17 @@ pub(super) fn check_public(
             match limits_principal(&st.conditions) {
                 Some(true) => {}
                 None => {
+                    let why = st
+                        .conditions
+                        .iter()
+                        .filter(|c| LIMITING_KEYS.iter().any(|k| c.key_is(k)))
+                        .find_map(Condition::unknown_why)
+                        .unwrap_or_else(|| "are known after apply".into());
                     out.unresolved(
                         meta,
                         &holder.address,
                         Some(span),
-                        "the values of the condition that would limit \"*\" are known only after apply",
+                        format!("the values of the condition that would limit \"*\" {why}"),
                     )
                     .path(path);
                 }

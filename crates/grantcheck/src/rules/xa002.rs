@@ -95,9 +95,9 @@ impl Rule for SharedSecretAwsManagedKey {
                         &secret.address,
                         Some(*span),
                         format!(
-                            "the secret is shared with {}, but its kms_key_id is {}",
+                            "the secret is shared with {}, but its kms_key_id {}",
                             who(&sure),
-                            unknown.origin_text()
+                            unknown.predicate(false)
                         ),
                     )
                     .related(a.policy_holder(first.policy).address.clone());

@@ -4,7 +4,8 @@ use super::{Findings, Part, Rule, RuleMeta, declare_rule};
 use crate::accounts::Region;
 use crate::analysis::{Analysis, Grant, KeyPolicy, KeyRef, PolicyDoc, Tri};
 use crate::policy::{
-    Condition, Effect, PolicyDocument, Principal, PrincipalKind, Statement, glob_match, list_allows,
+    Condition, Effect, ItemList, PolicyDocument, Principal, PrincipalKind, Statement, glob_match,
+    list_allows,
 };
 
 declare_rule! {
@@ -121,9 +122,9 @@ impl Rule for KeyPolicyMissingGrant {
                                 &secret.address,
                                 Some(*key_span),
                                 format!(
-                                    "the policy of key {} is {}",
+                                    "the policy of key {} {}",
                                     key_res.address,
-                                    u.origin_text()
+                                    u.predicate(false)
                                 ),
                             )
                             .related(key_res.address.clone());
@@ -138,9 +139,9 @@ impl Rule for KeyPolicyMissingGrant {
                         &secret.address,
                         Some(*key_span),
                         format!(
-                            "the policy of key {} is {}",
+                            "the policy of key {} {}",
                             key_res.address,
-                            u.origin_text()
+                            u.predicate(false)
                         ),
                     )
                     .related(key_res.address.clone());
@@ -156,8 +157,12 @@ impl Rule for KeyPolicyMissingGrant {
                     &secret.address,
                     Some(policy_span),
                     format!(
-                        "the statements of the key policy of {} are known only after apply",
-                        key_res.address
+                        "the statements of the key policy of {} {}",
+                        key_res.address,
+                        d.unknown
+                            .as_deref()
+                            .map(|u| u.predicate(true))
+                            .unwrap_or_default()
                     ),
                 );
                 continue;
@@ -240,7 +245,13 @@ fn covers(
             Some(false) => continue,
             None => {
                 unknown.get_or_insert_with(|| {
-                    "an Action of the key policy is known only after apply".into()
+                    format!(
+                        "the actions of the key policy {}",
+                        st.action
+                            .as_ref()
+                            .and_then(ItemList::unknown_why)
+                            .unwrap_or_else(|| "are known after apply".into())
+                    )
                 });
                 continue;
             }
@@ -250,7 +261,7 @@ fn covers(
         if pr.negated {
             hit = Tri::Yes;
         } else if let Some(u) = &pr.unknown {
-            hit = Tri::Unknown(format!("the key policy's Principal is {}", u.origin_text()));
+            hit = Tri::Unknown(format!("the key policy's Principal {}", u.predicate(false)));
         } else {
             for k in &pr.entries {
                 // only a principal known after apply needs its reference looked up
@@ -328,8 +339,8 @@ fn principal_covers(k: &Principal, g: &Principal) -> Tri {
         (PrincipalKind::Unknown, _) => match (&k.unknown, &g.unknown) {
             (Some(ku), Some(gu)) if ku.refs.iter().any(|r| gu.refs.contains(r)) => Tri::Yes,
             (Some(ku), _) => Tri::Unknown(format!(
-                "a principal of the key policy is {}",
-                ku.origin_text()
+                "a principal of the key policy {}",
+                ku.predicate(false)
             )),
             _ => Tri::Unknown("a principal of the key policy is not known".into()),
         },
@@ -355,8 +366,8 @@ fn principal_covers(k: &Principal, g: &Principal) -> Tri {
 fn conditions_allow(st: &Statement, g: &Principal, region: Option<&str>) -> Tri {
     if let Some(u) = &st.condition_unknown {
         return Tri::Unknown(format!(
-            "a Condition of the key policy is {}",
-            u.origin_text()
+            "a Condition of the key policy {}",
+            u.predicate(false)
         ));
     }
     for c in &st.conditions {
@@ -365,10 +376,18 @@ fn conditions_allow(st: &Statement, g: &Principal, region: Option<&str>) -> Tri 
         if !(op == "StringEquals" || like || op == "StringEqualsIgnoreCase") {
             continue;
         }
-        if c.unknown.is_some() {
+        let decides = c.key_is("kms:ViaService")
+            || c.key_is("kms:CallerAccount")
+            || c.key_is("aws:PrincipalAccount");
+        // (other keys, such as aws:PrincipalOrgID, are not decided here, known or not)
+        if !decides {
+            continue;
+        }
+        if c.unknown.is_some() || c.values.iter().any(|v| v.text.is_none()) {
             return Tri::Unknown(format!(
-                "the values of {} in the key policy are known only after apply",
-                c.shown_key()
+                "the values of {} in the key policy {}",
+                c.shown_key(),
+                c.unknown_why().unwrap_or_default()
             ));
         }
         let vals: Vec<&str> = c.values.iter().filter_map(|v| v.text.as_deref()).collect();

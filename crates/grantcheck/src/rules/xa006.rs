@@ -78,7 +78,7 @@ impl Rule for ReplicaWithoutCmk {
                         &Self::META,
                         &secret.address,
                         Some(replicas.span),
-                        format!("the replica blocks are {}", u.origin_text()),
+                        format!("the replica blocks {}", u.predicate(true)),
                     );
                 }
                 continue;
@@ -131,8 +131,8 @@ impl Rule for ReplicaWithoutCmk {
                                 &secret.address,
                                 Some(rep.span),
                                 format!(
-                                    "the kms_key_id of the replica in {region} is {}",
-                                    u.origin_text()
+                                    "the kms_key_id of the replica in {region} {}",
+                                    u.predicate(false)
                                 ),
                             );
                         }

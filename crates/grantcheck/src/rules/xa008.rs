@@ -91,7 +91,13 @@ impl Rule for CrossAccountWriteAccess {
                             &Self::META,
                             &holder.address,
                             Some(span),
-                            format!("the actions granted to {who} are known only after apply"),
+                            format!(
+                                "the actions granted to {who} {}",
+                                st.action
+                                    .as_ref()
+                                    .and_then(crate::policy::ItemList::unknown_why)
+                                    .unwrap_or_else(|| "are known after apply".into())
+                            ),
                         )
                         .path(path);
                     }

@@ -335,7 +335,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn module_of(&self, inst: usize) -> &Module<'a> {
+    pub fn module_of(&self, inst: usize) -> &Module<'a> {
         &self.modules[self.instances[inst].module]
     }
 
@@ -1207,9 +1207,21 @@ impl<'a> Evaluator<'a> {
                 };
                 return self.eval(&sc, &d.value);
             }
+            // (the variable is the reference: the same missing value used in two places is
+            // the same value, and a message can name it)
+            let path = &self.instances[inst].path;
+            let address = if path.is_empty() {
+                text::concat(&["var.", name])
+            } else {
+                text::concat(&[path, ".var.", name])
+            };
             return unknown(
                 format!("var.{name} has no value (give it with --var or a .tfvars file)"),
-                vec![],
+                vec![Ref {
+                    address,
+                    attr: None,
+                    index: None,
+                }],
                 span,
             );
         }

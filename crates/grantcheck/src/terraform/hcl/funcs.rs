@@ -41,10 +41,74 @@ pub fn call(
             };
         }
         "templatefile" => return templatefile(ev, sc, args, span),
+        "jsonencode" if args.len() == 1 && is_json_text(ev, sc, args[0], 0) => {
+            return double_encoded(ev.eval(sc, args[0]), span);
+        }
         _ => {}
     }
     let vals: Vec<Node> = args.iter().map(|a| ev.eval(sc, a)).collect();
     apply(ev, sc, name, vals, span)
+}
+
+/// Is the expression's value a string of JSON text, although the evaluator holds it as the
+/// document it encodes? (`data.aws_iam_policy_document.x.json`, `jsonencode(…)`, and locals
+/// and parentheses around them.) `jsonencode` of it encodes the policy twice.
+fn is_json_text(ev: &Evaluator<'_>, sc: &Scope, e: &Expression, depth: usize) -> bool {
+    use hcl_edit::expr::TraversalOperator as Op;
+    if depth > 16 {
+        return false;
+    }
+    match e {
+        Expression::Parenthesis(p) => is_json_text(ev, sc, p.inner(), depth + 1),
+        Expression::FuncCall(f) => matches!(f.name.name.as_str(), "jsonencode"),
+        Expression::Traversal(t) => {
+            let Expression::Variable(root) = &t.expr else {
+                return false;
+            };
+            let ops: Vec<&Op> = t.operators.iter().map(|o| o.value()).collect();
+            let attr = |i: usize| match ops.get(i) {
+                Some(Op::GetAttr(a)) => Some(a.as_str()),
+                _ => None,
+            };
+            match root.as_str() {
+                "data" => {
+                    attr(0) == Some("aws_iam_policy_document")
+                        && attr(1).is_some()
+                        && ops
+                            .get(2)
+                            .map(|o| match o {
+                                Op::Index(_) | Op::LegacyIndex(_) => attr(3),
+                                _ => attr(2),
+                            })
+                            .is_some_and(|a| matches!(a, Some("json" | "minified_json")))
+                }
+                "local" if ops.len() == 1 => attr(0)
+                    .and_then(|name| ev.module_of(sc.inst).locals.get(name).copied())
+                    .is_some_and(|(a, file)| {
+                        let lsc = Scope {
+                            inst: sc.inst,
+                            file,
+                            bind: vec![],
+                        };
+                        is_json_text(ev, &lsc, &a.value, depth + 1)
+                    }),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// `jsonencode` of JSON text: a JSON string that holds the policy JSON, which AWS refuses.
+/// When the text has unknown parts, what it encodes is still a JSON object in a string.
+fn double_encoded(v: Node, span: Span) -> Node {
+    let inner = to_json_text(&v).unwrap_or_else(|| "{}".to_string());
+    let mut n = str_node(
+        to_json_text(&str_node(inner, span)).unwrap_or_default(),
+        span,
+    );
+    n.sensitive = v.any_sensitive();
+    n
 }
 
 fn apply(ev: &mut Evaluator<'_>, sc: &Scope, name: &str, vals: Vec<Node>, span: Span) -> Node {
