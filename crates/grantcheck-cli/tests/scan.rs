@@ -232,12 +232,12 @@ fn the_corpus_repositories_give_their_expected_findings_from_their_root() {
     }
     let expected: &[(&str, i32, &[&str])] = &[
         (
-            // "kms:Describe" is not an action (three statements); the CloudFront module is remote
+            // "kms:Describe" is not an action (three statements of two keys: one finding per
+            // key, the second statement a label); the CloudFront module is remote
             "aws-ia__terraform-aws-runtask-iam-access-analyzer",
             1,
             &[
-                "GC001 module.runtask_cloudfront",
-                "PG005 module.runtask_iam_access_analyzer.aws_kms_key.runtask_key",
+                "GC001 module.runtask_iam_access_analyzer.module.runtask_cloudfront",
                 "PG005 module.runtask_iam_access_analyzer.aws_kms_key.runtask_key",
                 "PG005 module.runtask_iam_access_analyzer.aws_kms_key.runtask_waf[0]",
             ],
@@ -246,7 +246,7 @@ fn the_corpus_repositories_give_their_expected_findings_from_their_root() {
             // the label module is remote and not downloaded, in the module and its example
             "cloudposse__terraform-aws-kms-key",
             0,
-            &["GC001 module.this", "GC001 module.this"],
+            &["GC001 module.kms_key.module.this", "GC001 module.this"],
         ),
         // every key policy of examples/complete is evaluated and sound
         ("terraform-aws-modules__terraform-aws-kms", 0, &[]),

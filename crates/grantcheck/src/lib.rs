@@ -316,6 +316,9 @@ fn check_unit(
             if state == changes::PlanState::Unchanged {
                 changes::mark_existing(&mut found);
             }
+            if let Some(u) = &infra.uncalled_module {
+                fold_unset_variables(u, &mut found);
+            }
             trash.policies = policies_of(analysis);
             trash.infra = Some(infra);
         }
@@ -438,7 +441,75 @@ fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
     }
     // (spans inside policies written with escapes, to where they are written)
     analysis.place(&mut found);
-    found
+    merge_repeats(found)
+}
+
+/// A module directory that nothing calls is checked on its own, where its variables have no
+/// value: one note says which checks that leaves open, instead of one per policy.
+fn fold_unset_variables(u: &model::UncalledModule, found: &mut Vec<report::Finding>) {
+    let about_unset = |f: &report::Finding| {
+        f.rule == rules::Unresolved::META.code
+            && u.unset.iter().any(|name| {
+                f.message
+                    .contains(&format!("var.{name} {}", terraform::hcl::NO_VALUE))
+            })
+    };
+    let open = found.iter().filter(|f| about_unset(f)).count();
+    if open == 0 {
+        return;
+    }
+    found.retain(|f| !about_unset(f));
+    let names: Vec<String> = u.unset.iter().map(|n| format!("var.{n}")).collect();
+    let dir = if u.dir.is_empty() { "." } else { &u.dir };
+    let mut note = rules::Findings::default();
+    note.report(
+        &rules::Unresolved::META,
+        &format!("module in {dir}"),
+        Some(u.span),
+        format!(
+            "{open} check{} could not be decided: no configuration that was checked calls this module, so it was checked on its own, where {} {} no value",
+            if open == 1 { "" } else { "s" },
+            report::and_list(&names),
+            if names.len() == 1 { "has" } else { "have" },
+        ),
+    )
+    .help("check it through a configuration that calls it (give that directory too), or give the values with --var or a .tfvars file");
+    found.splice(0..0, note.list);
+}
+
+/// One finding for one thing said several times: the same rule, resource and message at other
+/// places (one principal in two statements, one missing variable used twice) becomes one
+/// finding whose other places are labels.
+fn merge_repeats(found: Vec<report::Finding>) -> Vec<report::Finding> {
+    let mut first: hash::HashMap<(&'static str, String, String), usize> = hash::HashMap::default();
+    let mut out: Vec<report::Finding> = Vec::with_capacity(found.len());
+    for f in found {
+        // (a message that masks a sensitive value may say the same of different values)
+        if f.message.contains("sensitive") {
+            out.push(f);
+            continue;
+        }
+        let key = (f.rule, f.resource.clone(), f.message.clone());
+        match first.get(&key) {
+            Some(&i) => {
+                let kept = &mut out[i];
+                if let Some(span) = f.span
+                    && kept.span != Some(span)
+                    && !kept.labels.iter().any(|l| l.span == span)
+                {
+                    kept.label(span, "and here");
+                }
+                for r in f.related {
+                    kept.related(r);
+                }
+            }
+            None => {
+                first.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 fn input_error(out: &mut rules::Findings, src: &SourceFile, span: Span, message: String) {

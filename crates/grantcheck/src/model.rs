@@ -164,6 +164,19 @@ pub struct Infrastructure {
     pub providers: HashMap<String, Provider>,
     pub account_hints: Vec<AccountHint>,
     pub notes: Vec<Note>,
+    /// A module directory that no checked configuration calls, checked as a root of its own
+    /// with variables that have no value: its notes about them are said once.
+    pub uncalled_module: Option<UncalledModule>,
+}
+
+/// See [`Infrastructure::uncalled_module`].
+#[derive(Clone, Debug)]
+pub struct UncalledModule {
+    pub dir: String,
+    /// The variables without a value, sorted.
+    pub unset: Vec<String>,
+    /// The first of their declarations.
+    pub span: Span,
 }
 
 impl Infrastructure {

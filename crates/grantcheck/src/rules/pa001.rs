@@ -204,6 +204,10 @@ pub(super) fn check_public(
             if st.effect != Effect::Allow {
                 continue;
             }
+            // (a key policy statement without Resource has no effect: PG018 says so)
+            if kind == PolicyKind::Key && st.resource.is_none() {
+                continue;
+            }
             let Some(pr) = &st.principal else { continue };
             let star = if pr.negated {
                 Some((

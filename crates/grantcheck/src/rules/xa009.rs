@@ -50,7 +50,8 @@ impl Rule for KeyGrantTooBroad {
                 continue;
             }
             for st in &doc.statements {
-                if !st.is_allow() || st.condition_unknown.is_some() {
+                // (a statement without Resource has no effect: PG018 says so)
+                if !st.is_allow() || st.condition_unknown.is_some() || st.resource.is_none() {
                     continue;
                 }
                 let Some(pr) = &st.principal else { continue };

@@ -349,7 +349,13 @@ impl<'a> Evaluator<'a> {
     ) -> Node {
         let k = (inst, key);
         if let Some(v) = self.memo.get(&k) {
-            return v.clone();
+            // an unknown value is where it is used: a note about it points there, not at the
+            // first use
+            let mut v = v.clone();
+            if matches!(v.kind, NodeKind::Unknown(_)) {
+                v.span = span;
+            }
+            return v;
         }
         if self.busy.contains(&k) {
             let what = k.1.clone();
@@ -370,10 +376,13 @@ impl<'a> Evaluator<'a> {
         // (the value carries its own marks: what it is computed from does not mark the
         // expression that first needed it)
         let outer = std::mem::take(&mut self.tainted);
-        let v = f(self);
+        let mut v = f(self);
         self.tainted = outer;
         self.busy.remove(&k);
         self.memo.insert(k, v.clone());
+        if matches!(v.kind, NodeKind::Unknown(_)) {
+            v.span = span;
+        }
         v
     }
 
@@ -1216,7 +1225,7 @@ impl<'a> Evaluator<'a> {
                 text::concat(&[path, ".var.", name])
             };
             return unknown(
-                format!("var.{name} has no value (give it with --var or a .tfvars file)"),
+                format!("var.{name} {}", super::NO_VALUE),
                 vec![Ref {
                     address,
                     attr: None,

@@ -66,6 +66,9 @@ pub struct HclSummary {
     pub sensitive: Vec<Span>,
 }
 
+/// What a note says of a variable without a value, after its name.
+pub const NO_VALUE: &str = "has no value (give it with --var or a .tfvars file)";
+
 /// Configuration files, by name.
 pub fn is_config_path(path: &str) -> bool {
     let l = path.to_ascii_lowercase();
@@ -292,6 +295,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
         root_sensitive_spans(&ev, m, &root_vars, opts, &mut summary.sensitive);
         let id = ev.instances.len();
         let mut infra = Infrastructure::default();
+        infra.uncalled_module = uncalled_module(&ev.modules[m], &root_vars);
         ev.instances.push(Instance {
             module: m,
             path: String::new(),
@@ -304,14 +308,20 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
         });
         visit(&mut ev, id, &mut infra, &mut summary, 0);
         // the notes about module calls of the modules this root reaches
-        let reached: crate::hash::HashSet<usize> =
-            ev.instances[id..].iter().map(|i| i.module).collect();
+        // (by the module path of each instance that reaches them, its keys left out: one
+        // note for a module called with count or for_each)
+        let mut reached: Vec<(usize, &str)> = ev.instances[id..]
+            .iter()
+            .map(|i| (i.module, i.path.as_str()))
+            .collect();
+        reached.sort_unstable();
+        reached.dedup();
         for (caller, resource, message, span) in &call_notes {
-            if reached.contains(caller) {
+            for (_, path) in reached.iter().filter(|(m, _)| m == caller) {
                 infra.notes.push(Note {
                     message: message.clone(),
                     span: *span,
-                    resource: resource.clone(),
+                    resource: join(path, resource),
                 });
             }
         }
@@ -328,6 +338,32 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
     drop(ev);
     drop_all(bodies);
     summary
+}
+
+/// A root that looks like a module meant to be called (no provider configuration, no variable
+/// values given) and has variables without a value.
+fn uncalled_module(
+    m: &config::Module<'_>,
+    given: &HashMap<String, Node>,
+) -> Option<crate::model::UncalledModule> {
+    if !m.providers.is_empty() || !given.is_empty() {
+        return None;
+    }
+    let mut unset: Vec<(&str, Span)> = m
+        .variables
+        .iter()
+        .filter(|(_, (b, _))| b.body.get_attribute("default").is_none())
+        .map(|(name, (b, file))| (*name, config::header_span(b, *file)))
+        .collect();
+    unset.sort_by_key(|(_, span)| (span.file, span.start));
+    let span = unset.first()?.1;
+    let mut names: Vec<String> = unset.into_iter().map(|(n, _)| n.to_string()).collect();
+    names.sort();
+    Some(crate::model::UncalledModule {
+        dir: m.dir.clone(),
+        unset: names,
+        span,
+    })
 }
 
 /// The modules `terraform init` downloaded, as each root module's
