@@ -149,28 +149,68 @@ fn xa006_replica_without_its_own_key() {
     assert!(!plan_codes(&none).contains(&"XA006".to_string()));
 }
 
-#[test]
-fn xa007_key_by_id_or_alias_name() {
-    assert!(
-        plan_codes(&shared_secret(json!({}), "aws_kms_key.k.key_id"))
-            .contains(&"XA007".to_string())
-    );
-    assert!(
-        plan_codes(&shared_secret(json!({}), "aws_kms_key.k.id")).contains(&"XA007".to_string())
-    );
-    assert!(
-        !plan_codes(&shared_secret(json!({}), "aws_kms_key.k.arn")).contains(&"XA007".to_string())
-    );
-    let literal = PlanBuilder::new()
+/// A secret shared with the partner by `actions`, whose kms_key_id is `kms` (a literal) or a
+/// reference to the key (`aws_kms_key.k.key_id`).
+fn secret_with_key(kms: &str, actions: &[&str]) -> String {
+    let b = PlanBuilder::new()
         .provider("aws", Some(OWNER), "us-east-1")
-        .create("aws_secretsmanager_secret.s", json!({"name": "db", "kms_key_id": "1234abcd-12ab-34cd-56ef-1234567890ab"}))
-        .create(
-            "aws_secretsmanager_secret_policy.p",
-            json!({"policy": policy(json!([allow(root(PARTNER), &["secretsmanager:DescribeSecret"])]))}),
+        .create("aws_kms_key.k", json!({"policy": policy(json!([allow(root(OWNER), &["kms:*"]), allow(root(PARTNER), &["kms:Decrypt"])]))}));
+    let b = if kms.starts_with("aws_kms_key.") {
+        b.create("aws_secretsmanager_secret.s", json!({"name": "db"}))
+            .unknown("kms_key_id", Some(kms))
+    } else {
+        b.create(
+            "aws_secretsmanager_secret.s",
+            json!({"name": "db", "kms_key_id": kms}),
         )
-        .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
-        .build();
-    assert!(plan_codes(&literal).contains(&"XA007".to_string()));
+    };
+    b.create(
+        "aws_secretsmanager_secret_policy.p",
+        json!({"policy": policy(json!([allow(root(PARTNER), actions)]))}),
+    )
+    .unknown("secret_arn", Some("aws_secretsmanager_secret.s.arn"))
+    .build()
+}
+
+#[test]
+fn xa007_key_by_id_or_alias_name_when_the_other_account_writes() {
+    let xa007 = |kms: &str, actions: &[&str]| {
+        plan_codes(&secret_with_key(kms, actions)).contains(&"XA007".to_string())
+    };
+    for kms in [
+        "aws_kms_key.k.key_id",
+        "aws_kms_key.k.id",
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "alias/app",
+    ] {
+        for writes in [
+            &["secretsmanager:PutSecretValue"][..],
+            &["secretsmanager:UpdateSecret"],
+            &["secretsmanager:RotateSecret"],
+            &["secretsmanager:*"],
+            &["secretsmanager:Put*"],
+        ] {
+            assert!(xa007(kms, writes), "{kms} {writes:?}");
+        }
+        // reading decrypts the stored ciphertext, which names its key itself
+        assert!(
+            !xa007(
+                kms,
+                &[
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:DescribeSecret"
+                ]
+            ),
+            "{kms}"
+        );
+    }
+    for kms in [
+        "aws_kms_key.k.arn",
+        "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:us-east-1:111122223333:alias/app",
+    ] {
+        assert!(!xa007(kms, &["secretsmanager:PutSecretValue"]), "{kms}");
+    }
 }
 
 #[test]
