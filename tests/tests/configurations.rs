@@ -440,3 +440,158 @@ fn downloaded_modules_are_read_through_the_manifest_terraform_init_writes() {
     assert!(r.findings[0].message.contains("terraform init"));
     assert!(!r.findings[0].message.starts_with("module.label"));
 }
+
+const SHARED_WITH_VAR: &str = r#"
+provider "aws" { allowed_account_ids = ["111122223333"] }
+variable "reader" { default = "111122223333" }
+resource "aws_kms_key" "k" {}
+resource "aws_secretsmanager_secret" "s" {
+  name       = "app/db"
+  kms_key_id = aws_kms_key.k.arn
+}
+resource "aws_secretsmanager_secret_policy" "p" {
+  secret_arn = aws_secretsmanager_secret.s.arn
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { AWS = "arn:aws:iam::${var.reader}:root" },
+                   Action = "secretsmanager:GetSecretValue", Resource = "*" }]
+  })
+}
+"#;
+
+#[test]
+fn override_files_are_merged_as_terraform_merges_them() {
+    // without overrides: the owner shares with itself, nothing to say
+    let r = check_texts(&[("main.tf", SHARED_WITH_VAR)], &[]);
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    let key = "resource \"aws_secretsmanager_secret\" \"s\" {\n  kms_key_id = \"alias/aws/secretsmanager\"\n}\n";
+    let var = "variable \"reader\" { default = \"444455556666\" }\n";
+    let r = check_texts(
+        &[
+            ("main.tf", SHARED_WITH_VAR),
+            ("override.tf", key),
+            ("reader_override.tf", var),
+        ],
+        &[],
+    );
+    assert_eq!(
+        rules_of(&r),
+        [(
+            "XA002".to_string(),
+            "aws_secretsmanager_secret.s".to_string()
+        )]
+    );
+    // the finding points at the override that sets the key
+    let at = r.findings[0]
+        .location
+        .as_ref()
+        .map(|l| (l.file.as_str(), l.start.line));
+    assert_eq!(at, Some(("override.tf", 2)));
+    // overrides are merged in the order of their names, after every other file
+    let later = "variable \"reader\" { default = \"111122223333\" }\n";
+    let r = check_texts(
+        &[
+            ("z_override.tf", later),
+            ("main.tf", SHARED_WITH_VAR),
+            ("override.tf", key),
+            ("reader_override.tf", var),
+        ],
+        &[],
+    );
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+}
+
+#[test]
+fn a_block_declared_twice_or_an_override_of_nothing_is_an_input_error() {
+    let twice = format!(
+        "{SHARED_WITH_VAR}\nresource \"aws_secretsmanager_secret\" \"s\" {{ name = \"other\" }}\n"
+    );
+    let r = check_texts(&[("main.tf", &twice)], &[]);
+    let errors: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "GC002")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "main.tf: resource \"aws_secretsmanager_secret\" \"s\" is declared twice in this module; Terraform refuses the configuration: rename or remove one"
+        ]
+    );
+    // in two files of one module, and for variables
+    let r = check_texts(
+        &[
+            ("main.tf", SHARED_WITH_VAR),
+            ("vars.tf", "variable \"reader\" {}\n"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        r.findings.iter().filter(|f| f.rule == "GC002").count(),
+        1,
+        "{:#?}",
+        r.findings
+    );
+    let r = check_texts(
+        &[
+            ("main.tf", SHARED_WITH_VAR),
+            ("override.tf", "resource \"aws_kms_key\" \"other\" {}\n"),
+        ],
+        &[],
+    );
+    let errors: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "GC002")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "override.tf: this override file overrides resource \"aws_kms_key\" \"other\", which no other file of the module declares; Terraform refuses the configuration"
+        ]
+    );
+}
+
+#[test]
+fn tfvars_take_every_expression_terraform_accepts() {
+    let main = r#"
+provider "aws" { allowed_account_ids = ["111122223333"] }
+variable "readers" { type = list(string) }
+variable "note" { type = string }
+resource "aws_secretsmanager_secret" "s" { name = "app/db" }
+resource "aws_secretsmanager_secret_policy" "p" {
+  secret_arn = aws_secretsmanager_secret.s.arn
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { AWS = var.readers },
+                   Action = "secretsmanager:GetSecretValue", Resource = "*" }]
+  })
+}
+"#;
+    let tfvars = r#"
+readers = [
+  "arn:aws:iam::444455556666:root", # the partner
+  "arn:aws:iam::777788889999:root"
+  ,
+]
+note = <<-EOT
+  read by the partner's reporting jobs
+  EOT
+"#;
+    let r = check_texts(&[("main.tf", main), ("terraform.tfvars", tfvars)], &[]);
+    assert_eq!(
+        rules_of(&r),
+        [(
+            "XA002".to_string(),
+            "aws_secretsmanager_secret.s".to_string()
+        )]
+    );
+    assert!(
+        r.findings[0].message.contains("444455556666")
+            && r.findings[0].message.contains("777788889999"),
+        "{}",
+        r.findings[0].message
+    );
+}

@@ -107,6 +107,9 @@ impl Principal {
             (None, Some(u)) => match (&u.template, u.refs.first()) {
                 (Some(t), _) => t.clone(),
                 (None, Some(r)) => r.display(),
+                (None, None) if matches!(u.origin, crate::value::Origin::Said(_)) => {
+                    "(not known)".into()
+                }
                 (None, None) => "(known after apply)".into(),
             },
             _ => "(unknown)".into(),

@@ -118,6 +118,40 @@ pub struct ResCfg<'a> {
     pub name: &'a str,
     pub block: &'a Block,
     pub file: FileId,
+    /// Blocks of override files (`override.tf`, `*_override.tf`) for this resource, in the
+    /// order Terraform merges them.
+    pub overrides: Vec<(&'a Block, FileId)>,
+}
+
+impl<'a> ResCfg<'a> {
+    /// An argument as Terraform sees it after merging the override files: the last override
+    /// that sets it, or the block itself.
+    pub fn attr(&self, name: &str) -> Option<(&'a Attribute, FileId)> {
+        latest_attr(self.block, self.file, &self.overrides, name)
+    }
+}
+
+/// `name` of `block` or of the last override that sets it.
+fn latest_attr<'a>(
+    block: &'a Block,
+    file: FileId,
+    overrides: &[(&'a Block, FileId)],
+    name: &str,
+) -> Option<(&'a Attribute, FileId)> {
+    overrides
+        .iter()
+        .rev()
+        .find_map(|(b, f)| b.body.get_attribute(name).map(|a| (a, *f)))
+        .or_else(|| block.body.get_attribute(name).map(|a| (a, file)))
+}
+
+/// Is the file an override file, merged into the others of its module?
+pub fn is_override_path(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let stem = name
+        .strip_suffix(".tf.json")
+        .or_else(|| name.strip_suffix(".tf"));
+    stem.is_some_and(|s| s == "override" || s.ends_with("_override"))
 }
 
 pub struct CallCfg<'a> {
@@ -127,6 +161,28 @@ pub struct CallCfg<'a> {
     pub source: Option<&'a str>,
     /// The module directory, when the source is local and its files were given.
     pub child: Option<usize>,
+    /// Blocks of override files for this call.
+    pub overrides: Vec<(&'a Block, FileId)>,
+}
+
+impl<'a> CallCfg<'a> {
+    /// An argument after merging the override files.
+    pub fn attr(&self, name: &str) -> Option<(&'a Attribute, FileId)> {
+        latest_attr(self.block, self.file, &self.overrides, name)
+    }
+
+    /// The arguments after merging the override files, each once.
+    pub fn attrs(&self) -> Vec<(&'a Attribute, FileId)> {
+        let mut out: Vec<(&'a Attribute, FileId)> = vec![];
+        for (b, f) in std::iter::once((self.block, self.file)).chain(self.overrides.iter().copied())
+        {
+            for a in b.body.attributes() {
+                out.retain(|(x, _)| x.key.as_str() != a.key.as_str());
+                out.push((a, f));
+            }
+        }
+        out
+    }
 }
 
 /// The blocks of one module directory; names are borrowed from the parsed files.
@@ -141,48 +197,144 @@ pub struct Module<'a> {
     pub calls: Vec<CallCfg<'a>>,
     pub providers: Vec<(&'a Block, FileId)>,
     pub is_child: bool,
+    /// Override blocks of variables, by name.
+    pub var_overrides: HashMap<&'a str, Vec<(&'a Block, FileId)>>,
+    /// What Terraform refuses in the module's blocks (duplicates, overrides of nothing).
+    pub errors: Vec<(Span, String)>,
 }
 
 impl<'a> Module<'a> {
+    /// An attribute of a variable's declaration after merging the override files.
+    pub fn var_attr(&self, name: &str, attr: &str) -> Option<(&'a Attribute, FileId)> {
+        let (b, f) = self.variables.get(name).copied()?;
+        let over = self
+            .var_overrides
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        latest_attr(b, f, over, attr)
+    }
+
+    /// The variable is declared `sensitive = true` (after merging the override files).
+    pub fn declares_sensitive(&self, name: &str) -> bool {
+        self.var_attr(name, "sensitive")
+            .is_some_and(|(a, _)| matches!(&a.value, Expression::Bool(b) if *b.value()))
+    }
+
     pub fn add_body(&mut self, body: &'a Body, file: FileId) {
+        self.add(body, file, false);
+    }
+
+    /// Adds the blocks of an override file, merged into those already added.
+    pub fn add_override(&mut self, body: &'a Body, file: FileId) {
+        self.add(body, file, true);
+    }
+
+    fn duplicate(&mut self, b: &Block, file: FileId, what: String) {
+        self.errors.push((
+            header_span(b, file),
+            format!(
+                "{what} is declared twice in this module; Terraform refuses the configuration: rename or remove one"
+            ),
+        ));
+    }
+
+    fn nothing_to_override(&mut self, b: &Block, file: FileId, what: String) {
+        self.errors.push((
+            header_span(b, file),
+            format!(
+                "this override file overrides {what}, which no other file of the module declares; Terraform refuses the configuration"
+            ),
+        ));
+    }
+
+    fn add(&mut self, body: &'a Body, file: FileId, over: bool) {
         for b in body.blocks() {
             let mut labels = b.labels.iter().map(|l| l.as_str());
             let (first, second, third) = (labels.next(), labels.next(), labels.next());
             match (b.ident.as_str(), first, second, third) {
                 ("variable", Some(name), None, None) => {
-                    self.variables.insert(name, (b, file));
+                    if over {
+                        if self.variables.contains_key(name) {
+                            self.var_overrides.entry(name).or_default().push((b, file));
+                        } else {
+                            self.nothing_to_override(b, file, format!("variable \"{name}\""));
+                        }
+                    } else if self.variables.insert(name, (b, file)).is_some() {
+                        self.duplicate(b, file, format!("variable \"{name}\""));
+                    }
                 }
                 ("locals", ..) => {
                     for a in b.body.attributes() {
-                        self.locals.insert(a.key.as_str(), (a, file));
+                        let name = a.key.as_str();
+                        if self.locals.insert(name, (a, file)).is_some() && !over {
+                            self.errors.push((
+                                Span::new(
+                                    file,
+                                    a.key.span().map(|r| r.start).unwrap_or(0),
+                                    a.key.span().map(|r| r.end).unwrap_or(0),
+                                ),
+                                format!(
+                                    "local.{name} is declared twice in this module; Terraform refuses the configuration: rename or remove one"
+                                ),
+                            ));
+                        }
                     }
                 }
                 ("output", Some(name), None, None) => {
-                    self.outputs.insert(name, (b, file));
+                    let had = self.outputs.contains_key(name);
+                    if over && !had {
+                        self.nothing_to_override(b, file, format!("output \"{name}\""));
+                    } else if !over && had {
+                        self.duplicate(b, file, format!("output \"{name}\""));
+                    } else if !over || b.body.get_attribute("value").is_some() {
+                        self.outputs.insert(name, (b, file));
+                    }
                 }
                 (kind @ ("resource" | "data"), Some(t), Some(n), None) => {
                     let data = kind == "data";
-                    self.res_ix.insert((data, t, n), self.resources.len());
-                    self.resources.push(ResCfg {
-                        data,
-                        rtype: t,
-                        name: n,
-                        block: b,
-                        file,
-                    });
+                    let what = || format!("{kind} \"{t}\" \"{n}\"");
+                    match (self.res_ix.get(&(data, t, n)).copied(), over) {
+                        (Some(ix), true) => self.resources[ix].overrides.push((b, file)),
+                        (None, true) => self.nothing_to_override(b, file, what()),
+                        (Some(_), false) => self.duplicate(b, file, what()),
+                        (None, false) => {
+                            self.res_ix.insert((data, t, n), self.resources.len());
+                            self.resources.push(ResCfg {
+                                data,
+                                rtype: t,
+                                name: n,
+                                block: b,
+                                file,
+                                overrides: vec![],
+                            });
+                        }
+                    }
                 }
                 ("module", Some(name), None, None) => {
-                    let source = b.body.get_attribute("source").and_then(|a| match &a.value {
-                        Expression::String(s) => Some(s.value().as_str()),
-                        _ => None,
-                    });
-                    self.calls.push(CallCfg {
-                        name,
-                        block: b,
-                        file,
-                        source,
-                        child: None,
-                    });
+                    let existing = self.calls.iter().position(|c| c.name == name);
+                    match (existing, over) {
+                        (Some(ix), true) => self.calls[ix].overrides.push((b, file)),
+                        (None, true) => {
+                            self.nothing_to_override(b, file, format!("module \"{name}\""))
+                        }
+                        (Some(_), false) => self.duplicate(b, file, format!("module \"{name}\"")),
+                        (None, false) => {
+                            let source =
+                                b.body.get_attribute("source").and_then(|a| match &a.value {
+                                    Expression::String(s) => Some(s.value().as_str()),
+                                    _ => None,
+                                });
+                            self.calls.push(CallCfg {
+                                name,
+                                block: b,
+                                file,
+                                source,
+                                child: None,
+                                overrides: vec![],
+                            });
+                        }
+                    }
                 }
                 ("provider", Some(_), None, None) => self.providers.push((b, file)),
                 _ => {}

@@ -121,14 +121,6 @@ pub struct Evaluator<'a> {
     tainted: bool,
 }
 
-/// The variable is declared `sensitive = true`.
-pub fn declares_sensitive(variable: &Block) -> bool {
-    variable
-        .body
-        .get_attribute("sensitive")
-        .is_some_and(|a| matches!(&a.value, Expression::Bool(b) if *b.value()))
-}
-
 pub fn unknown(origin: impl Into<std::sync::Arc<str>>, refs: Vec<Ref>, span: Span) -> Node {
     Node::unknown(
         Unknown {
@@ -249,7 +241,7 @@ impl<'a> Evaluator<'a> {
     ) -> Self {
         let sensitive_vars = modules
             .iter()
-            .any(|m| m.variables.values().any(|(b, _)| declares_sensitive(b)));
+            .any(|m| m.variables.keys().any(|n| m.declares_sensitive(n)));
         Evaluator {
             modules,
             instances: vec![],
@@ -1136,10 +1128,7 @@ impl<'a> Evaluator<'a> {
         self.memoized(inst, text::concat(&["var.", name]), span, |ev| {
             let mut v = ev.var_value_unmarked(inst, name, span);
             let m = &ev.modules[ev.instances[inst].module];
-            if m.variables
-                .get(name)
-                .is_some_and(|(b, _)| declares_sensitive(b))
-            {
+            if m.declares_sensitive(name) {
                 // (whatever gives it its value, as Terraform marks it)
                 v.mark_sensitive();
             }
@@ -1152,10 +1141,7 @@ impl<'a> Evaluator<'a> {
     fn var_value_unmarked(&mut self, inst: usize, name: &str, span: Span) -> Node {
         let v = self.var_value_given(inst, name, span);
         let m = &self.modules[self.instances[inst].module];
-        let Some((b, file)) = m.variables.get(name).copied() else {
-            return v;
-        };
-        let Some(t) = b.body.get_attribute("type") else {
+        let Some((t, file)) = m.var_attr(name, "type") else {
             return v;
         };
         let sc = Scope {
@@ -1191,12 +1177,11 @@ impl<'a> Evaluator<'a> {
     fn var_value_given(&mut self, inst: usize, name: &str, span: Span) -> Node {
         let i = &self.instances[inst];
         let m = &self.modules[i.module];
-        let decl = m.variables.get(name).copied();
+        let declared = m.variables.contains_key(name);
+        let default = m.var_attr(name, "default");
         if let (Some(parent), Some(call)) = (i.parent, i.call) {
             let pm = self.instances[parent].module;
-            let call_block = self.modules[pm].calls[call].block;
-            let call_file = self.modules[pm].calls[call].file;
-            if let Some(a) = call_block.body.get_attribute(name) {
+            if let Some((a, call_file)) = self.modules[pm].calls[call].attr(name) {
                 let sc = Scope {
                     inst: parent,
                     file: call_file,
@@ -1207,8 +1192,8 @@ impl<'a> Evaluator<'a> {
         } else if let Some(v) = i.root_vars.get(name) {
             return v.clone();
         }
-        if let Some((b, file)) = decl {
-            if let Some(d) = b.body.get_attribute("default") {
+        if declared {
+            if let Some((d, file)) = default {
                 let sc = Scope {
                     inst,
                     file,
@@ -1468,7 +1453,13 @@ impl<'a> Evaluator<'a> {
         let m = self.instances[inst].module;
         let (block, file) = {
             let r: &ResCfg<'a> = &self.modules[m].resources[rix];
-            (r.block, r.file)
+            // (an override file that sets count or for_each replaces them)
+            r.overrides
+                .iter()
+                .rev()
+                .find(|(b, _)| has_expansion(b))
+                .copied()
+                .unwrap_or((r.block, r.file))
         };
         if !has_expansion(block) {
             return Expansion::Single;
@@ -1601,14 +1592,25 @@ impl<'a> Evaluator<'a> {
                 && rtype == "aws_iam_policy_document"
                 && (attr == "json" || attr == "minified_json")
             {
+                let overridden = !self.modules[m].resources[rix].overrides.is_empty();
                 let v = self.memoized(sc.inst, key, span, |ev| {
+                    if overridden {
+                        return unknown(
+                            format!(
+                                "{display} is changed by an override file, whose merge into a policy document grantcheck does not follow"
+                            ),
+                            vec![],
+                            header(block, file),
+                        );
+                    }
                     super::policy_doc::render(ev, &tsc, block, header(block, file))
                 });
                 return self.apply_ops(sc, v, &ops[1..], span);
             }
-            if let Some(a) = block.body.get_attribute(&attr)
+            if let Some((a, afile)) = self.modules[m].resources[rix].attr(&attr)
                 && !matches!(attr.as_str(), "arn" | "id")
             {
+                let tsc = Scope { file: afile, ..tsc };
                 let v = self.memoized(sc.inst, key, span, |ev| ev.eval(&tsc, &a.value));
                 return self.apply_ops(sc, v, &ops[1..], span);
             }

@@ -199,6 +199,14 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
     // modules by directory
     let mut modules: Vec<Module<'_>> = vec![];
     let mut by_dir: HashMap<String, usize> = HashMap::default();
+    // override files are merged after all the others, in the order of their names
+    let path_of = |id: FileId| {
+        sources
+            .iter()
+            .find(|s| s.id == id)
+            .map_or("", |s| s.path.as_str())
+    };
+    let mut overrides: Vec<(&str, FileId, &String, &Body)> = vec![];
     for (file, dir, body) in &bodies {
         let ix = *by_dir.entry(dir.clone()).or_insert_with(|| {
             modules.push(Module {
@@ -207,7 +215,27 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
             });
             modules.len() - 1
         });
-        modules[ix].add_body(body, *file);
+        let path = path_of(*file);
+        if config::is_override_path(path) {
+            overrides.push((path, *file, dir, body));
+        } else {
+            modules[ix].add_body(body, *file);
+        }
+    }
+    overrides.sort_by(|a, b| a.0.cmp(b.0));
+    for (_, file, dir, body) in overrides {
+        if let Some(&ix) = by_dir.get(dir) {
+            modules[ix].add_override(body, file);
+        }
+    }
+    for m in &mut modules {
+        for (span, message) in std::mem::take(&mut m.errors) {
+            summary.errors.push(HclError {
+                file: span.file,
+                span,
+                message,
+            });
+        }
     }
     let manifests = Manifests::read(sources);
     let mut call_notes = vec![];
@@ -352,7 +380,7 @@ fn uncalled_module(
     let mut unset: Vec<(&str, Span)> = m
         .variables
         .iter()
-        .filter(|(_, (b, _))| b.body.get_attribute("default").is_none())
+        .filter(|(name, _)| m.var_attr(name, "default").is_none())
         .map(|(name, (b, file))| (*name, config::header_span(b, *file)))
         .collect();
     unset.sort_by_key(|(_, span)| (span.file, span.start));
@@ -518,8 +546,9 @@ fn root_sensitive_spans(
     opts: &HclOptions,
     out: &mut Vec<Span>,
 ) {
-    for (name, (b, _)) in &ev.modules[module].variables {
-        if eval::declares_sensitive(b)
+    let m = &ev.modules[module];
+    for name in m.variables.keys() {
+        if m.declares_sensitive(name)
             && let Some(v) = root_vars.get(*name)
             && !opts.vars.iter().any(|(n, _)| n == name)
         {
@@ -532,24 +561,20 @@ fn root_sensitive_spans(
 /// argument a `module` block gives it.
 fn module_sensitive_spans(ev: &Evaluator<'_>, out: &mut Vec<Span>) {
     for m in &ev.modules {
-        for (b, file) in m.variables.values() {
-            if eval::declares_sensitive(b)
-                && let Some(d) = b.body.get_attribute("default")
+        for name in m.variables.keys() {
+            if m.declares_sensitive(name)
+                && let Some((d, file)) = m.var_attr(name, "default")
             {
-                out.push(ev.span(*file, d.value.span()));
+                out.push(ev.span(file, d.value.span()));
             }
         }
         for call in &m.calls {
             let Some(child) = call.child.and_then(|c| ev.modules.get(c)) else {
                 continue;
             };
-            for a in call.block.body.attributes() {
-                if child
-                    .variables
-                    .get(a.key.as_str())
-                    .is_some_and(|(b, _)| eval::declares_sensitive(b))
-                {
-                    out.push(ev.span(call.file, a.value.span()));
+            for (a, file) in call.attrs() {
+                if child.declares_sensitive(a.key.as_str()) {
+                    out.push(ev.span(file, a.value.span()));
                 }
             }
         }
@@ -905,10 +930,18 @@ fn load_resource(
     summary: &mut HclSummary,
 ) {
     let m = ev.instances[inst].module;
-    let (data, rtype, name, block, file) = {
+    let (data, rtype, name, block, file, overrides) = {
         let r = &ev.modules[m].resources[rix];
-        (r.data, r.rtype, r.name, r.block, r.file)
+        (
+            r.data,
+            r.rtype,
+            r.name,
+            r.block,
+            r.file,
+            r.overrides.clone(),
+        )
     };
+    let provider_attr = ev.modules[m].resources[rix].attr("provider");
     let modelled = is_modelled(data, rtype);
     let expansion = ev.expand_resource(inst, rix);
     if !data {
@@ -929,10 +962,8 @@ fn load_resource(
     let path = ev.instances[inst].path.clone();
     let addr = ev.instances[inst].addr.clone();
     let span = header_span(block, file);
-    let provider_local = block
-        .body
-        .get_attribute("provider")
-        .and_then(|a| {
+    let provider_local = provider_attr
+        .and_then(|(a, file)| {
             let t = ev.texts.get(&file).copied().unwrap_or("");
             a.value
                 .span()
@@ -945,9 +976,43 @@ fn load_resource(
     for (key, bind) in keys {
         let sc = Scope { inst, file, bind };
         let bspan = ev.block_span(file, block);
-        let (mut after, configured) = ev.body(&sc, &block.body, bspan, true);
+        let (mut after, mut configured) = ev.body(&sc, &block.body, bspan, true);
+        // override files: each argument they set, and each kind of nested block they
+        // write, replaces the block's own (its values keep the places they are written)
+        for (ob, ofile) in &overrides {
+            let osc = Scope {
+                inst,
+                file: *ofile,
+                bind: sc.bind.clone(),
+            };
+            let ospan = ev.block_span(*ofile, ob);
+            let (over, names) = ev.body(&osc, &ob.body, ospan, true);
+            if let (NodeKind::Object(members), NodeKind::Object(new)) = (&mut after.kind, over.kind)
+            {
+                for (k, v) in new {
+                    members.retain(|(m, _)| m.name != k.name);
+                    members.push((k, v));
+                }
+            }
+            for n in names {
+                if !configured.contains(&n) {
+                    configured.push(n);
+                }
+            }
+        }
         if data && rtype == "aws_iam_policy_document" {
-            let doc = policy_doc::render(ev, &sc, block, span);
+            let doc = if overrides.is_empty() {
+                policy_doc::render(ev, &sc, block, span)
+            } else {
+                eval::unknown(
+                    format!(
+                        "{} is changed by an override file, whose merge into a policy document grantcheck does not follow",
+                        join(&ev.instances[inst].addr, &local)
+                    ),
+                    vec![],
+                    span,
+                )
+            };
             if let NodeKind::Object(members) = &mut after.kind {
                 members.push((
                     crate::value::Key {
