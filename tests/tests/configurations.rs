@@ -12,6 +12,14 @@ fn root(acct: &str) -> Value {
 /// A module that shares its own secret (no `kms_key_id`) with `var.reader`'s account root.
 const SHARING_MODULE: &str = include_str!("../fixtures/hcl/sharing-module/main.tf");
 
+fn messages<'a>(r: &'a grantcheck::Report, rule: &str) -> Vec<&'a str> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| f.message.as_str())
+        .collect()
+}
+
 fn count(r: &grantcheck::Report, rule: &str) -> usize {
     r.findings.iter().filter(|f| f.rule == rule).count()
 }
@@ -348,12 +356,7 @@ variable "readers" { type = map(set(string)) }
         ],
         &[OWNER],
     );
-    let errors: Vec<&str> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule == "GC002")
-        .map(|f| f.message.as_str())
-        .collect();
+    let errors = messages(&r, "GC002");
     assert_eq!(errors.len(), 1, "{:#?}", r.findings);
     assert!(
         errors[0].contains("var.readers: a string is given where the type is map(set(string))"),
@@ -507,12 +510,7 @@ fn a_block_declared_twice_or_an_override_of_nothing_is_an_input_error() {
         "{SHARED_WITH_VAR}\nresource \"aws_secretsmanager_secret\" \"s\" {{ name = \"other\" }}\n"
     );
     let r = check_texts(&[("main.tf", &twice)], &[]);
-    let errors: Vec<&str> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule == "GC002")
-        .map(|f| f.message.as_str())
-        .collect();
+    let errors = messages(&r, "GC002");
     assert_eq!(
         errors,
         [
@@ -540,12 +538,7 @@ fn a_block_declared_twice_or_an_override_of_nothing_is_an_input_error() {
         ],
         &[],
     );
-    let errors: Vec<&str> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule == "GC002")
-        .map(|f| f.message.as_str())
-        .collect();
+    let errors = messages(&r, "GC002");
     assert_eq!(
         errors,
         [
