@@ -629,6 +629,26 @@ impl<'a> Analysis<'a> {
             }
         }
         self.read_policies();
+        // the owner, when nothing else says: the account of the secret's ARN given as a value,
+        // or the administrator of its key (the account root granted kms:*)
+        for six in 0..self.secrets.len() {
+            if self.secrets[six].owners.is_known() {
+                continue;
+            }
+            let s = &self.secrets[six];
+            let from_arn = (!s.in_plan)
+                .then(|| infra.resources[s.res].attr("secret_arn"))
+                .flatten()
+                .and_then(Node::as_str)
+                .and_then(|t| crate::policy::parse_arn(t).and_then(|a| a.account_ok()));
+            let from_key = match &s.key {
+                KeyRef::Customer { key: Some(k), .. } => self.key_administrator(*k),
+                _ => None,
+            };
+            if let Some(a) = from_arn.or(from_key) {
+                self.secrets[six].owners.accounts.push(a);
+            }
+        }
         let six: Vec<usize> = (0..self.secrets.len()).collect();
         let this = &*self;
         let found = crate::par::map(&six, |&six| this.grants_of(six));
@@ -842,7 +862,18 @@ impl<'a> Analysis<'a> {
 
     /// The owner accounts of the resource that holds policy `pid`.
     pub fn policy_owners(&self, pid: usize) -> Owners {
-        owners_of(self.infra, &self.accounts, self.policy_holder(pid))
+        let mut o = owners_of(self.infra, &self.accounts, self.policy_holder(pid));
+        if !o.is_known() && self.policies[pid].kind == PolicyKind::Key {
+            let key = self
+                .key_policies
+                .iter()
+                .find(|(_, p)| matches!(p, KeyPolicy::Policy(p) if *p == pid))
+                .map(|(k, _)| *k);
+            if let Some(a) = key.and_then(|k| self.key_administrator(k)) {
+                o.accounts.push(a);
+            }
+        }
+        o
     }
 
     /// The key a key policy belongs to.
@@ -855,6 +886,55 @@ impl<'a> Analysis<'a> {
 
     pub fn key_policy_of(&self, key: usize) -> Option<&KeyPolicy> {
         self.key_policies.get(&key)
+    }
+
+    /// The account whose root a key policy grants `kms:*` on the key, without conditions: AWS's
+    /// default key policy and the administrator statement every key policy keeps, so that the
+    /// key stays manageable. It is the key's own account; with several such roots, none.
+    pub fn key_administrator(&self, key: usize) -> Option<String> {
+        let Some(KeyPolicy::Policy(pid)) = self.key_policies.get(&key) else {
+            return None;
+        };
+        let PolicyDoc::Parsed(doc) = &self.policies[*pid].doc else {
+            return None;
+        };
+        let mut found: Option<&str> = None;
+        for st in &doc.statements {
+            let all = st.action.as_ref().is_some_and(|l| {
+                !l.negated
+                    && l.items
+                        .iter()
+                        .any(|i| matches!(i.text.as_deref(), Some("kms:*" | "*")))
+            });
+            let on_key = st.resource.as_ref().is_some_and(|l| {
+                !l.negated && l.items.iter().any(|i| i.text.as_deref() == Some("*"))
+            });
+            if st.effect != crate::policy::Effect::Allow
+                || !all
+                || !on_key
+                || !st.conditions.is_empty()
+                || st.condition_unknown.is_some()
+            {
+                continue;
+            }
+            let Some(pr) = st.principal.as_ref().filter(|p| !p.negated) else {
+                continue;
+            };
+            for e in &pr.entries {
+                if e.kind != PrincipalKind::Account || e.sensitive {
+                    continue;
+                }
+                let Some(a) = e.account.as_deref() else {
+                    continue;
+                };
+                match found {
+                    None => found = Some(a),
+                    Some(f) if f == a => {}
+                    Some(_) => return None,
+                }
+            }
+        }
+        found.map(str::to_string)
     }
 
     pub fn policy_holder(&self, pid: usize) -> &'a Resource {

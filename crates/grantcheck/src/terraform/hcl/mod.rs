@@ -858,6 +858,27 @@ fn load_providers(ev: &mut Evaluator<'_>, inst: usize, infra: &mut Infrastructur
                 source: format!("allowed_account_ids of provider {key}"),
             });
         }
+        // the role the provider assumes is in the account it works in
+        for ar in b
+            .body
+            .blocks()
+            .filter(|x| x.ident.as_str() == "assume_role")
+        {
+            let Some(a) = ar.body.get_attribute("role_arn") else {
+                continue;
+            };
+            let v = ev.eval(&sc, &a.value);
+            if let Some(account) = v
+                .as_str()
+                .and_then(|t| crate::policy::parse_arn(t).and_then(|x| x.account_ok()))
+            {
+                infra.account_hints.push(AccountHint {
+                    account,
+                    provider_key: Some(key.clone()),
+                    source: format!("assume_role.role_arn of provider {key}"),
+                });
+            }
+        }
         infra.providers.insert(key, prov);
     }
 }

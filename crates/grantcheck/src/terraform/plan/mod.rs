@@ -770,8 +770,40 @@ fn load_providers(
                 source: format!("allowed_account_ids of provider {key}"),
             });
         }
+        // the role the provider assumes is in the account it works in
+        if let Some(account) = p
+            .expressions
+            .and_then(|ex| assumed_role_arn(ex, p.module_address.is_none(), vars))
+            .and_then(|t| crate::policy::parse_arn(&t).and_then(|a| a.account_ok()))
+        {
+            infra.account_hints.push(AccountHint {
+                account,
+                provider_key: Some(key.clone()),
+                source: format!("assume_role.role_arn of provider {key}"),
+            });
+        }
         infra.providers.insert(key.clone(), prov);
     }
+}
+
+/// `assume_role { role_arn = … }` of a provider configuration's expressions: a constant, or
+/// a root variable (`root`: the provider is configured in the root module) the plan gives.
+fn assumed_role_arn(
+    ex: Raw<'_>,
+    root: bool,
+    vars: &serde_json::Map<String, serde_json::Value>,
+) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(ex.get()).ok()?;
+    let block = v.get("assume_role")?;
+    let block = block.as_array().and_then(|a| a.first()).unwrap_or(block);
+    let arn = block.get("role_arn")?;
+    if let Some(c) = arn.get("constant_value").and_then(|c| c.as_str()) {
+        return Some(c.to_string());
+    }
+    let refs = arn.get("references")?.as_array()?;
+    let name = refs.iter().find_map(|r| r.as_str()?.strip_prefix("var."))?;
+    root.then(|| vars.get(name)?.as_str().map(str::to_string))
+        .flatten()
 }
 
 fn hint_from_arn(res: &Resource, infra: &mut Infrastructure) {
