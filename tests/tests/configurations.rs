@@ -588,3 +588,57 @@ note = <<-EOT
         r.findings[0].message
     );
 }
+
+#[test]
+fn policies_rendered_by_data_template_file_are_checked() {
+    let main = r#"
+provider "aws" { allowed_account_ids = ["111122223333"] }
+variable "reader" { default = "444455556666" }
+data "template_file" "from_file" {
+  template = file("${path.module}/policy.json.tpl")
+  vars     = { reader = var.reader }
+}
+data "template_file" "inline" {
+  template = <<-EOT
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+      "Principal": {"AWS": "arn:aws:iam::$${reader}:root"},
+      "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+  EOT
+  vars = { reader = var.reader }
+}
+resource "aws_secretsmanager_secret" "a" {
+  name   = "a"
+  policy = data.template_file.from_file.rendered
+}
+resource "aws_secretsmanager_secret" "b" {
+  name   = "b"
+  policy = data.template_file.inline.rendered
+}
+"#;
+    let tpl = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+  "Principal": {"AWS": "arn:aws:iam::${reader}:root"},
+  "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
+"#;
+    let r = check_texts(&[("main.tf", main), ("policy.json.tpl", tpl)], &[]);
+    assert_eq!(
+        rules_of(&r),
+        [
+            (
+                "XA002".to_string(),
+                "aws_secretsmanager_secret.a".to_string()
+            ),
+            (
+                "XA002".to_string(),
+                "aws_secretsmanager_secret.b".to_string()
+            ),
+        ],
+        "{:#?}",
+        r.findings
+    );
+    // a finding from the template file points into it
+    let in_file = r.findings[0]
+        .related_locations
+        .iter()
+        .any(|l| l.location.file == "policy.json.tpl");
+    assert!(in_file, "{:#?}", r.findings[0]);
+}

@@ -1607,6 +1607,12 @@ impl<'a> Evaluator<'a> {
                 });
                 return self.apply_ops(sc, v, &ops[1..], span);
             }
+            if data && rtype == "template_file" && attr == "rendered" {
+                let v = self.memoized(sc.inst, key, span, |ev| {
+                    super::funcs::template_file(ev, &tsc, block, header(block, file))
+                });
+                return self.apply_ops(sc, v, &ops[1..], span);
+            }
             if let Some((a, afile)) = self.modules[m].resources[rix].attr(&attr)
                 && !matches!(attr.as_str(), "arn" | "id")
             {

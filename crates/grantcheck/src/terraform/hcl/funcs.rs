@@ -522,6 +522,100 @@ fn templatefile(ev: &mut Evaluator<'_>, sc: &Scope, args: &[&Expression], span: 
     ev.template(&inner, &tpl, whole, super::eval::TplKind::File)
 }
 
+/// `data "template_file"` (the deprecated template provider): its `rendered` text, the
+/// `template` rendered with `vars` as `templatefile()` renders a file.
+pub fn template_file(
+    ev: &mut Evaluator<'_>,
+    sc: &Scope,
+    block: &hcl_edit::structure::Block,
+    span: Span,
+) -> Node {
+    let Some(t) = block.body.get_attribute("template") else {
+        return unknown("data \"template_file\" without a template", vec![], span);
+    };
+    let vars = block.body.get_attribute("vars");
+    // `template = file(PATH)`: the file itself is the template, with the places it holds
+    if let Expression::FuncCall(f) = &t.value
+        && f.name.name.as_str() == "file"
+        && f.args.len() == 1
+    {
+        let mut args: Vec<&Expression> = f.args.iter().collect();
+        if let Some(v) = vars {
+            args.push(&v.value);
+        }
+        return templatefile(ev, sc, &args, span);
+    }
+    let text = ev.eval(sc, &t.value);
+    let Some(s) = as_text(&text).filter(|_| is_known(&text)) else {
+        return combine_unknown(&[&text], span);
+    };
+    let tpl = match hcl_edit::parser::parse_template(&s) {
+        Ok(t) => t,
+        Err(e) => {
+            return unknown(
+                format!(
+                    "invalid: the template of data \"template_file\": {}",
+                    e.message()
+                ),
+                vec![],
+                span,
+            );
+        }
+    };
+    let mut bind: Vec<(String, Node)> = vec![];
+    if let Some(v) = vars {
+        let vals = ev.eval(sc, &v.value);
+        match &vals.kind {
+            NodeKind::Object(o) => {
+                for (k, v) in o {
+                    bind.push((k.name.to_string(), v.clone()));
+                }
+            }
+            NodeKind::Unknown(_) => return combine_unknown(&[&vals], span),
+            _ => {}
+        }
+    }
+    // (a template written in the configuration is rendered from its text, so what it renders
+    // is placed at the template argument; its interpolations name `vars`)
+    use hcl_edit::template::Element;
+    let mut out = String::new();
+    let mut sensitive = text.sensitive;
+    for el in tpl.iter() {
+        match el {
+            Element::Literal(l) => out.push_str(l.value()),
+            Element::Interpolation(i) => {
+                let name = match &i.expr {
+                    Expression::Variable(v) => Some(v.as_str()),
+                    _ => None,
+                };
+                let Some(v) = name.and_then(|n| bind.iter().find(|(b, _)| b == n).map(|(_, v)| v))
+                else {
+                    return unknown(
+                        "the template of data \"template_file\" uses more than the names of its vars, which grantcheck does not evaluate",
+                        vec![],
+                        text.span,
+                    );
+                };
+                match as_text(v).filter(|_| is_known(v)) {
+                    Some(t) => out.push_str(&t),
+                    None => return combine_unknown(&[v], text.span),
+                }
+                sensitive |= v.any_sensitive();
+            }
+            Element::Directive(_) => {
+                return unknown(
+                    "template directives (%{...}) in data \"template_file\" are not evaluated",
+                    vec![],
+                    text.span,
+                );
+            }
+        }
+    }
+    let mut n = str_node(out, text.span);
+    n.sensitive = sensitive;
+    n
+}
+
 /// Sorts object keys, as `jsonencode` writes them.
 fn sort_keys(n: &mut Node) {
     match &mut n.kind {
