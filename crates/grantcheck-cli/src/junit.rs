@@ -5,7 +5,8 @@
 //! whole (input errors) or for a file without findings, so every checked file shows up as a
 //! passing case. Findings at or above `--fail-on` make the case fail (one `<failure>` listing
 //! them); lower findings are listed in its `<system-out>`. Findings without a location go to a
-//! suite named `grantcheck`.
+//! suite named `grantcheck`, and so does a case `cross-account checks`, skipped, when they were
+//! not decided for want of the owner account.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -17,6 +18,8 @@ use quick_xml::escape::escape;
 pub const FILE_CASE: &str = "(file)";
 /// The suite for findings without a location.
 pub const NO_FILE_SUITE: &str = "grantcheck";
+/// The case, skipped, of cross-account checks not decided for want of the owner account.
+pub const OWNER_CASE: &str = "cross-account checks";
 
 /// Text as XML character data or attribute value: escaped, with the characters XML 1.0
 /// cannot hold dropped.
@@ -136,7 +139,18 @@ pub fn junit(report: &Report, files: &[String], threshold: Option<Severity>) -> 
         }
         body.push_str("  </testsuite>\n");
     }
+    // checks that did not run are skipped cases, never quiet passes
+    let mut total_skipped = 0;
+    if let Some(line) = grantcheck::report::owner_unknown_line(&report.summary) {
+        total_tests += 1;
+        total_skipped += 1;
+        let _ = write!(
+            body,
+            "  <testsuite name=\"{NO_FILE_SUITE}\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\">\n    <testcase classname=\"{NO_FILE_SUITE}\" name=\"{OWNER_CASE}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n  </testsuite>\n",
+            xml(&line)
+        );
+    }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"grantcheck\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"0\">\n{body}</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"grantcheck\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"0\" skipped=\"{total_skipped}\">\n{body}</testsuites>\n"
     )
 }

@@ -277,3 +277,58 @@ fn the_corpus_repositories_give_their_expected_findings_from_their_root() {
         serde_json::json!(["examples/complete", "wrappers"])
     );
 }
+
+/// Cross-account checks not decided for want of the owner account are said in every format,
+/// and `--account` decides them.
+#[test]
+fn an_unknown_owner_account_is_said_in_every_format() {
+    let dir = tempfile::Builder::new()
+        .prefix("grantcheck-owner-")
+        .tempdir()
+        .unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "module \"secret\" {\n  source = \"./modules/secret\"\n  reader = \"444455556666\"\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("modules/secret")).unwrap();
+    std::fs::write(dir.path().join("modules/secret/main.tf"), SHARING_MODULE).unwrap();
+    let line = "cross-account checks of 1 secret were not decided: the owner account is not known";
+    for format in ["text", "json", "sarif", "junit", "github"] {
+        let out = run(dir.path(), &["check", ".", "--format", format]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{format}: {text}");
+        if format == "json" {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["summary"]["owner_unknown_secrets"], 1, "{text}");
+            continue;
+        }
+        assert!(text.contains(line), "{format}: {text}");
+        if format == "sarif" {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            let notes = &v["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+            assert_eq!(notes[0]["level"], "warning", "{notes}");
+        }
+        if format == "junit" {
+            assert!(
+                text.contains("<skipped message=\"cross-account checks of 1 secret"),
+                "{text}"
+            );
+        }
+    }
+    let out = run(
+        dir.path(),
+        &[
+            "check",
+            ".",
+            "--format",
+            "junit",
+            "--account",
+            "111122223333",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("skipped message"), "{text}");
+    assert!(text.contains("XA002"), "{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+}

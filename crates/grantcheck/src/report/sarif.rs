@@ -79,12 +79,20 @@ impl Serialize for Run<'_> {
         // A result needs a place in a file: GitHub code scanning refuses the whole log for one
         // result without it. What has none (an input that could not be read) is said as a
         // notification of the run, which then did not succeed.
-        let notifications: Vec<Value> = report
+        let mut notifications: Vec<Value> = report
             .findings
             .iter()
             .filter(|f| f.location.is_none())
             .map(|f| notification(f, index.get(f.rule.as_str()).copied()))
             .collect();
+        // checks that did not run for want of the owner account: said for the whole run
+        if let Some(line) = super::owner_unknown_line(&report.summary) {
+            notifications.push(json!({
+                "level": "warning",
+                "message": { "text": line },
+                "properties": { "ownerUnknownSecrets": report.summary.owner_unknown_secrets },
+            }));
+        }
         let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("columnKind", "unicodeCodePoints")?;
         m.serialize_entry(
