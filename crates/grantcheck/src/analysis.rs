@@ -792,6 +792,9 @@ impl<'a> Analysis<'a> {
                 }
                 for p in &pr.entries {
                     let p = self.resolve_principal(p, secret_res);
+                    if p.account.is_none() && self.same_provider_identity(&p, secret_res) {
+                        continue;
+                    }
                     match foreign(&p, st, owners) {
                         Tri::Yes => grants.push(Grant {
                             policy: pid,
@@ -858,6 +861,23 @@ impl<'a> Analysis<'a> {
             return p;
         }
         p
+    }
+
+    /// Is an unknown principal a role or user this configuration manages with the provider
+    /// configuration of `from`, so in `from`'s account whichever it is?
+    fn same_provider_identity(&self, p: &Principal, from: &Resource) -> bool {
+        let Some(u) = &p.unknown else { return false };
+        let own = crate::accounts::provider_key(self.infra, from);
+        !u.refs.is_empty()
+            && u.refs.iter().all(|r| {
+                r.attr.as_deref().is_none_or(|a| a == "arn")
+                    && self.infra.resolve_ref(r, Some(from)).is_some_and(|id| {
+                        let t = &self.infra.resources[id];
+                        matches!(t.rtype.as_str(), "aws_iam_role" | "aws_iam_user")
+                            && own.is_some()
+                            && crate::accounts::provider_key(self.infra, t) == own
+                    })
+            })
     }
 
     /// The owner accounts of the resource that holds policy `pid`.
