@@ -642,3 +642,58 @@ resource "aws_secretsmanager_secret" "b" {
         .any(|l| l.location.file == "policy.json.tpl");
     assert!(in_file, "{:#?}", r.findings[0]);
 }
+
+#[test]
+fn a_resource_whose_count_is_not_known_is_checked_as_one_instance_with_a_note() {
+    let main = r#"
+provider "aws" { allowed_account_ids = ["111122223333"] }
+variable "enabled" { type = bool }
+resource "aws_secretsmanager_secret" "s" {
+  count = var.enabled ? 1 : 0
+  name  = "app/db"
+}
+resource "aws_secretsmanager_secret_policy" "p" {
+  count      = var.enabled ? 1 : 0
+  secret_arn = aws_secretsmanager_secret.s[0].arn
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { AWS = "arn:aws:iam::444455556666:root" },
+                   Action = "secretsmanager:GetSecretValue", Resource = "*" }]
+  })
+}
+"#;
+    let r = check_texts(&[("envs/prod/main.tf", main)], &[]);
+    assert_eq!(
+        rules_of(&r),
+        [
+            (
+                "GC001".to_string(),
+                "aws_secretsmanager_secret.s".to_string()
+            ),
+            (
+                "XA002".to_string(),
+                "aws_secretsmanager_secret.s".to_string()
+            ),
+            (
+                "GC001".to_string(),
+                "aws_secretsmanager_secret_policy.p".to_string()
+            ),
+        ]
+    );
+    assert!(
+        messages(&r, "GC001").iter().all(|m| m.starts_with(
+            "its count is not known: var.enabled has no value (give it with --var or a .tfvars file), so it is checked as one instance"
+        )),
+        "{:#?}",
+        r.findings
+    );
+    // with the value, the count decides
+    let off = check_texts(
+        &[
+            ("envs/prod/main.tf", main),
+            ("envs/prod/terraform.tfvars", "enabled = false\n"),
+        ],
+        &[],
+    );
+    assert!(off.findings.is_empty(), "{:#?}", off.findings);
+}

@@ -279,7 +279,13 @@ impl Infrastructure {
             return ids
                 .iter()
                 .copied()
-                .find(|&i| self.resources[i].address == want);
+                .find(|&i| self.resources[i].address == want)
+                // a resource whose count or for_each is not known is checked as one instance
+                // without a key: `x[0]` is it
+                .or_else(|| match ids {
+                    [one] if self.resources[*one].address == r.address => Some(*one),
+                    _ => None,
+                });
         }
         match ids {
             [] => None,

@@ -974,6 +974,30 @@ fn load_resource(
     if !modelled {
         return;
     }
+    if let eval::Expansion::Unknown(u) = &expansion
+        && !data
+    {
+        let what = if block.body.get_attribute("for_each").is_some() {
+            "for_each"
+        } else {
+            "count"
+        };
+        infra.notes.push(Note {
+            message: format!(
+                "its {what} {}, so it is checked as one instance, as if it exists",
+                u.predicate(false)
+            ),
+            span: header_span(block, file),
+            resource: join(
+                &ev.instances[inst].addr,
+                &if data {
+                    text::concat(&["data.", rtype, ".", name])
+                } else {
+                    text::concat(&[rtype, ".", name])
+                },
+            ),
+        });
+    }
     let keys = eval::instance_keys(expansion, header_span(block, file));
     let local = if data {
         text::concat(&["data.", rtype, ".", name])
