@@ -38,6 +38,7 @@ enum Command {
     /// the way is recognised by content and checked on its own; local modules outside the
     /// directory are read from disk, downloaded ones through .terraform/modules/modules.json;
     /// hidden directories and node_modules are skipped, and other files are only counted.
+    /// override.tf and *_override.tf are merged into their module as Terraform merges them.
     Check(CheckArgs),
     /// List the rules.
     Rules {
