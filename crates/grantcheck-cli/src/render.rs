@@ -224,9 +224,18 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
             format!("{n} {w}s")
         }
     };
+    // (the last line itself says when cross-account checks did not run)
+    let undecided = match s.owner_unknown_secrets {
+        0 => String::new(),
+        1 => "; the cross-account checks of 1 secret were not decided (owner account not known)"
+            .to_string(),
+        n => format!(
+            "; the cross-account checks of {n} secrets were not decided (owner account not known)"
+        ),
+    };
     let _ = writeln!(
         out,
-        "{}: {}, {}, {} in {}, {} checked",
+        "{}: {}, {}, {} in {}, {} checked{undecided}",
         if s.errors > 0 {
             st.paint("1;31", "failed")
         } else {

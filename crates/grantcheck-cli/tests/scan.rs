@@ -311,6 +311,13 @@ fn an_unknown_owner_account_is_said_in_every_format() {
             continue;
         }
         assert!(text.contains(line), "{format}: {text}");
+        if format == "text" {
+            let last = text.lines().last().unwrap_or_default();
+            assert!(
+                last.ends_with("; the cross-account checks of 1 secret were not decided (owner account not known)"),
+                "{text}"
+            );
+        }
         if format == "sarif" {
             let v: Value = serde_json::from_str(&text).unwrap();
             let notes = &v["runs"][0]["invocations"][0]["toolExecutionNotifications"];
