@@ -456,7 +456,11 @@ impl<'a> Analysis<'a> {
                 NodeKind::String(s) if !s.value.trim().is_empty() => {
                     KeyPolicyText::Text(PolicyText::Attribute(n))
                 }
-                NodeKind::Object(_) => KeyPolicyText::Text(PolicyText::Attribute(n)),
+                // (a policy of another type is no policy AWS takes: PG001 says so)
+                NodeKind::Object(_)
+                | NodeKind::Number(_)
+                | NodeKind::Bool(_)
+                | NodeKind::Array(_) => KeyPolicyText::Text(PolicyText::Attribute(n)),
                 _ => KeyPolicyText::Known(KeyPolicy::Default),
             }
         });
@@ -619,7 +623,10 @@ impl<'a> Analysis<'a> {
             let Some(n) = r.attr("policy") else { continue };
             let usable = match &n.kind {
                 NodeKind::String(v) => !matches!(v.value.trim(), "" | "{}"),
-                NodeKind::Object(_) => true,
+                NodeKind::Object(_)
+                | NodeKind::Number(_)
+                | NodeKind::Bool(_)
+                | NodeKind::Array(_) => true,
                 NodeKind::Unknown(_) => r.is_configured("policy"),
                 _ => false,
             };
@@ -1046,8 +1053,20 @@ fn escaped_string(node: &Node, sources: &[SourceFile]) -> Option<(u32, usize)> {
 /// `read_as`: the file a policy written with escapes is read in ([`ESCAPED`]); `sources`: the
 /// files, where a policy read in place is found.
 fn policy_doc(node: &Node, read_as: Option<FileId>, sources: &[SourceFile]) -> PolicyDoc {
+    let wrong_type = |what: &str| {
+        PolicyDoc::Invalid(PolicyError {
+            message: format!(
+                "the policy is {what}, not a string that holds a JSON policy document, which Terraform and AWS expect; write it with jsonencode({{...}}) or data \"aws_iam_policy_document\""
+            ),
+            span: node.span,
+        })
+    };
     match &node.kind {
         NodeKind::Unknown(u) => PolicyDoc::Unknown((**u).clone()),
+        NodeKind::Number(_) => wrong_type("a number"),
+        NodeKind::Bool(_) => wrong_type("a bool"),
+        NodeKind::Array(_) => wrong_type("a list"),
+        NodeKind::Null => wrong_type("null"),
         NodeKind::String(s) => {
             let invalid = |message: String| {
                 PolicyDoc::Invalid(PolicyError {

@@ -1377,6 +1377,33 @@ impl<'a> Evaluator<'a> {
 
     /// How a resource or module block expands (`count` / `for_each`).
     pub fn expansion(&mut self, sc: &Scope, block: &Block) -> Expansion {
+        // Terraform refuses count and for_each derived from sensitive values: an input error
+        // that never quotes them, and the block is checked as one instance
+        for arg in ["count", "for_each"] {
+            let Some(a) = block.body.get_attribute(arg) else {
+                continue;
+            };
+            let v = self.eval(sc, &a.value);
+            if v.any_sensitive() {
+                let at = self.span(sc.file, a.value.span());
+                if self
+                    .noted
+                    .insert(format!("sensitive-expansion:{}:{}", at.file, at.start))
+                {
+                    self.errors.push(super::HclError {
+                        file: at.file,
+                        span: at,
+                        message: format!(
+                            "{arg} is derived from a sensitive value, which Terraform refuses (\"Invalid {arg} argument\"); the block is checked as one instance"
+                        ),
+                    });
+                }
+                return Expansion::Unknown(Unknown {
+                    origin: format!("{arg} is derived from a sensitive value").into(),
+                    ..Unknown::default()
+                });
+            }
+        }
         if let Some(c) = block.body.get_attribute("count") {
             let v = self.eval(sc, &c.value);
             return match as_f64(&v) {

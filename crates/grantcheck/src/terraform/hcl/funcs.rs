@@ -156,7 +156,11 @@ fn apply(ev: &mut Evaluator<'_>, sc: &Scope, name: &str, vals: Vec<Node>, span: 
             let Some(path) = as_text(p).filter(|_| is_known(p)) else {
                 return unknown_result(&vals);
             };
+            let secret_path = p.any_sensitive();
             match ev.find_file(sc, &path) {
+                // a path that is sensitive is never shown, nor is what it names: the content
+                // is placed at the call, and sensitive
+                Some(f) if secret_path => hidden(f.text.as_str().into(), span),
                 Some(f) => Node::string(
                     f.text.clone(),
                     Span::new(f.id, 0, f.text.len()),
@@ -164,7 +168,12 @@ fn apply(ev: &mut Evaluator<'_>, sc: &Scope, name: &str, vals: Vec<Node>, span: 
                 ),
                 None => unknown(
                     format!(
-                        "file(\"{path}\") was not given to grantcheck (give the directory that holds it)"
+                        "file(\"{}\") was not given to grantcheck (give the directory that holds it)",
+                        if secret_path {
+                            "(sensitive value)"
+                        } else {
+                            &path
+                        }
                     ),
                     vec![],
                     span,
@@ -483,10 +492,16 @@ fn templatefile(ev: &mut Evaluator<'_>, sc: &Scope, args: &[&Expression], span: 
     let Some(path) = as_text(p).filter(|_| is_known(p)) else {
         return combine_unknown(&[p], span);
     };
+    let secret_path = p.any_sensitive();
     let Some(file) = ev.find_file(sc, &path) else {
         return unknown(
             format!(
-                "templatefile(\"{path}\") was not given to grantcheck (give the directory that holds it)"
+                "templatefile(\"{}\") was not given to grantcheck (give the directory that holds it)",
+                if secret_path {
+                    "(sensitive value)"
+                } else {
+                    &path
+                }
             ),
             vec![],
             span,
@@ -519,7 +534,26 @@ fn templatefile(ev: &mut Evaluator<'_>, sc: &Scope, args: &[&Expression], span: 
     };
     ev.texts.entry(file.id).or_insert(file.text.as_str());
     let whole = Span::new(file.id, 0, file.text.len());
-    ev.template(&inner, &tpl, whole, super::eval::TplKind::File)
+    let v = ev.template(&inner, &tpl, whole, super::eval::TplKind::File);
+    if secret_path {
+        // (neither the path nor the file's content is shown)
+        return match as_text(&v).filter(|_| is_known(&v)) {
+            Some(t) => hidden(t.into(), span),
+            None => {
+                let mut u = combine_unknown(&[&v], span);
+                u.mark_sensitive();
+                u
+            }
+        };
+    }
+    v
+}
+
+/// A text read through a sensitive value: placed at `span` (the call), and sensitive.
+fn hidden(text: compact_str::CompactString, span: Span) -> Node {
+    let mut n = Node::string(text, span, TextMap::Collapsed);
+    n.mark_sensitive();
+    n
 }
 
 /// `data "template_file"` (the deprecated template provider): its `rendered` text, the

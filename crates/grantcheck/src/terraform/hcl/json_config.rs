@@ -48,6 +48,9 @@ pub struct JsonConfig {
     /// The same-length HCL text the spans of `body` point into.
     pub shadow: String,
     pub strings: Replaced,
+    /// Parts of a shape Terraform's JSON syntax refuses (a block that is a string or a
+    /// number): each is an input error, the rest of the file is read.
+    pub errors: Vec<SyntaxError>,
 }
 
 /// The span of a block made from a JSON object, when `b` is one.
@@ -116,13 +119,18 @@ pub fn read(src: &SourceFile) -> Result<JsonConfig, SyntaxError> {
         }
     })?;
     let mut body = Body::new();
+    let mut shape = Shape {
+        file: src.id,
+        errors: vec![],
+    };
     if let Expression::Object(o) = &expr {
-        root_blocks(o, &mut body);
+        root_blocks(o, &mut body, &mut shape);
     }
     Ok(JsonConfig {
         body,
         shadow,
         strings,
+        errors: shape.errors,
     })
 }
 
@@ -302,6 +310,48 @@ fn label(k: &ObjectKey) -> Option<BlockLabel> {
     }
 }
 
+/// Where the blocks of a file are, to report a part of the wrong shape.
+struct Shape {
+    file: crate::source::FileId,
+    errors: Vec<SyntaxError>,
+}
+
+impl Shape {
+    /// The objects `e` holds (an object, or a list of them); anything else is an error naming
+    /// `what` was expected there.
+    fn objects<'e>(&mut self, e: &'e Expression, what: &str) -> Vec<&'e Object> {
+        let found = objects(e);
+        let all = match e {
+            Expression::Array(a) => found.len() == a.len(),
+            _ => !found.is_empty(),
+        };
+        if !all {
+            let r = e.span().unwrap_or(0..0);
+            self.errors.push(SyntaxError {
+                span: Span::new(self.file, r.start, r.end),
+                message: format!(
+                    "Terraform's JSON syntax expects {what} here (a JSON object, or a list of them), not {}; Terraform refuses this file",
+                    kind_of(e)
+                ),
+            });
+        }
+        found
+    }
+}
+
+fn kind_of(e: &Expression) -> &'static str {
+    match e {
+        Expression::String(_) | Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => {
+            "a string"
+        }
+        Expression::Number(_) => "a number",
+        Expression::Bool(_) => "a bool",
+        Expression::Null(_) => "null",
+        Expression::Array(_) => "a list that holds something else than objects",
+        _ => "another value",
+    }
+}
+
 fn objects(e: &Expression) -> Vec<&Object> {
     match e {
         Expression::Object(o) => vec![o],
@@ -337,14 +387,14 @@ fn new_block(
     b
 }
 
-fn root_blocks(root: &Object, out: &mut Body) {
+fn root_blocks(root: &Object, out: &mut Body, shape: &mut Shape) {
     for (k, v) in root.iter() {
         let Some(kind) = key_name(k) else { continue };
         let depth = match kind.as_str() {
             "resource" | "data" => 2,
             "variable" | "output" | "module" | "provider" => 1,
             "locals" => {
-                for o in objects(v.expr()) {
+                for o in shape.objects(v.expr(), "the local values by name") {
                     let mut body = Body::new();
                     attributes(o, &mut body);
                     let Some(id) = key_ident(k) else { continue };
@@ -354,24 +404,35 @@ fn root_blocks(root: &Object, out: &mut Body) {
             }
             _ => continue,
         };
-        for o in objects(v.expr()) {
-            labelled(&kind, o, depth, &mut vec![], out);
+        let what = format!(
+            "the {kind} blocks by {}",
+            if depth == 2 { "type" } else { "name" }
+        );
+        for o in shape.objects(v.expr(), &what) {
+            labelled(&kind, o, depth, &mut vec![], out, shape);
         }
     }
 }
 
 /// Blocks with `depth` labels: the keys on the way down are the labels, the innermost objects
 /// the bodies. The block's identifier carries the place of the last label (its name).
-fn labelled(kind: &str, o: &Object, depth: usize, labels: &mut Vec<BlockLabel>, out: &mut Body) {
+fn labelled(
+    kind: &str,
+    o: &Object,
+    depth: usize,
+    labels: &mut Vec<BlockLabel>,
+    out: &mut Body,
+    shape: &mut Shape,
+) {
     for (k, v) in o.iter() {
         let Some(l) = label(k) else { continue };
         labels.push(l);
         if depth > 1 {
-            for inner in objects(v.expr()) {
-                labelled(kind, inner, depth - 1, labels, out);
+            for inner in shape.objects(v.expr(), &format!("the {kind} blocks by name")) {
+                labelled(kind, inner, depth - 1, labels, out, shape);
             }
         } else if let Some(id) = key_ident(k) {
-            for b in objects(v.expr()) {
+            for b in shape.objects(v.expr(), &format!("the body of a {kind} block")) {
                 let mut body = Body::new();
                 block_body(b, &mut body);
                 out.push(new_block(

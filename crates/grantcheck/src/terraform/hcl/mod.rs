@@ -167,6 +167,13 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
         if lower.ends_with(".tf.json") {
             match json_config::read(src) {
                 Ok(cfg) => {
+                    for e in cfg.errors {
+                        summary.errors.push(HclError {
+                            file: src.id,
+                            span: e.span,
+                            message: e.message,
+                        });
+                    }
                     bodies.push((src.id, dir_of(&src.path), cfg.body));
                     json_texts.push((src.id, cfg.shadow, cfg.strings));
                 }
@@ -976,6 +983,8 @@ fn load_resource(
     }
     if let eval::Expansion::Unknown(u) = &expansion
         && !data
+        // (one derived from a sensitive value is an input error already)
+        && !u.origin_text().ends_with("derived from a sensitive value")
     {
         let what = if block.body.get_attribute("for_each").is_some() {
             "for_each"

@@ -84,16 +84,29 @@ fn parse_doc(n: &Node) -> Result<Doc, Node> {
             });
         }
         NodeKind::String(s) => {
-            json::parse(&s.value, Placement::of_string(s, n.span)).map_err(|e| {
-                super::eval::unknown(
-                    format!(
-                        "invalid: a policy document is not valid JSON: {}",
-                        e.message
-                    ),
-                    vec![],
-                    e.span,
-                )
-            })?
+            let mut parsed =
+                json::parse(&s.value, Placement::of_string(s, n.span)).map_err(|e| {
+                    let mut u = super::eval::unknown(
+                        if n.sensitive {
+                            "invalid: a policy document marked sensitive is not valid JSON"
+                                .to_string()
+                        } else {
+                            format!(
+                                "invalid: a policy document is not valid JSON: {}",
+                                e.message
+                            )
+                        },
+                        vec![],
+                        if n.sensitive { n.span } else { e.span },
+                    );
+                    u.sensitive = n.sensitive;
+                    u
+                })?;
+            // (what is read from a sensitive text is sensitive, every part of it)
+            if n.sensitive {
+                parsed.mark_sensitive();
+            }
+            parsed
         }
         _ => return Err(combine_unknown(&[n], n.span)),
     };

@@ -11,7 +11,7 @@ pub mod sensitive;
 mod skim;
 pub mod text;
 
-use crate::hash::HashSet;
+use crate::hash::{HashMap, HashSet};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -389,7 +389,11 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
             )
         },
     );
-    let mut built = crate::par::map(&inputs, |r| build_resource(file, &ix, r));
+    // what `planned_values` marks sensitive is honoured as well, whatever the changes mark
+    let planned = planned_marks(&plan);
+    let mut built = crate::par::map(&inputs, |r| {
+        build_resource(file, &ix, r, planned.get(r.address.as_str()).copied())
+    });
     summary.sensitive = sensitive;
     // the resources read before one that cannot be read are kept, as they always were
     let failed = built
@@ -477,10 +481,35 @@ struct ResourceInput<'a> {
     before_sensitive: Option<Raw<'a>>,
 }
 
+/// The sensitivity marks `planned_values` gives the modelled resources that it marks at all,
+/// by address.
+fn planned_marks<'a>(plan: &'a Plan<'a>) -> HashMap<String, Raw<'a>> {
+    let mut out = HashMap::default();
+    let Some(pv) = &plan.planned_values else {
+        return out;
+    };
+    let mut stack: Vec<&StateModule<'_>> = pv.root_module.iter().collect();
+    while let Some(m) = stack.pop() {
+        stack.extend(m.child_modules.iter());
+        for r in &m.resources {
+            let data = r.mode.as_deref() == Some("data");
+            if let (Some(addr), Some(marks)) = (r.address, r.sensitive_values)
+                && marks::can_mark(marks.get())
+                && is_modelled(data, r.rtype.as_deref().unwrap_or(""))
+                && let Some(a) = addr.string()
+            {
+                out.insert(a.into_owned(), marks);
+            }
+        }
+    }
+    out
+}
+
 fn build_resource(
     file: &SourceFile,
     ix: &ConfigIndex<'_, '_>,
     r: &ResourceInput<'_>,
+    planned_sensitive: Option<Raw<'_>>,
 ) -> Result<Resource, LoadError> {
     let (module, local, _key) = split_address(&r.address);
     let name = local.rsplit('.').next().unwrap_or("").to_string();
@@ -510,6 +539,9 @@ fn build_resource(
         .map(|raw| values_node(file, raw, r.after_sensitive, room))
         .transpose()?
         .flatten();
+    if let (Some(a), Some(m)) = (after.as_mut(), planned_sensitive) {
+        apply_sensitive(a, &Marks::read(m.get()));
+    }
     if let Some(au) = unknown
         && au.any()
     {
@@ -520,7 +552,18 @@ fn build_resource(
             refs: vec![],
             template: None,
         });
-        apply_unknown(target, &au, exprs.as_ref(), &plain);
+        let mut path = String::new();
+        if let Some(conflict) = apply_unknown(target, &au, exprs.as_ref(), &plain, &mut path) {
+            // (the value itself is never quoted: it may be sensitive)
+            return Err(LoadError {
+                message: format!(
+                    "{}: `{}` has a value in `after` and is marked known only after apply in `after_unknown`; Terraform never writes both, so the plan was changed after `terraform show -json`: produce it again",
+                    r.address,
+                    conflict.trim_start_matches('.')
+                ),
+                span: conflict_span(target, &conflict).unwrap_or(r.addr_span),
+            });
+        }
     }
     // A data source whose read is deferred: read what its configuration says.
     if r.data && r.rtype == "aws_iam_policy_document" {
@@ -579,7 +622,45 @@ fn values_node(
     if let Some(s) = sensitive {
         apply_sensitive(&mut node, &Marks::read(s.get()));
     }
+    // a key written twice would be read one way here and another way elsewhere (serde takes
+    // the first, jq and Python the last): Terraform never writes one, so it is refused
+    if let Some((span, key)) = duplicate_key(&node) {
+        return Err(LoadError {
+            message: format!(
+                "a resource's values hold the key {} twice; Terraform never writes that, so the plan was changed after `terraform show -json`: produce it again",
+                key.map_or_else(|| "(sensitive key)".to_string(), |k| format!("\"{k}\""))
+            ),
+            span,
+        });
+    }
     Ok(Some(node))
+}
+
+/// The first key an object of `node` holds twice: where, and its name unless it is part of a
+/// sensitive value.
+fn duplicate_key(node: &Node) -> Option<(Span, Option<String>)> {
+    match &node.kind {
+        NodeKind::Object(members) => {
+            let twice = if members.len() <= 16 {
+                members
+                    .iter()
+                    .enumerate()
+                    .find(|(i, (k, _))| members[..*i].iter().any(|(seen, _)| seen.name == k.name))
+            } else {
+                let mut seen = HashSet::default();
+                members
+                    .iter()
+                    .enumerate()
+                    .find(|(_, (k, _))| !seen.insert(k.name.as_str()))
+            };
+            if let Some((_, (k, _))) = twice {
+                return Some((k.span, (!node.sensitive).then(|| k.name.to_string())));
+            }
+            members.iter().find_map(|(_, v)| duplicate_key(v))
+        }
+        NodeKind::Array(items) => items.iter().find_map(duplicate_key),
+        _ => None,
+    }
 }
 
 fn apply_sensitive(node: &mut Node, marks: &Marks<'_>) {
@@ -615,10 +696,20 @@ fn adds_member(mk: &Marks<'_>) -> bool {
 /// the references the configuration gives for it.
 ///
 /// `plain` is the unknown of the attributes that no configured expression explains, one
-/// value shared by all of them.
-fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain: &Arc<Unknown>) {
+/// value shared by all of them. Returns the path (`.policy`, `.replica[0].kms_key_id`) of a value
+/// that `after` gives and `after_unknown` marks unknown as well, which Terraform never writes.
+fn apply_unknown(
+    node: &mut Node,
+    marks: &Marks<'_>,
+    exprs: Option<&Node>,
+    plain: &Arc<Unknown>,
+    path: &mut String,
+) -> Option<String> {
     match marks {
         Marks::True => {
+            if !node.is_null() {
+                return Some(path.clone());
+            }
             let unknown = match exprs.and_then(Node::as_unknown) {
                 Some(u) if !u.refs.is_empty() => Arc::new(Unknown {
                     origin: Origin::ComputedFrom,
@@ -630,6 +721,7 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain
             let sensitive = node.sensitive;
             *node = Node::new(NodeKind::Unknown(unknown), node.span);
             node.sensitive = sensitive;
+            None
         }
         Marks::Object(m) => {
             let span = node.span;
@@ -648,12 +740,19 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain
                 members.reserve_exact(missing);
                 for (k, mk) in m {
                     let sub = exprs.and_then(|e| e.get(k));
+                    let at = path.len();
+                    path.push('.');
+                    path.push_str(k);
                     match members.iter_mut().find(|(key, _)| key.name == *k) {
-                        Some((_, v)) => apply_unknown(v, mk, sub, plain),
+                        Some((_, v)) => {
+                            if let Some(c) = apply_unknown(v, mk, sub, plain, path) {
+                                return Some(c);
+                            }
+                        }
                         None => {
                             if adds_member(mk) {
                                 let mut v = Node::new(NodeKind::Null, span);
-                                apply_unknown(&mut v, mk, sub, plain);
+                                apply_unknown(&mut v, mk, sub, plain, path);
                                 members.push((
                                     crate::value::Key {
                                         name: k.as_ref().into(),
@@ -664,19 +763,43 @@ fn apply_unknown(node: &mut Node, marks: &Marks<'_>, exprs: Option<&Node>, plain
                             }
                         }
                     }
+                    path.truncate(at);
                 }
             }
+            None
         }
         Marks::Array(a) => {
             if let NodeKind::Array(items) = &mut node.kind {
                 for (i, (item, mk)) in items.iter_mut().zip(a).enumerate() {
                     let sub = exprs.and_then(|e| e.as_array()).and_then(|x| x.get(i));
-                    apply_unknown(item, mk, sub, plain);
+                    let at = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    if let Some(c) = apply_unknown(item, mk, sub, plain, path) {
+                        return Some(c);
+                    }
+                    path.truncate(at);
                 }
             }
+            None
         }
-        _ => {}
+        _ => None,
     }
+}
+
+/// Where the value at `path` (`.a[0].b`) is written in `node`.
+fn conflict_span(node: &Node, path: &str) -> Option<Span> {
+    let mut n = node;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        n = n.get(name)?;
+        if let Some(i) = index {
+            n = n.as_array()?.get(i)?;
+        }
+    }
+    Some(n.span)
 }
 
 /// Fills a deferred data source's attributes from its configuration.
@@ -949,6 +1072,7 @@ fn read_state_resource<'a>(
             before: if data { None } else { r.values },
             before_sensitive: r.sensitive_values,
         },
+        None,
     )))
 }
 
