@@ -37,8 +37,14 @@ fn sarif_text(report: &Report) -> String {
 fn all_formats(sources: &[SourceFile], report: &Report) -> Vec<(&'static str, String)> {
     let files: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
     vec![
-        ("text", render::text(report, sources, false, false)),
-        ("text_quiet", render::text(report, sources, false, true)),
+        (
+            "text",
+            render::text(report, sources, false, false, Some(Severity::Error)),
+        ),
+        (
+            "text_quiet",
+            render::text(report, sources, false, true, Some(Severity::Error)),
+        ),
         ("json", report.to_json()),
         ("sarif", sarif_text(report)),
         ("github", github::github(report)),
@@ -210,7 +216,7 @@ fn sensitive_values_never_appear_in_any_output() {
         !report.findings.is_empty(),
         "findings sit next to the values"
     );
-    let text = render::text(&report, &sources, false, false);
+    let text = render::text(&report, &sources, false, false, Some(Severity::Error));
     assert!(
         text.contains("(sensitive value)"),
         "a frame shows a masked value:\n{text}"
@@ -221,7 +227,7 @@ fn sensitive_values_never_appear_in_any_output() {
         }
     }
     // coloured text too
-    let coloured = render::text(&report, &sources, true, false);
+    let coloured = render::text(&report, &sources, true, false, Some(Severity::Error));
     for s in secrets {
         assert!(!coloured.contains(s));
     }
@@ -271,7 +277,7 @@ fn assert_masked(files: Vec<(String, String)>, sensitive: bool, xa001: usize, wo
     let found = report.findings.iter().filter(|f| f.rule == "XA001").count();
     assert_eq!(found, xa001, "{:#?}", report.findings);
     // frames show where each value is written: a variable file, a default, a module argument
-    let text = render::text(&report, &sources, false, false);
+    let text = render::text(&report, &sources, false, false, Some(Severity::Error));
     for w in words {
         assert_eq!(text.contains(w), !sensitive, "{w} in\n{text}");
     }

@@ -305,7 +305,7 @@ fn write_outputs(
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let rendered = match spec.format {
             Format::Json => report.to_json() + "\n",
-            Format::Text => render::text(report, sources, color, args.quiet),
+            Format::Text => render::text(report, sources, color, args.quiet, threshold),
             Format::Sarif => {
                 let log = grantcheck::report::sarif::Log(report);
                 serde_json::to_string_pretty(&log).map_err(|e| format!("SARIF: {e}"))? + "\n"

@@ -46,10 +46,11 @@ fn frame<'a>(
     let mut snippet = Snippet::source(x.text)
         .line_start(x.line)
         .annotation(kind.span(x.range).label(label));
+    let path = escape_line(&src.path);
     if !cut_left {
-        return vec![snippet.path(src.path.as_str()).into()];
+        return vec![snippet.path(path).into()];
     }
-    let origin = Origin::path(src.path.as_str())
+    let origin = Origin::path(path)
         .line(at.start.line as usize)
         .char_column(at.start.column as usize);
     snippet = snippet.fold(true);
@@ -90,7 +91,15 @@ fn strip_ansi(line: &str) -> String {
 
 /// Findings as text with code frames (the offending span underlined, related spans
 /// labelled), then a one-line summary. `quiet`: one line per finding, no frames.
-pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -> String {
+/// `threshold`: `--fail-on` (`None`: nothing fails), so that the last line's first word says
+/// what the exit status says.
+pub fn text(
+    report: &Report,
+    sources: &[SourceFile],
+    color: bool,
+    quiet: bool,
+    threshold: Option<Severity>,
+) -> String {
     let st = Style { on: color };
     let renderer = if color {
         Renderer::styled()
@@ -108,11 +117,20 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
         if let Some(c) = f.change {
             title.push_str(change_tag(c));
         }
+        // what comes from the input never starts a line of its own nor moves the cursor
+        let title = escape_line(&title);
         if quiet {
             let at = f
                 .location
                 .as_ref()
-                .map(|l| format!("{}:{}:{}: ", l.file, l.start.line, l.start.column))
+                .map(|l| {
+                    format!(
+                        "{}:{}:{}: ",
+                        escape_line(&l.file),
+                        l.start.line,
+                        l.start.column
+                    )
+                })
                 .unwrap_or_default();
             let head = format!("{}[{}]", f.severity.as_str(), f.rule);
             let _ = writeln!(
@@ -130,7 +148,7 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
                     let label = f
                         .policy_path
                         .as_ref()
-                        .map(|p| format!("in the policy at {p}"));
+                        .map(|p| format!("in the policy at {}", escape_line(p)));
                     group = group.elements(frame(
                         src,
                         span,
@@ -142,7 +160,7 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
                 }
                 None => {
                     group = group.element(
-                        Origin::path(loc.file.as_str())
+                        Origin::path(escape_line(&loc.file))
                             .line(loc.start.line as usize)
                             .char_column(loc.start.column as usize),
                     );
@@ -159,22 +177,24 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
                 &r.location,
                 &report.sensitive,
                 AnnotationKind::Context,
-                Some(r.message.clone()),
+                Some(escape_line(&r.message)),
             ));
         }
         if !f.related.is_empty() {
-            group =
-                group.element(Level::NOTE.message(format!("related: {}", f.related.join(", "))));
+            group = group.element(
+                Level::NOTE.message(escape_line(&format!("related: {}", f.related.join(", ")))),
+            );
         }
-        if !f.help.is_empty() {
-            group = group.element(Level::HELP.message(f.help.as_str()));
+        let help = escape_line(&f.help);
+        if !help.is_empty() {
+            group = group.element(Level::HELP.message(help.as_str()));
         }
         out.push_str(&without_empty_origins(&renderer.render(&[group])));
         out.push_str("\n\n");
     }
     let s = &report.summary;
     for c in s.access_changes.iter().filter(|_| !quiet) {
-        let list = |v: &[String]| v.join(", ").replace('*', "everyone (*)");
+        let list = |v: &[String]| escape_line(&v.join(", ").replace('*', "everyone (*)"));
         let mut parts = vec![];
         if !c.gained.is_empty() {
             parts.push(format!("gains {}", list(&c.gained)));
@@ -182,7 +202,12 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
         if !c.lost.is_empty() {
             parts.push(format!("loses {}", list(&c.lost)));
         }
-        let _ = writeln!(out, "access to {}: {}", c.secret, parts.join("; "));
+        let _ = writeln!(
+            out,
+            "access to {}: {}",
+            escape_line(&c.secret),
+            parts.join("; ")
+        );
     }
     if !quiet {
         let mut checked = vec![];
@@ -224,6 +249,9 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
             format!("{n} {w}s")
         }
     };
+    // the first word follows the exit status: an input error, or a finding at --fail-on
+    let failed = report.has_input_errors()
+        || matches!((threshold, report.max_severity()), (Some(t), Some(max)) if max >= t);
     // (the last line itself says when cross-account checks did not run)
     let undecided = match s.owner_unknown_secrets {
         0 => String::new(),
@@ -236,7 +264,7 @@ pub fn text(report: &Report, sources: &[SourceFile], color: bool, quiet: bool) -
     let _ = writeln!(
         out,
         "{}: {}, {}, {} in {}, {} checked{undecided}",
-        if s.errors > 0 {
+        if failed {
             st.paint("1;31", "failed")
         } else {
             st.paint("1;32", "grantcheck")
