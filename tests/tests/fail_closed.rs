@@ -293,3 +293,32 @@ resource "aws_secretsmanager_secret" "many" {{
         r.findings
     );
 }
+
+#[test]
+fn a_value_that_doubles_past_any_policy_is_an_input_error_not_an_abort() {
+    let mut main = String::from("locals {\n  a0 = \"xxxxxxxxxxxxxxxx\"\n");
+    for i in 1..=24 {
+        main.push_str(&format!(
+            "  a{i} = \"${{local.a{}}}${{local.a{}}}\"\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    main.push_str("}\nresource \"aws_secretsmanager_secret\" \"s\" {\n  name   = \"x\"\n  policy = local.a24\n}\n");
+    let r = check_texts(&[("main.tf", &main)], &[]);
+    let errors: Vec<&str> = messages(&r, "GC002").iter().map(|(_, m)| *m).collect();
+    assert_eq!(
+        errors,
+        [
+            "main.tf: this expression's value is over 4 MB, far larger than any policy; grantcheck does not evaluate it, so what uses it is not checked"
+        ]
+    );
+    // the policy that uses it is open, not passed
+    let open: Vec<&str> = messages(&r, "GC001").iter().map(|(_, m)| *m).collect();
+    assert_eq!(
+        open,
+        [
+            "cross-account checks (XA001–XA003) and PA001 of aws_secretsmanager_secret.s could not be decided: its policy is not valid: the value is too large to be evaluated"
+        ]
+    );
+}

@@ -578,9 +578,9 @@ fn unknown_principal_referencing_a_role_is_an_exact_role_of_its_account() {
     assert_eq!(r.findings[0].rule, "GC001");
     // saying where the statements come from, as the configuration writes it
     assert!(
-        r.findings[0].message.ends_with(
-            "its policy is not known: known after apply: computed from local.statements"
-        ),
+        r.findings[0]
+            .message
+            .ends_with("its policy is known after apply: computed from local.statements"),
         "{}",
         r.findings[0].message
     );

@@ -275,11 +275,11 @@ impl Infrastructure {
     pub fn resolve_ref(&self, r: &Ref, from: Option<&Resource>) -> Option<usize> {
         let ids = self.instances(&r.address);
         if let Some(idx) = &r.index {
+            // (by the address's hash: a counted resource of many instances referring to the
+            // instances of another is linear, not quadratic)
             let want = format!("{}[{}]", r.address, idx);
-            return ids
-                .iter()
-                .copied()
-                .find(|&i| self.resources[i].address == want)
+            return self
+                .get(&want)
                 // a resource whose count or for_each is not known is checked as one instance
                 // without a key: `x[0]` is it
                 .or_else(|| match ids {

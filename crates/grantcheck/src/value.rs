@@ -139,6 +139,9 @@ impl Unknown {
     pub fn predicate(&self, plural: bool) -> String {
         let verb = if plural { "are" } else { "is" };
         match &self.origin {
+            Origin::Said(s) if s.starts_with("invalid: ") => {
+                format!("{verb} not valid: {}", s.trim_start_matches("invalid: "))
+            }
             Origin::Said(s) if s.ends_with(" (known after apply)") => format!(
                 "{verb} known after apply ({})",
                 s.trim_end_matches(" (known after apply)")

@@ -81,17 +81,18 @@ impl Rule for Unresolved {
             for &pid in &s.policies {
                 let info = &a.policies[pid];
                 if let PolicyDoc::Unknown(u) = &info.doc {
-                    out.unresolved(
-                        &super::CrossAccountExactPrincipal::META,
+                    let f = out.report(
+                        &Self::META,
                         &a.resource(info.holder).address,
                         Some(info.span),
                         format!(
-                            "cross-account checks (XA001–XA003) and PA001 for {}: its policy is not known: {}",
+                            "cross-account checks (XA001–XA003) and PA001 of {} could not be decided: its policy {}",
                             r.address,
-                            u.origin_text()
+                            u.predicate(false)
                         ),
-                    )
-                    .related(r.address.clone());
+                    );
+                    f.check = Some(super::CrossAccountExactPrincipal::META.code);
+                    f.related(r.address.clone());
                 }
             }
         }

@@ -119,6 +119,36 @@ pub struct Evaluator<'a> {
     pub sensitive_vars: bool,
     /// A value the expression being evaluated is computed from is sensitive.
     tainted: bool,
+    /// Bytes of the values evaluated so far (strings by length, collections by members), and
+    /// how many may be: past it, values are not evaluated any more (an input error says so).
+    produced: usize,
+    budget: usize,
+    /// The expansion of each resource of each module instance, with its keys indexed: a
+    /// reference to one instance of a counted resource looks it up, not through all of them.
+    expanded: HashMap<(usize, usize), std::sync::Arc<Expanded>>,
+}
+
+/// A resource's expansion and where each instance key is in it.
+pub struct Expanded {
+    pub exp: Expansion,
+    at: HashMap<String, usize>,
+}
+
+/// The largest string or collection one expression may evaluate to: far over any policy
+/// (AWS takes 20 KB for a secret policy, 32 KB for a key policy).
+pub const MAX_VALUE_BYTES: usize = 4 * 1024 * 1024;
+/// What all the values of a run may add up to, besides four times the configuration's size.
+pub const VALUE_BUDGET_BYTES: usize = 256 * 1024 * 1024;
+
+/// What a value weighs, shallowly: its text, or its members (each of which was weighed when it
+/// was evaluated).
+fn weight(v: &Node) -> usize {
+    match &v.kind {
+        NodeKind::String(s) => s.value.len(),
+        NodeKind::Array(a) => a.len() * 16,
+        NodeKind::Object(o) => o.len() * 32,
+        _ => 0,
+    }
 }
 
 pub fn unknown(origin: impl Into<std::sync::Arc<str>>, refs: Vec<Ref>, span: Span) -> Node {
@@ -242,7 +272,11 @@ impl<'a> Evaluator<'a> {
         let sensitive_vars = modules
             .iter()
             .any(|m| m.variables.keys().any(|n| m.declares_sensitive(n)));
+        let input: usize = texts.values().map(|t| t.len()).sum();
         Evaluator {
+            expanded: HashMap::default(),
+            produced: 0,
+            budget: VALUE_BUDGET_BYTES.saturating_add(input.saturating_mul(4)),
             modules,
             instances: vec![],
             texts,
@@ -380,10 +414,52 @@ impl<'a> Evaluator<'a> {
 
     // ----- expressions -----
 
+    /// Counts what `v` weighs against the run's budget, and refuses a value too large to be
+    /// anything a policy needs (an input error that never quotes it).
+    fn weigh(&mut self, sc: &Scope, e: &Expression, v: Node) -> Node {
+        let w = weight(&v);
+        self.produced = self.produced.saturating_add(w);
+        let too_large = w > MAX_VALUE_BYTES;
+        if !too_large && self.produced <= self.budget {
+            return v;
+        }
+        let span = self.span(sc.file, e.span());
+        let what = if too_large {
+            format!(
+                "this expression's value is over {} MB, far larger than any policy; grantcheck does not evaluate it, so what uses it is not checked",
+                MAX_VALUE_BYTES / (1024 * 1024)
+            )
+        } else {
+            format!(
+                "the configuration's values grow past {} MB here, many times the size of its files; grantcheck stops evaluating, so what uses them is not checked",
+                self.budget / (1024 * 1024)
+            )
+        };
+        let key = if too_large {
+            format!("large:{}:{}", span.file, span.start)
+        } else {
+            "budget".to_string()
+        };
+        if self.noted.insert(key) {
+            self.errors.push(super::HclError {
+                file: span.file,
+                span,
+                message: what,
+            });
+        }
+        invalid("the value is too large to be evaluated", span)
+    }
+
     pub fn eval(&mut self, sc: &Scope, e: &Expression) -> Node {
         if self.depth > MAX_DEPTH {
             return invalid(
                 "the expression nests too deeply",
+                self.span(sc.file, e.span()),
+            );
+        }
+        if self.produced > self.budget {
+            return invalid(
+                "the configuration's values grew past what is evaluated",
                 self.span(sc.file, e.span()),
             );
         }
@@ -394,6 +470,7 @@ impl<'a> Evaluator<'a> {
             self.eval_inner(sc, e)
         };
         self.depth -= 1;
+        let v = self.weigh(sc, e, v);
         v
     }
 
@@ -1476,7 +1553,25 @@ impl<'a> Evaluator<'a> {
         Expansion::Single
     }
 
-    fn resource_expansion(&mut self, inst: usize, rix: usize) -> Expansion {
+    fn resource_expansion(&mut self, inst: usize, rix: usize) -> std::sync::Arc<Expanded> {
+        if let Some(e) = self.expanded.get(&(inst, rix)) {
+            return e.clone();
+        }
+        let exp = self.resource_expansion_uncached(inst, rix);
+        let at = match &exp {
+            Expansion::Keys(keys) => keys
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect(),
+            _ => HashMap::default(),
+        };
+        let e = std::sync::Arc::new(Expanded { exp, at });
+        self.expanded.insert((inst, rix), e.clone());
+        e
+    }
+
+    fn resource_expansion_uncached(&mut self, inst: usize, rix: usize) -> Expansion {
         let m = self.instances[inst].module;
         let (block, file) = {
             let r: &ResCfg<'a> = &self.modules[m].resources[rix];
@@ -1507,7 +1602,7 @@ impl<'a> Evaluator<'a> {
 
     /// The expansion of a resource, for the loader.
     pub fn expand_resource(&mut self, inst: usize, rix: usize) -> Expansion {
-        self.resource_expansion(inst, rix)
+        self.resource_expansion(inst, rix).exp.clone()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1534,14 +1629,19 @@ impl<'a> Evaluator<'a> {
         let mut bind = vec![];
         let mut known_instance = true;
         if let Some(rix) = rix {
-            match self.resource_expansion(sc.inst, rix) {
+            let expanded = self.resource_expansion(sc.inst, rix);
+            match &expanded.exp {
                 Expansion::Single => {}
                 Expansion::Keys(keys) => match ops.first() {
                     Some(TraversalOperator::Index(e)) => {
                         let k = self.eval(sc, e);
                         ops = &ops[1..];
                         index = instance_key(&k);
-                        match keys.iter().find(|(kk, _)| Some(kk) == index.as_ref()) {
+                        let found = index
+                            .as_ref()
+                            .and_then(|i| expanded.at.get(i))
+                            .and_then(|&i| keys.get(i));
+                        match found {
                             Some((kk, b)) => {
                                 let bind_name = if kk.starts_with('"') { "each" } else { "count" };
                                 bind.push((bind_name.to_string(), b.clone()));
