@@ -470,8 +470,7 @@ impl<'a> Evaluator<'a> {
             self.eval_inner(sc, e)
         };
         self.depth -= 1;
-        let v = self.weigh(sc, e, v);
-        v
+        self.weigh(sc, e, v)
     }
 
     /// Evaluates `e` where some variable is declared sensitive. As Terraform marks them, a value
