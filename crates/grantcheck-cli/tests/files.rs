@@ -281,3 +281,16 @@ fn a_device_named_on_the_command_line_is_refused() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("/dev/zero") && err.contains("device"), "{err}");
 }
+
+#[test]
+fn a_found_config_that_leads_outside_the_repository_is_refused() {
+    let (d, outside) = tree("config");
+    std::fs::write(d.path().join("infra/policy.json"), POLICY).unwrap();
+    std::fs::create_dir(d.path().join("infra/.git")).unwrap();
+    symlink(&outside, d.path().join("infra/grantcheck.toml")).unwrap();
+    refused_in_every_format(
+        d.path(),
+        "grantcheck.toml",
+        "outside the directories being checked",
+    );
+}

@@ -165,7 +165,10 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         let whole = Span::new(src.id, 0, 0);
         if options.config.as_deref() == Some(src.path.as_str()) {
             match config::parse(src) {
-                Ok(c) => cfg = Some(c),
+                Ok(c) => {
+                    summary.config = Some(src.path.clone());
+                    cfg = Some(c);
+                }
                 Err(e) => input_error(&mut out, src, e.span, e.message),
             }
             continue;
@@ -262,7 +265,9 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
     }
     let sensitive = terraform::plan::sensitive::merge(sensitive);
     redact_sensitive_paths(&mut out.list, &sensitive);
-    suppress::apply(sources, cfg.as_ref(), &mut out.list);
+    let suppressed = suppress::apply(sources, cfg.as_ref(), &mut out.list);
+    summary.suppressed_inline = suppressed.inline;
+    summary.suppressed_by_config = suppressed.by_config;
     let mut report = report::build(sources, out.list, summary, options.utf16);
     report.sensitive = sensitive;
     report

@@ -230,8 +230,24 @@ fn address_matches(pattern: &str, address: &str) -> bool {
     base == pattern
 }
 
-/// Applies inline suppressions, the configuration's ignores and its rule settings.
-pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec<Finding>) {
+/// How many findings were not reported, and by what: a finding both an inline comment and the
+/// configuration suppress counts once, as inline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Suppressed {
+    /// By inline `# grantcheck:ignore` comments.
+    pub inline: usize,
+    /// By the configuration file: its `[[ignore]]` entries and `enabled = false`.
+    pub by_config: usize,
+}
+
+/// Applies inline suppressions, the configuration's ignores and its rule settings, and says how
+/// many findings each took away.
+pub fn apply(
+    sources: &[SourceFile],
+    config: Option<&Config>,
+    findings: &mut Vec<Finding>,
+) -> Suppressed {
+    let mut count = Suppressed::default();
     let (inline, invalid) = inline(sources);
     let ignores = config.map(|c| c.ignores.as_slice()).unwrap_or(&[]);
     let mut inline_used = vec![false; inline.len()];
@@ -241,7 +257,8 @@ pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec
             return true;
         }
         let rule = about(f);
-        let mut keep = true;
+        let mut by_inline = false;
+        let mut by_config = false;
         if let Some(span) = f.span {
             for (s, used) in inline.iter().zip(inline_used.iter_mut()) {
                 if s.covers.file == span.file
@@ -250,17 +267,22 @@ pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec
                     && s.codes.contains(&rule)
                 {
                     *used = true;
-                    keep = false;
+                    by_inline = true;
                 }
             }
         }
         for (ig, used) in ignores.iter().zip(ignore_used.iter_mut()) {
             if ig.rule == rule && address_matches(&ig.resource, &f.resource) {
                 *used = true;
-                keep = false;
+                by_config = true;
             }
         }
-        keep
+        if by_inline {
+            count.inline += 1;
+        } else if by_config {
+            count.by_config += 1;
+        }
+        !(by_inline || by_config)
     });
     findings.extend(invalid);
     for (s, _) in inline.iter().zip(&inline_used).filter(|(_, u)| !**u) {
@@ -283,10 +305,12 @@ pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec
             ),
         ));
     }
-    let Some(cfg) = config else { return };
+    let Some(cfg) = config else { return count };
+    let before = findings.len();
     findings.retain(|f| {
         f.rule == InputError::META.code || cfg.rule(about(f)).is_none_or(|r| r.enabled)
     });
+    count.by_config += before - findings.len();
     for f in findings.iter_mut() {
         if f.change == Some(crate::changes::Change::Fixed) || f.rule == Unresolved::META.code {
             continue;
@@ -295,4 +319,5 @@ pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec
             f.severity = sev;
         }
     }
+    count
 }
