@@ -33,27 +33,18 @@ pub fn inline(sources: &[SourceFile]) -> (Vec<Inline>, Vec<Finding>) {
             continue;
         }
         let text = src.text.as_str();
-        let mut line_start = 0;
-        for line in text.split_inclusive('\n') {
-            let this = line_start;
-            line_start += line.len();
-            let Some(at) = line.find(MARKER) else {
+        // only in comments: a marker in a string or heredoc is the value's text
+        for (start, end) in line_comments(text) {
+            let body = &text[start..end];
+            let opener = if body.starts_with('#') { 1 } else { 2 };
+            let Some(after) = body[opener..].trim_start().strip_prefix(MARKER) else {
                 continue;
             };
-            let before = line[..at].trim_end();
-            let Some(code_part) = before
-                .strip_suffix('#')
-                .or_else(|| before.strip_suffix("//"))
-            else {
-                continue;
-            };
-            let marker = if before.ends_with('#') { 1 } else { 2 };
-            let comment = Span::new(
-                src.id,
-                this + before.len() - marker,
-                this + line.trim_end().len(),
-            );
-            let (codes, unknown, reason) = parse_comment(line[at + MARKER.len()..].trim());
+            let this = text[..start].rfind('\n').map_or(0, |k| k + 1);
+            let code_part = &text[this..start];
+            let line_start = (end + 1).min(text.len());
+            let comment = Span::new(src.id, start, start + body.trim_end().len());
+            let (codes, unknown, reason) = parse_comment(after.trim());
             let problem = if !unknown.is_empty() {
                 Some(format!(
                     "no rule {}; `grantcheck rules` lists them",
@@ -93,6 +84,108 @@ pub fn inline(sources: &[SourceFile]) -> (Vec<Inline>, Vec<Finding>) {
         }
     }
     (list, invalid)
+}
+
+/// Where an HCL text is: code (inside a pair of braces, or at the top), a quoted string, or a
+/// heredoc (the byte range of its closing word).
+#[derive(Clone, Copy)]
+enum Lex {
+    Code,
+    Str,
+    Heredoc(usize, usize),
+}
+
+/// The line comments (`#`, `//`) of an HCL text: from the `#` or `//` to the end of its line.
+/// Quoted strings, heredocs and their `${…}`/`%{…}`, and `/* */` comments are stepped over, so
+/// that what they hold is never taken for a comment. A quoted string ends at its line's end
+/// (HCL allows no more), so an unclosed quote cannot hide the rest of a file.
+fn line_comments(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let line_end = |i: usize| memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
+    let opens_template = |i: usize| matches!(b[i], b'$' | b'%') && b.get(i + 1) == Some(&b'{');
+    // `$${` and `%%{` are written `${` and `%{`: no template
+    let escaped_template = |i: usize| {
+        matches!(b[i], b'$' | b'%') && b.get(i + 1) == Some(&b[i]) && b.get(i + 2) == Some(&b'{')
+    };
+    let mut out = vec![];
+    let mut stack = vec![Lex::Code];
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match stack.last().copied() {
+            Some(Lex::Str) => {
+                if c == b'\\' {
+                    i += 1;
+                } else if c == b'"' || c == b'\n' {
+                    stack.pop();
+                } else if escaped_template(i) {
+                    i += 2;
+                } else if opens_template(i) {
+                    stack.push(Lex::Code);
+                    i += 1;
+                }
+            }
+            Some(Lex::Heredoc(from, to)) => {
+                if i == 0 || b[i - 1] == b'\n' {
+                    let end = line_end(i);
+                    if text[i..end].trim() == &text[from..to] {
+                        stack.pop();
+                        i = end;
+                        continue;
+                    }
+                }
+                if escaped_template(i) {
+                    i += 2;
+                } else if opens_template(i) {
+                    stack.push(Lex::Code);
+                    i += 1;
+                }
+            }
+            Some(Lex::Code) => match c {
+                b'"' => stack.push(Lex::Str),
+                b'#' => {
+                    let end = line_end(i);
+                    out.push((i, end));
+                    i = end;
+                    continue;
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    let end = line_end(i);
+                    out.push((i, end));
+                    i = end;
+                    continue;
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |k| i + 2 + k + 1);
+                }
+                b'<' if b.get(i + 1) == Some(&b'<') => {
+                    let from = i + 2 + usize::from(b.get(i + 2) == Some(&b'-'));
+                    let to = from
+                        + b[from..]
+                            .iter()
+                            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                            .count();
+                    if to > from {
+                        stack.push(Lex::Heredoc(from, to));
+                        // the heredoc starts on the next line
+                        i = line_end(to);
+                    } else {
+                        i += 1;
+                    }
+                }
+                // each brace opens code of its own, which its `}` closes: the `}` of a
+                // `${…}` goes back to the string or heredoc
+                b'{' => stack.push(Lex::Code),
+                b'}' if stack.len() > 1 => {
+                    stack.pop();
+                }
+                _ => {}
+            },
+            None => break,
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Rule codes, unknown codes, and the reason that follows them.
@@ -320,4 +413,34 @@ pub fn apply(
         }
     }
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_comments;
+
+    fn comments(text: &str) -> Vec<&str> {
+        line_comments(text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect()
+    }
+
+    #[test]
+    fn only_comments_are_comments() {
+        assert_eq!(comments("a = 1 # one\n// two\nb = 2"), ["# one", "// two"]);
+        assert_eq!(comments("a = \"# no\" # yes\n"), ["# yes"]);
+        assert_eq!(comments("a = \"\\\"# no\"\n"), Vec::<&str>::new());
+        assert_eq!(comments("a = \"${ \"#\" } # no\" # yes"), ["# yes"]);
+        assert_eq!(comments("a = \"$${ # no\"\n"), Vec::<&str>::new());
+        assert_eq!(comments("/* # no */ x # yes"), ["# yes"]);
+        assert_eq!(
+            comments("a = <<-EOT\n  # no\n  ${ {b = 1} } # no\n  EOT\n# yes\n"),
+            ["# yes"]
+        );
+        assert_eq!(comments("a = { b = \"}\" } # yes"), ["# yes"]);
+        // an unclosed quote ends with its line
+        assert_eq!(comments("a = \"x\n# yes"), ["# yes"]);
+        assert_eq!(comments("a = <<EOT\n# no"), Vec::<&str>::new());
+    }
 }
