@@ -140,25 +140,34 @@ fn main() -> ExitCode {
                 RulesFormat::Json => render::rules_json(),
                 RulesFormat::Markdown => render::rules_markdown(),
             };
-            print!("{text}");
-            ExitCode::SUCCESS
+            print_out(&text)
         }
         Command::Explain { code } => match grantcheck::rules::by_code(&code) {
-            Some(m) => {
-                println!(
-                    "{} {} ({})\n\n{}",
-                    m.code,
-                    m.name,
-                    m.severity.as_str(),
-                    m.docs()
-                );
-                ExitCode::SUCCESS
-            }
+            Some(m) => print_out(&format!(
+                "{} {} ({})\n\n{}\n",
+                m.code,
+                m.name,
+                m.severity.as_str(),
+                m.docs()
+            )),
             None => {
                 eprintln!("grantcheck: no rule {code}; `grantcheck rules` lists them");
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// Writes `text` to standard output; one that cannot be written (a full disk, a closed pipe)
+/// is said in one line and exits 2, as `check` does.
+fn print_out(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("grantcheck: cannot write to standard output: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -280,3 +280,27 @@ fn frames_cut_on_the_left_keep_their_location_and_no_empty_origin_line() {
         "an empty origin line: {text}"
     );
 }
+
+#[test]
+fn rules_and_explain_say_when_they_cannot_write() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("SKIPPED: no /dev/full");
+        return;
+    };
+    for args in [
+        &["rules"][..],
+        &["rules", "--format", "json"],
+        &["explain", "XA001"],
+    ] {
+        let out = bin()
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("cannot write"), "{args:?}: {err}");
+    }
+}
