@@ -304,3 +304,45 @@ fn rules_and_explain_say_when_they_cannot_write() {
         assert!(err.contains("cannot write"), "{args:?}: {err}");
     }
 }
+
+/// A var file of any name is read as Terraform reads `-var-file`: JSON when the name ends in
+/// `.json`, HCL otherwise.
+#[test]
+fn var_files_of_any_name_are_read_as_terraform_reads_them() {
+    let dir = tempfile::Builder::new()
+        .prefix("grantcheck-cli-varfile-")
+        .tempdir()
+        .unwrap();
+    let module = include_str!("../../../tests/fixtures/hcl/sharing-module/main.tf");
+    std::fs::create_dir(dir.path().join("infra")).unwrap();
+    std::fs::write(
+        dir.path().join("infra/main.tf"),
+        format!("provider \"aws\" {{ allowed_account_ids = [\"111122223333\"] }}\n{module}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("vars.txt"), "reader = \"444455556666\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("x.json"),
+        "{\"reader\": \"444455556666\"}\n",
+    )
+    .unwrap();
+    for var_file in ["vars.txt", "x.json"] {
+        let out = bin()
+            .current_dir(dir.path())
+            .args(["check", "infra", "--var-file", var_file, "--format", "json"])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rules: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(out.status.code(), Some(1), "{var_file}: {report}");
+        assert!(!rules.contains(&"GC002"), "{var_file}: {report}");
+        // the value read from the file decides the check
+        assert!(rules.contains(&"XA002"), "{var_file}: {report}");
+        assert!(!rules.contains(&"GC001"), "{var_file}: {report}");
+    }
+}
