@@ -20,6 +20,16 @@ fn run(args: &[&str]) -> Output {
         .expect("grantcheck runs")
 }
 
+/// The rule codes of a JSON report's findings.
+fn rules_of(report: &serde_json::Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect()
+}
+
 /// A file named `name` holding `text`, in a directory removed when the guard is dropped.
 fn tmp(name: &str, text: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::Builder::new()
@@ -161,12 +171,7 @@ fn other_files_are_still_checked_when_one_is_bad() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&report);
     assert!(
         rules.contains(&"GC002") && rules.contains(&"XA003"),
         "{rules:?}"
@@ -333,12 +338,7 @@ fn var_files_of_any_name_are_read_as_terraform_reads_them() {
             .output()
             .unwrap();
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let rules: Vec<&str> = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["rule"].as_str().unwrap())
-            .collect();
+        let rules = rules_of(&report);
         assert_eq!(out.status.code(), Some(1), "{var_file}: {report}");
         assert!(!rules.contains(&"GC002"), "{var_file}: {report}");
         // the value read from the file decides the check
