@@ -82,6 +82,12 @@ export interface Summary {
   owner_unknown_secrets?: number;
   /** Plan input, when access changes: per secret, who gains or loses it. */
   access_changes?: AccessChange[];
+  /** The configuration file (grantcheck.toml) the run used (command line only). */
+  config?: string;
+  /** Findings the configuration suppressed: its [[ignore]] entries and `enabled = false`. */
+  suppressed_by_config?: number;
+  /** Findings inline `# grantcheck:ignore` comments suppressed. */
+  suppressed_inline?: number;
 }
 
 /** The report that check() returns. */

@@ -201,3 +201,41 @@ resource "aws_secretsmanager_secret_policy" "p" {
     );
     assert!(!codes(&r).contains(&"GC004".to_string()));
 }
+
+#[test]
+fn a_marker_inside_a_string_or_heredoc_suppresses_nothing() {
+    // in a quoted string at the end of the block's first line
+    let tf = MAIN_TF.replace(
+        "resource \"aws_secretsmanager_secret\" \"s\" {\n  name = \"app/db\"\n}",
+        "resource \"aws_secretsmanager_secret\" \"s\" { name = \"# grantcheck:ignore XA002 not a comment\" }",
+    );
+    let r = run_with(&tf, None, &[OWNER]);
+    assert_eq!(codes(&r), ["XA001", "XA002", "XA008"]);
+    assert_eq!(r.summary.suppressed_inline, 0);
+    // in a heredoc, on the line of the principal, and on a line of its own above it
+    let tf = r##"resource "aws_secretsmanager_secret" "s" {
+  name = "app/db"
+  kms_key_id = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+}
+
+resource "aws_secretsmanager_secret_policy" "p" {
+  secret_arn = aws_secretsmanager_secret.s.arn
+  policy     = <<-EOT
+    {"Version": "2012-10-17", "Statement": [
+      {"Sid": "# grantcheck:ignore XA001 not a comment", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Principal": {"AWS": "arn:aws:iam::444455556666:role/reader"}},
+      {"Sid": "x ${"#"} grantcheck:ignore XA001 not a comment", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Principal": {"AWS": "arn:aws:iam::444455556666:role/writer"}}]}
+  EOT
+}
+"##;
+    let r = run_with(tf, None, &[OWNER]);
+    let xa001 = codes(&r).iter().filter(|c| *c == "XA001").count();
+    assert_eq!(xa001, 2, "{:#?}", r.findings);
+    // a comment after a string that holds `#` is a comment
+    let tf = MAIN_TF.replace(
+        "resource \"aws_secretsmanager_secret\" \"s\" {\n  name = \"app/db\"\n}",
+        "resource \"aws_secretsmanager_secret\" \"s\" { name = \"app#db\" } # grantcheck:ignore XA002 the key is changed next week",
+    );
+    let r = run_with(&tf, None, &[OWNER]);
+    assert_eq!(codes(&r), ["XA001", "XA008"]);
+    assert_eq!(r.summary.suppressed_inline, 1);
+}

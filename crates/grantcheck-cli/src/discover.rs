@@ -12,8 +12,21 @@
 //! `terraform init` downloaded are read through `.terraform/modules/modules.json`, as Terraform
 //! finds them. A module directory outside the named directories that a read configuration calls
 //! through a local `source` (`../../modules/x`) is read too: it is part of the configuration.
+//!
+//! Nothing outside the configuration is read. A file reached through a tree (a walked entry, a
+//! link in it, a file `file()` may read, a `terraform.tfvars` found by the walk, a downloaded
+//! module) is read only when it is a regular file whose real path (links resolved) lies inside
+//! the directories being checked: the directories named on the command line, the directories of
+//! the files named there, and the module directories a read configuration calls through a local
+//! `source`. Anything else (a link to `/etc/passwd`, a FIFO, a device, a socket, a file of
+//! `/proc`, `/sys` or `/dev`) is refused before a byte of it is read, as an input error naming
+//! the file. A file named on the command line (a path, `--var-file`, `--config`) is the user's
+//! choice and read as given, links followed, and so is a pipe named there (`<(terraform show
+//! -json tfplan)`); a device or socket named there is refused. Every read stops one byte past
+//! [`grantcheck::MAX_INPUT_BYTES`], whatever the file claims its size to be.
 
 use std::collections::BTreeSet;
+use std::fs::Metadata;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -56,6 +69,17 @@ impl Discovered {
     /// Reads what `paths` name.
     pub fn read(paths: &[String]) -> Discovered {
         let mut d = Walk::default();
+        // every named directory is known before any walk, so that a link from one into another
+        // is inside
+        for p in paths.iter().filter(|p| *p != "-") {
+            if let Ok(real) = std::fs::canonicalize(p) {
+                match std::fs::metadata(&real) {
+                    Ok(m) if m.is_dir() => d.allowed.push(real),
+                    Ok(m) if m.is_file() => d.allowed.extend(real.parent().map(Path::to_path_buf)),
+                    _ => {}
+                }
+            }
+        }
         for p in paths {
             if p == "-" {
                 match read_stdin() {
@@ -77,7 +101,87 @@ impl Discovered {
             }
         }
         d.follow_local_modules();
+        for (key, shown_dir, real) in std::mem::take(&mut d.outside_downloads) {
+            if !d.dirs.contains(&key) {
+                d.out.errors.push(format!(
+                    "{shown_dir}: not read: .terraform/modules/modules.json lists this module directory, which leads to {}, outside the directories being checked; run `terraform init` again, or check a directory that holds it",
+                    real.display()
+                ));
+            }
+        }
         d.out
+    }
+}
+
+/// What a path reached through a tree is, once its links are resolved.
+enum Admitted {
+    /// A regular file inside the checked directories: its real path and metadata.
+    File(PathBuf, Metadata),
+    /// A directory (a link to one): not entered.
+    Dir,
+}
+
+/// Resolves a path reached through a tree: a regular file whose real path lies in one of the
+/// directories `allowed`, or a directory; anything else is refused with a message naming the
+/// file, before it is opened.
+fn admit(path: &Path, shown: &str, allowed: &[PathBuf]) -> Result<Admitted, String> {
+    let real = std::fs::canonicalize(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let meta = std::fs::metadata(&real).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    if meta.is_dir() {
+        return Ok(Admitted::Dir);
+    }
+    if !allowed.iter().any(|d| real.starts_with(d)) || is_pseudo(&real) {
+        return Err(format!(
+            "{shown}: not read: it leads to {}, outside the directories being checked; grantcheck reads only files inside them and the modules they call through a local source: replace the link with the file, or check a directory that holds what it leads to",
+            real.display()
+        ));
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "{shown}: not read: it is {}, not a regular file; remove it from the checked directory, or name the file to check on the command line",
+            kind_of(&meta)
+        ));
+    }
+    Ok(Admitted::File(real, meta))
+}
+
+/// Reads a file found by looking around the inputs (a `grantcheck.toml` above them): only a
+/// regular file whose real path lies inside `within`.
+pub fn read_found(path: &Path, shown: &str, within: &Path) -> Result<String, String> {
+    match admit(path, shown, &[within.to_path_buf()])? {
+        Admitted::File(real, _) => read_regular(&real, shown),
+        Admitted::Dir => Err(format!("{shown}: not read: it is a directory")),
+    }
+}
+
+/// Whether `real` lies in a file system of the kernel (`/proc`, `/sys`, `/dev`), whose files
+/// say they are regular and empty but are not.
+fn is_pseudo(real: &Path) -> bool {
+    ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| real.starts_with(p))
+}
+
+/// What kind of file a non-regular file is, for messages.
+fn kind_of(meta: &Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let ft = meta.file_type();
+        if ft.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+        if ft.is_char_device() || ft.is_block_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
     }
 }
 
@@ -90,6 +194,12 @@ struct Walk {
     dirs: BTreeSet<String>,
     other_bytes: u64,
     dirs_entered: usize,
+    /// Real paths of the directories whose files may be read: the named directories, the
+    /// directories of named files, the module directories followed through a local `source`.
+    allowed: Vec<PathBuf>,
+    /// Module directories `.terraform/modules/modules.json` lists outside `allowed`: read only
+    /// when a local `source` calls them (key as in `dirs`, as shown, real path).
+    outside_downloads: Vec<(String, String, PathBuf)>,
 }
 
 impl Walk {
@@ -117,6 +227,10 @@ impl Walk {
     fn first_time(&mut self, path: &Path) -> bool {
         let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.seen.insert(real)
+    }
+
+    fn admit(&self, path: &Path, shown: &str) -> Result<Admitted, String> {
+        admit(path, shown, &self.allowed)
     }
 
     /// Reads a directory tree given on the command line.
@@ -174,22 +288,33 @@ impl Walk {
                 }
                 continue;
             }
-            if !(ft.is_file() || ft.is_symlink()) || !self.first_time(&path) {
+            if !self.first_time(&path) {
                 continue;
             }
             let shown_path = shown(&path);
+            let (real, len) = match self.admit(&path, &shown_path) {
+                Ok(Admitted::File(real, meta)) => (real, meta.len()),
+                Ok(Admitted::Dir) => {
+                    // a link to a directory is not followed
+                    self.out.skipped += 1;
+                    continue;
+                }
+                Err(e) => {
+                    self.out.errors.push(e);
+                    continue;
+                }
+            };
             let lower = name.to_ascii_lowercase();
             if CONFIG_EXTS.iter().any(|e| lower.ends_with(e)) {
                 read.config = true;
-                match read_file(&path, &shown_path) {
+                match read_regular(&real, &shown_path) {
                     Ok(text) => self.push(shown_path, text, None),
                     Err(e) => self.out.errors.push(e),
                 }
                 continue;
             }
-            let len = entry.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-            if plans && is_plan_file(&path) {
-                match read_file(&path, &shown_path) {
+            if plans && is_plan_file(&real) {
+                match read_regular(&real, &shown_path) {
                     Ok(text) => self.push(shown_path, text, Some(Found::Plan)),
                     Err(e) => self.out.errors.push(e),
                 }
@@ -199,12 +324,13 @@ impl Walk {
                 self.out.skipped += 1;
                 continue;
             }
-            match std::fs::read(&path)
+            match read_bounded(&real, OTHER_MAX_BYTES + 1)
                 .ok()
+                .filter(|b| b.len() as u64 <= OTHER_MAX_BYTES)
                 .and_then(|b| String::from_utf8(b).ok())
             {
                 Some(text) if !text.contains('\0') => {
-                    self.other_bytes += len;
+                    self.other_bytes += text.len() as u64;
                     self.push(shown_path, text, Some(Found::Other));
                 }
                 _ => self.out.skipped += 1,
@@ -221,11 +347,16 @@ impl Walk {
     /// `.terraform/modules/modules.json` lists them.
     fn read_downloaded_modules(&mut self, dir: &Path) {
         let manifest = dir.join(".terraform").join("modules").join("modules.json");
-        if !manifest.is_file() || !self.first_time(&manifest) {
+        if std::fs::symlink_metadata(&manifest).is_err() || !self.first_time(&manifest) {
             return;
         }
         let shown_manifest = shown(&manifest);
-        let text = match read_file(&manifest, &shown_manifest) {
+        let text = match self
+            .admit(&manifest, &shown_manifest)
+            .and_then(|a| match a {
+                Admitted::File(real, _) => read_regular(&real, &shown_manifest),
+                Admitted::Dir => Err(format!("{shown_manifest}: cannot read: it is a directory")),
+            }) {
             Ok(t) => t,
             Err(e) => {
                 self.out.errors.push(e);
@@ -249,6 +380,14 @@ impl Walk {
             }
             if self.dirs_entered >= MAX_DIRS {
                 return;
+            }
+            let Ok(real) = std::fs::canonicalize(&module_dir) else {
+                continue;
+            };
+            if !self.allowed.iter().any(|d| real.starts_with(d)) || is_pseudo(&real) {
+                // a local module call lists its directory here too; else it is refused at the end
+                self.outside_downloads.push((key, shown(&module_dir), real));
+                continue;
             }
             self.dirs_entered += 1;
             self.read_dir(&module_dir, false);
@@ -279,6 +418,12 @@ impl Walk {
                 if !path.is_dir() {
                     // the core says that the call's directory is missing
                     continue;
+                }
+                // a module directory the configuration calls is part of it
+                if let Ok(real) = std::fs::canonicalize(&path)
+                    && !is_pseudo(&real)
+                {
+                    self.allowed.push(real);
                 }
                 self.dirs_entered += 1;
                 self.read_dir(&path, false);
@@ -365,7 +510,7 @@ fn is_plan_file(path: &Path) -> bool {
     }
     // the keys may come later: look through the whole text (within the input limit)
     std::fs::metadata(path).is_ok_and(|m| m.len() <= grantcheck::MAX_INPUT_BYTES as u64)
-        && std::fs::read(path).is_ok_and(|b| {
+        && read_bounded(path, grantcheck::MAX_INPUT_BYTES as u64).is_ok_and(|b| {
             memchr::memmem::find(&b, b"\"format_version\"").is_some()
                 && memchr::memmem::find(&b, b"\"terraform_version\"").is_some()
         })
@@ -392,18 +537,57 @@ fn read_stdin() -> Result<String, String> {
     decode("-", bytes)
 }
 
-/// Reads a file as text, refusing one over the input limit before reading it.
+/// Reads a file named on the command line (a path, `--var-file`, `--config`) as text: a
+/// regular file, or a pipe such as `<(terraform show -json tfplan)` (`/dev/fd/N`), links
+/// followed; a device, socket or directory is refused. A file over the input limit is refused
+/// by its size before it is read, a pipe one byte past the limit.
 pub fn read_file(path: &Path, shown: &str) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-    if meta.len() > grantcheck::MAX_INPUT_BYTES as u64 {
+    if !meta.is_file() && !is_pipe(&meta) {
+        return Err(format!(
+            "{shown}: not read: it is {}; give a plan JSON or configuration file, or `-` for standard input",
+            kind_of(&meta)
+        ));
+    }
+    read_regular(path, shown)
+}
+
+fn is_pipe(meta: &Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        meta.file_type().is_fifo()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+/// Reads a file whose kind was checked as text, refusing one over the input limit.
+fn read_regular(path: &Path, shown: &str) -> Result<String, String> {
+    let limit = grantcheck::MAX_INPUT_BYTES as u64;
+    let meta = std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    if meta.len() > limit {
         return Err(format!(
             "{shown}: the file is {} MB, over the limit of {} MB",
             meta.len() / (1024 * 1024),
             grantcheck::MAX_INPUT_BYTES / (1024 * 1024)
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    // one byte past the limit is enough to refuse it, whatever the size said
+    let bytes = read_bounded(path, limit + 1).map_err(|e| format!("{shown}: cannot read: {e}"))?;
     decode(shown, bytes)
+}
+
+/// At most `limit` bytes of a file.
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 pub fn decode(path: &str, bytes: Vec<u8>) -> Result<String, String> {

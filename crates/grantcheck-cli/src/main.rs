@@ -2,7 +2,7 @@
 //! status a pipeline can rely on (0 clean, 1 findings at or above `--fail-on`, 2 usage or input
 //! error).
 
-use grantcheck_cli::discover::{Discovered, decode, read_file};
+use grantcheck_cli::discover::{Discovered, read_file, read_found};
 use grantcheck_cli::{github, junit, render};
 
 use std::io::{IsTerminal, Write};
@@ -79,7 +79,7 @@ struct CheckArgs {
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
     /// The configuration file (default: the first grantcheck.toml found walking up from the
-    /// first input's directory).
+    /// first input's directory to the repository root, the first directory holding .git).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Plans: report only what this plan introduces (not what is already there or fixed).
@@ -140,25 +140,34 @@ fn main() -> ExitCode {
                 RulesFormat::Json => render::rules_json(),
                 RulesFormat::Markdown => render::rules_markdown(),
             };
-            print!("{text}");
-            ExitCode::SUCCESS
+            print_out(&text)
         }
         Command::Explain { code } => match grantcheck::rules::by_code(&code) {
-            Some(m) => {
-                println!(
-                    "{} {} ({})\n\n{}",
-                    m.code,
-                    m.name,
-                    m.severity.as_str(),
-                    m.docs()
-                );
-                ExitCode::SUCCESS
-            }
+            Some(m) => print_out(&format!(
+                "{} {} ({})\n\n{}\n",
+                m.code,
+                m.name,
+                m.severity.as_str(),
+                m.docs()
+            )),
             None => {
                 eprintln!("grantcheck: no rule {code}; `grantcheck rules` lists them");
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+/// Writes `text` to standard output; one that cannot be written (a full disk, a closed pipe)
+/// is said in one line and exits 2, as `check` does.
+fn print_out(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("grantcheck: cannot write to standard output: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -196,23 +205,36 @@ fn run_check(args: CheckArgs) -> ExitCode {
             Err(e) => read_errors.push(e),
         }
     }
-    let config_path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => args.paths.first().and_then(|p| find_config(p)),
+    let config = match &args.config {
+        Some(p) => Some((p.clone(), None)),
+        None => args
+            .paths
+            .first()
+            .and_then(|p| find_config(p))
+            .map(|(p, within)| (p, Some(within))),
     };
-    let mut config = None;
-    if let Some(path) = config_path {
+    let mut config_shown = None;
+    // input errors already said on standard error
+    let mut said_first: Vec<String> = vec![];
+    if let Some((path, within)) = config {
         let shown = relative_to_cwd(&path.to_string_lossy());
-        match std::fs::read(&path) {
-            Ok(bytes) => match decode(&shown, bytes) {
-                Ok(text) => {
-                    let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
-                    sources.push(SourceFile::new(id, shown.clone(), text));
-                    config = Some(shown);
-                }
-                Err(e) => read_errors.push(e),
-            },
-            Err(e) => read_errors.push(format!("{shown}: cannot read: {e}")),
+        // given with --config: read as given; found: only a file inside the repository
+        let read = match &within {
+            None => read_file(&path, &shown),
+            Some(within) => read_found(&path, &shown, within),
+        };
+        match read {
+            Ok(text) => {
+                let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
+                sources.push(SourceFile::new(id, shown.clone(), text));
+                config_shown = Some(shown);
+            }
+            Err(e) => {
+                // said first, before any finding, as a configuration that cannot be used is
+                eprintln!("grantcheck: {e}");
+                said_first.push(e.clone());
+                read_errors.push(e);
+            }
         }
     }
     let mut vars = Vec::new();
@@ -232,7 +254,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         utf16: false,
         var_files: args.var_files.clone(),
         vars,
-        config,
+        config: config_shown.clone(),
     };
     let mut report = grantcheck::check(&sources, &options);
     report.summary.skipped += discovered.skipped;
@@ -249,6 +271,21 @@ fn run_check(args: CheckArgs) -> ExitCode {
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
+    // a configuration that cannot be used is said first, before any finding
+    for f in report.findings.iter().filter(|f| {
+        f.rule == "GC002"
+            && config_shown.is_some()
+            && f.location.as_ref().map(|l| &l.file) == config_shown.as_ref()
+    }) {
+        match &f.location {
+            Some(l) => eprintln!(
+                "grantcheck: {}:{}:{}: {}",
+                l.file, l.start.line, l.start.column, f.message
+            ),
+            None => eprintln!("grantcheck: {}", f.message),
+        }
+        said_first.push(f.message.clone());
+    }
     let text_on_stdout = match write_outputs(&args, &specs, &report, &sources, threshold) {
         Ok(t) => t,
         Err(e) => {
@@ -256,8 +293,12 @@ fn run_check(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    for f in report.findings.iter().filter(|f| f.rule == "GC002") {
-        if !text_on_stdout {
+    if !text_on_stdout {
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "GC002" && !said_first.contains(&f.message))
+        {
             eprintln!("grantcheck: {}", f.message);
         }
     }
@@ -336,9 +377,11 @@ fn write_outputs(
 }
 
 /// The first `grantcheck.toml` in the directory of `input` (the directory itself for a
-/// directory, the current directory for standard input) or above it.
-fn find_config(input: &str) -> Option<PathBuf> {
-    let start = if input == "-" {
+/// directory, the current directory for standard input) or above it, up to the repository root
+/// (the first directory holding `.git`), with the directory it must really lie in: the
+/// repository, or outside one the directory it was found in.
+fn find_config(input: &str) -> Option<(PathBuf, PathBuf)> {
+    let start = if input == "-" || input.starts_with("/dev/fd/") || input.starts_with("/proc/") {
         std::env::current_dir().ok()?
     } else {
         let p = Path::new(input);
@@ -354,10 +397,20 @@ fn find_config(input: &str) -> Option<PathBuf> {
         };
         std::fs::canonicalize(dir).ok()?
     };
-    start
+    let repository = start
         .ancestors()
-        .map(|d| d.join(grantcheck::config::FILE_NAME))
-        .find(|f| f.is_file())
+        .find(|d| d.join(".git").symlink_metadata().is_ok());
+    let searched = start
+        .ancestors()
+        .take_while(|d| repository.is_none_or(|r| d.starts_with(r)));
+    for dir in searched {
+        let file = dir.join(grantcheck::config::FILE_NAME);
+        // (a link or a special file is found, and refused when read)
+        if file.symlink_metadata().is_ok() {
+            return Some((file, repository.unwrap_or(dir).to_path_buf()));
+        }
+    }
+    None
 }
 
 /// An absolute path under the current directory, made relative to it (SARIF and GitHub

@@ -238,6 +238,16 @@ pub fn text(
             }
             let _ = writeln!(out, "{line}");
         }
+        // which configuration decided what is reported, and what it and inline comments hid
+        let parts: Vec<String> = s
+            .config
+            .iter()
+            .map(|c| format!("configuration: {}", escape_line(c)))
+            .chain(grantcheck::report::suppressed_line(s))
+            .collect();
+        if !parts.is_empty() {
+            let _ = writeln!(out, "{}", parts.join("; "));
+        }
     }
     if let Some(line) = grantcheck::report::owner_unknown_line(s) {
         let _ = writeln!(out, "{}: {line}", st.paint("1;33", "warning"));

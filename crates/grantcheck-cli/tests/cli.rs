@@ -20,6 +20,16 @@ fn run(args: &[&str]) -> Output {
         .expect("grantcheck runs")
 }
 
+/// The rule codes of a JSON report's findings.
+fn rules_of(report: &serde_json::Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect()
+}
+
 /// A file named `name` holding `text`, in a directory removed when the guard is dropped.
 fn tmp(name: &str, text: &[u8]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::Builder::new()
@@ -161,12 +171,7 @@ fn other_files_are_still_checked_when_one_is_bad() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
+    let rules = rules_of(&report);
     assert!(
         rules.contains(&"GC002") && rules.contains(&"XA003"),
         "{rules:?}"
@@ -279,4 +284,65 @@ fn frames_cut_on_the_left_keep_their_location_and_no_empty_origin_line() {
         !text.lines().any(|l| l.trim() == ":::"),
         "an empty origin line: {text}"
     );
+}
+
+#[test]
+fn rules_and_explain_say_when_they_cannot_write() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("SKIPPED: no /dev/full");
+        return;
+    };
+    for args in [
+        &["rules"][..],
+        &["rules", "--format", "json"],
+        &["explain", "XA001"],
+    ] {
+        let out = bin()
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("cannot write"), "{args:?}: {err}");
+    }
+}
+
+/// A var file of any name is read as Terraform reads `-var-file`: JSON when the name ends in
+/// `.json`, HCL otherwise.
+#[test]
+fn var_files_of_any_name_are_read_as_terraform_reads_them() {
+    let dir = tempfile::Builder::new()
+        .prefix("grantcheck-cli-varfile-")
+        .tempdir()
+        .unwrap();
+    let module = include_str!("../../../tests/fixtures/hcl/sharing-module/main.tf");
+    std::fs::create_dir(dir.path().join("infra")).unwrap();
+    std::fs::write(
+        dir.path().join("infra/main.tf"),
+        format!("provider \"aws\" {{ allowed_account_ids = [\"111122223333\"] }}\n{module}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("vars.txt"), "reader = \"444455556666\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("x.json"),
+        "{\"reader\": \"444455556666\"}\n",
+    )
+    .unwrap();
+    for var_file in ["vars.txt", "x.json"] {
+        let out = bin()
+            .current_dir(dir.path())
+            .args(["check", "infra", "--var-file", var_file, "--format", "json"])
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rules = rules_of(&report);
+        assert_eq!(out.status.code(), Some(1), "{var_file}: {report}");
+        assert!(!rules.contains(&"GC002"), "{var_file}: {report}");
+        // the value read from the file decides the check
+        assert!(rules.contains(&"XA002"), "{var_file}: {report}");
+        assert!(!rules.contains(&"GC001"), "{var_file}: {report}");
+    }
 }

@@ -222,3 +222,116 @@ fn new_only_keeps_what_the_plan_introduces() {
         assert_eq!(f["change"], "introduced", "{f}");
     }
 }
+
+#[test]
+fn the_search_for_the_config_stops_at_the_repository_root() {
+    let d = scratch("repo-root");
+    // a grantcheck.toml above the repository is not the repository's
+    write(&d.path().join("grantcheck.toml"), NO_XA001);
+    write(
+        &d.path().join("repo/infra/plan.json"),
+        &plan(&[], &["444455556666"]),
+    );
+    std::fs::create_dir_all(d.path().join("repo/.git")).unwrap();
+    // a worktree or submodule has a .git file
+    write(
+        &d.path().join("worktree/plan.json"),
+        &plan(&[], &["444455556666"]),
+    );
+    write(&d.path().join("worktree/.git"), "gitdir: ../repo/.git\n");
+    for input in ["repo/infra/plan.json", "worktree/plan.json"] {
+        let out = run(d.path(), &["check", input, "--format", "json"]);
+        let r = report(&out);
+        assert!(rules_of(&r).contains(&"XA001".to_string()), "{r}");
+        assert!(r["summary"].get("config").is_none(), "{r}");
+    }
+    // inside the repository it is found, and said
+    write(&d.path().join("repo/grantcheck.toml"), NO_XA001);
+    let out = run(
+        d.path(),
+        &["check", "repo/infra/plan.json", "--format", "json"],
+    );
+    let r = report(&out);
+    assert!(!rules_of(&r).contains(&"XA001".to_string()), "{r}");
+    assert_eq!(r["summary"]["config"], "repo/grantcheck.toml", "{r}");
+    assert_eq!(r["summary"]["suppressed_by_config"], 1, "{r}");
+}
+
+/// Two secrets shared with another account without a customer managed key (XA002 on each).
+const TWO_SHARED: &str = r#"provider "aws" { allowed_account_ids = ["111122223333"] }
+# grantcheck:ignore XA002 the reader is in our organisation and this secret is rotated daily
+resource "aws_secretsmanager_secret" "one" { name = "one" }
+resource "aws_secretsmanager_secret" "two" { name = "two" }
+resource "aws_secretsmanager_secret_policy" "one" {
+  secret_arn = aws_secretsmanager_secret.one.arn
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
+    Principal = { AWS = "arn:aws:iam::444455556666:root" }, Action = "secretsmanager:GetSecretValue", Resource = "*" }] })
+}
+resource "aws_secretsmanager_secret_policy" "two" {
+  secret_arn = aws_secretsmanager_secret.two.arn
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
+    Principal = { AWS = "arn:aws:iam::444455556666:root" }, Action = "secretsmanager:GetSecretValue", Resource = "*" }] })
+}
+"#;
+
+#[test]
+fn the_outputs_say_which_config_was_used_and_what_it_suppressed() {
+    let d = scratch("said");
+    write(&d.path().join("infra/main.tf"), TWO_SHARED);
+    write(
+        &d.path().join("grantcheck.toml"),
+        "[[ignore]]\nrule = \"XA002\"\nresource = \"aws_secretsmanager_secret.two\"\nreason = \"a test secret\"\n",
+    );
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
+    let out = run(d.path(), &["check", "infra", "--format", "json"]);
+    let r = report(&out);
+    assert!(!rules_of(&r).contains(&"XA002".to_string()), "{r}");
+    assert_eq!(r["summary"]["config"], "grantcheck.toml", "{r}");
+    assert_eq!(r["summary"]["suppressed_by_config"], 1, "{r}");
+    assert_eq!(r["summary"]["suppressed_inline"], 1, "{r}");
+    let text = run(d.path(), &["check", "infra"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("configuration: grantcheck.toml; 2 findings suppressed: 1 by grantcheck.toml, 1 by inline grantcheck:ignore comments"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_config_error_is_said_on_standard_error_before_any_finding() {
+    let d = scratch("error-first");
+    write(
+        &d.path().join("grantcheck.toml"),
+        "accounts = [\"111122223333\"]\nlevel = \"high\"\n",
+    );
+    write(&d.path().join("plan.json"), &plan(&[], &["444455556666"]));
+    for format in ["text", "json"] {
+        let out = run(d.path(), &["check", "plan.json", "--format", format]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("grantcheck: grantcheck.toml:2:") && first.contains("level"),
+            "{format}: {err}"
+        );
+        assert_eq!(err.matches("level").count(), 1, "said once: {err}");
+    }
+    // a --config that cannot be read is said first too
+    let out = run(
+        d.path(),
+        &[
+            "check",
+            "plan.json",
+            "--config",
+            "none.toml",
+            "--format",
+            "json",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("grantcheck: none.toml: cannot read"),
+        "{err}"
+    );
+    assert_eq!(err.matches("none.toml").count(), 1, "said once: {err}");
+}

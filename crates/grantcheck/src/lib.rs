@@ -118,7 +118,7 @@ pub fn sensitive_spans(sources: &[SourceFile], options: &Options) -> Vec<Span> {
         .collect();
     if sources
         .iter()
-        .any(|s| terraform::hcl::is_config_path(&s.path))
+        .any(|s| terraform::hcl::is_config_source(&s.path, &options.var_files))
     {
         spans.extend(terraform::hcl::load(sources, &hcl_options(options)).sensitive);
     }
@@ -154,7 +154,7 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
     // Files beside configuration files (policy JSON, templates) are read by `file()`.
     let config_dirs: Vec<String> = sources
         .iter()
-        .filter(|s| terraform::hcl::is_config_path(&s.path))
+        .filter(|s| terraform::hcl::is_config_source(&s.path, &options.var_files))
         .map(|s| terraform::hcl::text::dir_of(&s.path))
         .collect();
     let mut cfg = None;
@@ -165,7 +165,10 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         let whole = Span::new(src.id, 0, 0);
         if options.config.as_deref() == Some(src.path.as_str()) {
             match config::parse(src) {
-                Ok(c) => cfg = Some(c),
+                Ok(c) => {
+                    summary.config = Some(src.path.clone());
+                    cfg = Some(c);
+                }
                 Err(e) => input_error(&mut out, src, e.span, e.message),
             }
             continue;
@@ -185,6 +188,10 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         let kind = match (src.found_as, detect(&src.path, &src.text)) {
             (Some(source::Found::Other), _) => Ok(InputKind::Other),
             (Some(source::Found::Plan), _) => Ok(InputKind::Plan),
+            // a --var-file, whatever its name, as Terraform reads it
+            (None, _) if terraform::hcl::is_config_source(&src.path, &options.var_files) => {
+                Ok(InputKind::Config)
+            }
             (None, k) => k,
         };
         let kind = match kind {
@@ -262,7 +269,9 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
     }
     let sensitive = terraform::plan::sensitive::merge(sensitive);
     redact_sensitive_paths(&mut out.list, &sensitive);
-    suppress::apply(sources, cfg.as_ref(), &mut out.list);
+    let suppressed = suppress::apply(sources, cfg.as_ref(), &mut out.list);
+    summary.suppressed_inline = suppressed.inline;
+    summary.suppressed_by_config = suppressed.by_config;
     let mut report = report::build(sources, out.list, summary, options.utf16);
     report.sensitive = sensitive;
     report

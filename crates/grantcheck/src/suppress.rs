@@ -33,27 +33,18 @@ pub fn inline(sources: &[SourceFile]) -> (Vec<Inline>, Vec<Finding>) {
             continue;
         }
         let text = src.text.as_str();
-        let mut line_start = 0;
-        for line in text.split_inclusive('\n') {
-            let this = line_start;
-            line_start += line.len();
-            let Some(at) = line.find(MARKER) else {
+        // only in comments: a marker in a string or heredoc is the value's text
+        for (start, end) in line_comments(text) {
+            let body = &text[start..end];
+            let opener = if body.starts_with('#') { 1 } else { 2 };
+            let Some(after) = body[opener..].trim_start().strip_prefix(MARKER) else {
                 continue;
             };
-            let before = line[..at].trim_end();
-            let Some(code_part) = before
-                .strip_suffix('#')
-                .or_else(|| before.strip_suffix("//"))
-            else {
-                continue;
-            };
-            let marker = if before.ends_with('#') { 1 } else { 2 };
-            let comment = Span::new(
-                src.id,
-                this + before.len() - marker,
-                this + line.trim_end().len(),
-            );
-            let (codes, unknown, reason) = parse_comment(line[at + MARKER.len()..].trim());
+            let this = text[..start].rfind('\n').map_or(0, |k| k + 1);
+            let code_part = &text[this..start];
+            let line_start = (end + 1).min(text.len());
+            let comment = Span::new(src.id, start, start + body.trim_end().len());
+            let (codes, unknown, reason) = parse_comment(after.trim());
             let problem = if !unknown.is_empty() {
                 Some(format!(
                     "no rule {}; `grantcheck rules` lists them",
@@ -93,6 +84,108 @@ pub fn inline(sources: &[SourceFile]) -> (Vec<Inline>, Vec<Finding>) {
         }
     }
     (list, invalid)
+}
+
+/// Where an HCL text is: code (inside a pair of braces, or at the top), a quoted string, or a
+/// heredoc (the byte range of its closing word).
+#[derive(Clone, Copy)]
+enum Lex {
+    Code,
+    Str,
+    Heredoc(usize, usize),
+}
+
+/// The line comments (`#`, `//`) of an HCL text: from the `#` or `//` to the end of its line.
+/// Quoted strings, heredocs and their `${…}`/`%{…}`, and `/* */` comments are stepped over, so
+/// that what they hold is never taken for a comment. A quoted string ends at its line's end
+/// (HCL allows no more), so an unclosed quote cannot hide the rest of a file.
+fn line_comments(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let line_end = |i: usize| memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
+    let opens_template = |i: usize| matches!(b[i], b'$' | b'%') && b.get(i + 1) == Some(&b'{');
+    // `$${` and `%%{` are written `${` and `%{`: no template
+    let escaped_template = |i: usize| {
+        matches!(b[i], b'$' | b'%') && b.get(i + 1) == Some(&b[i]) && b.get(i + 2) == Some(&b'{')
+    };
+    let mut out = vec![];
+    let mut stack = vec![Lex::Code];
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match stack.last().copied() {
+            Some(Lex::Str) => {
+                if c == b'\\' {
+                    i += 1;
+                } else if c == b'"' || c == b'\n' {
+                    stack.pop();
+                } else if escaped_template(i) {
+                    i += 2;
+                } else if opens_template(i) {
+                    stack.push(Lex::Code);
+                    i += 1;
+                }
+            }
+            Some(Lex::Heredoc(from, to)) => {
+                if i == 0 || b[i - 1] == b'\n' {
+                    let end = line_end(i);
+                    if text[i..end].trim() == &text[from..to] {
+                        stack.pop();
+                        i = end;
+                        continue;
+                    }
+                }
+                if escaped_template(i) {
+                    i += 2;
+                } else if opens_template(i) {
+                    stack.push(Lex::Code);
+                    i += 1;
+                }
+            }
+            Some(Lex::Code) => match c {
+                b'"' => stack.push(Lex::Str),
+                b'#' => {
+                    let end = line_end(i);
+                    out.push((i, end));
+                    i = end;
+                    continue;
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    let end = line_end(i);
+                    out.push((i, end));
+                    i = end;
+                    continue;
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |k| i + 2 + k + 1);
+                }
+                b'<' if b.get(i + 1) == Some(&b'<') => {
+                    let from = i + 2 + usize::from(b.get(i + 2) == Some(&b'-'));
+                    let to = from
+                        + b[from..]
+                            .iter()
+                            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                            .count();
+                    if to > from {
+                        stack.push(Lex::Heredoc(from, to));
+                        // the heredoc starts on the next line
+                        i = line_end(to);
+                    } else {
+                        i += 1;
+                    }
+                }
+                // each brace opens code of its own, which its `}` closes: the `}` of a
+                // `${…}` goes back to the string or heredoc
+                b'{' => stack.push(Lex::Code),
+                b'}' if stack.len() > 1 => {
+                    stack.pop();
+                }
+                _ => {}
+            },
+            None => break,
+        }
+        i += 1;
+    }
+    out
 }
 
 /// Rule codes, unknown codes, and the reason that follows them.
@@ -230,8 +323,24 @@ fn address_matches(pattern: &str, address: &str) -> bool {
     base == pattern
 }
 
-/// Applies inline suppressions, the configuration's ignores and its rule settings.
-pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec<Finding>) {
+/// How many findings were not reported, and by what: a finding both an inline comment and the
+/// configuration suppress counts once, as inline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Suppressed {
+    /// By inline `# grantcheck:ignore` comments.
+    pub inline: usize,
+    /// By the configuration file: its `[[ignore]]` entries and `enabled = false`.
+    pub by_config: usize,
+}
+
+/// Applies inline suppressions, the configuration's ignores and its rule settings, and says how
+/// many findings each took away.
+pub fn apply(
+    sources: &[SourceFile],
+    config: Option<&Config>,
+    findings: &mut Vec<Finding>,
+) -> Suppressed {
+    let mut count = Suppressed::default();
     let (inline, invalid) = inline(sources);
     let ignores = config.map(|c| c.ignores.as_slice()).unwrap_or(&[]);
     let mut inline_used = vec![false; inline.len()];
@@ -241,7 +350,8 @@ pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec
             return true;
         }
         let rule = about(f);
-        let mut keep = true;
+        let mut by_inline = false;
+        let mut by_config = false;
         if let Some(span) = f.span {
             for (s, used) in inline.iter().zip(inline_used.iter_mut()) {
                 if s.covers.file == span.file
@@ -250,17 +360,22 @@ pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec
                     && s.codes.contains(&rule)
                 {
                     *used = true;
-                    keep = false;
+                    by_inline = true;
                 }
             }
         }
         for (ig, used) in ignores.iter().zip(ignore_used.iter_mut()) {
             if ig.rule == rule && address_matches(&ig.resource, &f.resource) {
                 *used = true;
-                keep = false;
+                by_config = true;
             }
         }
-        keep
+        if by_inline {
+            count.inline += 1;
+        } else if by_config {
+            count.by_config += 1;
+        }
+        !(by_inline || by_config)
     });
     findings.extend(invalid);
     for (s, _) in inline.iter().zip(&inline_used).filter(|(_, u)| !**u) {
@@ -283,10 +398,12 @@ pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec
             ),
         ));
     }
-    let Some(cfg) = config else { return };
+    let Some(cfg) = config else { return count };
+    let before = findings.len();
     findings.retain(|f| {
         f.rule == InputError::META.code || cfg.rule(about(f)).is_none_or(|r| r.enabled)
     });
+    count.by_config += before - findings.len();
     for f in findings.iter_mut() {
         if f.change == Some(crate::changes::Change::Fixed) || f.rule == Unresolved::META.code {
             continue;
@@ -294,5 +411,36 @@ pub fn apply(sources: &[SourceFile], config: Option<&Config>, findings: &mut Vec
         if let Some(sev) = cfg.rule(f.rule).and_then(|r| r.severity) {
             f.severity = sev;
         }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_comments;
+
+    fn comments(text: &str) -> Vec<&str> {
+        line_comments(text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect()
+    }
+
+    #[test]
+    fn only_comments_are_comments() {
+        assert_eq!(comments("a = 1 # one\n// two\nb = 2"), ["# one", "// two"]);
+        assert_eq!(comments("a = \"# no\" # yes\n"), ["# yes"]);
+        assert_eq!(comments("a = \"\\\"# no\"\n"), Vec::<&str>::new());
+        assert_eq!(comments("a = \"${ \"#\" } # no\" # yes"), ["# yes"]);
+        assert_eq!(comments("a = \"$${ # no\"\n"), Vec::<&str>::new());
+        assert_eq!(comments("/* # no */ x # yes"), ["# yes"]);
+        assert_eq!(
+            comments("a = <<-EOT\n  # no\n  ${ {b = 1} } # no\n  EOT\n# yes\n"),
+            ["# yes"]
+        );
+        assert_eq!(comments("a = { b = \"}\" } # yes"), ["# yes"]);
+        // an unclosed quote ends with its line
+        assert_eq!(comments("a = \"x\n# yes"), ["# yes"]);
+        assert_eq!(comments("a = <<EOT\n# no"), Vec::<&str>::new());
     }
 }

@@ -177,6 +177,41 @@ pub struct Summary {
     /// For plan input: per secret, the foreign accounts that gain or lose access.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_changes: Vec<crate::changes::AccessChange>,
+    /// The configuration file (`grantcheck.toml`) the run used, as shown in findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// Findings the configuration took away: its `[[ignore]]` entries and `enabled = false`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub suppressed_by_config: usize,
+    /// Findings inline `# grantcheck:ignore` comments took away (one that the configuration
+    /// also ignores counts here).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub suppressed_inline: usize,
+}
+
+/// What the report says about the configuration used and the findings suppressed, e.g.
+/// `3 findings suppressed: 2 by grantcheck.toml, 1 by inline comments`; `None` when nothing was.
+pub fn suppressed_line(s: &Summary) -> Option<String> {
+    let total = s.suppressed_by_config + s.suppressed_inline;
+    if total == 0 {
+        return None;
+    }
+    let mut by = vec![];
+    if s.suppressed_by_config > 0 {
+        let file = s.config.as_deref().unwrap_or("the configuration");
+        by.push(format!("{} by {file}", s.suppressed_by_config));
+    }
+    if s.suppressed_inline > 0 {
+        by.push(format!(
+            "{} by inline grantcheck:ignore comments",
+            s.suppressed_inline
+        ));
+    }
+    Some(format!(
+        "{total} finding{} suppressed: {}",
+        if total == 1 { "" } else { "s" },
+        by.join(", ")
+    ))
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -80,6 +80,34 @@ pub fn is_vars_path(path: &str) -> bool {
     l.ends_with(".tfvars") || l.ends_with(".tfvars.json")
 }
 
+/// Whether `path` is a configuration file by its name, or one of the `--var-file` files
+/// `var_files`, which Terraform reads whatever their name.
+pub fn is_config_source(path: &str, var_files: &[String]) -> bool {
+    is_config_path(path) || is_var_file(path, var_files)
+}
+
+/// Whether `path` is one of the `--var-file` files `var_files`.
+fn is_var_file(path: &str, var_files: &[String]) -> bool {
+    !var_files.is_empty() && {
+        let p = text::normalize(path);
+        var_files.iter().any(|v| text::normalize(v) == p)
+    }
+}
+
+/// How a file of variable values is read: `None` for one that is not, `Some(true)` for JSON.
+/// As `terraform plan -var-file=FILE` does, a `--var-file` of any name is JSON when its name
+/// ends in `.json` and HCL otherwise.
+fn vars_syntax(path: &str, var_files: &[String]) -> Option<bool> {
+    let lower = path.to_ascii_lowercase();
+    if is_var_file(path, var_files) {
+        Some(lower.ends_with(".json"))
+    } else if is_vars_path(path) {
+        Some(lower.ends_with(".tfvars.json"))
+    } else {
+        None
+    }
+}
+
 /// A file beside configuration files that is not a plan: read by `file()` or `templatefile()`,
 /// never checked on its own.
 pub fn is_read_by_config(path: &str, text: &str, config_dirs: &[String]) -> bool {
@@ -142,16 +170,20 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
     // feature), then taken in the order of `sources` like the others.
     let hcl_texts: Vec<(FileId, &str)> = sources
         .iter()
-        .filter(|s| is_hcl_path(&s.path))
+        .filter(|s| match vars_syntax(&s.path, &opts.var_files) {
+            Some(json) => !json,
+            None => is_hcl_path(&s.path),
+        })
         .map(|s| (s.id, s.text.as_str()))
         .collect();
     let mut parsed = parse_all(&hcl_texts).into_iter();
     for src in sources {
-        if !is_config_path(&src.path) {
+        if !is_config_source(&src.path, &opts.var_files) {
             continue;
         }
         let lower = src.path.to_ascii_lowercase();
-        if lower.ends_with(".tfvars.json") {
+        let vars = vars_syntax(&src.path, &opts.var_files);
+        if vars == Some(true) {
             // read again by root_variables; a file that cannot be read is never skipped silently
             if let Err(e) = json::parse(&src.text, Placement::exact(src.id, 0, src.text.len())) {
                 summary.errors.push(HclError {
@@ -196,7 +228,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
             });
         }
         let Some(body) = body else { continue };
-        if lower.ends_with(".tfvars") {
+        if vars.is_some() {
             vars_bodies.push((src, Some(body)));
         } else {
             bodies.push((src.id, dir_of(&src.path), body));
