@@ -322,3 +322,92 @@ fn a_value_that_doubles_past_any_policy_is_an_input_error_not_an_abort() {
         ]
     );
 }
+
+#[test]
+fn past_the_module_instance_limit_says_exactly_what_was_checked() {
+    let main = r#"
+provider "aws" { allowed_account_ids = ["111122223333"] }
+module "m" {
+  count  = 10001
+  source = "./mod"
+}
+"#;
+    let module = r#"
+resource "aws_secretsmanager_secret" "s" {
+  name   = "x"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
+    Principal = { AWS = "arn:aws:iam::444455556666:root" }, Action = "secretsmanager:GetSecretValue", Resource = "*" }] })
+}
+"#;
+    let r = check_texts(&[("main.tf", main), ("mod/main.tf", module)], &[]);
+    let errors: Vec<&str> = messages(&r, "GC002").iter().map(|(_, m)| *m).collect();
+    assert_eq!(
+        errors,
+        [
+            "main.tf: module.m[9999] and the module instances after it are not checked: the configuration expands to more than 10000 module instances, and the first 10000 are checked"
+        ]
+    );
+    // the root and the first 9,999 instances of the module: each secret checked
+    assert_eq!(
+        r.findings.iter().filter(|f| f.rule == "XA002").count(),
+        9999
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.resource == "module.m[9998].aws_secretsmanager_secret.s")
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.resource.starts_with("module.m[9999]"))
+    );
+}
+
+#[test]
+fn small_input_errors_say_what_is_wrong() {
+    // a number past what a float holds is not called a syntax error
+    let r = check_texts(
+        &[(
+            "main.tf",
+            "resource \"aws_secretsmanager_secret\" \"s\" {\n  count = 1e400\n  name  = \"x\"\n}\n",
+        )],
+        &[],
+    );
+    let errors: Vec<&str> = messages(&r, "GC002").iter().map(|(_, m)| *m).collect();
+    assert_eq!(
+        errors,
+        [
+            "main.tf: the number 1e400 at line 2 is out of range: grantcheck reads numbers as 64-bit floating point, as far as about 1.8e308; no count, index or policy value needs more: write a smaller number"
+        ]
+    );
+    // a plan with a byte-order mark says so
+    let plan = format!("\u{feff}{}", shared_plan());
+    let r = check_texts(&[("plan.json", &plan)], &[]);
+    let errors: Vec<&str> = messages(&r, "GC002").iter().map(|(_, m)| *m).collect();
+    assert_eq!(errors.len(), 1, "{:#?}", r.findings);
+    assert!(errors[0].contains("byte-order mark"), "{}", errors[0]);
+}
+
+#[test]
+fn an_address_that_does_not_decode_is_shown_as_written() {
+    let mut plan = shared_plan();
+    change_of(&mut plan, "aws_secretsmanager_secret.s")["address"] =
+        json!("aws_secretsmanager_secret.s[\"LONE\"]");
+    // a lone surrogate, which Terraform never writes and which decodes to no text
+    let text = plan.to_string().replace("LONE", "\\ud800");
+    assert!(serde_json::from_str::<String>("\"\\ud800\"").is_err());
+    let r = check_texts(&[("plan.json", &text)], &[]);
+    assert!(
+        r.findings.iter().all(|f| !f.resource.is_empty()),
+        "{:#?}",
+        r.findings
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "XA002" && f.resource.contains("\\ud800")),
+        "{:#?}",
+        r.findings
+    );
+}

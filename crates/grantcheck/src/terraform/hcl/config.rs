@@ -55,14 +55,21 @@ pub fn parse_file(file: FileId, original: &str) -> (Option<Body>, Vec<SyntaxErro
                     });
                     return (None, errors);
                 }
-                errors.push(SyntaxError {
-                    span: Span::new(file, off, (off + 1).min(text.len())),
-                    message: format!(
+                let message = match out_of_range_number(&text, off) {
+                    Some(n) => format!(
+                        "the number {n} at line {} is out of range: grantcheck reads numbers as 64-bit floating point, as far as about 1.8e308; no count, index or policy value needs more: write a smaller number",
+                        e.location().line()
+                    ),
+                    None => format!(
                         "HCL syntax error at line {}, column {}: {}; fix it so that this block is checked",
                         e.location().line(),
                         e.location().column(),
                         e.message()
                     ),
+                };
+                errors.push(SyntaxError {
+                    span: Span::new(file, off, (off + 1).min(text.len())),
+                    message,
                 });
                 let (start, end) = enclosing_block(&text, off);
                 let already_blank = text.get(start..end).is_none_or(|r| r.trim().is_empty());
@@ -110,6 +117,26 @@ fn enclosing_block(text: &str, off: usize) -> (usize, usize) {
     let end = line_starts.get(end_line).copied().unwrap_or(text.len());
     // a block that ends on the error line itself: blank at least that line
     (start, end.max(start + 1).min(text.len()))
+}
+
+/// A number literal around `off` that the parser refuses because it is out of range (`1e400`).
+fn out_of_range_number(text: &str, off: usize) -> Option<&str> {
+    let b = text.as_bytes();
+    let mut start = off.min(b.len());
+    while start > 0 && (b[start - 1].is_ascii_digit() || b[start - 1] == b'.') {
+        start -= 1;
+    }
+    let mut end = start;
+    while end < b.len()
+        && (b[end].is_ascii_alphanumeric()
+            || b[end] == b'.'
+            || ((b[end] == b'+' || b[end] == b'-') && end > 0 && matches!(b[end - 1], b'e' | b'E')))
+    {
+        end += 1;
+    }
+    let token = text.get(start..end)?;
+    let first_digit = token.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    (first_digit && token.parse::<f64>().is_ok_and(f64::is_infinite)).then_some(token)
 }
 
 pub struct ResCfg<'a> {

@@ -412,6 +412,11 @@ impl<'a> Evaluator<'a> {
         v
     }
 
+    /// True the first time `key` is given: for what is said once per run.
+    pub fn noted_once(&mut self, key: String) -> bool {
+        self.noted.insert(key)
+    }
+
     // ----- expressions -----
 
     /// Counts what `v` weighs against the run's budget, and refuses a value too large to be

@@ -356,6 +356,8 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
         ev.add_json_strings(*id, written, strings);
     }
     module_sensitive_spans(&ev, &mut summary.sensitive);
+    // module instances checked, over every root: the bound holds for the run
+    let mut visited = 0;
     for m in roots {
         let dir = ev.modules[m].dir.clone();
         let root_vars = root_variables(&mut ev, m, &dir, &vars_bodies, &var_files, opts);
@@ -373,7 +375,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
             root_vars,
             root_dir: dir,
         });
-        visit(&mut ev, id, &mut infra, &mut summary, 0);
+        visit(&mut ev, id, &mut infra, &mut summary, 0, &mut visited);
         // the notes about module calls of the modules this root reaches
         // (by the module path of each instance that reaches them, its keys left out: one
         // note for a module called with count or for_each)
@@ -795,8 +797,11 @@ fn visit(
     infra: &mut Infrastructure,
     summary: &mut HclSummary,
     depth: usize,
+    visited: &mut usize,
 ) {
-    if depth > MAX_MODULE_DEPTH || ev.instances.len() > MAX_MODULE_INSTANCES {
+    let too_deep = depth > MAX_MODULE_DEPTH;
+    let too_many = *visited >= MAX_MODULE_INSTANCES;
+    if too_deep || too_many {
         let (file, span) = match (ev.instances[inst].parent, ev.instances[inst].call) {
             (Some(p), Some(c)) => {
                 let call = &ev.modules[ev.instances[p].module].calls[c];
@@ -804,15 +809,23 @@ fn visit(
             }
             _ => (0, Span::default()),
         };
-        let message = format!(
-            "{}: modules nest deeper than {MAX_MODULE_DEPTH} levels or expand to more than {MAX_MODULE_INSTANCES} instances; the rest is not checked",
-            ev.instances[inst].addr
-        );
-        if !summary
-            .errors
-            .iter()
-            .any(|e| e.message.ends_with("the rest is not checked"))
-        {
+        let addr = &ev.instances[inst].addr;
+        let (key, message) = if too_deep {
+            (
+                format!("deep:{addr}"),
+                format!(
+                    "{addr} is not checked: modules nest deeper than {MAX_MODULE_DEPTH} levels here (the modules above it are checked)"
+                ),
+            )
+        } else {
+            (
+                "many".to_string(),
+                format!(
+                    "{addr} and the module instances after it are not checked: the configuration expands to more than {MAX_MODULE_INSTANCES} module instances, and the first {MAX_MODULE_INSTANCES} are checked"
+                ),
+            )
+        };
+        if ev.noted_once(key) {
             summary.errors.push(HclError {
                 file,
                 span,
@@ -821,6 +834,7 @@ fn visit(
         }
         return;
     }
+    *visited += 1;
     load_providers(ev, inst, infra);
     let m = ev.instances[inst].module;
     for rix in 0..ev.modules[m].resources.len() {
@@ -828,7 +842,7 @@ fn visit(
     }
     for call in 0..ev.modules[m].calls.len() {
         for (_, child) in ev.children(inst, call) {
-            visit(ev, child, infra, summary, depth + 1);
+            visit(ev, child, infra, summary, depth + 1, visited);
         }
     }
 }

@@ -316,6 +316,8 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
         } else if e.is_data() {
             // valid JSON of another shape (an array, a string where a plan has an object)
             format!("this JSON is not a Terraform plan ({e})")
+        } else if text.starts_with('\u{feff}') {
+            "the file starts with a UTF-8 byte-order mark, which JSON does not allow and `terraform show -json` never writes (an editor or a shell's redirection added it): remove it".to_string()
         } else {
             format!("not valid JSON: {e}")
         };
@@ -455,7 +457,7 @@ fn modelled_change<'a>(file: &SourceFile, rc: &'a ResourceChange<'a>) -> Option<
     }
     let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
     Some(ResourceInput {
-        address: addr_raw.string().unwrap_or_default().into_owned(),
+        address: address_text(addr_raw),
         addr_span: raw_span(file, addr_raw),
         data,
         rtype,
@@ -466,6 +468,15 @@ fn modelled_change<'a>(file: &SourceFile, rc: &'a ResourceChange<'a>) -> Option<
         before: rc.change.before,
         before_sensitive: rc.change.before_sensitive,
     })
+}
+
+/// An address as its text: decoded, or, when its escapes do not decode (a lone surrogate,
+/// which Terraform never writes), as written in the plan, escapes and all.
+fn address_text(raw: Raw<'_>) -> String {
+    match raw.string() {
+        Some(s) => s.into_owned(),
+        None => raw.get().trim_matches('"').to_string(),
+    }
 }
 
 struct ResourceInput<'a> {
@@ -1040,7 +1051,7 @@ fn read_state_resource<'a>(
     let Some(addr_raw) = r.address else {
         return StateRead::Passed;
     };
-    let address = addr_raw.string().unwrap_or_default();
+    let address: Cow<'_, str> = Cow::Owned(address_text(addr_raw));
     if seen.contains(address.as_ref()) {
         return StateRead::Passed;
     }
