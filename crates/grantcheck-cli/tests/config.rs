@@ -289,6 +289,8 @@ fn the_outputs_say_which_config_was_used_and_what_it_suppressed() {
     assert_eq!(r["summary"]["config"], "grantcheck.toml", "{r}");
     assert_eq!(r["summary"]["suppressed_by_config"], 1, "{r}");
     assert_eq!(r["summary"]["suppressed_inline"], 1, "{r}");
+    // the configuration is not one of the files checked
+    assert_eq!(r["summary"]["files"], 1, "{r}");
     let text = run(d.path(), &["check", "infra"]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(

@@ -146,8 +146,14 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
         .iter()
         .filter(|s| s.found_as == Some(source::Found::Other))
         .count();
+    // (grantcheck.toml configures the run: it is not one of the inputs checked)
+    let config_file = sources
+        .iter()
+        .filter(|s| options.config.as_deref() == Some(s.path.as_str()))
+        .filter(|s| s.found_as != Some(source::Found::Other))
+        .count();
     let mut summary = report::Summary {
-        files: sources.len() - others,
+        files: sources.len() - others - config_file,
         skipped: others,
         ..report::Summary::default()
     };
