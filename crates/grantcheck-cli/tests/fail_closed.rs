@@ -1,6 +1,8 @@
-//! Text from the input (for_each keys, Sids, principals, file names) never starts a line of its
-//! own nor reaches the terminal as a control sequence, in the text format and `--quiet`: a line
-//! that starts with `::error` would be a GitHub annotation, ESC moves the cursor.
+//! Failing closed at the command line: text from the input (for_each keys, Sids, principals,
+//! file names) never starts a line of its own nor reaches the terminal as a control sequence in
+//! the text format and `--quiet` (a line that starts with `::error` would be a GitHub
+//! annotation, ESC moves the cursor); the summary's first word follows the exit status; an
+//! unreadable file never stops its directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Command;
@@ -92,4 +94,49 @@ resource "aws_secretsmanager_secret" "s" {
         assert!(last.starts_with(word), "{fail_on}: {last}");
         assert!(last.contains("0 errors, 1 warning"), "{fail_on}: {last}");
     }
+}
+
+/// A file of a directory that cannot be read (not UTF-8, broken HCL) is an input error, and the
+/// directory's other files are still checked, as the README promises.
+#[test]
+fn an_unreadable_file_does_not_stop_its_directory() {
+    let dir = tempfile::Builder::new()
+        .prefix("grantcheck-unreadable-")
+        .tempdir()
+        .unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"provider "aws" { allowed_account_ids = ["111122223333"] }
+resource "aws_secretsmanager_secret" "s" {
+  name   = "db"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow",
+    Principal = { AWS = "arn:aws:iam::444455556666:root" }, Action = "secretsmanager:GetSecretValue", Resource = "*" }] })
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("latin1.tf"), b"# caf\xe9\n").unwrap();
+    std::fs::write(
+        dir.path().join("broken.tf"),
+        "resource \"aws_kms_key\" \"k\" {\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grantcheck"))
+        .current_dir(dir.path())
+        .args(["check", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file = f["location"]["file"].as_str().unwrap_or("");
+            format!("{} {file}", f["rule"].as_str().unwrap_or(""))
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, ["GC002 ", "GC002 broken.tf", "XA002 main.tf"], "{r}");
 }
