@@ -48,6 +48,10 @@ command -v node >/dev/null && command -v npm >/dev/null || {
 # /section:npm
 
 
+# --- exhaustive checks (beside the fuzzing) -------------------------------------
+step "plan reader: every damaged variant of a plan read as serde reads it (release build)"
+GRANTCHECK_EXHAUSTIVE=1 cargo test --release -q -p grantcheck --lib a_damaged_plan_is_read_as_serde_reads_it
+
 # --- fuzzing (fuzz/) -------------------------------------------------------------
 # section:fuzz (a short bounded run of every fuzz target; longer runs: README "Reliability")
 step "fuzz: ${FUZZ_SECONDS:-60} s per target (policy, plan, hcl, check_bytes), seeded from the fixtures"
