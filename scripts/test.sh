@@ -54,7 +54,7 @@ GRANTCHECK_EXHAUSTIVE=1 cargo test --release -q -p grantcheck --lib a_damaged_pl
 
 # --- fuzzing (fuzz/) -------------------------------------------------------------
 # section:fuzz (a short bounded run of every fuzz target; longer runs: README "Reliability")
-step "fuzz: ${FUZZ_SECONDS:-60} s per target (policy, plan, hcl, check_bytes), seeded from the fixtures"
+step "fuzz: ${FUZZ_SECONDS:-60} s per target (policy, plan, hcl, check_bytes, tf_dir), seeded from the fixtures"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 ./fuzz/seed.sh >/dev/null
@@ -62,7 +62,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
   cd fuzz
   cargo +nightly fuzz build -O
   mkdir -p target
-  for target in policy plan hcl check_bytes; do
+  for target in policy plan hcl check_bytes tf_dir; do
     log="target/fuzz-$target.log"
     if ! cargo +nightly fuzz run "$target" -O -- -max_total_time="${FUZZ_SECONDS:-60}" \
       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then

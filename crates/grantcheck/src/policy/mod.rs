@@ -495,7 +495,15 @@ fn statement(node: &Node, index: usize, path: CompactString) -> Statement {
                         match &keys.kind {
                             NodeKind::Object(keys) => {
                                 for (key, vals) in keys {
+                                    let sensitive = sensitive || vals.sensitive;
                                     let kp = key_path(&op_path, &key.name);
+                                    // (the operator and key of a sensitive condition are part
+                                    // of its value: its pointers keep only the grammar)
+                                    let kp = if sensitive {
+                                        CompactString::from(redact_path(&kp))
+                                    } else {
+                                        kp
+                                    };
                                     let (values, unknown) = items(vals, &kp);
                                     st.conditions.push(Condition {
                                         operator: op.name.to_string(),
@@ -504,7 +512,7 @@ fn statement(node: &Node, index: usize, path: CompactString) -> Statement {
                                         unknown,
                                         span: vals.span,
                                         path: kp,
-                                        sensitive: sensitive || vals.sensitive,
+                                        sensitive,
                                     });
                                 }
                             }
