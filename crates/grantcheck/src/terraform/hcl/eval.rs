@@ -1465,7 +1465,9 @@ impl<'a> Evaluator<'a> {
                 continue;
             };
             let v = self.eval(sc, &a.value);
-            if v.any_sensitive() {
+            // (as Terraform checks it, the value itself: a map whose values are sensitive is
+            // taken, its sensitive values staying marked in each.value)
+            if v.sensitive {
                 let at = self.span(sc.file, a.value.span());
                 if self
                     .noted
