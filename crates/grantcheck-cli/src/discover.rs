@@ -73,10 +73,14 @@ impl Discovered {
         // is inside
         for p in paths.iter().filter(|p| *p != "-") {
             if let Ok(real) = std::fs::canonicalize(p) {
-                match std::fs::metadata(&real) {
-                    Ok(m) if m.is_dir() => d.allowed.push(real),
-                    Ok(m) if m.is_file() => d.allowed.extend(real.parent().map(Path::to_path_buf)),
-                    _ => {}
+                let dir = match std::fs::metadata(&real) {
+                    Ok(m) if m.is_dir() => Some(real),
+                    Ok(m) if m.is_file() => real.parent().map(Path::to_path_buf),
+                    _ => None,
+                };
+                if let Some(dir) = dir {
+                    d.allowed.push(dir.clone());
+                    d.named.push(dir);
                 }
             }
         }
@@ -194,6 +198,8 @@ struct Walk {
     dirs: BTreeSet<String>,
     other_bytes: u64,
     dirs_entered: usize,
+    /// Real paths of the directories named on the command line and of the named files.
+    named: Vec<PathBuf>,
     /// Real paths of the directories whose files may be read: the named directories, the
     /// directories of named files, the module directories followed through a local `source`.
     allowed: Vec<PathBuf>,
@@ -396,6 +402,20 @@ impl Walk {
 
     /// Reads the module directories that read configuration files call through a local
     /// `source` and that no walk has read (`../../modules/x` from `envs/prod`).
+    /// The repositories of the checked directories: for each, the nearest directory above it
+    /// (or itself) that holds `.git`. None when no checked directory is in a repository.
+    fn repository_roots(&self) -> Vec<PathBuf> {
+        let mut roots: Vec<PathBuf> = vec![];
+        for d in &self.named {
+            if let Some(root) = d.ancestors().find(|a| a.join(".git").exists())
+                && !roots.iter().any(|r| r == root)
+            {
+                roots.push(root.to_path_buf());
+            }
+        }
+        roots
+    }
+
     fn follow_local_modules(&mut self) {
         let mut next = 0;
         while next < self.out.inputs.len() {
@@ -415,14 +435,25 @@ impl Walk {
                     continue;
                 }
                 let path = PathBuf::from(&dir);
-                if !path.is_dir() {
-                    // the core says that the call's directory is missing
+                if !path.is_dir() || !holds_module_files(&path) {
+                    // the core says that the call's directory is missing or holds no module
                     continue;
                 }
-                // a module directory the configuration calls is part of it
+                // a module directory the configuration calls is part of it, when it lies in
+                // the repository of a checked directory (a source leading out of it would make
+                // the files of any directory readable by file())
                 if let Ok(real) = std::fs::canonicalize(&path)
                     && !is_pseudo(&real)
                 {
+                    let roots = self.repository_roots();
+                    if !roots.is_empty() && !roots.iter().any(|r| real.starts_with(r)) {
+                        self.dirs.insert(dir.clone());
+                        self.out.errors.push(format!(
+                            "{dir}: not read: a local module source leads to {}, outside the repository; grantcheck reads the modules of the repository it checks: check that directory on its own",
+                            real.display()
+                        ));
+                        continue;
+                    }
                     self.allowed.push(real);
                 }
                 self.dirs_entered += 1;
@@ -432,6 +463,16 @@ impl Walk {
             }
         }
     }
+}
+
+/// Whether a directory holds a `.tf` or `.tf.json` file: a module Terraform can call.
+fn holds_module_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink())
+                && is_module_file(&e.file_name().to_string_lossy())
+        })
+    })
 }
 
 #[derive(Default)]

@@ -165,6 +165,42 @@ fn a_module_called_through_a_local_source_outside_is_read() {
     assert!(text.contains("XA002"), "{json}");
 }
 
+#[test]
+fn a_local_source_that_leads_out_of_the_repository_is_refused() {
+    let d = scratch("out-of-repo");
+    let repo = d.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    // a module directory beside the repository, and one with no module in it
+    write(&d.path().join("elsewhere/main.tf"), FILE_POLICY);
+    write(&d.path().join("elsewhere/policy.json"), POLICY);
+    write(&d.path().join("notes/secret.txt"), SECRET);
+    write(
+        &repo.join("infra/main.tf"),
+        "provider \"aws\" { allowed_account_ids = [\"111122223333\"] }\nmodule \"s\" { source = \"../../elsewhere\" }\nmodule \"n\" { source = \"../../notes\" }\n",
+    );
+    let out = run_in(&repo, &["check", "infra", "--format", "json"]);
+    let all = said(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(!all.contains(SECRET), "{all}");
+    assert!(
+        all.contains("a local module source leads to") && all.contains("outside the repository"),
+        "{all}"
+    );
+    // inside the repository, the same layout is read
+    let inside = scratch("in-repo");
+    std::fs::create_dir_all(inside.path().join(".git")).unwrap();
+    write(&inside.path().join("elsewhere/main.tf"), FILE_POLICY);
+    write(&inside.path().join("elsewhere/policy.json"), POLICY);
+    write(
+        &inside.path().join("infra/main.tf"),
+        "provider \"aws\" { allowed_account_ids = [\"111122223333\"] }\nmodule \"s\" { source = \"../elsewhere\" }\n",
+    );
+    let out = run_in(inside.path(), &["check", "infra", "--format", "json"]);
+    let all = said(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("XA002"), "{all}");
+}
+
 /// A FIFO at `path`, or `None` (said on standard error) where `mkfifo` is not there.
 fn mkfifo(path: &Path) -> Option<()> {
     match Command::new("mkfifo").arg(path).status() {
