@@ -496,7 +496,10 @@ fn fold_unset_variables(u: &model::UncalledModule, found: &mut Vec<report::Findi
 /// places (one principal in two statements, one missing variable used twice) becomes one
 /// finding whose other places are labels.
 fn merge_repeats(found: Vec<report::Finding>) -> Vec<report::Finding> {
-    let mut first: hash::HashMap<(&'static str, String, String), usize> = hash::HashMap::default();
+    use std::hash::BuildHasher;
+    // (by a hash of what they say, compared in full on a match: no text is copied to index it)
+    let hasher = foldhash::fast::FixedState::default();
+    let mut first: hash::HashMap<(&'static str, u64), usize> = hash::HashMap::default();
     let mut out: Vec<report::Finding> = Vec::with_capacity(found.len());
     for f in found {
         // (a message that masks a sensitive value may say the same of different values)
@@ -504,9 +507,9 @@ fn merge_repeats(found: Vec<report::Finding>) -> Vec<report::Finding> {
             out.push(f);
             continue;
         }
-        let key = (f.rule, f.resource.clone(), f.message.clone());
-        match first.get(&key) {
-            Some(&i) => {
+        let key = (f.rule, hasher.hash_one((&f.resource, &f.message)));
+        match first.get(&key).copied() {
+            Some(i) if out[i].resource == f.resource && out[i].message == f.message => {
                 let kept = &mut out[i];
                 if let Some(span) = f.span
                     && kept.span != Some(span)
@@ -518,6 +521,7 @@ fn merge_repeats(found: Vec<report::Finding>) -> Vec<report::Finding> {
                     kept.related(r);
                 }
             }
+            Some(_) => out.push(f),
             None => {
                 first.insert(key, out.len());
                 out.push(f);
