@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# what the suites write for themselves (scratch trees, workloads) stays under target/, and the
+# clone stays clean
+export TMPDIR="$PWD/target/tmp"
+mkdir -p "$TMPDIR"
+
 step "toolchain: wasm32 target"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
