@@ -12,7 +12,10 @@ export TMPDIR="$PWD/target/tmp"
 mkdir -p "$TMPDIR"
 
 step "toolchain: wasm32 target"
-rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+rustup target list --installed | grep -qx wasm32-unknown-unknown || {
+  echo "installing the wasm32-unknown-unknown target (rustup target add)"
+  rustup target add wasm32-unknown-unknown
+}
 
 step "format and lints"
 cargo fmt --all --check
@@ -29,6 +32,7 @@ cargo test --workspace
 step "browser: Debian's chromium for the plan viewer test"
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian's chromium (apt-get install chromium)"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "/usr/bin/chromium is missing: install Debian's chromium (apt-get install chromium) as root" >&2
@@ -60,8 +64,14 @@ GRANTCHECK_EXHAUSTIVE=1 cargo test --release -q -p grantcheck --lib a_damaged_pl
 # --- fuzzing (fuzz/) -------------------------------------------------------------
 # section:fuzz (a short bounded run of every fuzz target; longer runs: README "Reliability")
 step "fuzz: ${FUZZ_SECONDS:-60} s per target (policy, plan, hcl, check_bytes, tf_dir), seeded from the fixtures"
-rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
-command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+rustup toolchain list | grep -q '^nightly' || {
+  echo "installing the nightly toolchain (minimal profile), which cargo-fuzz needs"
+  rustup toolchain install nightly --profile minimal
+}
+command -v cargo-fuzz >/dev/null || {
+  echo "installing cargo-fuzz (cargo install cargo-fuzz --locked)"
+  cargo install cargo-fuzz --locked
+}
 ./fuzz/seed.sh >/dev/null
 (
   cd fuzz
