@@ -697,3 +697,51 @@ resource "aws_secretsmanager_secret_policy" "p" {
     );
     assert!(off.findings.is_empty(), "{:#?}", off.findings);
 }
+
+#[test]
+fn functions_modules_use_for_counts_and_principals_are_evaluated() {
+    let main = r#"
+provider "aws" { allowed_account_ids = ["111122223333"] }
+variable "on" { default = true }
+locals {
+  accounts = ["444455556666", "777788889999"]
+  reader   = one([for a in local.accounts : a if startswith(a, "4444")])
+  partner  = trimprefix("acct-777788889999", "acct-")
+}
+resource "aws_secretsmanager_secret" "s" {
+  count = anytrue([false, var.on]) && alltrue([true]) ? max(1, min(3, length(range(2)))) : 0
+  name  = "app/db-${count.index}"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = "*",
+                   Principal = { AWS = ["arn:aws:iam::${local.reader}:root", "arn:aws:iam::${local.partner}:root"] } }]
+  })
+}
+"#;
+    let r = check_texts(&[("main.tf", main)], &[]);
+    assert_eq!(
+        rules_of(&r),
+        [
+            (
+                "XA002".to_string(),
+                "aws_secretsmanager_secret.s[0]".to_string()
+            ),
+            (
+                "XA002".to_string(),
+                "aws_secretsmanager_secret.s[1]".to_string()
+            ),
+        ],
+        "{:#?}",
+        r.findings
+    );
+    assert!(
+        r.findings[0].message.contains("444455556666"),
+        "{}",
+        r.findings[0].message
+    );
+    assert!(
+        r.findings[0].message.contains("777788889999"),
+        "{}",
+        r.findings[0].message
+    );
+}

@@ -458,6 +458,88 @@ fn apply(ev: &mut Evaluator<'_>, sc: &Scope, name: &str, vals: Vec<Node>, span: 
             ),
             _ => unknown_result(&vals),
         },
+        "anytrue" | "alltrue" => match vals.first().and_then(Node::as_array) {
+            Some(a) => {
+                let bools: Option<Vec<bool>> = a.iter().map(Node::as_bool).collect();
+                match bools {
+                    Some(b) if name == "anytrue" => {
+                        Node::new(NodeKind::Bool(b.contains(&true)), span)
+                    }
+                    Some(b) => Node::new(NodeKind::Bool(!b.contains(&false)), span),
+                    None => unknown(
+                        "invalid: anytrue() and alltrue() take a list of bools",
+                        vec![],
+                        span,
+                    ),
+                }
+            }
+            None => unknown_result(&vals),
+        },
+        "max" | "min" => {
+            let nums: Option<Vec<f64>> = vals.iter().map(as_f64).collect();
+            match nums.filter(|n| !n.is_empty()) {
+                Some(n) => {
+                    let pick = if name == "max" { f64::max } else { f64::min };
+                    let first = n[0];
+                    num_node(n.into_iter().fold(first, pick), span)
+                }
+                None => unknown_result(&vals),
+            }
+        }
+        "range" => {
+            let nums: Option<Vec<f64>> = vals.iter().map(as_f64).collect();
+            let (start, limit, step) = match nums.as_deref() {
+                Some([l]) => (0.0, *l, 1.0),
+                Some([s, l]) => (*s, *l, if s <= l { 1.0 } else { -1.0 }),
+                Some([s, l, st]) => (*s, *l, *st),
+                _ => return unknown_result(&vals),
+            };
+            // (Terraform refuses a step that never reaches the limit and more than 1,024 values)
+            if step == 0.0 || (limit - start) / step > 1024.0 {
+                return unknown("invalid: range() of more than 1,024 values", vec![], span);
+            }
+            let mut items = vec![];
+            let mut x = start;
+            while (step > 0.0 && x < limit) || (step < 0.0 && x > limit) {
+                items.push(num_node(x, span));
+                x += step;
+            }
+            Node::new(NodeKind::Array(items), span)
+        }
+        "one" => match vals.first().and_then(Node::as_array) {
+            Some([]) => Node::new(NodeKind::Null, span),
+            Some([x]) => x.clone(),
+            Some(_) => unknown("invalid: one() of more than one element", vec![], span),
+            None => unknown_result(&vals),
+        },
+        "startswith" | "endswith" => match (
+            vals.first().and_then(as_text),
+            vals.get(1).and_then(as_text),
+        ) {
+            (Some(s), Some(p)) => Node::new(
+                NodeKind::Bool(if name == "startswith" {
+                    s.starts_with(p.as_str())
+                } else {
+                    s.ends_with(p.as_str())
+                }),
+                span,
+            ),
+            _ => unknown_result(&vals),
+        },
+        "trimprefix" | "trimsuffix" => match (
+            vals.first().and_then(as_text),
+            vals.get(1).and_then(as_text),
+        ) {
+            (Some(s), Some(p)) => str_node(
+                if name == "trimprefix" {
+                    s.strip_prefix(p.as_str()).unwrap_or(&s).to_string()
+                } else {
+                    s.strip_suffix(p.as_str()).unwrap_or(&s).to_string()
+                },
+                span,
+            ),
+            _ => unknown_result(&vals),
+        },
         "sort" => match vals.first().and_then(Node::as_array) {
             Some(a) => {
                 let mut items = a.to_vec();
