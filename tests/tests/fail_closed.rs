@@ -411,3 +411,21 @@ fn an_address_that_does_not_decode_is_shown_as_written() {
         r.findings
     );
 }
+
+#[test]
+fn a_finding_at_a_wide_character_is_placed_on_character_boundaries() {
+    // a syntax error at a two-byte character: its one-byte span widens to the character
+    let r = check_texts(&[("main.tf", "\u{612}")], &[]);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "GC002")
+        .unwrap_or_else(|| panic!("{:#?}", r.findings));
+    let loc = f.location.as_ref().unwrap_or_else(|| panic!("{f:#?}"));
+    assert_eq!(
+        (loc.start.offset, loc.end.offset),
+        (Some(0), Some(2)),
+        "{loc:?}"
+    );
+    assert_eq!((loc.start.column, loc.end.column), (1, 2), "{loc:?}");
+}

@@ -23,7 +23,27 @@ impl<'a> Locator<'a> {
         }
     }
 
+    /// The span on character boundaries of its file's text: a start inside a character moves
+    /// to its beginning, an end inside one to its end (a one-byte span at a wide character).
+    fn snapped(&self, span: Span) -> Span {
+        let Some(src) = self.sources.iter().find(|s| s.id == span.file) else {
+            return span;
+        };
+        let text = src.text.as_str();
+        let len = text.len();
+        let mut start = (span.start as usize).min(len);
+        while start > 0 && !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (span.end as usize).clamp(start, len);
+        while end < len && !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Span::new(span.file, start, end)
+    }
+
     pub fn want(&mut self, span: Span) {
+        let span = self.snapped(span);
         let v = self.wanted.entry(span.file).or_default();
         v.push(span.start);
         v.push(span.end);
@@ -92,6 +112,7 @@ impl<'a> Locator<'a> {
     }
 
     pub fn location(&self, span: Span) -> Option<Location> {
+        let span = self.snapped(span);
         let src = self.sources.iter().find(|s| s.id == span.file)?;
         let start = *self.resolved.get(&(span.file, span.start))?;
         let end = *self.resolved.get(&(span.file, span.end))?;
