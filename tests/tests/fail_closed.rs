@@ -429,3 +429,17 @@ fn a_finding_at_a_wide_character_is_placed_on_character_boundaries() {
     );
     assert_eq!((loc.start.column, loc.end.column), (1, 2), "{loc:?}");
 }
+
+#[test]
+fn a_value_given_and_marked_unknown_never_names_a_sensitive_key() {
+    let mut plan = shared_plan();
+    let c = change_of(&mut plan, "aws_secretsmanager_secret.s");
+    c["change"]["after"]["tags"] = json!({"hushkey": "v"});
+    c["change"]["after_sensitive"] = json!({"tags": true});
+    c["change"]["after_unknown"]["tags"] = json!({"hushkey": true});
+    let r = check_texts(&[("plan.json", &plan.to_string())], &[]);
+    let got: Vec<&str> = messages(&r, "GC002").iter().map(|(_, m)| *m).collect();
+    assert_eq!(got.len(), 1, "{:#?}", r.findings);
+    assert!(got[0].contains("`tags.(sensitive key)`"), "{}", got[0]);
+    assert!(!r.to_json().contains("hushkey"));
+}

@@ -305,9 +305,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
     if !read_errors.is_empty() || report.has_input_errors() {
         return ExitCode::from(2);
     }
-    match (threshold, report.max_severity()) {
-        (Some(t), Some(max)) if max >= t => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+    if grantcheck::report::fails(&report, threshold) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -260,8 +260,7 @@ pub fn text(
         }
     };
     // the first word follows the exit status: an input error, or a finding at --fail-on
-    let failed = report.has_input_errors()
-        || matches!((threshold, report.max_severity()), (Some(t), Some(max)) if max >= t);
+    let failed = grantcheck::report::fails(report, threshold);
     // (the last line itself says when cross-account checks did not run)
     let undecided = match s.owner_unknown_secrets {
         0 => String::new(),

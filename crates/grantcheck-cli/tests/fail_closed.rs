@@ -5,7 +5,17 @@
 //! unreadable file never stops its directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// `grantcheck ARGS` run in `dir`.
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_grantcheck"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
 
 const FORGING: &str = r#"provider "aws" { allowed_account_ids = ["111122223333"] }
 resource "aws_secretsmanager_secret" "a" {
@@ -27,11 +37,7 @@ fn input_text_never_forges_a_line_or_a_control_sequence() {
     std::fs::create_dir_all(&sub).unwrap();
     std::fs::write(sub.join("main.tf"), FORGING).unwrap();
     for args in [&["check", "."][..], &["check", ".", "--quiet"]] {
-        let out = Command::new(env!("CARGO_BIN_EXE_grantcheck"))
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
+        let out = run(dir.path(), args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let text = String::from_utf8(out.stdout).unwrap();
         // the findings are there, their input text escaped
@@ -83,11 +89,7 @@ resource "aws_secretsmanager_secret" "s" {
         ("warning", 1, "failed:"),
         ("never", 0, "grantcheck:"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_grantcheck"))
-            .current_dir(dir.path())
-            .args(["check", ".", "--fail-on", fail_on])
-            .output()
-            .unwrap();
+        let out = run(dir.path(), &["check", ".", "--fail-on", fail_on]);
         let text = String::from_utf8(out.stdout).unwrap();
         assert_eq!(out.status.code(), Some(code), "{fail_on}: {text}");
         let last = text.lines().last().unwrap_or_default();
@@ -121,11 +123,7 @@ resource "aws_secretsmanager_secret" "s" {
         "resource \"aws_kms_key\" \"k\" {\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_grantcheck"))
-        .current_dir(dir.path())
-        .args(["check", ".", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = run(dir.path(), &["check", ".", "--format", "json"]);
     assert_eq!(out.status.code(), Some(2));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut got: Vec<String> = r["findings"]

@@ -136,6 +136,13 @@ pub struct ReportFinding {
     pub change: Option<crate::changes::Change>,
 }
 
+/// Whether a run fails: an input error, or a finding at or above `threshold` (`--fail-on`;
+/// `None`: nothing fails). The exit status and the text summary's first word follow it.
+pub fn fails(report: &Report, threshold: Option<Severity>) -> bool {
+    report.has_input_errors()
+        || matches!((threshold, report.max_severity()), (Some(t), Some(max)) if max >= t)
+}
+
 /// What the summary says when cross-account checks were not decided for want of an owner
 /// account, with how to give it.
 pub fn owner_unknown_line(s: &Summary) -> Option<String> {

@@ -736,6 +736,8 @@ fn apply_unknown(
         }
         Marks::Object(m) => {
             let span = node.span;
+            // (the keys of a sensitive value are part of it: a path never names them)
+            let hidden_keys = node.sensitive;
             if !matches!(node.kind, NodeKind::Object(_)) {
                 node.kind = NodeKind::Object(vec![]);
             }
@@ -753,7 +755,7 @@ fn apply_unknown(
                     let sub = exprs.and_then(|e| e.get(k));
                     let at = path.len();
                     path.push('.');
-                    path.push_str(k);
+                    path.push_str(if hidden_keys { "(sensitive key)" } else { k });
                     match members.iter_mut().find(|(key, _)| key.name == *k) {
                         Some((_, v)) => {
                             if let Some(c) = apply_unknown(v, mk, sub, plain, path) {
