@@ -87,7 +87,7 @@ pub fn rules_of(report: &grantcheck::Report) -> Vec<(String, String)> {
     report
         .findings
         .iter()
-        .map(|f| (f.rule.clone(), f.resource.clone()))
+        .map(|f| (f.rule.to_string(), f.resource.clone()))
         .collect()
 }
 
@@ -313,7 +313,7 @@ pub fn secrets_per_rule(report: &grantcheck::Report) -> BTreeMap<String, BTreeSe
             .or_else(|| last.strip_prefix('k'))
             .and_then(|n| n.parse().ok())
         {
-            by_rule.entry(f.rule.clone()).or_default().insert(i);
+            by_rule.entry(f.rule.to_string()).or_default().insert(i);
         }
     }
     by_rule

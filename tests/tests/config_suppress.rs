@@ -35,7 +35,7 @@ fn run_with(tf: &str, config: Option<&str>, accounts: &[&str]) -> Report {
 }
 
 fn codes(r: &Report) -> Vec<String> {
-    let mut c: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+    let mut c: Vec<String> = r.findings.iter().map(|f| f.rule.to_string()).collect();
     c.sort();
     c
 }

@@ -216,7 +216,7 @@ fn every_message_reads_as_a_sentence_whatever_its_value() {
         for accounts in [&[][..], &["111122223333"][..]] {
             let r = check_texts(&[("main.tf", &text)], accounts);
             for f in &r.findings {
-                seen_rules.insert(f.check.clone().unwrap_or_else(|| f.rule.clone()));
+                seen_rules.insert(f.check.unwrap_or(f.rule).to_string());
                 for (what, s) in [("message", &f.message), ("help", &f.help)] {
                     if let Some(why) = fault(s, &f.resource, case) {
                         faults.push(format!(

@@ -6,7 +6,7 @@ use grantcheck_tests::{PARTNER, PlanBuilder, READ, allow, check_texts, policy};
 use serde_json::{Value, json};
 
 fn rules(r: &grantcheck::Report) -> Vec<String> {
-    let mut v: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+    let mut v: Vec<String> = r.findings.iter().map(|f| f.rule.to_string()).collect();
     v.sort();
     v
 }

@@ -2,7 +2,8 @@
 //! and the accounts that gain or lose access to each secret.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use grantcheck::changes::{AccessChange, Change, retain_new_only};
+use grantcheck::changes::{AccessChange, retain_new_only};
+use grantcheck::diagnostic::Change;
 use grantcheck::{Report, Severity};
 use grantcheck_tests::*;
 use serde_json::{Value, json};

@@ -48,7 +48,7 @@ fn codes(plan: &str) -> Vec<String> {
     let mut c: Vec<String> = check_texts(&[("plan.json", plan)], &[])
         .findings
         .iter()
-        .map(|f| f.rule.clone())
+        .map(|f| f.rule.to_string())
         .collect();
     c.sort();
     c
@@ -115,7 +115,7 @@ fn a_key_without_a_policy_gets_the_default_policy() {
     assert_eq!(r.findings.len(), 1, "{:#?}", r.findings);
     let f = &r.findings[0];
     assert_eq!(
-        (f.rule.as_str(), f.check.as_deref()),
+        (f.rule.as_str(), f.check.map(|c| c.as_str())),
         ("GC001", Some("XA003"))
     );
 }
@@ -213,7 +213,7 @@ fn key_outside_the_plan_is_unresolved_not_an_error() {
     let f = &r.findings[0];
     assert_eq!(f.rule, "GC001");
     assert_eq!(f.severity, grantcheck::Severity::Note);
-    assert_eq!(f.check.as_deref(), Some("XA003"));
+    assert_eq!(f.check.map(|c| c.as_str()), Some("XA003"));
     assert!(
         f.message.contains("not managed in this configuration"),
         "{}",
@@ -508,7 +508,7 @@ fn invalid_policy_json_is_pg001_and_deleted_secrets_are_not_checked() {
     assert!(
         r.findings
             .iter()
-            .all(|f| f.change == Some(grantcheck::changes::Change::Fixed)
+            .all(|f| f.change == Some(grantcheck::diagnostic::Change::Fixed)
                 && f.severity == grantcheck::Severity::Note),
         "{:#?}",
         r.findings
@@ -718,7 +718,7 @@ fn sensitive_policy_keys_never_reach_reports() {
         )
     };
     let rules_of = |r: &grantcheck::Report| {
-        let mut v: Vec<String> = r.findings.iter().map(|f| f.rule.clone()).collect();
+        let mut v: Vec<String> = r.findings.iter().map(|f| f.rule.to_string()).collect();
         v.sort();
         v.dedup();
         v

@@ -109,11 +109,11 @@ fn assert_spans_are(
     for f in &report.findings {
         // findings on the policy point at the principal; the others name it as a related place
         if f.resource == "aws_secretsmanager_secret_policy.p" && f.message.contains(account) {
-            places.extend(f.location.iter().map(|l| (f.rule.clone(), l)));
+            places.extend(f.location.iter().map(|l| (f.rule, l)));
         }
         for r in &f.related_locations {
             if r.message.contains(account) {
-                places.push((f.rule.clone(), &r.location));
+                places.push((f.rule, &r.location));
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use grantcheck::analysis::Analysis;
 use grantcheck::model::Infrastructure;
-use grantcheck::rules::{Findings, Part, RULES};
+use grantcheck::rules::{Context, Findings, RULES};
 use grantcheck_tests::*;
 
 /// For every rule that splits: its findings over `parts`, in order, against its findings over
@@ -21,12 +21,12 @@ fn compare(name: &str, text: &str, accounts: &[String], sizes: &[usize]) -> usiz
     let mut total = 0;
     for rule in RULES.iter().filter(|r| !r.whole()) {
         let mut whole = Findings::default();
-        rule.check(&a, &Part::all(&a), &mut whole);
+        rule.check(&Context::whole(&a), &mut whole);
         total += whole.list.len();
         for &size in sizes {
             let mut parts = Findings::default();
-            for part in Part::split(&a, size) {
-                rule.check(&a, &part, &mut parts);
+            for part in Context::split(&a, size) {
+                rule.check(&part, &mut parts);
             }
             assert!(
                 parts.list == whole.list,
@@ -63,9 +63,9 @@ fn parts_cover_every_policy_and_secret_once() {
     grantcheck::terraform::plan::load(&src, &mut infra).unwrap();
     let a = Analysis::new(&infra, &[]);
     for size in [1, 2, 5, 1000] {
-        let parts = Part::split(&a, size);
-        let policies: usize = parts.iter().map(|p| p.policies(&a).count()).sum();
-        let secrets: usize = parts.iter().map(|p| p.secrets(&a).len()).sum();
+        let parts = Context::split(&a, size);
+        let policies: usize = parts.iter().map(|p| p.policies().count()).sum();
+        let secrets: usize = parts.iter().map(|p| p.secrets().len()).sum();
         assert_eq!(policies, a.policies.len(), "parts of {size}");
         assert_eq!(secrets, a.secrets.len(), "parts of {size}");
         assert!(!parts.is_empty());

@@ -10,7 +10,7 @@ fn root(acct: &str) -> Value {
 }
 
 fn codes_of(report: &grantcheck::Report) -> Vec<String> {
-    let mut c: Vec<String> = report.findings.iter().map(|f| f.rule.clone()).collect();
+    let mut c: Vec<String> = report.findings.iter().map(|f| f.rule.to_string()).collect();
     c.sort();
     c.dedup();
     c

@@ -422,7 +422,7 @@ fn compared_codes(text: &str, kind: PolicyKind) -> BTreeSet<String> {
     grantcheck::check_policy(text, kind, &options)
         .findings
         .into_iter()
-        .map(|f| f.rule)
+        .map(|f| f.rule.to_string())
         .filter(|c| (c.starts_with("PG") || c.starts_with("PA")) && c != "PG007" && c != "PG015")
         .collect()
 }

@@ -62,7 +62,8 @@ fn an_exact_match_on_an_organization_or_account_limits_star_whatever_its_unknown
         assert!(
             !r.findings
                 .iter()
-                .any(|f| f.check.as_deref() == Some("PA001") || f.check.as_deref() == Some("PA002")),
+                .any(|f| f.check.map(|c| c.as_str()) == Some("PA001")
+                    || f.check.map(|c| c.as_str()) == Some("PA002")),
             "{key}: {:#?}",
             r.findings
         );
@@ -76,7 +77,7 @@ fn an_exact_match_on_an_organization_or_account_limits_star_whatever_its_unknown
     let open: Vec<&str> = r
         .findings
         .iter()
-        .filter(|f| f.check.as_deref() == Some("PA001"))
+        .filter(|f| f.check.map(|c| c.as_str()) == Some("PA001"))
         .map(|f| f.message.as_str())
         .collect();
     assert_eq!(
@@ -114,7 +115,12 @@ fn a_root_principal_with_an_unknown_account_is_never_an_xa001_question() {
     let notes: Vec<(&str, &str)> = r
         .findings
         .iter()
-        .map(|f| (f.check.as_deref().unwrap_or(""), f.message.as_str()))
+        .map(|f| {
+            (
+                f.check.map(|c| c.as_str()).unwrap_or(""),
+                f.message.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         notes,

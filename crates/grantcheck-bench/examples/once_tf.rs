@@ -72,7 +72,7 @@ fn phases(sources: &[grantcheck::SourceFile]) {
     let rules = best(&mut || {
         let mut out = grantcheck::rules::Findings::default();
         for r in grantcheck::rules::RULES {
-            r.check(&a, &grantcheck::rules::Part::all(&a), &mut out);
+            r.check(&grantcheck::rules::Context::whole(&a), &mut out);
         }
         std::hint::black_box(out.list.len());
     });

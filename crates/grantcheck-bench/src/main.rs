@@ -320,7 +320,7 @@ fn bench_hcl(dir: &Path, r: &mut SizeResult) {
             probe
                 .findings
                 .iter()
-                .find(|f| f.rule == "GC002")
+                .find(|f| f.rule == grantcheck::RuleCode::GC002)
                 .map(|f| f.message.as_str())
                 .unwrap_or("")
         );

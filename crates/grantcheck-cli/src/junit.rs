@@ -123,7 +123,7 @@ pub fn junit(report: &Report, files: &[String], threshold: Option<Severity>) -> 
                     body,
                     r#"      <failure message="{}" type="{}">{}</failure>"#,
                     xml(&message),
-                    xml(&first.rule),
+                    xml(first.rule.as_str()),
                     xml(&text.join("\n"))
                 );
             }

@@ -273,7 +273,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
     // a configuration that cannot be used is said first, before any finding
     for f in report.findings.iter().filter(|f| {
-        f.rule == "GC002"
+        f.rule == grantcheck::RuleCode::GC002
             && config_shown.is_some()
             && f.location.as_ref().map(|l| &l.file) == config_shown.as_ref()
     }) {
@@ -297,7 +297,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         for f in report
             .findings
             .iter()
-            .filter(|f| f.rule == "GC002" && !said_first.contains(&f.message))
+            .filter(|f| f.rule == grantcheck::RuleCode::GC002 && !said_first.contains(&f.message))
         {
             eprintln!("grantcheck: {}", f.message);
         }

@@ -302,11 +302,11 @@ pub fn escape_line(s: &str) -> String {
 }
 
 /// How a finding relates to the plan, as a suffix of its title.
-fn change_tag(c: grantcheck::changes::Change) -> &'static str {
+fn change_tag(c: grantcheck::diagnostic::Change) -> &'static str {
     match c {
-        grantcheck::changes::Change::Introduced => " [introduced by this plan]",
-        grantcheck::changes::Change::Existing => " [already present]",
-        grantcheck::changes::Change::Fixed => " [fixed by this plan]",
+        grantcheck::diagnostic::Change::Introduced => " [introduced by this plan]",
+        grantcheck::diagnostic::Change::Existing => " [already present]",
+        grantcheck::diagnostic::Change::Fixed => " [fixed by this plan]",
     }
 }
 

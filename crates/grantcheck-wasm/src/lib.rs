@@ -133,7 +133,7 @@ struct SensitiveOut {
 pub fn rules_json() -> String {
     let list: Vec<RuleOut> = grantcheck::rules::all()
         .map(|m| RuleOut {
-            code: m.code,
+            code: m.code.as_str(),
             name: m.name,
             severity: m.severity.as_str(),
             summary: m.summary,

@@ -33,10 +33,17 @@ mod tests {
 
     #[test]
     fn a_wrong_severity_is_refused_with_its_place() {
-        let json = r#"{"version":1,"tool":{"name":"grantcheck","version":"0"},"findings":[{"rule":"X","name":"x","severity":"fatal","message":"","help":"","resource":"","related":[],"location":null}],"summary":{"files":0,"resources":0,"policies":0,"errors":0,"warnings":0,"notes":0}}"#;
+        let json = r#"{"version":1,"tool":{"name":"grantcheck","version":"0"},"findings":[{"rule":"XA001","name":"x","severity":"fatal","message":"","help":"","resource":"","related":[],"location":null}],"summary":{"files":0,"resources":0,"policies":0,"errors":0,"warnings":0,"notes":0}}"#;
         let err = parse(json).err().unwrap_or_default();
         assert!(err.contains("unknown variant `fatal`"), "{err}");
         assert!(err.contains("column"), "the message gives the place: {err}");
+    }
+
+    #[test]
+    fn a_rule_code_outside_the_catalogue_is_refused() {
+        let json = r#"{"version":1,"tool":{"name":"grantcheck","version":"0"},"findings":[{"rule":"XA999","name":"x","severity":"error","message":"","help":"","resource":"","related":[],"location":null}],"summary":{"files":0,"resources":0,"policies":0,"errors":0,"warnings":0,"notes":0}}"#;
+        let err = parse(json).err().unwrap_or_default();
+        assert!(err.contains("unknown rule code `XA999`"), "{err}");
     }
 
     #[test]

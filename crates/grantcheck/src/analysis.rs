@@ -4,13 +4,13 @@
 use crate::hash::{HashMap, HashSet};
 
 use crate::accounts::{Owners, Region, owners_of, region_of};
+use crate::diagnostic::Finding;
 use crate::json::{self, Placement};
 use crate::model::{Infrastructure, Mode, Resource};
 use crate::policy::{
     self, Condition, Effect, PolicyDocument, PolicyError, Principal, PrincipalKind, Statement,
     list_allows, parse_arn,
 };
-use crate::report::Finding;
 use crate::source::{FileId, SourceFile, Span};
 use crate::terraform::hcl::text::widen_to_escaped_quotes;
 use crate::value::{Node, NodeKind, Ref, TextMap, Unknown};

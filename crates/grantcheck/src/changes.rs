@@ -12,32 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analysis;
+use crate::diagnostic::{Change, Finding, RuleCode, Severity};
 use crate::model::{Action, Infrastructure, Mode, Resource};
 use crate::policy::PrincipalKind;
-use crate::report::{Finding, Severity};
 use crate::source::SourceFile;
-
-/// How a finding relates to the plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Change {
-    /// Not there before the plan; there after apply.
-    Introduced,
-    /// There before and after.
-    Existing,
-    /// There before the plan; gone after apply. Reported as a note, never fails a run.
-    Fixed,
-}
-
-impl Change {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Change::Introduced => "introduced",
-            Change::Existing => "existing",
-            Change::Fixed => "fixed",
-        }
-    }
-}
 
 /// The foreign accounts (`*` for everyone) that gain or lose access to a secret in the plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,7 +179,8 @@ pub fn compare(
     }
     // Pass 1: the same text at the finding's span; pass 2: the same message.
     for pass in 0..2 {
-        let mut index: HashMap<(&str, &str, Option<&str>, &str), Vec<usize>> = HashMap::default();
+        let mut index: HashMap<(RuleCode, &str, Option<RuleCode>, &str), Vec<usize>> =
+            HashMap::default();
         for (i, b) in before.iter().enumerate() {
             let Some(b) = b else { continue };
             let detail = if pass == 0 {
@@ -243,7 +222,7 @@ pub fn compare(
     }
     let undecided: BTreeSet<&str> = after
         .iter()
-        .filter(|f| f.rule == crate::rules::Unresolved::META.code)
+        .filter(|f| f.rule == RuleCode::GC001)
         .map(|f| f.resource.as_str())
         .collect();
     before
@@ -262,8 +241,7 @@ pub fn compare(
 /// findings without a change mark (configuration input) stay. Recounts the summary.
 pub fn retain_new_only(report: &mut crate::Report) {
     report.findings.retain(|f| {
-        f.rule == crate::rules::InputError::META.code
-            || !matches!(f.change, Some(Change::Existing | Change::Fixed))
+        f.rule == RuleCode::GC002 || !matches!(f.change, Some(Change::Existing | Change::Fixed))
     });
     let s = &mut report.summary;
     (s.errors, s.warnings, s.notes) = (0, 0, 0);

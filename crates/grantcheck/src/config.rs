@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::report::Severity;
+use crate::diagnostic::{RuleCode, Severity};
 use crate::source::{SourceFile, Span};
 
 /// The configuration file name the CLI looks for.
@@ -64,7 +64,7 @@ struct RawIgnore {
 /// What a rule is set to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleSetting {
-    pub code: &'static str,
+    pub code: RuleCode,
     pub severity: Option<Severity>,
     pub enabled: bool,
 }
@@ -73,7 +73,7 @@ pub struct RuleSetting {
 /// keys for every instance) are not reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ignore {
-    pub rule: &'static str,
+    pub rule: RuleCode,
     pub resource: String,
     pub reason: String,
     pub span: Span,
@@ -95,7 +95,7 @@ pub struct ConfigError {
 }
 
 impl Config {
-    pub fn rule(&self, code: &str) -> Option<&RuleSetting> {
+    pub fn rule(&self, code: RuleCode) -> Option<&RuleSetting> {
         self.rules.iter().find(|r| r.code == code)
     }
 
@@ -130,16 +130,13 @@ pub fn parse(src: &SourceFile) -> Result<Config, ConfigError> {
             })
             .collect()
     };
-    let rule_code = |s: &Spanned<String>| -> Result<&'static str, ConfigError> {
-        crate::rules::all()
-            .find(|m| m.code.eq_ignore_ascii_case(s.get_ref()))
-            .map(|m| m.code)
-            .ok_or_else(|| {
-                err(
-                    s.span(),
-                    format!("no rule {}; `grantcheck rules` lists them", s.get_ref()),
-                )
-            })
+    let rule_code = |s: &Spanned<String>| -> Result<RuleCode, ConfigError> {
+        RuleCode::parse(s.get_ref()).ok_or_else(|| {
+            err(
+                s.span(),
+                format!("no rule {}; `grantcheck rules` lists them", s.get_ref()),
+            )
+        })
     };
     let mut cfg = Config {
         accounts: accounts(raw.accounts, "accounts")?,
@@ -163,7 +160,7 @@ pub fn parse(src: &SourceFile) -> Result<Config, ConfigError> {
             })?),
         };
         let enabled = setting.enabled.unwrap_or(true);
-        if code == crate::rules::InputError::META.code && (!enabled || severity.is_some()) {
+        if code == RuleCode::GC002 && (!enabled || severity.is_some()) {
             return Err(err(
                 span,
                 format!(

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod analysis;
 pub mod changes;
 pub mod config;
+pub mod diagnostic;
 pub mod hash;
 pub mod json;
 pub mod model;
@@ -27,8 +28,8 @@ pub mod suppress;
 pub mod terraform;
 pub mod value;
 
-pub use report::{Report, ReportFinding, Severity};
-pub use rules::RuleMeta;
+pub use diagnostic::{Finding, RuleCode, RuleMeta, Severity};
+pub use report::{Report, ReportFinding};
 pub use source::{FileId, Found, SourceFile, Span};
 
 /// The version of grantcheck.
@@ -291,7 +292,7 @@ fn check_unit(
     accounts: &[String],
     trusted: &[String],
     summary: &mut report::Summary,
-    found_out: &mut Vec<report::Finding>,
+    found_out: &mut Vec<diagnostic::Finding>,
 ) {
     infra.dedup_hints();
     let state = changes::plan_state(&infra);
@@ -344,7 +345,7 @@ fn check_unit(
 
 /// The JSON pointers of findings in a value the plan marks sensitive (`sensitive`: sorted and
 /// merged spans) keep only the policy grammar: the other keys are part of the value.
-fn redact_sensitive_paths(found: &mut [report::Finding], sensitive: &[Span]) {
+fn redact_sensitive_paths(found: &mut [diagnostic::Finding], sensitive: &[Span]) {
     if sensitive.is_empty() {
         return;
     }
@@ -408,19 +409,20 @@ fn analyse<'a>(
     a
 }
 
-/// The most policies (and secrets) all the rules check before they go on to the next ones
-/// (`rules::Part`).
+/// The most policies (and secrets) all the rules check before they go on to the next ones (one
+/// `rules::Context`): all the rules run over one share while its policy documents are still in
+/// the processor's cache.
 const PART_SIZE: usize = 256;
 
 /// Parts per thread at the least, so that threads share out parts of unequal cost evenly to the
 /// end when there are few policies.
 const PARTS_PER_THREAD: usize = 8;
 
-fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
-    use rules::{Findings, Part, RULES, Rule};
-    let run = |rule: &dyn Rule, part: &Part| {
+fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<diagnostic::Finding> {
+    use rules::{Context, Findings, RULES, Rule};
+    let run = |rule: &dyn Rule, ctx: &Context<'_>| {
         let mut out = Findings::default();
-        rule.check(analysis, part, &mut out);
+        rule.check(ctx, &mut out);
         out.list
     };
     let fair = analysis
@@ -428,8 +430,8 @@ fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
         .len()
         .max(analysis.secrets.len())
         .div_ceil(par::threads() * PARTS_PER_THREAD);
-    let parts = Part::split(analysis, fair.clamp(1, PART_SIZE));
-    let all = Part::all(analysis);
+    let parts = Context::split(analysis, fair.clamp(1, PART_SIZE));
+    let all = Context::whole(analysis);
     let whole: Vec<&dyn Rule> = RULES.iter().filter(|r| r.whole()).copied().collect();
     let (mut by_part, of_whole) = par::join(
         || {
@@ -454,6 +456,10 @@ fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
             }
         }
     }
+    // then what the analysis could not decide
+    let mut notes = Findings::default();
+    rules::Unresolved::notes(analysis, &mut notes);
+    found.append(&mut notes.list);
     // (spans inside policies written with escapes, to where they are written)
     analysis.place(&mut found);
     merge_repeats(found)
@@ -461,9 +467,9 @@ fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<report::Finding> {
 
 /// A module directory that nothing calls is checked on its own, where its variables have no
 /// value: one note says which checks that leaves open, instead of one per policy.
-fn fold_unset_variables(u: &model::UncalledModule, found: &mut Vec<report::Finding>) {
-    let about_unset = |f: &report::Finding| {
-        f.rule == rules::Unresolved::META.code
+fn fold_unset_variables(u: &model::UncalledModule, found: &mut Vec<diagnostic::Finding>) {
+    let about_unset = |f: &diagnostic::Finding| {
+        f.rule == RuleCode::GC001
             && u.unset.iter().any(|name| {
                 f.message
                     .contains(&format!("var.{name} {}", terraform::hcl::NO_VALUE))
@@ -495,12 +501,12 @@ fn fold_unset_variables(u: &model::UncalledModule, found: &mut Vec<report::Findi
 /// One finding for one thing said several times: the same rule, resource and message at other
 /// places (one principal in two statements, one missing variable used twice) becomes one
 /// finding whose other places are labels.
-fn merge_repeats(found: Vec<report::Finding>) -> Vec<report::Finding> {
+fn merge_repeats(found: Vec<diagnostic::Finding>) -> Vec<diagnostic::Finding> {
     use std::hash::BuildHasher;
     // (by a hash of what they say, compared in full on a match: no text is copied to index it)
     let hasher = foldhash::fast::FixedState::default();
-    let mut first: hash::HashMap<(&'static str, u64), usize> = hash::HashMap::default();
-    let mut out: Vec<report::Finding> = Vec::with_capacity(found.len());
+    let mut first: hash::HashMap<(RuleCode, u64), usize> = hash::HashMap::default();
+    let mut out: Vec<diagnostic::Finding> = Vec::with_capacity(found.len());
     for f in found {
         // (a message that masks a sensitive value may say the same of different values)
         if f.message.contains("sensitive") {

@@ -7,8 +7,8 @@
 //! without rule codes or reason is reported (GC003) and suppresses nothing.
 
 use crate::config::Config;
-use crate::report::Finding;
-use crate::rules::{InputError, InvalidSuppression, Unresolved, UnusedSuppression};
+use crate::diagnostic::{Finding, RuleCode};
+use crate::rules::{InvalidSuppression, UnusedSuppression};
 use crate::source::{SourceFile, Span};
 
 const MARKER: &str = "grantcheck:ignore";
@@ -18,7 +18,7 @@ const MARKER: &str = "grantcheck:ignore";
 pub struct Inline {
     /// The comment.
     pub span: Span,
-    pub codes: Vec<&'static str>,
+    pub codes: Vec<RuleCode>,
     /// The block or attribute it applies to.
     pub covers: Span,
 }
@@ -58,8 +58,16 @@ pub fn inline(sources: &[SourceFile]) -> (Vec<Inline>, Vec<Finding>) {
             } else if reason.is_empty() {
                 Some(format!(
                     "the suppression of {} gives no reason; say why the finding is accepted, e.g. `# grantcheck:ignore {} the partner role is never replaced`",
-                    codes.join(", "),
-                    codes.join(" ")
+                    codes
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    codes
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ))
             } else {
                 None
@@ -189,7 +197,7 @@ fn line_comments(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// Rule codes, unknown codes, and the reason that follows them.
-fn parse_comment(rest: &str) -> (Vec<&'static str>, Vec<String>, String) {
+fn parse_comment(rest: &str) -> (Vec<RuleCode>, Vec<String>, String) {
     let mut codes = vec![];
     let mut unknown = vec![];
     let mut words = rest.split_whitespace().peekable();
@@ -201,8 +209,8 @@ fn parse_comment(rest: &str) -> (Vec<&'static str>, Vec<String>, String) {
         if !looks_like_code {
             break;
         }
-        match crate::rules::all().find(|m| m.code == w) {
-            Some(m) => codes.push(m.code),
+        match RuleCode::ALL.iter().find(|c| c.as_str() == w) {
+            Some(&c) => codes.push(c),
             None => unknown.push(w.to_string()),
         }
         words.next();
@@ -303,11 +311,8 @@ fn finding(meta: &'static crate::rules::RuleMeta, span: Span, message: String) -
 }
 
 /// The rule a finding is about: its own, or for GC001 the rule it could not decide.
-fn about(f: &Finding) -> &'static str {
-    match f.check {
-        Some(c) if f.rule == Unresolved::META.code => c,
-        _ => f.rule,
-    }
+fn about(f: &Finding) -> RuleCode {
+    f.about()
 }
 
 fn address_matches(pattern: &str, address: &str) -> bool {
@@ -346,7 +351,7 @@ pub fn apply(
     let mut inline_used = vec![false; inline.len()];
     let mut ignore_used = vec![false; ignores.len()];
     findings.retain(|f| {
-        if f.rule == InputError::META.code {
+        if f.rule == RuleCode::GC002 {
             return true;
         }
         let rule = about(f);
@@ -384,7 +389,11 @@ pub fn apply(
             s.span,
             format!(
                 "this suppression of {} matches no finding; remove it",
-                s.codes.join(", ")
+                s.codes
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -400,12 +409,10 @@ pub fn apply(
     }
     let Some(cfg) = config else { return count };
     let before = findings.len();
-    findings.retain(|f| {
-        f.rule == InputError::META.code || cfg.rule(about(f)).is_none_or(|r| r.enabled)
-    });
+    findings.retain(|f| f.rule == RuleCode::GC002 || cfg.rule(about(f)).is_none_or(|r| r.enabled));
     count.by_config += before - findings.len();
     for f in findings.iter_mut() {
-        if f.change == Some(crate::changes::Change::Fixed) || f.rule == Unresolved::META.code {
+        if f.change == Some(crate::diagnostic::Change::Fixed) || f.rule == RuleCode::GC001 {
             continue;
         }
         if let Some(sev) = cfg.rule(f.rule).and_then(|r| r.severity) {

@@ -5,90 +5,9 @@ pub mod sarif;
 
 use serde::{Deserialize, Serialize};
 
+use crate::changes::AccessChange;
+use crate::diagnostic::{Change, Finding, RuleCode, Severity};
 use crate::source::{SourceFile, Span};
-
-/// How serious a finding is. Ordered: `Note < Warning < Error`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "note" => Some(Severity::Note),
-            "warning" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-}
-
-/// A second place that explains a finding ("shared with account 444455556666 here").
-#[derive(Clone, Debug, PartialEq)]
-pub struct Label {
-    pub span: Span,
-    pub message: String,
-}
-
-/// One finding, with spans (resolved to lines and columns when the report is built).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Finding {
-    pub rule: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub help: String,
-    pub resource: String,
-    pub related: Vec<String>,
-    pub span: Option<Span>,
-    pub policy_path: Option<String>,
-    pub labels: Vec<Label>,
-    /// For GC001: the rule that could not be decided.
-    pub check: Option<&'static str>,
-    /// For plan input: whether the plan introduces, keeps or fixes it.
-    pub change: Option<crate::changes::Change>,
-}
-
-impl Finding {
-    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
-        self.help = help.into();
-        self
-    }
-
-    pub fn related(&mut self, address: impl Into<String>) -> &mut Self {
-        let a = address.into();
-        if a != self.resource && !self.related.contains(&a) {
-            self.related.push(a);
-        }
-        self
-    }
-
-    pub fn label(&mut self, span: Span, message: impl Into<String>) -> &mut Self {
-        self.labels.push(Label {
-            span,
-            message: message.into(),
-        });
-        self
-    }
-
-    pub fn path(&mut self, path: impl Into<String>) -> &mut Self {
-        let p = path.into();
-        self.policy_path = (!p.is_empty()).then_some(p);
-        self
-    }
-}
 
 /// A 1-based position, with its byte offset and UTF-16 offset from the start of the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,7 +36,7 @@ pub struct RelatedLocation {
 /// A finding as reported (JSON report contract).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportFinding {
-    pub rule: String,
+    pub rule: RuleCode,
     pub name: String,
     pub severity: Severity,
     pub message: String,
@@ -130,10 +49,10 @@ pub struct ReportFinding {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related_locations: Vec<RelatedLocation>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub check: Option<String>,
+    pub check: Option<RuleCode>,
     /// For plan input: `introduced`, `existing` or `fixed` by this plan.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<crate::changes::Change>,
+    pub change: Option<Change>,
 }
 
 /// Whether a run fails: an input error, or a finding at or above `threshold` (`--fail-on`;
@@ -183,7 +102,7 @@ pub struct Summary {
     pub owner_unknown_secrets: usize,
     /// For plan input: per secret, the foreign accounts that gain or lose access.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub access_changes: Vec<crate::changes::AccessChange>,
+    pub access_changes: Vec<AccessChange>,
     /// The configuration file (`grantcheck.toml`) the run used, as shown in findings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
@@ -249,14 +168,14 @@ impl Report {
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings
             .iter()
-            .filter(|f| f.change != Some(crate::changes::Change::Fixed))
+            .filter(|f| f.change != Some(Change::Fixed))
             .map(|f| f.severity)
             .max()
     }
 
     /// Input errors (GC002) make the run unreliable: front ends exit with 2.
     pub fn has_input_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.rule == "GC002")
+        self.findings.iter().any(|f| f.rule == RuleCode::GC002)
     }
 
     /// Adds an input error (GC002) for an input the front end could not read at all (a missing
@@ -265,7 +184,7 @@ impl Report {
     pub fn add_unreadable(&mut self, message: String) {
         let meta = &crate::rules::InputError::META;
         self.findings.push(ReportFinding {
-            rule: meta.code.to_string(),
+            rule: meta.code,
             name: meta.name.to_string(),
             severity: meta.severity,
             message,
@@ -332,7 +251,7 @@ pub fn build(
                     })
                 })
                 .collect(),
-            rule: f.rule.to_string(),
+            rule: f.rule,
             name: f.name.to_string(),
             severity: f.severity,
             message: f.message,
@@ -340,7 +259,7 @@ pub fn build(
             resource: f.resource,
             related: f.related,
             policy_path: f.policy_path,
-            check: f.check.map(str::to_string),
+            check: f.check,
             change: f.change,
         })
         .collect();

@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{Location, Report, ReportFinding, Severity};
-use crate::changes::Change;
-use crate::rules::{self, RuleMeta};
+use crate::diagnostic::Change;
+use crate::diagnostic::{RuleCode, RuleMeta};
+use crate::rules;
 
 /// The schema URI written in `$schema`.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -74,7 +75,7 @@ impl Serialize for Run<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let report = self.0;
         let metas: Vec<&'static RuleMeta> = rules::all().collect();
-        let index: HashMap<&str, usize> =
+        let index: HashMap<RuleCode, usize> =
             metas.iter().enumerate().map(|(i, m)| (m.code, i)).collect();
         // A result needs a place in a file: GitHub code scanning refuses the whole log for one
         // result without it. What has none (an input that could not be read) is said as a
@@ -83,7 +84,7 @@ impl Serialize for Run<'_> {
             .findings
             .iter()
             .filter(|f| f.location.is_none())
-            .map(|f| notification(f, index.get(f.rule.as_str()).copied()))
+            .map(|f| notification(f, index.get(&f.rule).copied()))
             .collect();
         // checks that did not run for want of the owner account: said for the whole run
         if let Some(line) = super::owner_unknown_line(&report.summary) {
@@ -136,7 +137,7 @@ impl Serialize for Run<'_> {
 /// The results of the findings that have a place in a file, each made as it is written.
 struct Results<'a> {
     report: &'a Report,
-    index: &'a HashMap<&'static str, usize>,
+    index: &'a HashMap<RuleCode, usize>,
 }
 
 impl Serialize for Results<'_> {
@@ -146,7 +147,7 @@ impl Serialize for Results<'_> {
         let mut seq = s.serialize_seq(Some(located))?;
         for (f, fp) in findings.iter().zip(fingerprints(findings)) {
             if let Some(loc) = &f.location {
-                let rule_index = self.index.get(f.rule.as_str()).copied();
+                let rule_index = self.index.get(&f.rule).copied();
                 seq.serialize_element(&result(f, loc, rule_index, fp))?;
             }
         }
@@ -398,7 +399,7 @@ mod tests {
 
     fn finding(line: u32, message: &str) -> ReportFinding {
         ReportFinding {
-            rule: "XA002".into(),
+            rule: RuleCode::XA002,
             name: "shared-secret-aws-managed-key".into(),
             severity: Severity::Error,
             message: message.into(),

@@ -1,4 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
+use super::{Findings, declare_rule};
 use crate::analysis::{Analysis, PolicyDoc};
 
 declare_rule! {
@@ -16,24 +16,17 @@ declare_rule! {
     /// variable values, or check the named value after apply. Notes do not fail a run unless
     /// `--fail-on note` is given.
     pub struct Unresolved {
-        code: "GC001",
+        code: GC001,
         name: "unresolved",
         severity: Note,
         summary: "a check could not be decided; says which value and why",
     }
 }
 
-impl Rule for Unresolved {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    /// The notes of loading come first, and the note on a missing owner account is given once.
-    fn whole(&self) -> bool {
-        true
-    }
-
-    fn check(&self, a: &Analysis<'_>, _part: &Part, out: &mut Findings) {
+impl Unresolved {
+    /// The notes of an analysis: what loading could not decide, the one note on a missing owner
+    /// account, and principals and policies whose cross-account checks stay open.
+    pub fn notes(a: &Analysis<'_>, out: &mut Findings) {
         for n in &a.infra.notes {
             out.report(&Self::META, &n.resource, Some(n.span), n.message.clone());
         }

@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::Analysis;
+use super::declare_rule;
 
 declare_rule! {
     /// ## What it flags
@@ -15,18 +14,9 @@ declare_rule! {
     /// For plans, give the JSON form: `terraform show -json tfplan > plan.json` (or
     /// `tofu show -json`). For configurations, fix the syntax error at the reported place.
     pub struct InputError {
-        code: "GC002",
+        code: GC002,
         name: "input-error",
         severity: Error,
         summary: "a file could not be read as HCL or plan JSON (the run goes on with the other files)",
     }
-}
-
-impl Rule for InputError {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    /// Input errors are reported by the loaders; there is nothing to check afterwards.
-    fn check(&self, _a: &Analysis<'_>, _part: &Part, _out: &mut Findings) {}
 }

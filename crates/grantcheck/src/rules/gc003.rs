@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::Analysis;
+use super::declare_rule;
 
 declare_rule! {
     /// ## What it flags
@@ -29,18 +28,9 @@ declare_rule! {
     /// }
     /// ```
     pub struct InvalidSuppression {
-        code: "GC003",
+        code: GC003,
         name: "invalid-suppression",
         severity: Warning,
         summary: "an inline grantcheck:ignore comment without rule codes or without a reason",
     }
-}
-
-impl Rule for InvalidSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    /// Suppressions are read with the source text after the rules ran.
-    fn check(&self, _a: &Analysis<'_>, _part: &Part, _out: &mut Findings) {}
 }

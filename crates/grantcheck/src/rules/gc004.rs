@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::Analysis;
+use super::declare_rule;
 
 declare_rule! {
     /// ## What it flags
@@ -28,18 +27,9 @@ declare_rule! {
     /// }
     /// ```
     pub struct UnusedSuppression {
-        code: "GC004",
+        code: GC004,
         name: "unused-suppression",
         severity: Note,
         summary: "a grantcheck:ignore comment or [[ignore]] entry that matches no finding",
     }
-}
-
-impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    /// Suppressions are matched after the rules ran.
-    fn check(&self, _a: &Analysis<'_>, _part: &Part, _out: &mut Findings) {}
 }

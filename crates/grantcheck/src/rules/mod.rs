@@ -1,180 +1,163 @@
 //! The rule registry. One file per rule; each rule's doc comment is its documentation
 //! (`grantcheck explain`, the README table and SARIF help all come from it).
 
-mod gc001;
-mod gc002;
-mod gc003;
-mod gc004;
-mod pa001;
-mod pa002;
-mod pg001;
-mod pg002;
-mod pg003;
-mod pg004;
-mod pg005;
-mod pg006;
-mod pg007;
-mod pg008;
-mod pg009;
-mod pg010;
-mod pg011;
-mod pg012;
-mod pg013;
-mod pg014;
-mod pg015;
-mod pg016;
-mod pg017;
-mod pg018;
-mod pg019;
-mod xa001;
-mod xa002;
-mod xa003;
-mod xa004;
-mod xa005;
-mod xa006;
-mod xa007;
-mod xa008;
-mod xa009;
-
 use std::ops::Range;
 
 use crate::analysis::{Analysis, PolicyDoc, PolicyInfo, SecretInfo};
+pub use crate::diagnostic::RuleMeta;
+use crate::diagnostic::{Finding, RuleCode, catalogue};
 use crate::model::Resource;
 use crate::policy::{Condition, Item, PolicyDocument, Statement};
-use crate::report::{Finding, Severity};
 use crate::source::Span;
-
-pub use gc001::Unresolved;
-pub use gc002::InputError;
-pub use gc003::InvalidSuppression;
-pub use gc004::UnusedSuppression;
-pub use pa001::PublicSecretPolicy;
-pub use pa002::PublicKeyPolicy;
-pub use pg001::PolicySyntax;
-pub use pg002::InvalidVersion;
-pub use pg003::PolicyVariablesIgnored;
-pub use pg004::InvalidEffect;
-pub use pg005::UnknownAction;
-pub use pg006::ActionWildcardMatchesNothing;
-pub use pg007::ActionWithoutEffect;
-pub use pg008::InvalidPrincipal;
-pub use pg009::InvalidConditionOperator;
-pub use pg010::SetOperatorOnSingleValuedKey;
-pub use pg011::DuplicateSid;
-pub use pg012::InvalidSid;
-pub use pg013::PolicyTooLarge;
-pub use pg014::AllowWithNotPrincipal;
-pub use pg015::MissingPrincipal;
-pub use pg016::InvalidViaService;
-pub use pg017::StatementStructure;
-pub use pg018::KeyStatementWithoutEffect;
-pub use pg019::MistypedConditionValue;
-pub use xa001::CrossAccountExactPrincipal;
-pub use xa002::SharedSecretAwsManagedKey;
-pub use xa003::KeyPolicyMissingGrant;
-pub use xa004::PrincipalReplacedInPlan;
-pub use xa005::DeletedPrincipalId;
-pub use xa006::ReplicaWithoutCmk;
-pub use xa007::KeyNotReferencedByArn;
-pub use xa008::CrossAccountWriteAccess;
-pub use xa009::KeyGrantTooBroad;
-
-/// A rule's stable identity and documentation.
-#[derive(Debug)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    /// One line: what it flags.
-    pub summary: &'static str,
-    /// The rule's documentation (Markdown), from its doc comment.
-    pub doc: &'static str,
-}
-
-impl RuleMeta {
-    /// The documentation with the one-space indent of doc comments removed.
-    pub fn docs(&self) -> String {
-        self.doc
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n")
-            .trim()
-            .to_string()
-    }
-}
 
 /// A check over the analysed infrastructure.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
 
     /// Whether the rule must see the whole analysis in one run. A rule that does not looks at
-    /// each policy and each secret of its part on its own, so that its findings over the parts
-    /// of an analysis, in order, are its findings over the whole.
+    /// each policy and each secret of its context on its own, so that its findings over the
+    /// shares of an analysis, in order, are its findings over the whole.
     fn whole(&self) -> bool {
         false
     }
 
-    /// Checks the policies and secrets of `part` (all of them, for a rule that is `whole`).
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings);
+    /// Checks the policies and secrets of `ctx` (all of them, for a rule that is `whole`).
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings);
 }
 
-/// A share of an analysis that rules check in one run: a run of its policies and a run of its
-/// secrets, by index. All the rules run over one part before the next, while the part's policy
-/// documents are still in the processor's cache: on a large plan, one rule after another over
-/// every document would read all of them from memory each time.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Part {
+/// What a rule checks: the analysis, and the share of its policies and secrets this run is
+/// about (the runner decides how an analysis is shared out; a rule sees every policy and
+/// secret through one context or another, each once).
+#[derive(Clone)]
+pub struct Context<'a> {
+    analysis: &'a Analysis<'a>,
     policies: Range<usize>,
     secrets: Range<usize>,
 }
 
-impl Part {
+impl<'a> Context<'a> {
     /// Every policy and every secret.
-    pub fn all(a: &Analysis<'_>) -> Part {
-        Part {
-            policies: 0..a.policies.len(),
-            secrets: 0..a.secrets.len(),
+    pub fn whole(analysis: &'a Analysis<'a>) -> Context<'a> {
+        Context {
+            analysis,
+            policies: 0..analysis.policies.len(),
+            secrets: 0..analysis.secrets.len(),
         }
     }
 
-    /// Parts of at most `size` policies and `size` secrets each, in order, policies and secrets
-    /// shared out in the same proportion (both come in the order of their resources).
-    pub fn split(a: &Analysis<'_>, size: usize) -> Vec<Part> {
-        let (np, ns) = (a.policies.len(), a.secrets.len());
+    /// Shares of at most `size` policies and `size` secrets each, in order, policies and
+    /// secrets shared out in the same proportion (both come in the order of their resources).
+    pub fn split(analysis: &'a Analysis<'a>, size: usize) -> Vec<Context<'a>> {
+        let (np, ns) = (analysis.policies.len(), analysis.secrets.len());
         let n = np.max(ns).div_ceil(size.max(1)).max(1);
         (0..n)
-            .map(|i| Part {
+            .map(|i| Context {
+                analysis,
                 policies: np * i / n..np * (i + 1) / n,
                 secrets: ns * i / n..ns * (i + 1) / n,
             })
             .collect()
     }
 
-    /// The part's policies with their indexes.
-    pub fn policies<'b>(
-        &self,
-        a: &'b Analysis<'_>,
-    ) -> impl Iterator<Item = (usize, &'b PolicyInfo)> + 'b {
+    /// The whole analysis, to look up what the context's policies and secrets refer to.
+    pub fn analysis(&self) -> &'a Analysis<'a> {
+        self.analysis
+    }
+
+    /// The context's policies with their indexes in the analysis.
+    pub fn policies(&self) -> impl Iterator<Item = (usize, &'a PolicyInfo)> + 'a {
         let start = self.policies.start;
-        a.policies[self.policies.clone()]
+        self.analysis.policies[self.policies.clone()]
             .iter()
             .enumerate()
             .map(move |(i, p)| (start + i, p))
     }
 
-    /// The part's secrets.
-    pub fn secrets<'b>(&self, a: &'b Analysis<'_>) -> &'b [SecretInfo] {
-        &a.secrets[self.secrets.clone()]
+    /// The context's secrets.
+    pub fn secrets(&self) -> &'a [SecretInfo] {
+        &self.analysis.secrets[self.secrets.clone()]
+    }
+
+    /// Every parsed policy of the context with its index and the resource that holds it.
+    pub fn parsed_policies(
+        &self,
+    ) -> impl Iterator<Item = (usize, &'a PolicyInfo, &'a PolicyDocument, &'a Resource)> + 'a {
+        let a = self.analysis;
+        self.policies().filter_map(move |(pid, p)| match &p.doc {
+            PolicyDoc::Parsed(d) => Some((pid, p, d, a.resource(p.holder))),
+            _ => None,
+        })
+    }
+
+    /// Every condition entry of every parsed policy of the context, with the policy, its holder
+    /// and the statement.
+    pub fn parsed_conditions(
+        &self,
+    ) -> impl Iterator<Item = (&'a PolicyInfo, &'a Resource, &'a Statement, &'a Condition)> + 'a
+    {
+        self.parsed_policies().flat_map(|(_, p, doc, holder)| {
+            doc.statements
+                .iter()
+                .flat_map(move |st| st.conditions.iter().map(move |c| (p, holder, st, c)))
+        })
+    }
+
+    /// Every action item with known text of every parsed policy of the context (`Action` and
+    /// `NotAction`), with the policy, its holder, the statement, the item and its text.
+    pub fn parsed_actions(
+        &self,
+    ) -> impl Iterator<
+        Item = (
+            &'a PolicyInfo,
+            &'a Resource,
+            &'a Statement,
+            &'a Item,
+            &'a str,
+        ),
+    > + 'a {
+        self.parsed_policies().flat_map(|(_, p, doc, holder)| {
+            doc.statements.iter().flat_map(move |st| {
+                st.action.iter().flat_map(move |list| {
+                    list.items
+                        .iter()
+                        .filter_map(move |it| Some((p, holder, st, it, it.text.as_deref()?)))
+                })
+            })
+        })
     }
 }
+
+/// Declares the rules of the catalogue (`diagnostic::catalogue`): their modules, the checks in
+/// catalogue order, and each code's metadata.
+macro_rules! register {
+    (
+        checks: [$($c:ident $cm:ident $ct:ident,)*],
+        diagnostics: [$($d:ident $dm:ident $dt:ident,)*],
+    ) => {
+        $(mod $cm; pub use $cm::$ct;)*
+        $(mod $dm; pub use $dm::$dt;)*
+
+        /// Every check, in catalogue order.
+        pub static RULES: &[&dyn Rule] = &[$(&$ct,)*];
+
+        /// The metadata of a code.
+        pub fn meta(code: RuleCode) -> &'static RuleMeta {
+            match code {
+                $(RuleCode::$c => &$ct::META,)*
+                $(RuleCode::$d => &$dt::META,)*
+            }
+        }
+    };
+}
+
+catalogue!(register);
 
 /// Declares a rule struct whose doc comment becomes its `RuleMeta::doc`.
 macro_rules! declare_rule {
     (
         $(#[doc = $doc:literal])*
         pub struct $name:ident {
-            code: $code:literal,
+            code: $code:ident,
             name: $rname:literal,
             severity: $sev:ident,
             summary: $summary:literal $(,)?
@@ -184,9 +167,9 @@ macro_rules! declare_rule {
         pub struct $name;
         impl $name {
             pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
-                code: $code,
+                code: $crate::diagnostic::RuleCode::$code,
                 name: $rname,
-                severity: $crate::report::Severity::$sev,
+                severity: $crate::diagnostic::Severity::$sev,
                 summary: $summary,
                 doc: concat!($($doc, "\n"),*),
             };
@@ -195,101 +178,14 @@ macro_rules! declare_rule {
 }
 pub(crate) use declare_rule;
 
-/// Every rule, in catalogue order.
-pub static RULES: &[&dyn Rule] = &[
-    &CrossAccountExactPrincipal,
-    &SharedSecretAwsManagedKey,
-    &KeyPolicyMissingGrant,
-    &PrincipalReplacedInPlan,
-    &DeletedPrincipalId,
-    &ReplicaWithoutCmk,
-    &KeyNotReferencedByArn,
-    &CrossAccountWriteAccess,
-    &KeyGrantTooBroad,
-    &PublicSecretPolicy,
-    &PublicKeyPolicy,
-    &PolicySyntax,
-    &InvalidVersion,
-    &PolicyVariablesIgnored,
-    &InvalidEffect,
-    &UnknownAction,
-    &ActionWildcardMatchesNothing,
-    &ActionWithoutEffect,
-    &InvalidPrincipal,
-    &InvalidConditionOperator,
-    &SetOperatorOnSingleValuedKey,
-    &DuplicateSid,
-    &InvalidSid,
-    &PolicyTooLarge,
-    &AllowWithNotPrincipal,
-    &MissingPrincipal,
-    &InvalidViaService,
-    &StatementStructure,
-    &KeyStatementWithoutEffect,
-    &MistypedConditionValue,
-    &Unresolved,
-    &InputError,
-    &InvalidSuppression,
-    &UnusedSuppression,
-];
-
-/// Every parsed policy of a part with its index and the resource that holds it.
-pub(crate) fn parsed_policies<'b>(
-    a: &'b Analysis<'_>,
-    part: &Part,
-) -> impl Iterator<Item = (usize, &'b PolicyInfo, &'b PolicyDocument, &'b Resource)> + 'b {
-    part.policies(a).filter_map(move |(pid, p)| match &p.doc {
-        PolicyDoc::Parsed(d) => Some((pid, p, d, a.resource(p.holder))),
-        _ => None,
-    })
-}
-
-/// Every condition entry of every parsed policy of a part, with the policy, its holder and the
-/// statement.
-pub(crate) fn parsed_conditions<'b>(
-    a: &'b Analysis<'_>,
-    part: &Part,
-) -> impl Iterator<Item = (&'b PolicyInfo, &'b Resource, &'b Statement, &'b Condition)> + 'b {
-    parsed_policies(a, part).flat_map(|(_, p, doc, holder)| {
-        doc.statements
-            .iter()
-            .flat_map(move |st| st.conditions.iter().map(move |c| (p, holder, st, c)))
-    })
-}
-
-/// Every action item with known text of every parsed policy of a part (`Action` and
-/// `NotAction`), with the policy, its holder, the statement, the item and its text.
-pub(crate) fn parsed_actions<'b>(
-    a: &'b Analysis<'_>,
-    part: &Part,
-) -> impl Iterator<
-    Item = (
-        &'b PolicyInfo,
-        &'b Resource,
-        &'b Statement,
-        &'b Item,
-        &'b str,
-    ),
-> + 'b {
-    parsed_policies(a, part).flat_map(|(_, p, doc, holder)| {
-        doc.statements.iter().flat_map(move |st| {
-            st.action.iter().flat_map(move |list| {
-                list.items
-                    .iter()
-                    .filter_map(move |it| Some((p, holder, st, it, it.text.as_deref()?)))
-            })
-        })
-    })
-}
-
 /// Rule metadata in catalogue order.
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
-    RULES.iter().map(|r| r.meta())
+    RuleCode::ALL.iter().map(|&c| meta(c))
 }
 
-/// Metadata by code (case-insensitive).
+/// Metadata by code or name (case-insensitive).
 pub fn by_code(code: &str) -> Option<&'static RuleMeta> {
-    all().find(|m| m.code.eq_ignore_ascii_case(code) || m.name.eq_ignore_ascii_case(code))
+    all().find(|m| m.code.as_str().eq_ignore_ascii_case(code) || m.name.eq_ignore_ascii_case(code))
 }
 
 /// Collects findings.
@@ -306,20 +202,7 @@ impl Findings {
         span: Option<Span>,
         message: impl Into<String>,
     ) -> &mut Finding {
-        self.list.push(Finding {
-            rule: meta.code,
-            name: meta.name,
-            severity: meta.severity,
-            message: message.into(),
-            help: String::new(),
-            resource: resource.to_string(),
-            related: vec![],
-            span,
-            policy_path: None,
-            labels: vec![],
-            check: None,
-            change: None,
-        });
+        self.list.push(Finding::new(meta, resource, span, message));
         let last = self.list.len() - 1;
         &mut self.list[last]
     }

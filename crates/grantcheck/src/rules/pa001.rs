@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::{Analysis, PolicyDoc, PolicyKind};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::{PolicyDoc, PolicyKind};
 use crate::policy::{Condition, Effect, PolicyDocument, PrincipalKind, Statement, glob_match};
 
 declare_rule! {
@@ -40,7 +40,7 @@ declare_rule! {
     /// }
     /// ```
     pub struct PublicSecretPolicy {
-        code: "PA001",
+        code: PA001,
         name: "public-secret-policy",
         severity: Error,
         summary: "a secret policy allows \"*\" without a condition that limits it",
@@ -113,8 +113,8 @@ impl Rule for PublicSecretPolicy {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        check_public(&Self::META, PolicyKind::Secret, a, part, out);
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        check_public(&Self::META, PolicyKind::Secret, ctx, out);
     }
 }
 
@@ -184,12 +184,12 @@ fn covers_actions(deny: &Statement, allow: &Statement) -> bool {
 pub(super) fn check_public(
     meta: &'static RuleMeta,
     kind: PolicyKind,
-    a: &Analysis<'_>,
-    part: &Part,
+    ctx: &Context<'_>,
     out: &mut Findings,
 ) {
+    let a = ctx.analysis();
     let what_policy = kind.noun();
-    for (_, p) in part.policies(a) {
+    for (_, p) in ctx.policies() {
         if p.kind != kind {
             continue;
         }

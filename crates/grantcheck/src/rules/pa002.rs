@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::{Analysis, PolicyKind};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::PolicyKind;
 
 declare_rule! {
     /// ## What it flags
@@ -28,7 +28,7 @@ declare_rule! {
     ///   "Condition": {"StringEquals": {"kms:CallerAccount": "111122223333", "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}]}
     /// ```
     pub struct PublicKeyPolicy {
-        code: "PA002",
+        code: PA002,
         name: "public-key-policy",
         severity: Error,
         summary: "a KMS key policy allows \"*\" without a condition that limits it",
@@ -40,7 +40,7 @@ impl Rule for PublicKeyPolicy {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        super::pa001::check_public(&Self::META, PolicyKind::Key, a, part, out);
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        super::pa001::check_public(&Self::META, PolicyKind::Key, ctx, out);
     }
 }

@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::{Analysis, PolicyDoc};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::PolicyDoc;
 
 declare_rule! {
     /// ## What it flags
@@ -20,7 +20,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct PolicySyntax {
-        code: "PG001",
+        code: PG001,
         name: "policy-syntax",
         severity: Error,
         summary: "a secret or key policy is not valid JSON or not a policy object",
@@ -32,8 +32,9 @@ impl Rule for PolicySyntax {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p) in part.policies(a) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
+        for (_, p) in ctx.policies() {
             if let PolicyDoc::Invalid(e) = &p.doc {
                 let holder = a.resource(p.holder);
                 let what = p.kind.noun();

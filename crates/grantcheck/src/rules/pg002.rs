@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -22,7 +21,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct InvalidVersion {
-        code: "PG002",
+        code: PG002,
         name: "invalid-version",
         severity: Error,
         summary: "a policy Version is not 2012-10-17 or 2008-10-17",
@@ -34,8 +33,8 @@ impl Rule for InvalidVersion {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             let Some(v) = &doc.version else { continue };
             let Some(text) = &v.text else { continue };

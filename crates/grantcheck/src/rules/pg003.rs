@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::{Item, Statement};
 
 /// Every string of a statement that can hold a policy variable.
@@ -35,7 +34,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}}}]}
     /// ```
     pub struct PolicyVariablesIgnored {
-        code: "PG003",
+        code: PG003,
         name: "policy-variables-ignored",
         severity: Warning,
         summary: "a policy uses ${...} variables without Version 2012-10-17",
@@ -47,8 +46,8 @@ impl Rule for PolicyVariablesIgnored {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             let version = doc.version.as_ref().and_then(|v| v.text.as_deref());
             if version == Some("2012-10-17")

@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::Effect;
 
 declare_rule! {
@@ -23,7 +22,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct InvalidEffect {
-        code: "PG004",
+        code: PG004,
         name: "invalid-effect",
         severity: Error,
         summary: "a statement Effect is missing or not exactly Allow or Deny",
@@ -35,8 +34,8 @@ impl Rule for InvalidEffect {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             for st in &doc.statements {
                 if !st.is_object || st.effect != Effect::Invalid {

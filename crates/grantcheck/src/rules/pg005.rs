@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_actions};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::actions;
 
 declare_rule! {
@@ -25,7 +24,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct UnknownAction {
-        code: "PG005",
+        code: PG005,
         name: "unknown-action",
         severity: Error,
         summary: "an action is not a Secrets Manager or KMS action (misspelt)",
@@ -37,8 +36,8 @@ impl Rule for UnknownAction {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (p, holder, _, it, t) in parsed_actions(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (p, holder, _, it, t) in ctx.parsed_actions() {
             if t == "*" {
                 continue;
             }

@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_actions};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::actions;
 
 declare_rule! {
@@ -23,7 +22,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:Get*", "Resource": "*"}]}
     /// ```
     pub struct ActionWildcardMatchesNothing {
-        code: "PG006",
+        code: PG006,
         name: "action-wildcard-matches-nothing",
         severity: Warning,
         summary: "a wildcard action matches no Secrets Manager or KMS action",
@@ -35,8 +34,8 @@ impl Rule for ActionWildcardMatchesNothing {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (p, holder, _, it, t) in parsed_actions(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (p, holder, _, it, t) in ctx.parsed_actions() {
             let Some((prefix, _)) = t.split_once(':') else {
                 continue;
             };

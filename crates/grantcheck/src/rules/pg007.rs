@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_actions};
-use crate::analysis::{Analysis, PolicyKind};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::PolicyKind;
 use crate::policy::actions;
 
 declare_rule! {
@@ -27,7 +27,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct ActionWithoutEffect {
-        code: "PG007",
+        code: PG007,
         name: "action-without-effect",
         severity: Warning,
         summary: "a resource policy grants an action that has no effect there",
@@ -39,8 +39,8 @@ impl Rule for ActionWithoutEffect {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (p, holder, st, it, t) in parsed_actions(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (p, holder, st, it, t) in ctx.parsed_actions() {
             let negated = st.action.as_ref().is_some_and(|l| l.negated);
             if !st.is_allow() || negated {
                 continue;

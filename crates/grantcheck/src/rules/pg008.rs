@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::PrincipalKind;
 
 declare_rule! {
@@ -26,7 +25,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct InvalidPrincipal {
-        code: "PG008",
+        code: PG008,
         name: "invalid-principal",
         severity: Error,
         summary: "a principal is not a valid ARN, account id, service or \"*\"",
@@ -38,8 +37,8 @@ impl Rule for InvalidPrincipal {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             for st in &doc.statements {
                 let Some(pr) = &st.principal else { continue };

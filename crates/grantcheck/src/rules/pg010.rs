@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::actions;
 
 declare_rule! {
@@ -25,7 +24,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"aws:PrincipalOrgPaths": "o-abc123def4/r-ab12/ou-ab12-11111111/"}}}]}
     /// ```
     pub struct SetOperatorOnSingleValuedKey {
-        code: "PG010",
+        code: PG010,
         name: "set-operator-on-single-valued-key",
         severity: Warning,
         summary: "ForAllValues is used with a single-valued condition key",
@@ -37,8 +36,8 @@ impl Rule for SetOperatorOnSingleValuedKey {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             for st in &doc.statements {
                 for c in &st.conditions {

@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::PolicyKind;
 
 declare_rule! {
     /// ## What it flags
@@ -22,7 +22,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}, {"Sid": "Describe", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:DescribeSecret", "Resource": "*"}]}
     /// ```
     pub struct DuplicateSid {
-        code: "PG011",
+        code: PG011,
         name: "duplicate-sid",
         severity: Error,
         summary: "two statements of a secret policy have the same Sid",
@@ -34,8 +34,8 @@ impl Rule for DuplicateSid {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             if p.kind != PolicyKind::Secret {
                 continue;

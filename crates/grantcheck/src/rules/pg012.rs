@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::PolicyKind;
 
 declare_rule! {
     /// ## What it flags
@@ -21,7 +21,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Sid": "AllowPartnerRead", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct InvalidSid {
-        code: "PG012",
+        code: PG012,
         name: "invalid-sid",
         severity: Error,
         summary: "a secret policy Sid contains spaces",
@@ -33,8 +33,8 @@ impl Rule for InvalidSid {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             if p.kind != PolicyKind::Secret {
                 continue;

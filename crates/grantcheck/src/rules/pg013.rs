@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::PolicyKind;
 
 /// Secrets Manager `ResourcePolicy` maximum length.
 const SECRET_LIMIT: usize = 20_480;
@@ -29,7 +29,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct PolicyTooLarge {
-        code: "PG013",
+        code: PG013,
         name: "policy-too-large",
         severity: Error,
         summary: "a policy is over the size limit (secret 20,480 characters; key 32 KB)",
@@ -41,8 +41,8 @@ impl Rule for PolicyTooLarge {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             let Some((chars, bytes)) = p.size else {
                 continue;

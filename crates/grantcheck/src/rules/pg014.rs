@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -22,7 +21,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct AllowWithNotPrincipal {
-        code: "PG014",
+        code: PG014,
         name: "allow-with-not-principal",
         severity: Warning,
         summary: "a statement uses NotPrincipal with Allow",
@@ -34,8 +33,8 @@ impl Rule for AllowWithNotPrincipal {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             for st in &doc.statements {
                 let Some(pr) = &st.principal else { continue };

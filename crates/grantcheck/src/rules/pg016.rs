@@ -1,8 +1,8 @@
 use crate::hash::HashMap;
 
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::accounts::Region;
-use crate::analysis::{Analysis, KeyPolicy, KeyRef, PolicyKind};
+use crate::analysis::{KeyPolicy, KeyRef, PolicyKind};
 use crate::policy::{Condition, Item, glob_match};
 
 declare_rule! {
@@ -76,7 +76,7 @@ declare_rule! {
     /// }
     /// ```
     pub struct InvalidViaService {
-        code: "PG016",
+        code: PG016,
         name: "invalid-via-service",
         severity: Warning,
         summary: "a kms:ViaService value in a key policy is malformed or names another Region than the key's secrets",
@@ -93,7 +93,8 @@ impl Rule for InvalidViaService {
         true
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
         // key policy → the Regions of the secrets its key encrypts in this configuration
         let mut key_of_policy: HashMap<usize, usize> = HashMap::default();
         for (key, kp) in &a.key_policies {
@@ -111,7 +112,7 @@ impl Rule for InvalidViaService {
                 }
             }
         }
-        for (pid, p, doc, holder) in parsed_policies(a, part) {
+        for (pid, p, doc, holder) in ctx.parsed_policies() {
             if p.kind != PolicyKind::Key {
                 continue;
             }
@@ -241,7 +242,7 @@ fn report_value<'o>(
     c: &Condition,
     v: &Item,
     why: String,
-) -> &'o mut crate::report::Finding {
+) -> &'o mut crate::diagnostic::Finding {
     let shown = v.shown();
     out.report(
         &InvalidViaService::META,

@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::PolicyKind;
 
 declare_rule! {
     /// ## What it flags
@@ -40,7 +40,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "NotAction": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct StatementStructure {
-        code: "PG017",
+        code: PG017,
         name: "invalid-statement-structure",
         severity: Error,
         summary: "no Statement, a statement without Action, or Action/NotAction, Principal/NotPrincipal or Resource/NotResource together",
@@ -52,8 +52,8 @@ impl Rule for StatementStructure {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             if doc.unknown.is_none() && doc.statements.is_empty() {
                 let (span, message) = match &doc.statement_key {

@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::PolicyKind;
 
 declare_rule! {
     /// ## What it flags
@@ -27,7 +27,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}
     /// ```
     pub struct KeyStatementWithoutEffect {
-        code: "PG018",
+        code: PG018,
         name: "key-statement-without-effect",
         severity: Warning,
         summary: "a key policy statement without Action or Resource, which KMS accepts and ignores",
@@ -39,8 +39,8 @@ impl Rule for KeyStatementWithoutEffect {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             if p.kind != PolicyKind::Key {
                 continue;
             }

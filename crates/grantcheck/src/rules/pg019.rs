@@ -1,7 +1,6 @@
 use std::net::IpAddr;
 
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_conditions};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::{Condition, actions};
 
 declare_rule! {
@@ -47,7 +46,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": true}, "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}, "DateLessThan": {"aws:CurrentTime": ["2026-12-31T23:59:59Z", "2027-01-01", "1798761600"]}, "IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"]}, "ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::111122223333:role/app-*", "*"]}, "StringEquals": {"aws:SourceIp": "203.0.113.7"}, "Null": {"aws:SourceVpc": "false"}}}]}
     /// ```
     pub struct MistypedConditionValue {
-        code: "PG019",
+        code: PG019,
         name: "mistyped-condition-value",
         severity: Error,
         summary: "a condition value is not of its operator's or key's type (Bool, Numeric, Date, IP address, ARN)",
@@ -194,8 +193,8 @@ impl Rule for MistypedConditionValue {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (p, holder, _, c) in parsed_conditions(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (p, holder, _, c) in ctx.parsed_conditions() {
             // an invalid operator is PG009's
             if actions::operator_problem(&c.operator).is_some() {
                 continue;

@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
     /// ## What it flags
@@ -42,7 +41,7 @@ declare_rule! {
     /// }
     /// ```
     pub struct CrossAccountExactPrincipal {
-        code: "XA001",
+        code: XA001,
         name: "cross-account-exact-principal",
         severity: Warning,
         summary: "a secret policy grants another account's exact role/user ARN instead of its root",
@@ -54,8 +53,9 @@ impl Rule for CrossAccountExactPrincipal {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for s in part.secrets(a) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
+        for s in ctx.secrets() {
             let secret = a.resource(s.res);
             for g in &s.grants {
                 if !g.principal.kind.is_exact_identity() || a.is_trusted(g) {

@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::{Analysis, Grant, KeyRef, Tri};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::{Grant, KeyRef, Tri};
 
 declare_rule! {
     /// ## What it flags
@@ -45,7 +45,7 @@ declare_rule! {
     /// }
     /// ```
     pub struct SharedSecretAwsManagedKey {
-        code: "XA002",
+        code: XA002,
         name: "shared-secret-aws-managed-key",
         severity: Error,
         summary: "a secret shared cross-account is encrypted with the AWS managed key aws/secretsmanager",
@@ -71,8 +71,9 @@ impl Rule for SharedSecretAwsManagedKey {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for s in part.secrets(a) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
+        for s in ctx.secrets() {
             let secret = a.resource(s.res);
             let sure: Vec<&Grant> = s
                 .grants

@@ -1,6 +1,6 @@
 use std::borrow::Cow;
 
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::accounts::Region;
 use crate::analysis::{Analysis, Grant, KeyPolicy, KeyRef, PolicyDoc, Tri};
 use crate::policy::{
@@ -58,7 +58,7 @@ declare_rule! {
     /// }
     /// ```
     pub struct KeyPolicyMissingGrant {
-        code: "XA003",
+        code: XA003,
         name: "key-policy-missing-grant",
         severity: Error,
         summary: "a secret shared cross-account uses a customer managed key whose key policy does not allow that principal kms:Decrypt",
@@ -77,8 +77,9 @@ impl Rule for KeyPolicyMissingGrant {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for s in part.secrets(a) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
+        for s in ctx.secrets() {
             let secret = a.resource(s.res);
             let grants: Vec<&Grant> = s
                 .grants

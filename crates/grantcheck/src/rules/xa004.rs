@@ -1,4 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::analysis::Analysis;
 use crate::model::{Action, Mode, Resource};
 use crate::policy::{Principal, parse_arn};
@@ -27,7 +27,7 @@ declare_rule! {
     /// ## Accepted
     /// The same plan with the role unchanged (`["no-op"]`), or a policy that grants the account root.
     pub struct PrincipalReplacedInPlan {
-        code: "XA004",
+        code: XA004,
         name: "principal-replaced-in-plan",
         severity: Error,
         summary: "the plan deletes or replaces an IAM role/user whose ARN a secret or key policy names",
@@ -39,7 +39,8 @@ impl Rule for PrincipalReplacedInPlan {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
         // the roles and users this plan deletes or replaces, by their current ARN
         let deleted: Vec<(usize, &str)> = a
             .infra
@@ -49,7 +50,7 @@ impl Rule for PrincipalReplacedInPlan {
             .filter(|(_, r)| is_identity(r) && r.action.deletes())
             .filter_map(|(i, r)| Some((i, r.before_attr("arn")?.as_str()?)))
             .collect();
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             if !holder.action.survives() {
                 continue;
             }

@@ -1,5 +1,4 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::PrincipalKind;
 
 declare_rule! {
@@ -27,7 +26,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}
     /// ```
     pub struct DeletedPrincipalId {
-        code: "XA005",
+        code: XA005,
         name: "deleted-principal-id",
         severity: Warning,
         summary: "a policy names a unique principal ID (AROA…, AIDA…): the principal was deleted",
@@ -39,8 +38,8 @@ impl Rule for DeletedPrincipalId {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (_, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        for (_, p, doc, holder) in ctx.parsed_policies() {
             let what = p.kind.noun();
             for st in &doc.statements {
                 let Some(pr) = &st.principal else { continue };

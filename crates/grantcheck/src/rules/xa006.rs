@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::{Analysis, is_aws_managed_name};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::is_aws_managed_name;
 use crate::model::Mode;
 use crate::value::{Node, NodeKind};
 
@@ -51,7 +51,7 @@ declare_rule! {
     /// }
     /// ```
     pub struct ReplicaWithoutCmk {
-        code: "XA006",
+        code: XA006,
         name: "replica-without-cmk",
         severity: Error,
         summary: "a secret shared cross-account replicates to a region without its own customer managed key",
@@ -63,8 +63,9 @@ impl Rule for ReplicaWithoutCmk {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for s in part.secrets(a) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
+        for s in ctx.secrets() {
             if !s.in_plan || s.grants.is_empty() {
                 continue;
             }

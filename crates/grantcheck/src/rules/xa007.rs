@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::{Analysis, KeyRef};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::KeyRef;
 use crate::policy::list_allows_each;
 use crate::value::NodeKind;
 
@@ -62,7 +62,7 @@ declare_rule! {
     /// }
     /// ```
     pub struct KeyNotReferencedByArn {
-        code: "XA007",
+        code: XA007,
         name: "key-not-referenced-by-arn",
         severity: Error,
         summary: "a secret that another account may write names its key by key ID or alias name, not by ARN",
@@ -84,8 +84,9 @@ impl Rule for KeyNotReferencedByArn {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for s in part.secrets(a) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
+        for s in ctx.secrets() {
             if !s.in_plan || s.grants.is_empty() || !matches!(s.key, KeyRef::Customer { .. }) {
                 continue;
             }

@@ -1,7 +1,6 @@
 use crate::hash::HashMap;
 
-use super::{Findings, Part, Rule, RuleMeta, declare_rule};
-use crate::analysis::Analysis;
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::policy::actions::ACTIONS;
 use crate::policy::{PrincipalKind, list_allows_each};
 
@@ -30,7 +29,7 @@ declare_rule! {
     /// {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "secretsmanager:DescribeSecret", "Resource": "*"}]}
     /// ```
     pub struct CrossAccountWriteAccess {
-        code: "XA008",
+        code: XA008,
         name: "cross-account-write-access",
         severity: Warning,
         summary: "a secret policy grants another account write or admin actions on the secret",
@@ -42,14 +41,15 @@ impl Rule for CrossAccountWriteAccess {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
         let write_actions: Vec<&str> = ACTIONS
             .iter()
             .filter(|x| x.prefix() == "secretsmanager" && x.is_write() && x.cross_account)
             .map(|x| x.name)
             .collect();
         let mut per_statement: HashMap<(usize, usize), (Vec<&str>, bool)> = HashMap::default();
-        for s in part.secrets(a) {
+        for s in ctx.secrets() {
             let secret = a.resource(s.res);
             for g in s.grants.iter().filter(|g| !a.is_trusted(g)) {
                 let Some(st) = a.statement(g.policy, g.statement) else {

@@ -1,5 +1,5 @@
-use super::{Findings, Part, Rule, RuleMeta, declare_rule, parsed_policies};
-use crate::analysis::{Analysis, PolicyKind, Tri, foreign};
+use super::{Context, Findings, Rule, RuleMeta, declare_rule};
+use crate::analysis::{PolicyKind, Tri, foreign};
 use crate::policy::{PrincipalKind, list_allows};
 
 declare_rule! {
@@ -28,7 +28,7 @@ declare_rule! {
     ///   "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}}}]}
     /// ```
     pub struct KeyGrantTooBroad {
-        code: "XA009",
+        code: XA009,
         name: "key-grant-too-broad",
         severity: Warning,
         summary: "a key policy grants another account kms:* or kms:Decrypt without kms:ViaService",
@@ -40,8 +40,9 @@ impl Rule for KeyGrantTooBroad {
         &Self::META
     }
 
-    fn check(&self, a: &Analysis<'_>, part: &Part, out: &mut Findings) {
-        for (pid, p, doc, holder) in parsed_policies(a, part) {
+    fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
+        let a = ctx.analysis();
+        for (pid, p, doc, holder) in ctx.parsed_policies() {
             if p.kind != PolicyKind::Key || !holder.action.survives() {
                 continue;
             }
