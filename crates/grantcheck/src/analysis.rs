@@ -15,22 +15,7 @@ use crate::source::{FileId, SourceFile, Span};
 use crate::terraform::hcl::text::widen_to_escaped_quotes;
 use crate::value::{Node, NodeKind, Ref, TextMap, Unknown};
 
-/// What a policy is attached to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PolicyKind {
-    Secret,
-    Key,
-}
-
-impl PolicyKind {
-    /// "secret policy" or "key policy", for messages.
-    pub fn noun(self) -> &'static str {
-        match self {
-            PolicyKind::Secret => "secret policy",
-            PolicyKind::Key => "key policy",
-        }
-    }
-}
+pub use crate::model::PolicyKind;
 
 #[derive(Clone, Debug)]
 pub enum PolicyDoc {

@@ -555,6 +555,23 @@ pub fn split_dots(address: &str) -> Vec<&str> {
     out
 }
 
+/// What a policy is attached to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyKind {
+    Secret,
+    Key,
+}
+
+impl PolicyKind {
+    /// "secret policy" or "key policy", for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            PolicyKind::Secret => "secret policy",
+            PolicyKind::Key => "key policy",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

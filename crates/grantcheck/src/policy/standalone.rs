@@ -1,7 +1,7 @@
 //! Checking one policy document on its own, outside any configuration: the text is taken as the
 //! policy of a secret (or of a KMS key) that nothing else is known about.
 
-use crate::analysis::PolicyKind;
+use crate::model::PolicyKind;
 use crate::model::{Action, Infrastructure, Mode, Resource};
 use crate::source::{SourceFile, Span};
 use crate::value::{Key, Node, NodeKind, TextMap};
