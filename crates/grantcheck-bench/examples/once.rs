@@ -15,14 +15,15 @@ fn main() {
     let text = std::fs::read_to_string(path).unwrap();
     let src = grantcheck::SourceFile::new(0, "plan.json", text);
     let (mut times, mut settled) = (vec![], vec![]);
+    let checker = grantcheck::Checker::new();
     for _ in 0..runs {
         let t = std::time::Instant::now();
-        let r = grantcheck::check(std::slice::from_ref(&src), &grantcheck::Options::default());
+        let r = checker.check(std::slice::from_ref(&src), &grantcheck::Options::default());
         std::hint::black_box(r.findings.len());
         drop(r);
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         // (a profile counts the freeing too)
-        grantcheck::settle();
+        checker.wait();
         settled.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);

@@ -186,11 +186,15 @@ struct Best {
     floor: Duration,
     /// Until the check returns its report.
     check: Duration,
-    /// Until the memory the check no longer needs is freed as well (`grantcheck::settle`).
+    /// Until the memory the check no longer needs is freed as well (`Checker::wait`).
     settled: Duration,
 }
 
-fn best_of_both<F: FnMut(), G: FnMut()>(mut floor: F, mut check: G) -> Best {
+fn best_of_both<F: FnMut(), G: FnMut()>(
+    checker: &grantcheck::Checker,
+    mut floor: F,
+    mut check: G,
+) -> Best {
     let mut best = Best {
         floor: Duration::MAX,
         check: Duration::MAX,
@@ -206,7 +210,7 @@ fn best_of_both<F: FnMut(), G: FnMut()>(mut floor: F, mut check: G) -> Best {
         check();
         best.check = best.check.min(t.elapsed());
         // the floor never runs beside the freeing of the check before it
-        grantcheck::settle();
+        checker.wait();
         best.settled = best.settled.min(t.elapsed());
         runs += 1;
     }
@@ -217,12 +221,14 @@ fn best_of_both<F: FnMut(), G: FnMut()>(mut floor: F, mut check: G) -> Best {
 fn plan_floor_and_check(text: &str) -> Best {
     let sources = [grantcheck::SourceFile::new(0, "plan.json", text)];
     let options = grantcheck::Options::default();
+    let checker = grantcheck::Checker::new();
     best_of_both(
+        &checker,
         || {
             let _: Result<serde::de::IgnoredAny, _> = serde_json::from_str(text);
         },
         || {
-            std::hint::black_box(grantcheck::check(&sources, &options));
+            std::hint::black_box(checker.check(&sources, &options));
         },
     )
 }
@@ -326,14 +332,16 @@ fn bench_hcl(dir: &Path, r: &mut SizeResult) {
         );
         return;
     }
+    let checker = grantcheck::Checker::new();
     let Best { floor, check, .. } = best_of_both(
+        &checker,
         || {
             for (_, t) in &files {
                 let _ = std::hint::black_box(hcl_edit::parser::parse_body(t));
             }
         },
         || {
-            std::hint::black_box(grantcheck::check(&sources, &options));
+            std::hint::black_box(checker.check(&sources, &options));
         },
     );
     r.hcl_files = Some(files.len());

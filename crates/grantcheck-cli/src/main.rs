@@ -133,7 +133,13 @@ enum FailOn {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check(args) => run_check(args),
+        Command::Check(args) => {
+            let checker = grantcheck::Checker::new();
+            let code = run_check(args, &checker);
+            // the process exits next, which gives back what the check left to free at once
+            checker.leave();
+            code
+        }
         Command::Rules { format } => {
             let text = match format {
                 RulesFormat::Text => render::rules_text(),
@@ -171,7 +177,7 @@ fn print_out(text: &str) -> ExitCode {
     }
 }
 
-fn run_check(args: CheckArgs) -> ExitCode {
+fn run_check(args: CheckArgs, checker: &grantcheck::Checker) -> ExitCode {
     let specs = match output_specs(&args) {
         Ok(s) => s,
         Err(e) => {
@@ -256,7 +262,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         vars,
         config: config_shown.clone(),
     };
-    let mut report = grantcheck::check(&sources, &options);
+    let mut report = checker.check(&sources, &options);
     report.summary.skipped += discovered.skipped;
     if args.new_only {
         grantcheck::changes::retain_new_only(&mut report);

@@ -17,8 +17,10 @@ use crate::value::{Node, NodeKind, Ref, TextMap, Unknown};
 
 pub use crate::model::PolicyKind;
 
+/// What reading a policy text gave: its document, why it is not a policy, or the unknown value
+/// it comes from.
 #[derive(Clone, Debug)]
-pub enum PolicyDoc {
+pub enum PolicyReading {
     Parsed(PolicyDocument),
     Invalid(PolicyError),
     Unknown(Unknown),
@@ -32,7 +34,7 @@ pub struct PolicyInfo {
     /// The attribute that holds it (`policy`).
     pub attr: &'static str,
     pub kind: PolicyKind,
-    pub doc: PolicyDoc,
+    pub doc: PolicyReading,
     pub span: Span,
     /// Length of the policy text in characters and in bytes, when known.
     pub size: Option<(usize, usize)>,
@@ -267,7 +269,7 @@ impl<'a> Analysis<'a> {
     /// Moves the spans `found` shows inside policies written with escapes in JSON strings (read
     /// in files of their own) to where they are written. Every finding of the rules is placed
     /// so before it goes anywhere else.
-    pub fn place(&self, found: &mut [Finding]) {
+    pub fn place_escaped_spans(&self, found: &mut [Finding]) {
         if self.escaped.is_empty() {
             return;
         }
@@ -357,7 +359,7 @@ impl<'a> Analysis<'a> {
             holder,
             attr,
             kind,
-            doc: PolicyDoc::Unknown(Unknown::default()),
+            doc: PolicyReading::Unknown(Unknown::default()),
             span: text.node().span,
             size: None,
         });
@@ -757,7 +759,7 @@ impl<'a> Analysis<'a> {
         let mut grants = vec![];
         let mut undecided = vec![];
         for &pid in policies {
-            let PolicyDoc::Parsed(doc) = &self.policies[pid].doc else {
+            let PolicyReading::Parsed(doc) = &self.policies[pid].doc else {
                 continue;
             };
             for (si, st) in doc.statements.iter().enumerate() {
@@ -907,7 +909,7 @@ impl<'a> Analysis<'a> {
         let Some(KeyPolicy::Policy(pid)) = self.key_policies.get(&key) else {
             return None;
         };
-        let PolicyDoc::Parsed(doc) = &self.policies[*pid].doc else {
+        let PolicyReading::Parsed(doc) = &self.policies[*pid].doc else {
             return None;
         };
         let mut found: Option<&str> = None;
@@ -955,7 +957,7 @@ impl<'a> Analysis<'a> {
 
     pub fn statement(&self, pid: usize, si: usize) -> Option<&Statement> {
         match &self.policies[pid].doc {
-            PolicyDoc::Parsed(d) => d.statements.get(si),
+            PolicyReading::Parsed(d) => d.statements.get(si),
             _ => None,
         }
     }
@@ -1037,9 +1039,9 @@ fn escaped_string(node: &Node, sources: &[SourceFile]) -> Option<(u32, usize)> {
 
 /// `read_as`: the file a policy written with escapes is read in ([`ESCAPED`]); `sources`: the
 /// files, where a policy read in place is found.
-fn policy_doc(node: &Node, read_as: Option<FileId>, sources: &[SourceFile]) -> PolicyDoc {
+fn policy_doc(node: &Node, read_as: Option<FileId>, sources: &[SourceFile]) -> PolicyReading {
     let wrong_type = |what: &str| {
-        PolicyDoc::Invalid(PolicyError {
+        PolicyReading::Invalid(PolicyError {
             message: format!(
                 "the policy is {what}, not a string that holds a JSON policy document, which Terraform and AWS expect; write it with jsonencode({{...}}) or data \"aws_iam_policy_document\""
             ),
@@ -1047,14 +1049,14 @@ fn policy_doc(node: &Node, read_as: Option<FileId>, sources: &[SourceFile]) -> P
         })
     };
     match &node.kind {
-        NodeKind::Unknown(u) => PolicyDoc::Unknown((**u).clone()),
+        NodeKind::Unknown(u) => PolicyReading::Unknown((**u).clone()),
         NodeKind::Number(_) => wrong_type("a number"),
         NodeKind::Bool(_) => wrong_type("a bool"),
         NodeKind::Array(_) => wrong_type("a list"),
         NodeKind::Null => wrong_type("null"),
         NodeKind::String(s) => {
             let invalid = |message: String| {
-                PolicyDoc::Invalid(PolicyError {
+                PolicyReading::Invalid(PolicyError {
                     message,
                     span: node.span,
                 })
@@ -1098,19 +1100,19 @@ fn policy_doc(node: &Node, read_as: Option<FileId>, sources: &[SourceFile]) -> P
                         );
                     }
                     match policy::parse(&n) {
-                        Ok(d) => PolicyDoc::Parsed(d),
-                        Err(e) => PolicyDoc::Invalid(e),
+                        Ok(d) => PolicyReading::Parsed(d),
+                        Err(e) => PolicyReading::Invalid(e),
                     }
                 }
-                Err(e) => PolicyDoc::Invalid(PolicyError {
+                Err(e) => PolicyReading::Invalid(PolicyError {
                     message: format!("the policy is not valid JSON: {}", e.message),
                     span: e.span,
                 }),
             }
         }
         _ => match policy::parse(node) {
-            Ok(d) => PolicyDoc::Parsed(d),
-            Err(e) => PolicyDoc::Invalid(e),
+            Ok(d) => PolicyReading::Parsed(d),
+            Err(e) => PolicyReading::Invalid(e),
         },
     }
 }

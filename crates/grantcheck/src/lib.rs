@@ -100,13 +100,78 @@ pub fn detect(path: &str, text: &str) -> Result<InputKind, String> {
     Err("not a Terraform plan JSON; give the output of `terraform show -json PLANFILE`".into())
 }
 
-/// Checks the given files and returns the report.
-///
-/// Where there are threads, what the check no longer needs is freed on them after the report is
-/// returned, and the next check first waits for that; `settle` waits for it too.
+/// Checks the given files and returns the report, on rayon's threads where there are threads.
+/// What the check no longer needs is freed before it returns; a program that checks large
+/// inputs, or many, uses a [`Checker`], which frees it beside the caller's work.
 pub fn check(sources: &[SourceFile], options: &Options) -> Report {
-    par::settle();
-    par::on_pool(|| check_on_pool(sources, options))
+    par::on_pool(|| check_sources(sources, options, None))
+}
+
+/// Checks with threads of its own. The memory a check no longer needs (trees of values as large
+/// as the inputs) is freed on them while the caller goes on with the report; the next check
+/// first waits for it, and so does dropping the checker.
+pub struct Checker {
+    #[cfg(feature = "parallel")]
+    pool: Option<rayon::ThreadPool>,
+    deferred: par::Deferred,
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Checker::new()
+    }
+}
+
+impl Checker {
+    /// A checker with one thread per core (or `RAYON_NUM_THREADS`), one thread without the
+    /// `parallel` feature.
+    pub fn new() -> Checker {
+        Checker::with_threads(0)
+    }
+
+    /// A checker with `threads` threads (0: one per core).
+    pub fn with_threads(threads: usize) -> Checker {
+        #[cfg(not(feature = "parallel"))]
+        let _ = threads;
+        Checker {
+            // (a pool that cannot be built leaves the check to rayon's own threads)
+            #[cfg(feature = "parallel")]
+            pool: rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .ok(),
+            deferred: par::Deferred::default(),
+        }
+    }
+
+    /// Checks the given files and returns the report.
+    pub fn check(&self, sources: &[SourceFile], options: &Options) -> Report {
+        self.wait();
+        let run = || check_sources(sources, options, Some(&self.deferred));
+        #[cfg(feature = "parallel")]
+        if let Some(pool) = &self.pool {
+            return pool.install(run);
+        }
+        par::on_pool(run)
+    }
+
+    /// Waits until the memory of earlier checks is freed. A program that measures a check, or
+    /// the memory it holds, calls it between checks.
+    pub fn wait(&self) {
+        self.deferred.wait();
+    }
+
+    /// Lets go of the checker without waiting for its memory to be freed: for a program that
+    /// exits once it has written the report, where exiting gives all of it back at once.
+    pub fn leave(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Checker {
+    fn drop(&mut self) {
+        self.deferred.wait();
+    }
 }
 
 /// The spans of the values `sources` mark sensitive (sorted, merged), for pages that show source
@@ -134,13 +199,11 @@ fn hcl_options(options: &Options) -> terraform::hcl::HclOptions {
     }
 }
 
-/// Waits until the memory of earlier checks is freed (see `check`). A program that measures
-/// a check, or the memory it holds, calls it between checks.
-pub fn settle() {
-    par::settle();
-}
-
-fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
+fn check_sources(
+    sources: &[SourceFile],
+    options: &Options,
+    deferred: Option<&par::Deferred>,
+) -> Report {
     let mut out = rules::Findings::default();
     let mut sensitive = Vec::new();
     let others = sources
@@ -259,6 +322,7 @@ fn check_on_pool(sources: &[SourceFile], options: &Options) -> Report {
             &trusted,
             &mut summary,
             &mut out.list,
+            deferred,
         );
     }
     if several {
@@ -293,6 +357,7 @@ fn check_unit(
     trusted: &[String],
     summary: &mut report::Summary,
     found_out: &mut Vec<diagnostic::Finding>,
+    deferred: Option<&par::Deferred>,
 ) {
     infra.dedup_hints();
     let state = changes::plan_state(&infra);
@@ -309,11 +374,11 @@ fn check_unit(
         || (state == changes::PlanState::Changes).then(|| changes::access_of(&analysis)),
     );
     // what is no longer needed is freed beside the work that follows, where there are threads
-    let mut trash = Trash::default();
+    let mut leftovers = Leftovers::default();
     match state {
         changes::PlanState::Changes => {
             let after = after.unwrap_or_default();
-            par::free_later(policies_of(analysis), par::drop_all);
+            par::free(deferred, policies_of(analysis), par::drop_all);
             let (old_infra, gone) = changes::before_view(infra);
             let old = analyse(&old_infra, sources, accounts, trusted);
             let (before_found, access_changes) = par::join(
@@ -323,10 +388,10 @@ fn check_unit(
             let fixed = changes::compare(sources, &mut found, before_found);
             found.extend(fixed);
             summary.access_changes.extend(access_changes);
-            trash.access = after;
-            trash.policies = policies_of(old);
-            trash.resources = gone;
-            trash.infra = Some(old_infra);
+            leftovers.access = after;
+            leftovers.policies = policies_of(old);
+            leftovers.resources = gone;
+            leftovers.infra = Some(old_infra);
         }
         changes::PlanState::Unchanged | changes::PlanState::NotAPlan => {
             if state == changes::PlanState::Unchanged {
@@ -335,12 +400,12 @@ fn check_unit(
             if let Some(u) = &infra.uncalled_module {
                 fold_unset_variables(u, &mut found);
             }
-            trash.policies = policies_of(analysis);
-            trash.infra = Some(infra);
+            leftovers.policies = policies_of(analysis);
+            leftovers.infra = Some(infra);
         }
     }
     found_out.extend(found);
-    par::free_later(trash, Trash::free);
+    par::free(deferred, leftovers, Leftovers::free);
 }
 
 /// The JSON pointers of findings in a value the plan marks sensitive (`sensitive`: sorted and
@@ -368,19 +433,19 @@ fn redact_sensitive_paths(found: &mut [diagnostic::Finding], sensitive: &[Span])
 /// What a check no longer needs, to be freed at once. Large trees of values take as long to
 /// free as to build: they are freed in parallel where there are threads.
 #[derive(Default)]
-struct Trash {
+struct Leftovers {
     access: changes::Access,
     policies: Vec<analysis::PolicyInfo>,
     resources: Vec<model::Resource>,
     infra: Option<model::Infrastructure>,
 }
 
-impl Trash {
+impl Leftovers {
     fn free(mut self) {
         if let Some(infra) = &mut self.infra {
             self.resources.append(&mut infra.resources);
         }
-        let Trash {
+        let Leftovers {
             access,
             policies,
             resources,
@@ -461,7 +526,7 @@ fn run_rules(analysis: &analysis::Analysis<'_>) -> Vec<diagnostic::Finding> {
     rules::Unresolved::notes(analysis, &mut notes);
     found.append(&mut notes.list);
     // (spans inside policies written with escapes, to where they are written)
-    analysis.place(&mut found);
+    analysis.place_escaped_spans(&mut found);
     merge_repeats(found)
 }
 
@@ -560,4 +625,30 @@ pub fn check_policy(text: &str, kind: analysis::PolicyKind, options: &Options) -
         ..report::Summary::default()
     };
     report::build(sources, found, summary, options.utf16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Checker, Options, SourceFile, check};
+
+    const PLAN: &str = r#"{"format_version": "1.2", "resource_changes": [
+        {"address": "aws_secretsmanager_secret_policy.p", "mode": "managed",
+         "type": "aws_secretsmanager_secret_policy", "name": "p",
+         "change": {"actions": ["create"], "before": null, "after": {"policy":
+         "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"secretsmanager:GetSecretValue\",\"Resource\":\"*\"}]}"}}}]}"#;
+
+    #[test]
+    fn a_checker_reports_what_check_reports_and_waits_on_its_own_threads() {
+        let src = [SourceFile::new(0, "plan.json", PLAN)];
+        let options = Options::default();
+        let expected = check(&src, &options);
+        assert!(!expected.findings.is_empty());
+        for threads in [1, 2] {
+            let checker = Checker::with_threads(threads);
+            for _ in 0..3 {
+                assert_eq!(checker.check(&src, &options), expected);
+            }
+            checker.wait();
+        }
+    }
 }

@@ -82,78 +82,101 @@ where
     (a(), b())
 }
 
-/// Frees `trash` with `free` on the pool while the caller goes on; `settle` waits until all
-/// such work is done. The caller of a check has its report as soon as it is built, and a program
-/// that exits once it has written the report does not wait for memory to be freed at all.
-#[cfg(feature = "parallel")]
-pub fn free_later<T: Send + 'static>(trash: T, free: fn(T)) {
-    *lock_pending() += 1;
-    rayon::spawn(move || {
-        let _done = Done;
-        free(trash);
-    });
+/// Memory a check no longer needs, freed on the pool's threads while the caller goes on with the
+/// report: large trees of values take as long to free as to build. `wait` returns once all of
+/// it is freed.
+#[derive(Default)]
+pub struct Deferred {
+    #[cfg(feature = "parallel")]
+    pending: std::sync::Arc<Pending>,
 }
 
-/// Frees `trash` with `free`.
-#[cfg(not(feature = "parallel"))]
-pub fn free_later<T>(trash: T, free: fn(T)) {
-    free(trash);
+/// How many frees are still at work, and the signal that the count fell to nought.
+#[cfg(feature = "parallel")]
+#[derive(Default)]
+struct Pending {
+    count: std::sync::Mutex<usize>,
+    done: std::sync::Condvar,
 }
 
-/// How many `free_later` calls are still at work, and the signal that the count fell to nought.
 #[cfg(feature = "parallel")]
-static PENDING: (std::sync::Mutex<usize>, std::sync::Condvar) =
-    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+impl Pending {
+    fn lock(&self) -> std::sync::MutexGuard<'_, usize> {
+        // the count is changed in one step under the lock, so it holds even if a holder panicked
+        self.count
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
-/// Counts one `free_later` call as done when dropped, even if freeing panicked.
+/// Counts one free as done when dropped, even if freeing panicked.
 #[cfg(feature = "parallel")]
-struct Done;
+struct Done(std::sync::Arc<Pending>);
 
 #[cfg(feature = "parallel")]
 impl Drop for Done {
     fn drop(&mut self) {
-        let mut n = lock_pending();
+        let mut n = self.0.lock();
         *n = n.saturating_sub(1);
         if *n == 0 {
-            PENDING.1.notify_all();
+            self.0.done.notify_all();
         }
     }
 }
 
-#[cfg(feature = "parallel")]
-fn lock_pending() -> std::sync::MutexGuard<'static, usize> {
-    // the count is changed in one step under the lock, so it holds even if a holder panicked
-    PENDING
-        .0
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+impl Deferred {
+    /// Frees `leftovers` with `free` on the current pool, or at once without threads.
+    #[cfg(feature = "parallel")]
+    pub fn free<T: Send + 'static>(&self, leftovers: T, free: fn(T)) {
+        *self.pending.lock() += 1;
+        let done = Done(self.pending.clone());
+        rayon::spawn(move || {
+            let _done = done;
+            free(leftovers);
+        });
+    }
 
-/// Waits until what `free_later` was given is freed.
-#[cfg(feature = "parallel")]
-pub fn settle() {
-    let mut n = lock_pending();
-    while *n > 0 {
-        if rayon::current_thread_index().is_some() {
-            // a thread of the pool does pending work itself: waiting could keep the freeing
-            // from ever running on a pool of one thread
-            drop(n);
-            if rayon::yield_now() != Some(rayon::Yield::Executed) {
-                std::thread::yield_now();
+    /// Frees `leftovers` with `free`.
+    #[cfg(not(feature = "parallel"))]
+    pub fn free<T>(&self, leftovers: T, free: fn(T)) {
+        free(leftovers);
+    }
+
+    /// Waits until everything given to `free` is freed.
+    #[cfg(feature = "parallel")]
+    pub fn wait(&self) {
+        let mut n = self.pending.lock();
+        while *n > 0 {
+            if rayon::current_thread_index().is_some() {
+                // a thread of a pool does pending work itself: waiting could keep the freeing
+                // from ever running on a pool of one thread
+                drop(n);
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    std::thread::yield_now();
+                }
+                n = self.pending.lock();
+            } else {
+                n = self
+                    .pending
+                    .done
+                    .wait(n)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
-            n = lock_pending();
-        } else {
-            n = PENDING
-                .1
-                .wait(n)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
     }
+
+    /// Waits until everything given to `free` is freed (at once: it was freed then).
+    #[cfg(not(feature = "parallel"))]
+    pub fn wait(&self) {}
 }
 
-/// Waits until what `free_later` was given is freed (at once: it was freed then).
-#[cfg(not(feature = "parallel"))]
-pub fn settle() {}
+/// Frees `leftovers` with `free`: later, beside the caller's work, when `deferred` is given.
+pub fn free<T: Send + 'static>(deferred: Option<&Deferred>, leftovers: T, free: fn(T)) {
+    match deferred {
+        Some(d) => d.free(leftovers, free),
+        None => free(leftovers),
+    }
+}
 
 /// Frees every item, spread over threads where there are threads: large trees of values take
 /// as long to free as to build.
@@ -174,37 +197,16 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    const PLAN: &str = r#"{"format_version": "1.2", "resource_changes": [
-        {"address": "aws_secretsmanager_secret.s", "mode": "managed",
-         "type": "aws_secretsmanager_secret", "name": "s",
-         "change": {"actions": ["create"], "before": null, "after": {"name": "s"}}}]}"#;
-
     #[test]
-    fn settle_returns_once_what_is_freed_later_is_freed() {
+    fn wait_returns_once_what_is_freed_later_is_freed() {
         static FREED: AtomicUsize = AtomicUsize::new(0);
-        super::free_later(vec![1u8; 1 << 20], |v| {
+        let deferred = super::Deferred::default();
+        deferred.free(vec![1u8; 1 << 20], |v| {
             std::thread::sleep(std::time::Duration::from_millis(50));
             drop(v);
             FREED.fetch_add(1, Ordering::SeqCst);
         });
-        super::settle();
+        deferred.wait();
         assert_eq!(FREED.load(Ordering::SeqCst), 1);
-    }
-
-    #[test]
-    fn checks_on_a_pool_of_one_thread_do_not_wait_on_themselves() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let src = crate::SourceFile::new(0, "plan.json", PLAN);
-        let options = crate::Options::default();
-        pool.install(|| {
-            for _ in 0..3 {
-                let r = crate::check(std::slice::from_ref(&src), &options);
-                assert!(!r.has_input_errors(), "{:?}", r.findings);
-            }
-            crate::settle();
-        });
     }
 }

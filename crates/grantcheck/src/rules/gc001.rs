@@ -1,5 +1,5 @@
 use super::{Findings, declare_rule};
-use crate::analysis::{Analysis, PolicyDoc};
+use crate::analysis::{Analysis, PolicyReading};
 
 declare_rule! {
     /// ## What it flags
@@ -73,7 +73,7 @@ impl Unresolved {
             // A policy that is known only after apply: who it shares the secret with is open.
             for &pid in &s.policies {
                 let info = &a.policies[pid];
-                if let PolicyDoc::Unknown(u) = &info.doc {
+                if let PolicyReading::Unknown(u) = &info.doc {
                     let f = out.report(
                         &Self::META,
                         &a.resource(info.holder).address,

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::analysis::{Analysis, PolicyDoc, PolicyInfo, SecretInfo};
+use crate::analysis::{Analysis, PolicyInfo, PolicyReading, SecretInfo};
 pub use crate::diagnostic::RuleMeta;
 use crate::diagnostic::{Finding, RuleCode, catalogue};
 use crate::model::Resource;
@@ -84,7 +84,7 @@ impl<'a> Context<'a> {
     ) -> impl Iterator<Item = (usize, &'a PolicyInfo, &'a PolicyDocument, &'a Resource)> + 'a {
         let a = self.analysis;
         self.policies().filter_map(move |(pid, p)| match &p.doc {
-            PolicyDoc::Parsed(d) => Some((pid, p, d, a.resource(p.holder))),
+            PolicyReading::Parsed(d) => Some((pid, p, d, a.resource(p.holder))),
             _ => None,
         })
     }

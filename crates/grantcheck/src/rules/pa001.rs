@@ -1,5 +1,5 @@
 use super::{Context, Findings, Rule, RuleMeta, declare_rule};
-use crate::analysis::{PolicyDoc, PolicyKind};
+use crate::analysis::{PolicyReading, PolicyKind};
 use crate::policy::{Condition, Effect, PolicyDocument, PrincipalKind, Statement, glob_match};
 
 declare_rule! {
@@ -193,7 +193,7 @@ pub(super) fn check_public(
         if p.kind != kind {
             continue;
         }
-        let PolicyDoc::Parsed(doc) = &p.doc else {
+        let PolicyReading::Parsed(doc) = &p.doc else {
             continue;
         };
         let holder = a.resource(p.holder);

@@ -1,5 +1,5 @@
 use super::{Context, Findings, Rule, RuleMeta, declare_rule};
-use crate::analysis::PolicyDoc;
+use crate::analysis::PolicyReading;
 
 declare_rule! {
     /// ## What it flags
@@ -35,7 +35,7 @@ impl Rule for PolicySyntax {
     fn check(&self, ctx: &Context<'_>, out: &mut Findings) {
         let a = ctx.analysis();
         for (_, p) in ctx.policies() {
-            if let PolicyDoc::Invalid(e) = &p.doc {
+            if let PolicyReading::Invalid(e) = &p.doc {
                 let holder = a.resource(p.holder);
                 let what = p.kind.noun();
                 out.report(

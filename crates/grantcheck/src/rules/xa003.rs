@@ -2,7 +2,7 @@ use std::borrow::Cow;
 
 use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::accounts::Region;
-use crate::analysis::{Analysis, Grant, KeyPolicy, KeyRef, PolicyDoc, Tri};
+use crate::analysis::{Analysis, Grant, KeyPolicy, KeyRef, PolicyReading, Tri};
 use crate::policy::{
     Condition, Effect, ItemList, PolicyDocument, Principal, PrincipalKind, Statement, glob_match,
     list_allows,
@@ -114,10 +114,10 @@ impl Rule for KeyPolicyMissingGrant {
                 Some(KeyPolicy::Policy(pid)) => {
                     let p = &a.policies[*pid];
                     match &p.doc {
-                        PolicyDoc::Parsed(d) => {
+                        PolicyReading::Parsed(d) => {
                             (Some(d), p.span, a.resource(p.holder).address.clone())
                         }
-                        PolicyDoc::Unknown(u) => {
+                        PolicyReading::Unknown(u) => {
                             out.unresolved(
                                 &Self::META,
                                 &secret.address,
@@ -131,7 +131,7 @@ impl Rule for KeyPolicyMissingGrant {
                             .related(key_res.address.clone());
                             continue;
                         }
-                        PolicyDoc::Invalid(_) => continue, // PG001 reports it
+                        PolicyReading::Invalid(_) => continue, // PG001 reports it
                     }
                 }
                 Some(KeyPolicy::Unknown(u)) => {
