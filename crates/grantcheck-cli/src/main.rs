@@ -411,7 +411,7 @@ fn find_config(input: &str) -> Option<(PathBuf, PathBuf)> {
         .ancestors()
         .take_while(|d| repository.is_none_or(|r| d.starts_with(r)));
     for dir in searched {
-        let file = dir.join(grantcheck::config::FILE_NAME);
+        let file = dir.join(grantcheck::settings::FILE_NAME);
         // (a link or a special file is found, and refused when read)
         if file.symlink_metadata().is_ok() {
             return Some((file, repository.unwrap_or(dir).to_path_buf()));

@@ -14,7 +14,6 @@
 pub mod accounts;
 pub mod analysis;
 pub mod changes;
-pub mod config;
 pub mod diagnostic;
 pub mod hash;
 pub mod json;
@@ -23,6 +22,7 @@ mod par;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod suppress;
 pub mod terraform;
@@ -234,7 +234,7 @@ fn check_sources(
     for src in sources {
         let whole = Span::new(src.id, 0, 0);
         if options.config.as_deref() == Some(src.path.as_str()) {
-            match config::parse(src) {
+            match settings::parse(src) {
                 Ok(c) => {
                     summary.config = Some(src.path.clone());
                     cfg = Some(c);
