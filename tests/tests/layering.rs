@@ -8,11 +8,21 @@ use std::path::Path;
 
 use grantcheck_tests::{files_under, repo_root};
 
-/// The top-level module a source file belongs to (`rules` for `src/rules/xa001.rs`).
+/// The module a source file belongs to: its top-level module (`rules` for
+/// `src/rules/xa001.rs`), or for the foundations every stage uses, their own module
+/// (`base::json` for `src/base/json.rs`).
 fn module_of(src: &Path, file: &Path) -> Option<String> {
     let rel = file.strip_prefix(src).ok()?;
-    let first = rel.components().next()?.as_os_str().to_str()?;
+    let mut parts = rel
+        .components()
+        .map(|c| c.as_os_str().to_str().unwrap_or(""));
+    let first = parts.next()?;
     let name = first.strip_suffix(".rs").unwrap_or(first);
+    if name == "base" {
+        let second = parts.next()?;
+        let sub = second.strip_suffix(".rs").unwrap_or(second);
+        return (sub != "mod").then(|| format!("base::{sub}"));
+    }
     (name != "lib").then(|| name.to_string())
 }
 
@@ -45,12 +55,18 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         };
         let code = code_of(&std::fs::read_to_string(&file).unwrap());
         let uses = graph.entry(module.clone()).or_default();
-        for (i, _) in code.match_indices("crate::") {
-            let name: String = code[i + 7..]
+        let word = |from: usize| -> String {
+            code[from..]
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() && name != module && name.chars().all(|c| !c.is_uppercase()) {
+                .collect()
+        };
+        for (i, _) in code.match_indices("crate::") {
+            let mut name = word(i + 7);
+            if name == "base" && code[i + 11..].starts_with("::") {
+                name = format!("base::{}", word(i + 13));
+            }
+            if !name.is_empty() && name != module && !name.chars().any(|c| c.is_uppercase()) {
                 uses.insert(name);
             }
         }
@@ -107,7 +123,7 @@ fn the_core_modules_depend_on_each_other_one_way() {
 fn the_diagnostic_type_depends_on_spans_alone() {
     let graph = graph();
     let uses: Vec<&String> = graph["diagnostic"].iter().collect();
-    assert_eq!(uses, ["source"], "diagnostic uses {uses:?}");
+    assert_eq!(uses, ["base::source"], "diagnostic uses {uses:?}");
 }
 
 #[test]
@@ -119,4 +135,13 @@ fn a_cycle_is_found() {
     graph.entry("d".into()).or_default().insert("a".into());
     assert_eq!(cycle_from(&graph, "a").unwrap(), ["a", "b", "c", "a"]);
     assert_eq!(cycle_from(&graph, "d"), None);
+}
+
+#[test]
+fn the_foundations_use_no_stage_of_the_pipeline() {
+    let graph = graph();
+    for (module, uses) in graph.iter().filter(|(m, _)| m.starts_with("base::")) {
+        let stages: Vec<&String> = uses.iter().filter(|u| !u.starts_with("base::")).collect();
+        assert!(stages.is_empty(), "{module} uses {stages:?}");
+    }
 }

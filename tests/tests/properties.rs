@@ -3,7 +3,7 @@
 //! for policies inside heredocs and inside plan strings (escaped) alike.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use grantcheck::json::depth_exceeded;
+use grantcheck::base::json::depth_exceeded;
 use grantcheck::policy::principal::{
     PARTITIONS, PrincipalKind, PrincipalType, normalize, parse_arn,
 };

@@ -1,9 +1,9 @@
 //! Who owns what: the accounts a resource lives in, from options, provider configuration,
 //! caller identity and ARNs of existing resources.
 
+use crate::base::value::Node;
 use crate::model::{Infrastructure, Resource};
 use crate::policy::parse_arn;
-use crate::value::Node;
 
 /// The owner accounts of a resource, in the order they were learnt.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -26,7 +26,7 @@ impl Owners {
 
     /// Does a reference name the owner account (or a principal in it) through a caller
     /// identity of the same provider configuration?
-    pub fn is_caller_identity(&self, r: &crate::value::Ref) -> bool {
+    pub fn is_caller_identity(&self, r: &crate::base::value::Ref) -> bool {
         self.caller_identities.contains(&r.address)
             && r.attr
                 .as_deref()

@@ -1,19 +1,19 @@
 //! Links secret policies → secrets → keys → key policies, and works out who each secret is
 //! shared with.
 
-use crate::hash::{HashMap, HashSet};
+use crate::base::hash::{HashMap, HashSet};
 
 use crate::accounts::{Owners, Region, owners_of, region_of};
+use crate::base::json::{self, Placement};
+use crate::base::source::{FileId, SourceFile, Span};
+use crate::base::value::{Node, NodeKind, Ref, TextMap, Unknown};
 use crate::diagnostic::Finding;
-use crate::json::{self, Placement};
 use crate::model::{Infrastructure, Mode, Resource};
 use crate::policy::{
     self, Condition, Effect, PolicyDocument, PolicyError, Principal, PrincipalKind, Statement,
     list_allows, parse_arn,
 };
-use crate::source::{FileId, SourceFile, Span};
 use crate::terraform::hcl::text::widen_to_escaped_quotes;
-use crate::value::{Node, NodeKind, Ref, TextMap, Unknown};
 
 pub use crate::model::PolicyKind;
 
@@ -173,7 +173,7 @@ impl<'a> TextIndex<'a> {
         ]);
         // what each resource is known by, found on its own, in parallel where it can; the
         // texts are then indexed in the resources' order
-        let found = crate::par::map(&ids, |&id| {
+        let found = crate::base::par::map(&ids, |&id| {
             let r = &infra.resources[id];
             let mut managed = vec![];
             if r.mode == Mode::Data
@@ -373,7 +373,7 @@ impl<'a> Analysis<'a> {
         let first = self.policies.len() - pending.len();
         let sources = self.sources;
         let ids: Vec<usize> = (first..first + pending.len()).collect();
-        let read = crate::par::map(&ids, |&id| {
+        let read = crate::base::par::map(&ids, |&id| {
             let node = pending[id - first].node();
             let size = match &node.kind {
                 NodeKind::String(s) => Some((s.value.chars().count(), s.value.len())),
@@ -424,7 +424,7 @@ impl<'a> Analysis<'a> {
         // what each key's policy is, found on its own, in parallel where it can; the policies
         // are then registered in the keys' order
         let this = &*self;
-        let found = crate::par::map(&keys, |&id| {
+        let found = crate::base::par::map(&keys, |&id| {
             if let Some(pid) = attached.get(&id) {
                 return KeyPolicyText::Attached(*pid);
             }
@@ -516,7 +516,7 @@ impl<'a> Analysis<'a> {
         });
         // each secret's owners and key are read on their own, in parallel where it can
         let this = &*self;
-        let infos = crate::par::map(&ids, |&id| {
+        let infos = crate::base::par::map(&ids, |&id| {
             let r = &infra.resources[id];
             SecretInfo {
                 res: id,
@@ -544,7 +544,7 @@ impl<'a> Analysis<'a> {
             .map(|(id, _)| id)
             .collect();
         let this = &*self;
-        let found = crate::par::map(&policy_ids, |&id| {
+        let found = crate::base::par::map(&policy_ids, |&id| {
             let r = &infra.resources[id];
             let policy = r.attr("policy")?;
             let target = r.attr("secret_arn").and_then(|n| this.find_secret(n, r));
@@ -645,7 +645,7 @@ impl<'a> Analysis<'a> {
         }
         let six: Vec<usize> = (0..self.secrets.len()).collect();
         let this = &*self;
-        let found = crate::par::map(&six, |&six| this.grants_of(six));
+        let found = crate::base::par::map(&six, |&six| this.grants_of(six));
         for (s, (grants, undecided)) in self.secrets.iter_mut().zip(found) {
             s.grants = grants;
             s.undecided = undecided;
@@ -1190,7 +1190,7 @@ pub fn foreign(p: &Principal, st: &Statement, owners: &Owners) -> Tri {
 /// Does an unknown principal lie in the owner account by what it is computed from: every
 /// reference is a caller identity of the owner's provider, or an ARN template's account field
 /// is one (`arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/${var.name}`)?
-fn names_owner(u: &crate::value::Unknown, owners: &Owners) -> bool {
+fn names_owner(u: &crate::base::value::Unknown, owners: &Owners) -> bool {
     if !u.refs.is_empty() && u.refs.iter().all(|r| owners.is_caller_identity(r)) {
         return true;
     }

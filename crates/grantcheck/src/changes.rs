@@ -6,16 +6,16 @@
 //! two runs are matched by rule, resource and the text they point at (the same principal, the
 //! same action list), then by message.
 
-use crate::hash::HashMap;
+use crate::base::hash::HashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analysis;
+use crate::base::source::SourceFile;
 use crate::diagnostic::{Change, Finding, RuleCode, Severity};
 use crate::model::{Action, Infrastructure, Mode, Resource};
 use crate::policy::PrincipalKind;
-use crate::source::SourceFile;
 
 /// The foreign accounts (`*` for everyone) that gain or lose access to a secret in the plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,7 +120,7 @@ pub fn access_changes(after: &Access, before: &Access) -> Vec<AccessChange> {
     secrets.sort_unstable();
     secrets.dedup();
     // each secret on its own, in parallel where it can
-    crate::par::map(&secrets, |&s| {
+    crate::base::par::map(&secrets, |&s| {
         let now = after.get(s).unwrap_or(&empty);
         let was = before.get(s).unwrap_or(&empty);
         // (decided by the accounts; one the plan marks sensitive is shown as such)
@@ -257,9 +257,9 @@ pub fn retain_new_only(report: &mut crate::Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::source::Span;
+    use crate::base::value::{Node, NodeKind};
     use crate::model::split_address;
-    use crate::source::Span;
-    use crate::value::{Node, NodeKind};
 
     fn res(address: &str, mode: Mode, action: Action, before: Option<&str>) -> Resource {
         let (module, local, _) = split_address(address);

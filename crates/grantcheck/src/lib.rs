@@ -13,24 +13,22 @@
 
 pub mod accounts;
 pub mod analysis;
+pub mod base;
 pub mod changes;
 pub mod diagnostic;
-pub mod hash;
-pub mod json;
 pub mod model;
-mod par;
 pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod settings;
-pub mod source;
 pub mod suppress;
 pub mod terraform;
-pub mod value;
 
+pub use base::source::{FileId, Found, SourceFile, Span};
 pub use diagnostic::{Finding, RuleCode, RuleMeta, Severity};
 pub use report::{Report, ReportFinding};
-pub use source::{FileId, Found, SourceFile, Span};
+
+use base::{hash, par, source};
 
 /// The version of grantcheck.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

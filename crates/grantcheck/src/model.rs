@@ -1,11 +1,11 @@
 //! Infrastructure: the resources every loader produces, in one shape, indexed by address.
 
-use crate::hash::HashMap;
+use crate::base::hash::HashMap;
 use hashbrown::{HashTable, hash_table};
 use std::hash::BuildHasher;
 
-use crate::source::Span;
-use crate::value::{Node, Ref};
+use crate::base::source::Span;
+use crate::base::value::{Node, Ref};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -201,7 +201,7 @@ impl Infrastructure {
     /// in the ARNs of many existing resources says no more than once, and every resource whose
     /// owner is looked up among the hints would otherwise read them all.
     pub fn dedup_hints(&mut self) {
-        let mut seen: crate::hash::HashSet<(String, Option<String>)> = Default::default();
+        let mut seen: crate::base::hash::HashSet<(String, Option<String>)> = Default::default();
         self.account_hints
             .retain(|h| seen.insert((h.account.clone(), h.provider_key.clone())));
     }
@@ -226,7 +226,7 @@ impl Infrastructure {
         }
         let all: &[Resource] = all;
         let hasher = &*hasher;
-        crate::par::join(
+        crate::base::par::join(
             || {
                 by_address.reserve(all.len() - first, |&i| {
                     hasher.hash_one(all[i].address.as_str())

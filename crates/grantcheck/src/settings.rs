@@ -27,8 +27,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::base::source::{SourceFile, Span};
 use crate::diagnostic::{RuleCode, Severity};
-use crate::source::{SourceFile, Span};
 
 /// The configuration file name the CLI looks for.
 pub const FILE_NAME: &str = "grantcheck.toml";

@@ -6,10 +6,10 @@
 //! resource address. A suppression that matches nothing is reported (GC004); an inline one
 //! without rule codes or reason is reported (GC003) and suppresses nothing.
 
+use crate::base::source::{SourceFile, Span};
 use crate::diagnostic::{Finding, RuleCode};
 use crate::rules::{InvalidSuppression, UnusedSuppression};
 use crate::settings::Config;
-use crate::source::{SourceFile, Span};
 
 const MARKER: &str = "grantcheck:ignore";
 

@@ -9,7 +9,7 @@ pub(crate) use catalogue::catalogue;
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::Span;
+use crate::base::source::Span;
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -2,8 +2,8 @@
 //! principals and condition blocks) rendered into a policy [`Node`], for documents whose `json`
 //! Terraform only knows after apply. The parts keep the spans of the values they come from.
 
-use crate::json::{self, Placement};
-use crate::value::{Key, Node, NodeKind, Unknown};
+use crate::base::json::{self, Placement};
+use crate::base::value::{Key, Node, NodeKind, Unknown};
 
 fn key(name: &str, at: &Node) -> Key {
     Key {

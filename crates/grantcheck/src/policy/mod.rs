@@ -8,8 +8,8 @@ pub mod document;
 pub mod principal;
 pub mod standalone;
 
-use crate::source::Span;
-use crate::value::{Key, Node, NodeKind, Unknown};
+use crate::base::source::Span;
+use crate::base::value::{Key, Node, NodeKind, Unknown};
 pub use principal::{Arn, Normalized, PrincipalKind, PrincipalType, is_account_id, parse_arn};
 use std::sync::Arc;
 
@@ -107,7 +107,7 @@ impl Principal {
             (None, Some(u)) => match (&u.template, u.refs.first()) {
                 (Some(t), _) => t.clone(),
                 (None, Some(r)) => r.display(),
-                (None, None) if matches!(u.origin, crate::value::Origin::Said(_)) => {
+                (None, None) if matches!(u.origin, crate::base::value::Origin::Said(_)) => {
                     "(not known)".into()
                 }
                 (None, None) => "(known after apply)".into(),
@@ -759,7 +759,7 @@ pub fn list_allows_each(list: Option<&ItemList>, actions: &[&str]) -> Vec<Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::{Placement, parse as parse_json};
+    use crate::base::json::{Placement, parse as parse_json};
 
     fn doc(text: &str) -> PolicyDocument {
         let n = parse_json(text, Placement::exact(0, 0, text.len())).unwrap();

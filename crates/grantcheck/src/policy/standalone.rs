@@ -1,10 +1,10 @@
 //! Checking one policy document on its own, outside any configuration: the text is taken as the
 //! policy of a secret (or of a KMS key) that nothing else is known about.
 
+use crate::base::source::{SourceFile, Span};
+use crate::base::value::{Key, Node, NodeKind, TextMap};
 use crate::model::PolicyKind;
 use crate::model::{Action, Infrastructure, Mode, Resource};
-use crate::source::{SourceFile, Span};
-use crate::value::{Key, Node, NodeKind, TextMap};
 
 /// The address findings of a standalone policy are reported against.
 pub fn holder_address(kind: PolicyKind) -> &'static str {

@@ -1,10 +1,10 @@
 //! Resolves byte offsets to line/column (and UTF-16 offsets) in one sweep per file, so that
 //! thousands of findings in a 10 MB one-line plan cost one pass over the text.
 
-use crate::hash::HashMap;
+use crate::base::hash::HashMap;
 
 use super::{Location, Position};
-use crate::source::{FileId, SourceFile, Span};
+use crate::base::source::{FileId, SourceFile, Span};
 
 pub struct Locator<'a> {
     sources: &'a [SourceFile],
@@ -87,7 +87,7 @@ impl<'a> Locator<'a> {
                 .collect();
             let utf16 = self.utf16;
             let ascii = src.ascii_hint() == Some(true);
-            let read = crate::par::map(&gaps, |&(a, b)| Gap::read(&text[a..b], utf16, ascii));
+            let read = crate::base::par::map(&gaps, |&(a, b)| Gap::read(&text[a..b], utf16, ascii));
             let (mut line, mut col, mut u16) = (1u32, 1u32, 0u32);
             self.resolved.reserve(offsets.len());
             for (&target, gap) in offsets.iter().zip(read) {
@@ -241,7 +241,7 @@ mod tests {
         let place = |learn: bool| {
             let src = vec![SourceFile::new(0, "f", text)];
             if learn {
-                src[0].learn_shape(crate::source::Shape::of(text.as_bytes()));
+                src[0].learn_shape(crate::base::source::Shape::of(text.as_bytes()));
             }
             let mut l = Locator::new(&src, true);
             for &o in &offsets {

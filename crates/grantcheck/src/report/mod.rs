@@ -5,9 +5,9 @@ pub mod sarif;
 
 use serde::{Deserialize, Serialize};
 
+use crate::base::source::{SourceFile, Span};
 use crate::changes::AccessChange;
 use crate::diagnostic::{Change, Finding, RuleCode, Severity};
-use crate::source::{SourceFile, Span};
 
 /// A 1-based position, with its byte offset and UTF-16 offset from the start of the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

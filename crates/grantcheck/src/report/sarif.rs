@@ -4,7 +4,7 @@
 //! relative before it builds the report). Relative paths are resolved against `%SRCROOT%`.
 //! Columns are 1-based Unicode code points (`columnKind: unicodeCodePoints`), as in the report.
 
-use crate::hash::HashMap;
+use crate::base::hash::HashMap;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};

@@ -4,11 +4,11 @@
 use std::ops::Range;
 
 use crate::analysis::{Analysis, PolicyInfo, PolicyReading, SecretInfo};
+use crate::base::source::Span;
 pub use crate::diagnostic::RuleMeta;
 use crate::diagnostic::{Finding, RuleCode, catalogue};
 use crate::model::Resource;
 use crate::policy::{Condition, Item, PolicyDocument, Statement};
-use crate::source::Span;
 
 /// A check over the analysed infrastructure.
 pub trait Rule: Sync {

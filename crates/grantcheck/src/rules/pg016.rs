@@ -1,4 +1,4 @@
-use crate::hash::HashMap;
+use crate::base::hash::HashMap;
 
 use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::accounts::Region;

@@ -1,7 +1,7 @@
 use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::analysis::is_aws_managed_name;
 use crate::model::Mode;
-use crate::value::{Node, NodeKind};
+use crate::base::value::{Node, NodeKind};
 
 declare_rule! {
     /// ## What it flags

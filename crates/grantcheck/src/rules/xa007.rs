@@ -1,7 +1,7 @@
 use super::{Context, Findings, Rule, RuleMeta, declare_rule};
 use crate::analysis::KeyRef;
 use crate::policy::list_allows_each;
-use crate::value::NodeKind;
+use crate::base::value::NodeKind;
 
 declare_rule! {
     /// ## What it flags

@@ -2,14 +2,14 @@
 
 use std::borrow::Cow;
 
-use crate::hash::HashMap;
+use crate::base::hash::HashMap;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Attribute, Block, Body};
 
 use super::text::{blank, dir_of};
-use crate::source::{FileId, Span};
+use crate::base::source::{FileId, Span};
 
 /// Most syntax errors reported for one file before giving up on it.
 const MAX_ERRORS_PER_FILE: usize = 20;

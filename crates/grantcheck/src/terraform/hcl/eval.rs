@@ -2,7 +2,7 @@
 //! resources they come from. Variables, locals, module outputs and resource attributes are
 //! evaluated lazily and remembered; a value that depends on itself becomes unknown.
 
-use crate::hash::{HashMap, HashSet};
+use crate::base::hash::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -13,10 +13,10 @@ use hcl_edit::template::{Directive, Element, Template};
 
 use super::config::{CallCfg, Module, ResCfg, is_local_source};
 use super::text::{self, MARK, as_text, looks_like_json, placeholder};
-use crate::json::{self, Placement};
+use crate::base::json::{self, Placement};
+use crate::base::source::{FileId, SourceFile, Span};
+use crate::base::value::{Key, Node, NodeKind, Origin, Ref, StrValue, TextMap, Unknown};
 use crate::model::Note;
-use crate::source::{FileId, SourceFile, Span};
-use crate::value::{Key, Node, NodeKind, Origin, Ref, StrValue, TextMap, Unknown};
 
 /// Deepest expression nesting evaluated.
 const MAX_DEPTH: usize = 128;

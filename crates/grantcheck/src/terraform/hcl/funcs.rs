@@ -8,9 +8,9 @@ use super::eval::{
     str_node, unknown,
 };
 use super::text::{as_text, to_json_text};
-use crate::json::{self, Placement};
-use crate::source::Span;
-use crate::value::{Key, Node, NodeKind, TextMap};
+use crate::base::json::{self, Placement};
+use crate::base::source::Span;
+use crate::base::value::{Key, Node, NodeKind, TextMap};
 
 pub fn call(
     ev: &mut Evaluator<'_>,

@@ -16,9 +16,9 @@ use hcl_edit::structure::{Attribute, Block, BlockLabel, Body};
 use hcl_edit::{Decorate, Decorated, Ident, Span as _};
 
 use super::config::SyntaxError;
-use crate::json::{self, Placement};
-use crate::source::{SourceFile, Span};
-use crate::value::{Node, NodeKind};
+use crate::base::json::{self, Placement};
+use crate::base::source::{SourceFile, Span};
+use crate::base::value::{Node, NodeKind};
 
 /// Nested block types written as a single JSON object (an array of objects is always read as
 /// blocks).
@@ -144,7 +144,7 @@ fn is_ident(s: &str) -> bool {
 }
 
 /// Drops the quotes of a key written `"name"` so that hcl-edit reads an identifier.
-fn unquote(text: &str, key: &crate::value::Key, shadow: &mut [u8]) {
+fn unquote(text: &str, key: &crate::base::value::Key, shadow: &mut [u8]) {
     let (s, e) = (key.span.start as usize, key.span.end as usize);
     if !is_ident(&key.name) || text.get(s..e) != Some(&format!("\"{}\"", key.name)) {
         return;
@@ -153,7 +153,7 @@ fn unquote(text: &str, key: &crate::value::Key, shadow: &mut [u8]) {
     shadow[e - 1] = b' ';
 }
 
-fn members(n: &Node) -> &[(crate::value::Key, Node)] {
+fn members(n: &Node) -> &[(crate::base::value::Key, Node)] {
     n.as_object().unwrap_or(&[])
 }
 
@@ -312,7 +312,7 @@ fn label(k: &ObjectKey) -> Option<BlockLabel> {
 
 /// Where the blocks of a file are, to report a part of the wrong shape.
 struct Shape {
-    file: crate::source::FileId,
+    file: crate::base::source::FileId,
     errors: Vec<SyntaxError>,
 }
 

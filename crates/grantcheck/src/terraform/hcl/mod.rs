@@ -2,7 +2,7 @@
 //! loader gives, so that analysis and rules work on either.
 //!
 //! hcl-edit parses the files with spans. The evaluator ([`eval`]) keeps every value as a
-//! [`Node`](crate::value::Node) with the span it is written at; values that are only known after
+//! [`Node`](crate::base::value::Node) with the span it is written at; values that are only known after
 //! apply are unknowns with the references they come from. Local modules are followed with their
 //! input variables; remote modules are noted, never fetched.
 
@@ -14,17 +14,17 @@ pub mod policy_doc;
 pub mod text;
 pub mod types;
 
-use crate::hash::HashMap;
+use crate::base::hash::HashMap;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::Body;
 
-use crate::json::{self, Placement};
+use crate::base::json::{self, Placement};
+use crate::base::source::{FileId, SourceFile, Span};
+use crate::base::value::{Node, NodeKind, TextMap};
 use crate::model::{AccountHint, Action, Infrastructure, Mode, Note, Provider, Resource};
-use crate::source::{FileId, SourceFile, Span};
 use crate::terraform::is_modelled;
-use crate::value::{Node, NodeKind, TextMap};
 use config::{Module, SyntaxError, header_span, is_local_source, parse_file};
 use eval::{Evaluator, Instance, Scope, is_known};
 use text::{as_text, dir_of};
@@ -740,7 +740,7 @@ fn constant(ev: &mut Evaluator<'_>, sc: &Scope, e: &Expression) -> Node {
                     ObjectKey::Expression(x) => ev.span(sc.file, x.span()),
                 };
                 members.push((
-                    crate::value::Key {
+                    crate::base::value::Key {
                         name: name.into(),
                         span: kspan,
                     },
@@ -1115,7 +1115,7 @@ fn load_resource(
             };
             if let NodeKind::Object(members) = &mut after.kind {
                 members.push((
-                    crate::value::Key {
+                    crate::base::value::Key {
                         name: "json".into(),
                         span,
                     },

@@ -5,9 +5,9 @@ use hcl_edit::structure::{Block, Body};
 
 use super::eval::{Evaluator, Scope, combine_unknown, is_known, obj, str_node};
 use super::text::as_text;
-use crate::json::{self, Placement};
-use crate::source::Span;
-use crate::value::{Key, Node, NodeKind};
+use crate::base::json::{self, Placement};
+use crate::base::source::Span;
+use crate::base::value::{Key, Node, NodeKind};
 
 /// Renders the document; unknown when its structure depends on values not known before apply.
 pub fn render(ev: &mut Evaluator<'_>, sc: &Scope, block: &Block, span: Span) -> Node {

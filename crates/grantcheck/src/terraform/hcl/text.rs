@@ -1,6 +1,6 @@
 //! Text helpers: paths, JSON "views" of HCL strings that keep byte offsets, and values as text.
 
-use crate::value::{Node, NodeKind};
+use crate::base::value::{Node, NodeKind};
 
 /// Private-use character that marks where an interpolation sits in a JSON view.
 pub const MARK: char = '\u{E000}';
@@ -130,7 +130,7 @@ pub fn quoted_json_view(raw: &str) -> Option<String> {
 /// closing one. Spans of JSON written as it is (a heredoc) are left as they are: no JSON token
 /// starts after a backslash or ends on one.
 pub fn widen_to_escaped_quotes(n: &mut Node, src: &[u8]) {
-    let widen = |span: &mut crate::source::Span| {
+    let widen = |span: &mut crate::base::source::Span| {
         let (s, e) = (span.start as usize, span.end as usize);
         if s > 0 && src.get(s - 1) == Some(&b'\\') && src.get(s) == Some(&b'"') {
             span.start -= 1;

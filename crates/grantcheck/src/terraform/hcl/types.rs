@@ -6,8 +6,8 @@
 
 use hcl_edit::expr::{Expression, ObjectKey};
 
-use crate::source::Span;
-use crate::value::{Key, Node, NodeKind, TextMap};
+use crate::base::source::Span;
+use crate::base::value::{Key, Node, NodeKind, TextMap};
 
 /// A type constraint.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,16 +1,16 @@
 //! The `configuration` section of a plan: module tree, expressions and references.
 
-use crate::hash::HashMap;
+use crate::base::hash::HashMap;
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::Raw;
-use crate::json::{self, Placement};
+use crate::base::json::{self, Placement};
+use crate::base::source::FileId;
+use crate::base::value::{Node, NodeKind, Origin, Ref, Unknown};
 use crate::model::split_dots;
-use crate::source::FileId;
-use crate::value::{Node, NodeKind, Origin, Ref, Unknown};
 
 #[derive(Deserialize, Default)]
 pub struct Configuration<'a> {

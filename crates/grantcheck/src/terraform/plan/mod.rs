@@ -11,7 +11,7 @@ pub mod sensitive;
 mod skim;
 pub mod text;
 
-use crate::hash::{HashMap, HashSet};
+use crate::base::hash::{HashMap, HashSet};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -20,12 +20,12 @@ use memchr::memmem;
 
 use serde::Deserialize;
 
-use crate::json::{self, Placement};
+use crate::base::json::{self, Placement};
+use crate::base::source::{SourceFile, Span};
+use crate::base::value::{Node, NodeKind, Origin, Unknown};
 use crate::model::{AccountHint, Action, Infrastructure, Mode, Provider, Resource, split_address};
 use crate::policy::parse_arn;
-use crate::source::{SourceFile, Span};
 use crate::terraform::is_modelled;
-use crate::value::{Node, NodeKind, Origin, Unknown};
 use config::{ConfigIndex, Configuration, constant_value, expressions_to_node};
 use marks::Marks;
 pub use text::{Raw, Text};
@@ -382,7 +382,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     // to read closely are picked out (each on its own, in parallel where it can: picking one
     // out reads text no longer in the cache); reading those (values, unknowns, configuration)
     // is independent per resource and runs in parallel where it can.
-    let (ix, (sensitive, inputs)) = crate::par::join(
+    let (ix, (sensitive, inputs)) = crate::base::par::join(
         || ConfigIndex::new(cfg),
         || {
             (
@@ -393,7 +393,7 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
     );
     // what `planned_values` marks sensitive is honoured as well, whatever the changes mark
     let planned = planned_marks(&plan);
-    let mut built = crate::par::map(&inputs, |r| {
+    let mut built = crate::base::par::map(&inputs, |r| {
         build_resource(file, &ix, r, planned.get(r.address.as_str()).copied())
     });
     summary.sensitive = sensitive;
@@ -437,7 +437,7 @@ fn modelled_changes<'a>(file: &SourceFile, plan: &'a Plan<'a>) -> Vec<ResourceIn
         .resource_changes
         .as_ref()
         .map_or(&[][..], |c| &c.kept[..]);
-    crate::par::map(kept, |rc| modelled_change(file, rc))
+    crate::base::par::map(kept, |rc| modelled_change(file, rc))
         .into_iter()
         .flatten()
         .collect()
@@ -767,7 +767,7 @@ fn apply_unknown(
                                 let mut v = Node::new(NodeKind::Null, span);
                                 apply_unknown(&mut v, mk, sub, plain, path);
                                 members.push((
-                                    crate::value::Key {
+                                    crate::base::value::Key {
                                         name: k.as_ref().into(),
                                         span,
                                     },
@@ -1001,7 +1001,7 @@ fn load_state_values(
     // Each resource is read on its own (in parallel where there are threads: a state holds
     // every existing resource), and what was read is taken in order, as if one by one: the
     // resources before one that cannot be read are kept, and an account is hinted at once.
-    let read = crate::par::map(&resources, |r| {
+    let read = crate::base::par::map(&resources, |r| {
         read_state_resource(file, ix, r, seen, action)
     });
     for item in read {

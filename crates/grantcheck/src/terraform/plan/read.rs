@@ -23,12 +23,12 @@ use serde::de::IgnoredAny;
 
 use super::Plan;
 use super::skim::Skim;
-use crate::source::Shape;
+use crate::base::source::Shape;
 
 /// Reads the plan, in pieces at the same time when there is more than one thread to read them;
 /// with what its text holds, when the pieces could read it all (serde learns nothing of it).
 pub(crate) fn plan(text: &str) -> Result<(Plan<'_>, Option<Shape>), serde_json::Error> {
-    let read = if crate::par::threads() > 1 && text.len() >= MIN_SPLIT_BYTES {
+    let read = if crate::base::par::threads() > 1 && text.len() >= MIN_SPLIT_BYTES {
         overlapped(text)
     } else {
         assemble(text, piece_at(text, 0), Vec::new())
@@ -51,18 +51,18 @@ const SPLIT: &[&str] = &["resource_changes", "prior_state", "configuration"];
 /// and the reading of the first piece need not wait for it.
 fn overlapped(text: &str) -> Option<(Plan<'_>, Shape)> {
     let bytes = text.as_bytes();
-    let (first, rest) = crate::par::join(
+    let (first, rest) = crate::base::par::join(
         || piece_at(text, 0),
         || {
             // (without `resource_changes` the first piece is the whole plan: nothing to cut)
             let Some(rc) = member_at(bytes, 0, bytes.len(), "resource_changes", b'[', false) else {
                 return Vec::new();
             };
-            let (changes, later) = crate::par::join(
+            let (changes, later) = crate::base::par::join(
                 || (rc, piece_at(text, rc + 1)),
                 || {
                     let later = later_cuts(bytes, rc + 1);
-                    crate::par::map(&later, |&c| (c, piece_at(text, c + 1)))
+                    crate::base::par::map(&later, |&c| (c, piece_at(text, c + 1)))
                 },
             );
             std::iter::once(changes).chain(later).collect::<Vec<_>>()
@@ -75,9 +75,9 @@ fn overlapped(text: &str) -> Option<(Plan<'_>, Shape)> {
 /// there are threads, and puts them together.
 #[cfg(test)]
 fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<(Plan<'a>, Shape)> {
-    let (first, rest) = crate::par::join(
+    let (first, rest) = crate::base::par::join(
         || piece_at(text, 0),
-        || crate::par::map(cuts, |&c| (c, piece_at(text, c + 1))),
+        || crate::base::par::map(cuts, |&c| (c, piece_at(text, c + 1))),
     );
     assemble(text, first, rest)
 }
@@ -269,7 +269,7 @@ impl<'a> Piece<'a> {
                 return None;
             }
             // a key with an escape or a control character is left to serde
-            let end = crate::json::special(bytes, at + 1);
+            let end = crate::base::json::special(bytes, at + 1);
             if bytes.get(end) != Some(&b'"') {
                 return None;
             }
@@ -420,7 +420,7 @@ fn close(bytes: &[u8], at: usize) -> Option<End> {
 mod tests {
     use super::super::config::{Configuration, ModuleConfig};
     use super::*;
-    use crate::hash::HashMap;
+    use crate::base::hash::HashMap;
 
     /// The members as serde reads them whole, to compare with what the pieces read.
     fn shape(p: &Plan<'_>) -> String {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::config::ModuleConfig;
 use super::{Change, Plan, Raw, StateModule, StateValues};
-use crate::source::{SourceFile, Span};
+use crate::base::source::{SourceFile, Span};
 
 /// The resource type whose secret payload is masked whatever the plan marks.
 pub const SECRET_VERSION_TYPE: &str = "aws_secretsmanager_secret_version";

@@ -12,8 +12,8 @@
 
 use std::borrow::Cow;
 
-use crate::hash::HashMap;
-use crate::source::Shape;
+use crate::base::hash::HashMap;
+use crate::base::source::Shape;
 
 use super::config::{
     ConfigResource, Configuration, ModuleCall, ModuleConfig, OutputConfig, ProviderConfig,
@@ -108,9 +108,9 @@ impl<'a> Skim<'a> {
         loop {
             // (past the first byte beyond ASCII, such bytes need not stop the search)
             let at = if self.shape.wide {
-                crate::json::special(bytes, self.pos)
+                crate::base::json::special(bytes, self.pos)
             } else {
-                crate::json::special_or::<true>(bytes, self.pos)
+                crate::base::json::special_or::<true>(bytes, self.pos)
             };
             match *bytes.get(at)? {
                 b'"' => {

@@ -1,7 +1,7 @@
 //! The three-valued value layer: every value read from Terraform is known, or unknown with an origin
 //! that says why. Values keep the span they were read from.
 
-use crate::source::Span;
+use crate::base::source::Span;
 use std::sync::Arc;
 
 /// A value with the span of the text it was read from.

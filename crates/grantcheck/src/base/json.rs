@@ -6,8 +6,8 @@ use std::cell::Cell;
 
 use compact_str::CompactString;
 
-use crate::source::{FileId, Span};
-use crate::value::{Key, Node, NodeKind, StrValue, TextMap};
+use crate::base::source::{FileId, Span};
+use crate::base::value::{Key, Node, NodeKind, StrValue, TextMap};
 
 /// Deepest nesting accepted in any JSON text. Real plans nest a few dozen levels.
 pub const MAX_DEPTH: usize = 256;
