@@ -229,7 +229,7 @@ fn every_case_gives_what_its_name_says() {
 #[test]
 fn every_code_of_the_catalogue_has_flagged_and_accepted_cases_of_its_kinds() {
     let folders = folders();
-    let codes: Vec<&str> = grantcheck::rules::all().map(|m| m.code).collect();
+    let codes: Vec<&str> = grantcheck::rules::all().map(|m| m.code.as_str()).collect();
     for code in folders.keys() {
         assert!(
             codes.contains(&code.as_str()),
