@@ -11,7 +11,7 @@ use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, U
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::template::{Directive, Element, Template};
 
-use super::config::{CallCfg, Module, ResCfg, is_local_source};
+use super::modules::{CallCfg, Module, ResCfg, is_local_source};
 use super::text::{self, MARK, as_text, looks_like_json, placeholder};
 use crate::json::{self, Placement};
 use crate::model::Note;
@@ -2143,7 +2143,7 @@ pub fn collection_entries(coll: &Node) -> Option<Vec<(Node, Node)>> {
 }
 
 pub fn header(b: &Block, file: FileId) -> Span {
-    super::config::header_span(b, file)
+    super::modules::header_span(b, file)
 }
 
 fn display_in(addr: &str, what: &str) -> String {

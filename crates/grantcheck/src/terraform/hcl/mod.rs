@@ -6,10 +6,10 @@
 //! apply are unknowns with the references they come from. Local modules are followed with their
 //! input variables; remote modules are noted, never fetched.
 
-pub mod config;
 pub mod eval;
 pub mod funcs;
 pub mod json_config;
+pub mod modules;
 pub mod policy_doc;
 pub mod text;
 pub mod types;
@@ -25,8 +25,8 @@ use crate::model::{AccountHint, Action, Infrastructure, Mode, Note, Provider, Re
 use crate::source::{FileId, SourceFile, Span};
 use crate::terraform::is_modelled;
 use crate::value::{Node, NodeKind, TextMap};
-use config::{Module, SyntaxError, header_span, is_local_source, parse_file};
 use eval::{Evaluator, Instance, Scope, is_known};
+use modules::{Module, SyntaxError, header_span, is_local_source, parse_file};
 use text::{as_text, dir_of};
 
 /// Variable values given on the command line.
@@ -255,7 +255,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
             modules.len() - 1
         });
         let path = path_of(*file);
-        if config::is_override_path(path) {
+        if modules::is_override_path(path) {
             overrides.push((path, *file, dir, body));
         } else {
             modules[ix].add_body(body, *file);
@@ -412,7 +412,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
 /// A root that looks like a module meant to be called (no provider configuration, no variable
 /// values given) and has variables without a value.
 fn uncalled_module(
-    m: &config::Module<'_>,
+    m: &modules::Module<'_>,
     given: &HashMap<String, Node>,
 ) -> Option<crate::model::UncalledModule> {
     if !m.providers.is_empty() || !given.is_empty() {
@@ -422,7 +422,7 @@ fn uncalled_module(
         .variables
         .iter()
         .filter(|(name, _)| m.var_attr(name, "default").is_none())
-        .map(|(name, (b, file))| (*name, config::header_span(b, *file)))
+        .map(|(name, (b, file))| (*name, modules::header_span(b, *file)))
         .collect();
     unset.sort_by_key(|(_, span)| (span.file, span.start));
     let span = unset.first()?.1;
@@ -990,7 +990,7 @@ fn resolve_provider(ev: &Evaluator<'_>, inst: usize, local: &str, depth: usize) 
     resolve_provider(ev, parent, &mapped, depth + 1)
 }
 
-impl config::CallCfg<'_> {
+impl modules::CallCfg<'_> {
     fn body_attr(&self, name: &str) -> Option<&hcl_edit::structure::Attribute> {
         self.block.body.get_attribute(name)
     }
