@@ -1,0 +1,29 @@
+//! `try` and `can`: functions that look at whether their arguments can be evaluated.
+
+use hcl_edit::expr::Expression;
+
+use super::Call;
+use crate::terraform::hcl::eval::{combine_unknown, is_invalid, is_known, unknown};
+use crate::value::{Node, NodeKind};
+
+pub(super) fn r#try(c: &mut Call<'_, '_>, args: &[&Expression]) -> Node {
+    let mut last = None;
+    for a in args {
+        let v = c.ev.eval(c.sc, a);
+        if !is_invalid(&v) {
+            return v;
+        }
+        last = Some(v);
+    }
+    last.unwrap_or_else(|| unknown("try() without arguments", vec![], c.span))
+}
+
+pub(super) fn can(c: &mut Call<'_, '_>, args: &[&Expression]) -> Node {
+    let span = c.span;
+    let v = args.first().map(|a| c.ev.eval(c.sc, a));
+    match v {
+        Some(v) if is_invalid(&v) => Node::new(NodeKind::Bool(false), span),
+        Some(v) if !is_known(&v) => combine_unknown(&[&v], span),
+        _ => Node::new(NodeKind::Bool(true), span),
+    }
+}
