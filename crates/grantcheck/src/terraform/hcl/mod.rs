@@ -137,23 +137,10 @@ fn is_hcl_path(path: &str) -> bool {
 
 type Parsed = (Option<Body>, Vec<SyntaxError>);
 
-/// Parses HCL texts; the results are in the order of `texts`.
-#[cfg(feature = "parallel")]
+/// Parses HCL texts (on several threads with the `parallel` feature); the results are in the
+/// order of `texts`.
 fn parse_all(texts: &[(FileId, &str)]) -> Vec<Parsed> {
-    use rayon::prelude::*;
-    texts
-        .par_iter()
-        .map(|(id, text)| parse_file(*id, text))
-        .collect()
-}
-
-/// Parses HCL texts; the results are in the order of `texts`.
-#[cfg(not(feature = "parallel"))]
-fn parse_all(texts: &[(FileId, &str)]) -> Vec<Parsed> {
-    texts
-        .iter()
-        .map(|(id, text)| parse_file(*id, text))
-        .collect()
+    crate::par::map(texts, |(id, text)| parse_file(*id, text))
 }
 
 /// Loads the configuration files among `sources` (the others may be read by `file()`): one
@@ -405,7 +392,8 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
     }
     summary.errors.append(&mut ev.errors);
     drop(ev);
-    drop_all(bodies);
+    // (the syntax trees of the files, freed on several threads with the `parallel` feature)
+    crate::par::drop_all(bodies);
     summary
 }
 
@@ -501,18 +489,6 @@ impl Manifests {
             by_key.get(&key).cloned()
         })
     }
-}
-
-/// Frees the syntax trees of the files, on several threads with the `parallel` feature.
-#[cfg(feature = "parallel")]
-fn drop_all(bodies: Vec<(FileId, String, Body)>) {
-    use rayon::prelude::*;
-    bodies.into_par_iter().for_each(drop);
-}
-
-#[cfg(not(feature = "parallel"))]
-fn drop_all(bodies: Vec<(FileId, String, Body)>) {
-    drop(bodies);
 }
 
 /// Finds calls that lead back to a module already on the way (a module cycle, which Terraform
