@@ -573,3 +573,65 @@ fn plan_conditions<B: Blocks>(b: &mut B, blocks: Vec<B::Block>, at: Span) -> Nod
     }
     Node::new(NodeKind::Object(ops), at)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn data(text: &str) -> Node {
+        json::parse(text, Placement::exact(0, 0, text.len())).unwrap()
+    }
+
+    #[test]
+    fn a_known_json_is_the_policy() {
+        let d = data(r#"{"json": "{\"Version\": \"2012-10-17\"}", "statement": []}"#);
+        assert_eq!(
+            from_data_source(&d).unwrap().to_json(),
+            json!("{\"Version\": \"2012-10-17\"}")
+        );
+    }
+
+    #[test]
+    fn a_plan_s_values_are_written_as_the_plan_gives_them() {
+        let text = r#"{"json": null, "version": null, "statement": [
+            {"sid": "", "effect": null, "actions": ["secretsmanager:GetSecretValue"], "resources": null,
+             "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::444455556666:root"]}],
+             "not_principals": [], "condition": []}]}"#;
+        let v = from_data_source(&data(text)).unwrap();
+        assert_eq!(
+            v.to_json(),
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Principal": {"AWS": ["arn:aws:iam::444455556666:root"]},
+                "NotPrincipal": {},
+                "Condition": {}
+            }]})
+        );
+        // the principal keeps the span of the plan's value
+        let principal = v.get("Statement").unwrap().items()[0]
+            .get("Principal")
+            .unwrap();
+        let aws = principal.get("AWS").unwrap();
+        let at = &text[aws.span.start as usize..aws.span.end as usize];
+        assert_eq!(at, r#"["arn:aws:iam::444455556666:root"]"#);
+    }
+
+    #[test]
+    fn source_statements_are_replaced_by_sid_and_unknown_statements_make_an_unknown() {
+        let text = r#"{"source_policy_documents": ["{\"Statement\": [{\"Sid\": \"A\", \"Effect\": \"Allow\", \"Action\": \"s3:GetObject\"}]}"],
+            "statement": [{"sid": "A", "effect": "Deny", "actions": ["s3:*"]}]}"#;
+        let v = from_data_source(&data(text)).unwrap();
+        assert_eq!(
+            v.get("Statement").unwrap().to_json(),
+            json!([{"Sid": "A", "Effect": "Deny", "Action": ["s3:*"]}])
+        );
+        let mut d = data(r#"{"statement": []}"#);
+        assert!(from_data_source(&d).is_none());
+        if let NodeKind::Object(m) = &mut d.kind {
+            m[0].1 = unknown("known after apply", m[0].1.span);
+        }
+        assert!(from_data_source(&d).unwrap().as_unknown().is_some());
+    }
+}

@@ -129,3 +129,55 @@ impl<'a> Evaluator<'a> {
         Ok(Some((scopes, &content.body, cspan)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::value::NodeKind;
+    use serde_json::json;
+
+    fn role(body: &str, rest: &str) -> (crate::terraform::hcl::HclSummary, String) {
+        let text = format!("resource \"aws_iam_role\" \"t\" {{\n{body}}}\n{rest}");
+        (load_files(&[("main.tf", &text)]), text)
+    }
+
+    #[test]
+    fn nested_blocks_are_lists_of_objects_and_meta_arguments_are_left_out() {
+        let (s, _) = role(
+            "  name = \"r\"\n  inline_policy {\n    name = \"a\"\n  }\n  inline_policy {\n    name = \"b\"\n  }\n  lifecycle {\n    prevent_destroy = true\n  }\n  depends_on = []\n",
+            "",
+        );
+        let r = &s.roots[0].infra.resources[0];
+        assert_eq!(
+            json(r.after.as_ref().unwrap()),
+            json!({"name": "r", "inline_policy": [{"name": "a"}, {"name": "b"}]})
+        );
+        assert_eq!(r.configured, ["name", "inline_policy"]);
+    }
+
+    #[test]
+    fn a_dynamic_block_gives_one_block_per_element_with_its_iterator() {
+        let (s, text) = role(
+            "  dynamic \"inline_policy\" {\n    for_each = { x = \"1\", y = \"2\" }\n    iterator = p\n    content {\n      name = \"${p.key}-${p.value}\"\n    }\n  }\n",
+            "",
+        );
+        let v = attr(&s, "aws_iam_role.t", "inline_policy");
+        assert_eq!(json(&v), json!([{"name": "x-1"}, {"name": "y-2"}]));
+        // each block is placed at the content block
+        let first = &v.as_array().unwrap()[0];
+        assert!(spanned(&text, first).starts_with("content {"));
+    }
+
+    #[test]
+    fn a_dynamic_block_over_an_unknown_collection_is_unknown() {
+        let (s, _) = role(
+            "  dynamic \"inline_policy\" {\n    for_each = var.policies\n    content {\n      name = inline_policy.value\n    }\n  }\n",
+            "variable \"policies\" {}\n",
+        );
+        let v = attr(&s, "aws_iam_role.t", "inline_policy");
+        let items = v.as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        assert!(matches!(items[0].kind, NodeKind::Unknown(_)));
+        assert!(origin(&items[0]).starts_with("var.policies has no value"));
+    }
+}

@@ -251,3 +251,83 @@ impl<'a> Evaluator<'a> {
         self.resource_expansion(inst, rix).exp.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use serde_json::json;
+
+    fn counted(meta: &str, value: &str, rest: &str) -> crate::terraform::hcl::HclSummary {
+        let text =
+            format!("resource \"aws_iam_role\" \"t\" {{\n  {meta}\n  v = {value}\n}}\n{rest}");
+        load_files(&[("main.tf", &text)])
+    }
+
+    #[test]
+    fn count_gives_numbered_instances_with_their_index() {
+        let s = counted("count = 2", "\"n-${count.index}\"", "");
+        assert_eq!(addresses(&s), ["aws_iam_role.t[0]", "aws_iam_role.t[1]"]);
+        assert_eq!(json(&attr(&s, "aws_iam_role.t[1]", "v")), json!("n-1"));
+        assert!(addresses(&counted("count = 0", "1", "")).is_empty());
+    }
+
+    #[test]
+    fn for_each_gives_instances_by_sorted_unique_key_with_each_key_and_value() {
+        let s = counted(
+            "for_each = { b = \"vb\", a = \"va\" }",
+            "\"${each.key}=${each.value}\"",
+            "",
+        );
+        assert_eq!(
+            addresses(&s),
+            ["aws_iam_role.t[\"a\"]", "aws_iam_role.t[\"b\"]"]
+        );
+        assert_eq!(json(&attr(&s, "aws_iam_role.t[\"b\"]", "v")), json!("b=vb"));
+        let set = counted("for_each = toset([\"y\", \"x\", \"y\"])", "each.value", "");
+        assert_eq!(
+            addresses(&set),
+            ["aws_iam_role.t[\"x\"]", "aws_iam_role.t[\"y\"]"]
+        );
+    }
+
+    #[test]
+    fn an_unknown_for_each_gives_one_instance_whose_each_is_unknown() {
+        let s = counted(
+            "for_each = var.names",
+            "each.key",
+            "variable \"names\" {}\n",
+        );
+        assert_eq!(addresses(&s), ["aws_iam_role.t"]);
+        let v = attr(&s, "aws_iam_role.t", "v");
+        assert!(
+            origin(&v).starts_with("var.names has no value"),
+            "{}",
+            origin(&v)
+        );
+    }
+
+    #[test]
+    fn a_sensitive_count_is_an_input_error_and_one_instance() {
+        let s = counted(
+            "count = var.n",
+            "1",
+            "variable \"n\" {\n  default = 2\n  sensitive = true\n}\n",
+        );
+        assert_eq!(addresses(&s), ["aws_iam_role.t"]);
+        assert!(
+            s.errors[0]
+                .message
+                .starts_with("count is derived from a sensitive value")
+        );
+    }
+
+    #[test]
+    fn a_reference_with_an_index_reads_that_instance() {
+        let s = counted(
+            "count = 3",
+            "\"i${count.index}\"",
+            "resource \"aws_iam_role\" \"u\" {\n  w = aws_iam_role.t[2].v\n}\n",
+        );
+        assert_eq!(json(&attr(&s, "aws_iam_role.u", "w")), json!("i2"));
+    }
+}

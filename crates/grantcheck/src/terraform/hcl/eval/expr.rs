@@ -418,3 +418,81 @@ impl<'a> Evaluator<'a> {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::value::NodeKind;
+    use serde_json::json;
+
+    #[test]
+    fn operators_and_conditionals_compute_known_values() {
+        assert_eq!(json(&value("1 + 2 * 3")), json!(7));
+        assert_eq!(json(&value("7 / 2")), json!(3.5));
+        assert_eq!(json(&value("!(1 < 2) || 3 >= 3")), json!(true));
+        assert_eq!(
+            json(&value("\"a\" == \"a\" ? \"yes\" : \"no\"")),
+            json!("yes")
+        );
+        assert_eq!(json(&value("-(2)")), json!(-2));
+    }
+
+    #[test]
+    fn an_unknown_operand_makes_an_unknown_that_keeps_its_origin_and_reference() {
+        let v = value_in("var.id == \"x\" ? \"a\" : \"b\"", "variable \"id\" {}\n");
+        assert!(
+            origin(&v).starts_with("var.id has no value"),
+            "{}",
+            origin(&v)
+        );
+        let u = v.as_unknown().unwrap();
+        assert_eq!(u.refs.len(), 1);
+        assert_eq!(u.refs[0].address, "var.id");
+        // both branches the same known value: the result is known
+        let same = value_in(
+            "var.id == \"x\" ? local.s : local.s",
+            "variable \"id\" {}\nlocals {\n  s = \"s\"\n}\n",
+        );
+        assert_eq!(json(&same), json!("s"));
+        // whether a value with unknown parts is null is known
+        let null = value_in("{ a = var.id } == null", "variable \"id\" {}\n");
+        assert_eq!(json(&null), json!(false));
+    }
+
+    #[test]
+    fn for_expressions_filter_group_and_build_objects() {
+        assert_eq!(
+            json(&value("[for x in [1, 2, 3] : x * 10 if x > 1]")),
+            json!([20, 30])
+        );
+        assert_eq!(
+            json(&value("{ for k, v in { a = \"1\", b = \"2\" } : v => k }")),
+            json!({"1": "a", "2": "b"})
+        );
+        // a key not known makes the object unknown
+        assert!(matches!(
+            value("{ for s in [\"a\"] : lookup({}, s) => s }").kind,
+            NodeKind::Unknown(_)
+        ));
+        assert_eq!(
+            json(&value(
+                "{ for o in [{ k = \"a\", v = 1 }, { k = \"a\", v = 2 }, { k = \"b\", v = 3 }] : o.k => o.v... }"
+            )),
+            json!({"a": [1, 2], "b": [3]})
+        );
+    }
+
+    #[test]
+    fn index_attribute_and_splat_operators_pick_values_with_their_spans() {
+        let (v, text) = value_and_text("[{ a = \"x\" }, { a = \"y\" }][*].a", "");
+        assert_eq!(json(&v), json!(["x", "y"]));
+        let items = v.as_array().unwrap();
+        assert_eq!(spanned(&text, &items[1]), "\"y\"");
+        assert_eq!(json(&value("{ a = { b = 2 } }.a.b")), json!(2));
+        assert_eq!(json(&value("{ k = \"v\" }[\"k\"]")), json!("v"));
+        assert_eq!(json(&value("[10, 20][1]")), json!(20));
+        // an index out of range is an error try moves past
+        assert_eq!(json(&value("try([1][5], \"fallback\")")), json!("fallback"));
+        assert!(matches!(value("[1][5]").kind, NodeKind::Unknown(_)));
+    }
+}

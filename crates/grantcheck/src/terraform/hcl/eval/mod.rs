@@ -368,3 +368,168 @@ impl<'a> Evaluator<'a> {
         .find_map(|p| self.files.get(p).copied())
     }
 }
+
+/// Loading small configurations in the tests of the evaluator's modules.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::source::SourceFile;
+    use crate::terraform::hcl::{HclOptions, HclSummary, load};
+    use crate::value::{Node, NodeKind};
+
+    /// A configuration of `files` (path, text), loaded with `opts`; file ids in order.
+    pub fn load_with(files: &[(&str, &str)], opts: &HclOptions) -> HclSummary {
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .enumerate()
+            .map(|(i, (path, text))| SourceFile::new(i as u32, *path, *text))
+            .collect();
+        load(&sources, opts)
+    }
+
+    pub fn load_files(files: &[(&str, &str)]) -> HclSummary {
+        load_with(files, &HclOptions::default())
+    }
+
+    /// The attribute `attr` of the resource at `address`, in any root.
+    pub fn attr(s: &HclSummary, address: &str, attr: &str) -> Node {
+        let r = s
+            .roots
+            .iter()
+            .flat_map(|r| &r.infra.resources)
+            .find(|r| r.address == address)
+            .unwrap_or_else(|| panic!("no resource {address}"));
+        r.attr(attr)
+            .unwrap_or_else(|| panic!("{address} has no {attr}"))
+            .clone()
+    }
+
+    /// The addresses of the resources of all roots, in order.
+    pub fn addresses(s: &HclSummary) -> Vec<String> {
+        s.roots
+            .iter()
+            .flat_map(|r| &r.infra.resources)
+            .map(|r| r.address.clone())
+            .collect()
+    }
+
+    /// The text of `main.tf` with `v = expr` in a resource, before `rest`.
+    pub fn with_value(expr: &str, rest: &str) -> String {
+        format!("resource \"aws_iam_role\" \"t\" {{\n  v = {expr}\n}}\n{rest}")
+    }
+
+    /// The value of `expr` written in a resource of a one-file configuration, beside `rest`
+    /// (variables, locals, other resources), and the text of that file.
+    pub fn value_and_text(expr: &str, rest: &str) -> (Node, String) {
+        let text = with_value(expr, rest);
+        let v = attr(&load_files(&[("main.tf", &text)]), "aws_iam_role.t", "v");
+        (v, text)
+    }
+
+    /// The value of `expr` written in a resource of a one-file configuration, beside `rest`.
+    pub fn value_in(expr: &str, rest: &str) -> Node {
+        value_and_text(expr, rest).0
+    }
+
+    /// The value of `expr` written in a resource.
+    pub fn value(expr: &str) -> Node {
+        value_in(expr, "")
+    }
+
+    /// The value as JSON (unknown parts as null), to compare whole values.
+    pub fn json(n: &Node) -> serde_json::Value {
+        n.to_json()
+    }
+
+    /// The origin of an unknown value.
+    pub fn origin(n: &Node) -> String {
+        match &n.kind {
+            NodeKind::Unknown(u) => u.origin_text().to_string(),
+            _ => panic!("not unknown: {:?}", n.to_json()),
+        }
+    }
+
+    /// The text a span covers.
+    pub fn spanned<'t>(text: &'t str, n: &Node) -> &'t str {
+        &text[n.span.start as usize..n.span.end as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use crate::value::NodeKind;
+
+    #[test]
+    fn a_value_that_depends_on_itself_is_unknown_and_an_error() {
+        let text = with_value(
+            "local.a",
+            "locals {\n  a = \"x-${local.b}\"\n  b = local.a\n}\n",
+        );
+        let s = load_files(&[("main.tf", &text)]);
+        let v = attr(&s, "aws_iam_role.t", "v");
+        assert!(origin(&v).contains("depends on itself"), "{}", origin(&v));
+        assert_eq!(s.errors.len(), 1);
+        assert!(
+            s.errors[0]
+                .message
+                .contains("depends on itself (a cycle; Terraform refuses this)"),
+            "{}",
+            s.errors[0].message
+        );
+    }
+
+    #[test]
+    fn a_remembered_unknown_is_placed_where_it_is_used() {
+        let text = "resource \"aws_iam_role\" \"t\" {\n  v = local.x\n  w = local.x\n}\nlocals {\n  x = var.missing\n}\nvariable \"missing\" {}\n";
+        let s = load_files(&[("main.tf", text)]);
+        let (v, w) = (
+            attr(&s, "aws_iam_role.t", "v"),
+            attr(&s, "aws_iam_role.t", "w"),
+        );
+        assert_eq!(spanned(text, &v), "local.x");
+        assert_eq!(spanned(text, &w), "local.x");
+        assert!(v.span.start < w.span.start);
+        assert_eq!(origin(&v), origin(&w));
+    }
+
+    #[test]
+    fn a_value_over_the_size_limit_is_refused_with_an_input_error() {
+        // each local doubles the last: 2^23 bytes, over 4 MB
+        let mut locals = String::from("locals {\n  l0 = \"x\"\n");
+        for i in 1..=23 {
+            locals.push_str(&format!(
+                "  l{i} = \"${{local.l{}}}${{local.l{}}}\"\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        locals.push_str("}\n");
+        let text = with_value("local.l23", &locals);
+        let s = load_files(&[("main.tf", &text)]);
+        let v = attr(&s, "aws_iam_role.t", "v");
+        assert!(origin(&v).starts_with("invalid: "), "{}", origin(&v));
+        assert!(
+            s.errors
+                .iter()
+                .any(|e| e.message.contains("this expression's value is over 4 MB")),
+            "{:?}",
+            s.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn an_expression_nested_too_deeply_is_not_evaluated() {
+        // each local refers to the one before: every reference nests an evaluation
+        let chain = |n: usize| {
+            let mut locals = String::from("locals {\n  l0 = 1\n");
+            for i in 1..n {
+                locals.push_str(&format!("  l{i} = local.l{}\n", i - 1));
+            }
+            locals + "}\n"
+        };
+        let deep = value_in("local.l199", &chain(200));
+        assert_eq!(origin(&deep), "invalid: the expression nests too deeply");
+        let shallow = value_in("local.l9", &chain(10));
+        assert!(matches!(shallow.kind, NodeKind::Number(_)));
+    }
+}

@@ -269,3 +269,99 @@ impl<'a> Evaluator<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::terraform::hcl::HclOptions;
+    use serde_json::json;
+
+    #[test]
+    fn a_variable_takes_the_given_value_then_its_default_converted_to_its_type() {
+        let rest = "variable \"n\" {\n  type = string\n  default = 5\n}\n";
+        assert_eq!(json(&value_in("var.n", rest)), json!("5"));
+        let text = with_value("var.n", rest);
+        let opts = HclOptions {
+            vars: vec![("n".into(), "7".into())],
+            ..HclOptions::default()
+        };
+        let s = load_with(&[("main.tf", &text)], &opts);
+        assert_eq!(json(&attr(&s, "aws_iam_role.t", "v")), json!("7"));
+    }
+
+    #[test]
+    fn a_value_that_does_not_fit_the_declared_type_is_an_input_error() {
+        let text = with_value(
+            "var.n",
+            "variable \"n\" {\n  type = number\n  default = \"five\"\n}\n",
+        );
+        let s = load_files(&[("main.tf", &text)]);
+        let v = attr(&s, "aws_iam_role.t", "v");
+        assert_eq!(origin(&v), "invalid: var.n does not fit its declared type");
+        assert_eq!(s.errors.len(), 1);
+        assert!(s.errors[0].message.starts_with("var.n: "));
+        assert!(s.errors[0].message.contains("Terraform refuses this value"));
+    }
+
+    #[test]
+    fn a_variable_without_a_value_is_unknown_and_names_itself() {
+        let v = value_in("var.id", "variable \"id\" {}\n");
+        assert_eq!(
+            origin(&v),
+            format!("var.id {}", crate::terraform::hcl::NO_VALUE)
+        );
+        assert_eq!(v.as_unknown().unwrap().refs[0].address, "var.id");
+        // a sensitive variable marks what is computed from it
+        let s = value_in(
+            "\"${var.s}-x\"",
+            "variable \"s\" {\n  default = \"k\"\n  sensitive = true\n}\n",
+        );
+        assert_eq!(json(&s), json!("k-x"));
+        assert!(s.sensitive);
+    }
+
+    #[test]
+    fn a_module_output_is_computed_from_the_inputs_its_call_gives() {
+        let root = with_value(
+            "module.m.greeting",
+            "module \"m\" {\n  source = \"./m\"\n  who = local.who\n}\nlocals {\n  who = \"world\"\n}\n",
+        );
+        let child =
+            "variable \"who\" {}\noutput \"greeting\" {\n  value = \"hello ${var.who}\"\n}\n";
+        let s = load_files(&[("main.tf", &root), ("m/main.tf", child)]);
+        assert_eq!(json(&attr(&s, "aws_iam_role.t", "v")), json!("hello world"));
+    }
+
+    #[test]
+    fn an_instance_of_a_module_with_for_each_is_picked_by_its_key() {
+        let root = with_value(
+            "module.m[\"b\"].out",
+            "module \"m\" {\n  source = \"./m\"\n  for_each = toset([\"a\", \"b\"])\n  name = each.key\n}\n",
+        );
+        let child = "variable \"name\" {}\noutput \"out\" {\n  value = \"n-${var.name}\"\n}\n";
+        let s = load_files(&[("main.tf", &root), ("m/main.tf", child)]);
+        assert_eq!(json(&attr(&s, "aws_iam_role.t", "v")), json!("n-b"));
+        // without a key, which instance is meant is not known
+        let root = with_value(
+            "module.m.out",
+            "module \"m\" {\n  source = \"./m\"\n  for_each = toset([\"a\", \"b\"])\n  name = each.key\n}\n",
+        );
+        let s = load_files(&[("main.tf", &root), ("m/main.tf", child)]);
+        assert_eq!(
+            origin(&attr(&s, "aws_iam_role.t", "v")),
+            "module.m has several or unknown instances"
+        );
+    }
+
+    #[test]
+    fn a_remote_module_is_not_followed() {
+        let v = value_in(
+            "module.r.x",
+            "module \"r\" {\n  source = \"terraform-aws-modules/iam/aws\"\n}\n",
+        );
+        assert_eq!(
+            origin(&v),
+            "module.r comes from a remote source and is not followed"
+        );
+    }
+}

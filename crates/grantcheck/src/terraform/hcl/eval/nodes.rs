@@ -136,3 +136,76 @@ pub fn collection_entries(coll: &Node) -> Option<Vec<(Node, Node)>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Ref;
+
+    fn at(start: usize, end: usize) -> Span {
+        Span::new(0, start, end)
+    }
+
+    #[test]
+    fn numbers_are_written_as_terraform_writes_them() {
+        let text = |x: f64| match num_node(x, at(0, 0)).kind {
+            NodeKind::Number(n) => n.to_string(),
+            _ => unreachable!(),
+        };
+        assert_eq!(text(3.0), "3");
+        assert_eq!(text(-2.0), "-2");
+        assert_eq!(text(0.5), "0.5");
+        assert_eq!(as_f64(&str_node(" 42 ", at(0, 0))), Some(42.0));
+    }
+
+    #[test]
+    fn an_unknown_made_of_parts_keeps_their_references_and_the_first_origin() {
+        let r = |a: &str| Ref {
+            address: a.to_string(),
+            attr: Some("arn".to_string()),
+            index: None,
+        };
+        let a = unknown("first reason", vec![r("aws_iam_role.a")], at(0, 1));
+        let b = Node::new(
+            NodeKind::Array(vec![
+                str_node("known", at(2, 3)),
+                unknown(
+                    "second reason",
+                    vec![r("aws_iam_role.b"), r("aws_iam_role.a")],
+                    at(3, 4),
+                ),
+            ]),
+            at(2, 5),
+        );
+        let u = combine_unknown(&[&a, &b], at(0, 9));
+        assert_eq!(u.span, at(0, 9));
+        let x = u.as_unknown().unwrap();
+        assert_eq!(x.origin_text(), "first reason");
+        let refs: Vec<&str> = x.refs.iter().map(|r| r.address.as_str()).collect();
+        assert_eq!(refs, ["aws_iam_role.a", "aws_iam_role.b"]);
+        assert!(!is_known(&b));
+        assert!(is_invalid(&invalid("bad", at(0, 0))));
+        assert!(!is_invalid(&a));
+    }
+
+    #[test]
+    fn collections_iterate_by_index_or_key_and_other_values_do_not() {
+        let list = Node::new(
+            NodeKind::Array(vec![str_node("a", at(1, 2)), str_node("b", at(3, 4))]),
+            at(0, 5),
+        );
+        let e = collection_entries(&list).unwrap();
+        assert_eq!(e[1].0.to_json(), serde_json::json!(1));
+        assert_eq!(e[1].1.to_json(), serde_json::json!("b"));
+        let map = obj(vec![("k".to_string(), str_node("v", at(0, 1)))], at(0, 1));
+        let e = collection_entries(&map).unwrap();
+        assert_eq!(e[0].0.to_json(), serde_json::json!("k"));
+        assert_eq!(
+            collection_entries(&Node::new(NodeKind::Null, at(0, 0)))
+                .unwrap()
+                .len(),
+            0
+        );
+        assert!(collection_entries(&str_node("s", at(0, 1))).is_none());
+    }
+}

@@ -218,3 +218,121 @@ pub(super) fn place_through(
 pub(super) fn collapse_into(n: &mut Node, from: FileId, span: Span) {
     place_parts(n, from, &mut |_| span);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{Placement, parse};
+    use crate::value::NodeKind;
+
+    const FILE: FileId = 3;
+
+    fn string(n: &Node) -> (&str, &TextMap) {
+        match &n.kind {
+            NodeKind::String(s) => (s.value.as_str(), &s.map),
+            _ => panic!("not a string"),
+        }
+    }
+
+    #[test]
+    fn a_literal_written_as_it_reads_maps_exactly_and_a_value_maps_to_its_interpolation() {
+        // source: `{"a": "${x}"}` at offset 100; `${x}` gives `vv`
+        let mut out = Output::default();
+        out.literal("{\"a\": \"", Some((100, "{\"a\": \"")));
+        out.value(
+            "vv".into(),
+            Some(107..111),
+            Node::new(NodeKind::Null, Span::default()),
+        );
+        out.literal("\"}", Some((111, "\"}")));
+        let map = out.offsets();
+        assert_eq!(
+            map,
+            vec![
+                (0..7, Some(100..107), true),
+                (7..9, Some(107..111), false),
+                (9..11, Some(111..113), true),
+            ]
+        );
+        let whole = Span::new(FILE, 90, 120);
+        // inside one exact piece: byte for byte
+        assert_eq!(map_range(&map, 1, 4, whole), Span::new(FILE, 101, 104));
+        // across contiguous pieces: from the first to the end of the last
+        assert_eq!(map_range(&map, 6, 10, whole), Span::new(FILE, 106, 112));
+    }
+
+    #[test]
+    fn pieces_from_places_that_do_not_follow_each_other_map_to_the_whole() {
+        let mut out = Output::default();
+        out.literal("ab", Some((10, "ab")));
+        out.literal("cd", Some((50, "cd")));
+        let map = out.offsets();
+        let whole = Span::new(FILE, 0, 60);
+        assert_eq!(map_range(&map, 0, 2, whole), Span::new(FILE, 10, 12));
+        assert_eq!(map_range(&map, 1, 3, whole), whole);
+    }
+
+    #[test]
+    fn an_indented_heredoc_maps_each_line_after_its_indentation() {
+        let mut out = Output::default();
+        // `<<-` removed two spaces from each line
+        out.literal("x\ny\n", Some((20, "  x\n  y\n")));
+        let map = out.offsets();
+        assert_eq!(
+            map,
+            vec![(0..2, Some(22..24), true), (2..4, Some(26..28), true)]
+        );
+        // a strip marker drops the space at the end of the last literal
+        let mut out = Output::default();
+        out.literal("ab  ", Some((0, "ab  ")));
+        out.trim_last();
+        assert_eq!(out.offsets(), vec![(0..2, Some(0..2), true)]);
+    }
+
+    #[test]
+    fn json_parsed_from_output_is_placed_where_its_parts_are_written() {
+        let mut out = Output::default();
+        out.literal("{\"k\": ", Some((200, "{\"k\": ")));
+        out.literal("\"v\"}", Some((300, "\"v\"}")));
+        let text: String = out.pieces.iter().map(|p| p.text.as_str()).collect();
+        let mut node = parse(&text, Placement::exact(FILE, 0, text.len())).unwrap();
+        let whole = Span::new(FILE, 190, 310);
+        place(&mut node, &out.offsets(), whole);
+        // the object spans two places: the whole template
+        assert_eq!(node.span, whole);
+        let (k, v) = &node.as_object().unwrap()[0];
+        assert_eq!(k.span, Span::new(FILE, 201, 204));
+        assert_eq!(v.span, Span::new(FILE, 300, 303));
+        assert_eq!(string(v), ("v", &TextMap::Exact { base: 301 }));
+    }
+
+    #[test]
+    fn parts_read_from_a_decoded_text_are_placed_in_the_string_that_writes_it() {
+        // the JSON string `"a\"b"` written at 10..16 of FILE decodes to `a"b` (file 9)
+        let written = "\"a\\\"b\"";
+        let whole = Span::new(FILE, 10, 16);
+        let mut n = Node::new(
+            NodeKind::Array(vec![Node::string(
+                "\"",
+                Span::new(9, 1, 2),
+                TextMap::Exact { base: 1 },
+            )]),
+            Span::new(9, 0, 3),
+        );
+        let mut escapes = json::Escapes::read(&written[1..written.len() - 1], 11, 3).unwrap();
+        place_through(&mut n, 9, 3, whole, &mut escapes);
+        // the whole decoded text is the whole string; the quote is its escape
+        assert_eq!(n.span, whole);
+        let q = &n.as_array().unwrap()[0];
+        assert_eq!(q.span, Span::new(FILE, 12, 14));
+        assert_eq!(string(q).1, &TextMap::Collapsed);
+        // without an exact mapping, everything is placed at the string
+        let mut m = Node::new(NodeKind::Array(vec![str_at(9)]), Span::new(9, 0, 3));
+        collapse_into(&mut m, 9, whole);
+        assert_eq!(m.as_array().unwrap()[0].span, whole);
+    }
+
+    fn str_at(file: FileId) -> Node {
+        Node::string("x", Span::new(file, 0, 1), TextMap::Collapsed)
+    }
+}

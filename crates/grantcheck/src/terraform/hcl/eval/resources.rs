@@ -163,3 +163,52 @@ impl<'a> Evaluator<'a> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_configured_attribute_is_read_and_a_computed_one_is_known_after_apply() {
+        let rest = "resource \"aws_iam_role\" \"r\" {\n  name = \"reader\"\n}\n";
+        assert_eq!(
+            json(&value_in("aws_iam_role.r.name", rest)),
+            json!("reader")
+        );
+        let arn = value_in("aws_iam_role.r.arn", rest);
+        assert_eq!(origin(&arn), "aws_iam_role.r.arn (known after apply)");
+        let r = &arn.as_unknown().unwrap().refs[0];
+        assert_eq!(
+            (r.address.as_str(), r.attr.as_deref()),
+            ("aws_iam_role.r", Some("arn"))
+        );
+    }
+
+    #[test]
+    fn a_resource_not_declared_is_unknown_and_says_so() {
+        let v = value("aws_kms_key.k.arn");
+        assert_eq!(
+            origin(&v),
+            "aws_kms_key.k.arn is not declared in this configuration"
+        );
+    }
+
+    #[test]
+    fn a_policy_document_json_is_the_document_grantcheck_renders() {
+        let rest = "data \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions = [\"secretsmanager:GetSecretValue\"]\n    resources = [\"*\"]\n  }\n}\n";
+        let v = value_in("data.aws_iam_policy_document.d.json", rest);
+        assert_eq!(
+            json(&v),
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+        );
+    }
+
+    #[test]
+    fn a_template_file_is_rendered_with_its_vars() {
+        let rest = "data \"template_file\" \"t\" {\n  template = \"acct-$${id}\"\n  vars = {\n    id = \"1234\"\n  }\n}\n";
+        let v = value_in("data.template_file.t.rendered", rest);
+        assert_eq!(json(&v), json!("acct-1234"));
+    }
+}

@@ -518,3 +518,96 @@ impl<'a> Evaluator<'a> {
         Some(node)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::value::{NodeKind, TextMap};
+    use serde_json::json;
+
+    #[test]
+    fn a_quoted_string_without_escapes_maps_byte_for_byte() {
+        let (v, text) = value_and_text("\"arn:aws:iam::111122223333:root\"", "");
+        let NodeKind::String(s) = &v.kind else {
+            panic!("not a string")
+        };
+        let base = text.find("arn:").unwrap() as u32;
+        assert_eq!(s.map, TextMap::Exact { base });
+        assert_eq!(spanned(&text, &v), "\"arn:aws:iam::111122223333:root\"");
+    }
+
+    #[test]
+    fn json_in_a_heredoc_is_parsed_with_the_places_of_its_parts_and_interpolations_filled() {
+        let (v, text) = value_and_text(
+            "<<EOF\n{\"Principal\": {\"AWS\": \"arn:aws:iam::${local.account}:root\"}, \"Sid\": \"s\"}\nEOF",
+            "locals {\n  account = \"444455556666\"\n}\n",
+        );
+        assert_eq!(
+            json(&v),
+            json!({"Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Sid": "s"})
+        );
+        let sid = v.get("Sid").unwrap();
+        assert_eq!(spanned(&text, sid), "\"s\"");
+        let aws = v.get("Principal").unwrap().get("AWS").unwrap();
+        assert_eq!(
+            spanned(&text, aws),
+            "\"arn:aws:iam::${local.account}:root\""
+        );
+    }
+
+    #[test]
+    fn an_unknown_interpolation_makes_only_its_json_string_unknown() {
+        let (v, text) = value_and_text(
+            "<<EOF\n{\"a\": \"${var.missing}\", \"b\": \"known\"}\nEOF",
+            "variable \"missing\" {}\n",
+        );
+        assert_eq!(json(v.get("b").unwrap()), json!("known"));
+        let a = v.get("a").unwrap();
+        assert!(origin(a).starts_with("var.missing has no value"));
+        assert_eq!(
+            a.as_unknown().unwrap().template.as_deref(),
+            Some("${var.missing}")
+        );
+        assert_eq!(spanned(&text, a), "\"${var.missing}\"");
+    }
+
+    #[test]
+    fn directives_are_evaluated_when_their_conditions_and_collections_are_known() {
+        assert_eq!(
+            json(&value("\"%{ for x in [\"a\", \"b\"] }${x},%{ endfor }\"")),
+            json!("a,b,")
+        );
+        assert_eq!(
+            json(&value("\"%{ if 1 > 2 }yes%{ else }no%{ endif }\"")),
+            json!("no")
+        );
+        // strip markers drop the space next to them
+        assert_eq!(
+            json(&value(
+                "<<EOF\n%{ for x in [\"a\", \"b\"] ~}\n${x}\n%{ endfor ~}\nEOF"
+            )),
+            json!("a\nb\n")
+        );
+        let v = value_in(
+            "\"%{ if var.missing }x%{ endif }\"",
+            "variable \"missing\" {}\n",
+        );
+        assert!(origin(&v).starts_with("var.missing has no value"));
+    }
+
+    #[test]
+    fn a_string_of_a_tf_json_file_is_evaluated_from_its_decoded_text() {
+        let text = r#"{"resource": {"aws_iam_role": {"t": {"v": "pre-${local.x}", "w": "{\"k\": \"${local.x}\"}"}}},
+ "locals": {"x": "val"}}"#;
+        let s = load_files(&[("main.tf.json", text)]);
+        assert_eq!(json(&attr(&s, "aws_iam_role.t", "v")), json!("pre-val"));
+        let w = attr(&s, "aws_iam_role.t", "w");
+        assert_eq!(json(&w), json!({"k": "val"}));
+        // the key is placed where it is written, through the escapes of the JSON string
+        let (k, _) = &w.as_object().unwrap()[0];
+        assert_eq!(
+            &text[k.span.start as usize..k.span.end as usize],
+            "\\\"k\\\""
+        );
+    }
+}
