@@ -256,3 +256,30 @@ pub(super) fn sort(c: &mut Call<'_, '_>, vals: Vec<Node>) -> Node {
         None => c.unknown_result(&vals),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::terraform::hcl::eval::testing::{json, value};
+    use serde_json::json;
+
+    #[test]
+    fn collection_functions() {
+        assert_eq!(
+            json(&value("merge({ a = 1, b = 1 }, null, { b = 2 })")),
+            json!({"a": 1, "b": 2})
+        );
+        assert_eq!(json(&value("concat([1], [2, 3])")), json!([1, 2, 3]));
+        assert_eq!(
+            json(&value("toset([\"b\", \"a\", \"b\"])")),
+            json!(["a", "b"])
+        );
+        assert_eq!(json(&value("lookup({ a = 1 }, \"b\", 0)")), json!(0));
+        assert_eq!(json(&value("keys({ b = 1, a = 2 })")), json!(["a", "b"]));
+        assert_eq!(json(&value("values({ b = 1, a = 2 })")), json!([2, 1]));
+        assert_eq!(json(&value("element([\"a\", \"b\"], 3)")), json!("b"));
+        assert_eq!(json(&value("flatten([[1], [[2]]])")), json!([1, 2]));
+        assert_eq!(json(&value("coalesce(\"\", null, \"x\")")), json!("x"));
+        assert_eq!(json(&value("one([\"only\"])")), json!("only"));
+        assert_eq!(json(&value("alltrue([true, 1 == 1])")), json!(true));
+    }
+}

@@ -128,3 +128,23 @@ fn sort_keys(n: &mut Node) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::terraform::hcl::eval::testing::{json, value};
+    use serde_json::json;
+
+    #[test]
+    fn jsonencode_keeps_the_document_and_encodes_json_text_twice() {
+        let v = value("jsonencode({ b = 1, a = [\"x\"] })");
+        assert_eq!(json(&v), json!({"a": ["x"], "b": 1}));
+        assert_eq!(
+            json(&value("jsonencode(jsonencode({ a = 1 }))")),
+            json!("\"{\\\"a\\\":1}\"")
+        );
+        assert_eq!(
+            json(&value("jsondecode(\"{\\\"k\\\": [1]}\")")),
+            json!({"k": [1]})
+        );
+    }
+}

@@ -27,3 +27,18 @@ pub(super) fn can(c: &mut Call<'_, '_>, args: &[&Expression]) -> Node {
         _ => Node::new(NodeKind::Bool(true), span),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::terraform::hcl::eval::testing::{json, value, value_in};
+    use serde_json::json;
+
+    #[test]
+    fn try_and_can_look_at_whether_their_arguments_can_be_evaluated() {
+        assert_eq!(json(&value("try({}.missing, \"d\")")), json!("d"));
+        assert_eq!(json(&value("can({}.missing)")), json!(false));
+        assert_eq!(json(&value("can(1)")), json!(true));
+        let rest = "variable \"id\" {}\n";
+        assert!(value_in("can(var.id)", rest).as_unknown().is_some());
+    }
+}

@@ -209,3 +209,39 @@ pub fn template_file(
     n.sensitive = sensitive;
     n
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::terraform::hcl::eval::testing::{attr, json, load_files, origin, with_value};
+    use serde_json::json;
+
+    #[test]
+    fn file_reads_an_input_file_with_the_places_of_its_text() {
+        let text = with_value("jsondecode(file(\"${path.module}/p.json\"))", "");
+        let s = load_files(&[("main.tf", &text), ("p.json", "{\"Sid\": \"x\"}")]);
+        let v = attr(&s, "aws_iam_role.t", "v");
+        assert_eq!(json(&v), json!({"Sid": "x"}));
+        // the value points into the file it was read from
+        assert_eq!(v.get("Sid").unwrap().span.file, 1);
+        let missing = with_value("file(\"nope.json\")", "");
+        let s = load_files(&[("main.tf", &missing)]);
+        assert_eq!(
+            origin(&attr(&s, "aws_iam_role.t", "v")),
+            "file(\"nope.json\") was not given to grantcheck (give the directory that holds it)"
+        );
+    }
+
+    #[test]
+    fn templatefile_renders_a_file_with_its_vars_and_hides_a_sensitive_path() {
+        let text = with_value("templatefile(\"t.tpl\", { who = \"x\" })", "");
+        let s = load_files(&[("main.tf", &text), ("t.tpl", "hello ${who}")]);
+        assert_eq!(json(&attr(&s, "aws_iam_role.t", "v")), json!("hello x"));
+        let secret = with_value(
+            "templatefile(var.p, {})",
+            "variable \"p\" {\n  default = \"nope.tpl\"\n  sensitive = true\n}\n",
+        );
+        let s = load_files(&[("main.tf", &secret)]);
+        let v = attr(&s, "aws_iam_role.t", "v");
+        assert!(origin(&v).starts_with("templatefile(\"(sensitive value)\") was not given"));
+    }
+}

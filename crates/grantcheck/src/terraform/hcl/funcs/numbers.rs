@@ -45,3 +45,21 @@ pub(super) fn range(c: &mut Call<'_, '_>, vals: Vec<Node>) -> Node {
     }
     Node::new(NodeKind::Array(items), span)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::terraform::hcl::eval::testing::{json, origin, value};
+    use serde_json::json;
+
+    #[test]
+    fn number_functions() {
+        assert_eq!(json(&value("max(1, 5, 3)")), json!(5));
+        assert_eq!(json(&value("range(1, 4)")), json!([1, 2, 3]));
+        assert_eq!(json(&value("min(4, 2.5)")), json!(2.5));
+        assert_eq!(json(&value("range(3, 0)")), json!([3, 2, 1]));
+        assert_eq!(
+            origin(&value("range(0, 5000)")),
+            "invalid: range() of more than 1,024 values"
+        );
+    }
+}

@@ -159,3 +159,30 @@ fn trim(
         _ => c.unknown_result(&vals),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::terraform::hcl::eval::testing::{json, value};
+    use serde_json::json;
+
+    #[test]
+    fn string_functions() {
+        assert_eq!(
+            json(&value("format(\"%s-%q-%%\", \"a\", \"b\")")),
+            json!("a-\"b\"-%")
+        );
+        assert_eq!(
+            json(&value("join(\",\", [\"a\", \"b\"], [\"c\"])")),
+            json!("a,b,c")
+        );
+        assert_eq!(json(&value("split(\":\", \"a:b\")")), json!(["a", "b"]));
+        assert_eq!(json(&value("upper(trimspace(\" x \"))")), json!("X"));
+        assert_eq!(json(&value("chomp(\"x\\n\")")), json!("x"));
+        assert_eq!(json(&value("tostring(5)")), json!("5"));
+        assert_eq!(json(&value("replace(\"a-b\", \"-\", \"_\")")), json!("a_b"));
+        assert_eq!(json(&value("trimprefix(\"arn:x\", \"arn:\")")), json!("x"));
+        assert_eq!(json(&value("endswith(\"role/x\", \"/x\")")), json!(true));
+        // no arguments: no panic
+        assert_eq!(json(&value("join()")), json!(""));
+    }
+}
