@@ -296,3 +296,119 @@ impl Node {
         }
     }
 }
+
+/// An unknown value said by `origin`, depending on `refs`.
+pub fn unknown(origin: impl Into<std::sync::Arc<str>>, refs: Vec<Ref>, span: Span) -> Node {
+    Node::unknown(
+        Unknown {
+            origin: Origin::Said(origin.into()),
+            refs,
+            template: None,
+        },
+        span,
+    )
+}
+
+/// All references of the unknowns inside a value.
+pub fn refs_in(n: &Node, out: &mut Vec<Ref>) {
+    match &n.kind {
+        NodeKind::Unknown(u) => {
+            for r in &u.refs {
+                if !out.contains(r) {
+                    out.push(r.clone());
+                }
+            }
+        }
+        NodeKind::Array(a) => a.iter().for_each(|v| refs_in(v, out)),
+        NodeKind::Object(o) => o.iter().for_each(|(_, v)| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+/// The first unknown inside a value.
+pub fn first_unknown(n: &Node) -> Option<&Unknown> {
+    match &n.kind {
+        NodeKind::Unknown(u) => Some(u),
+        NodeKind::Array(a) => a.iter().find_map(first_unknown),
+        NodeKind::Object(o) => o.iter().find_map(|(_, v)| first_unknown(v)),
+        _ => None,
+    }
+}
+
+/// An unknown made from the unknown parts of `parts`.
+pub fn combine_unknown(parts: &[&Node], span: Span) -> Node {
+    let mut refs = vec![];
+    let mut origin = None;
+    for p in parts {
+        refs_in(p, &mut refs);
+        if origin.is_none() {
+            origin = first_unknown(p).map(Unknown::origin_for_another);
+        }
+    }
+    Node::unknown(
+        Unknown {
+            origin: origin.unwrap_or_else(|| "not known before apply".into()),
+            refs,
+            template: None,
+        },
+        span,
+    )
+}
+
+pub fn is_known(n: &Node) -> bool {
+    first_unknown(n).is_none()
+}
+
+/// A known value as Terraform would turn it into a string; `None` for unknowns.
+pub fn as_text(n: &Node) -> Option<String> {
+    match &n.kind {
+        NodeKind::String(s) => Some(s.value.to_string()),
+        NodeKind::Number(x) => Some(x.to_string()),
+        NodeKind::Bool(b) => Some(b.to_string()),
+        NodeKind::Null => Some(String::new()),
+        NodeKind::Array(_) | NodeKind::Object(_) => to_json_text(n),
+        NodeKind::Unknown(_) => None,
+    }
+}
+
+/// Compact JSON text with sorted keys (as `jsonencode` writes it); `None` when anything is unknown.
+pub fn to_json_text(n: &Node) -> Option<String> {
+    let mut out = String::new();
+    write_json(n, &mut out)?;
+    Some(out)
+}
+
+fn write_json(n: &Node, out: &mut String) -> Option<()> {
+    match &n.kind {
+        NodeKind::Null => out.push_str("null"),
+        NodeKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        NodeKind::Number(x) => out.push_str(x),
+        NodeKind::String(s) => out.push_str(&serde_json::to_string(s.value.as_str()).ok()?),
+        NodeKind::Array(a) => {
+            out.push('[');
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(v, out)?;
+            }
+            out.push(']');
+        }
+        NodeKind::Object(o) => {
+            let mut members: Vec<_> = o.iter().collect();
+            members.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            out.push('{');
+            for (i, (k, v)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(k.name.as_str()).ok()?);
+                out.push(':');
+                write_json(v, out)?;
+            }
+            out.push('}');
+        }
+        NodeKind::Unknown(_) => return None,
+    }
+    Some(())
+}

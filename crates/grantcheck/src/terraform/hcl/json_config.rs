@@ -15,7 +15,7 @@ use hcl_edit::expr::{Expression, Object, ObjectKey};
 use hcl_edit::structure::{Attribute, Block, BlockLabel, Body};
 use hcl_edit::{Decorate, Decorated, Ident, Span as _};
 
-use super::config::SyntaxError;
+use super::modules::SyntaxError;
 use crate::base::json::{self, Placement};
 use crate::base::source::{SourceFile, Span};
 use crate::base::value::{Node, NodeKind};

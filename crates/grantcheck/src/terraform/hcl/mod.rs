@@ -6,10 +6,10 @@
 //! apply are unknowns with the references they come from. Local modules are followed with their
 //! input variables; remote modules are noted, never fetched.
 
-pub mod config;
 pub mod eval;
 pub mod funcs;
 pub mod json_config;
+pub mod modules;
 pub mod policy_doc;
 pub mod text;
 pub mod types;
@@ -25,8 +25,8 @@ use crate::base::source::{FileId, SourceFile, Span};
 use crate::base::value::{Node, NodeKind, TextMap};
 use crate::model::{AccountHint, Action, Infrastructure, Mode, Note, Provider, Resource};
 use crate::terraform::is_modelled;
-use config::{Module, SyntaxError, header_span, is_local_source, parse_file};
 use eval::{Evaluator, Instance, Scope, is_known};
+use modules::{Module, SyntaxError, header_span, is_local_source, parse_file};
 use text::{as_text, dir_of};
 
 /// Variable values given on the command line.
@@ -137,23 +137,10 @@ fn is_hcl_path(path: &str) -> bool {
 
 type Parsed = (Option<Body>, Vec<SyntaxError>);
 
-/// Parses HCL texts; the results are in the order of `texts`.
-#[cfg(feature = "parallel")]
+/// Parses HCL texts (on several threads with the `parallel` feature); the results are in the
+/// order of `texts`.
 fn parse_all(texts: &[(FileId, &str)]) -> Vec<Parsed> {
-    use rayon::prelude::*;
-    texts
-        .par_iter()
-        .map(|(id, text)| parse_file(*id, text))
-        .collect()
-}
-
-/// Parses HCL texts; the results are in the order of `texts`.
-#[cfg(not(feature = "parallel"))]
-fn parse_all(texts: &[(FileId, &str)]) -> Vec<Parsed> {
-    texts
-        .iter()
-        .map(|(id, text)| parse_file(*id, text))
-        .collect()
+    crate::base::par::map(texts, |(id, text)| parse_file(*id, text))
 }
 
 /// Loads the configuration files among `sources` (the others may be read by `file()`): one
@@ -255,7 +242,7 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
             modules.len() - 1
         });
         let path = path_of(*file);
-        if config::is_override_path(path) {
+        if modules::is_override_path(path) {
             overrides.push((path, *file, dir, body));
         } else {
             modules[ix].add_body(body, *file);
@@ -405,14 +392,15 @@ pub fn load(sources: &[SourceFile], opts: &HclOptions) -> HclSummary {
     }
     summary.errors.append(&mut ev.errors);
     drop(ev);
-    drop_all(bodies);
+    // (the syntax trees of the files, freed on several threads with the `parallel` feature)
+    crate::base::par::drop_all(bodies);
     summary
 }
 
 /// A root that looks like a module meant to be called (no provider configuration, no variable
 /// values given) and has variables without a value.
 fn uncalled_module(
-    m: &config::Module<'_>,
+    m: &modules::Module<'_>,
     given: &HashMap<String, Node>,
 ) -> Option<crate::model::UncalledModule> {
     if !m.providers.is_empty() || !given.is_empty() {
@@ -422,7 +410,7 @@ fn uncalled_module(
         .variables
         .iter()
         .filter(|(name, _)| m.var_attr(name, "default").is_none())
-        .map(|(name, (b, file))| (*name, config::header_span(b, *file)))
+        .map(|(name, (b, file))| (*name, modules::header_span(b, *file)))
         .collect();
     unset.sort_by_key(|(_, span)| (span.file, span.start));
     let span = unset.first()?.1;
@@ -501,18 +489,6 @@ impl Manifests {
             by_key.get(&key).cloned()
         })
     }
-}
-
-/// Frees the syntax trees of the files, on several threads with the `parallel` feature.
-#[cfg(feature = "parallel")]
-fn drop_all(bodies: Vec<(FileId, String, Body)>) {
-    use rayon::prelude::*;
-    bodies.into_par_iter().for_each(drop);
-}
-
-#[cfg(not(feature = "parallel"))]
-fn drop_all(bodies: Vec<(FileId, String, Body)>) {
-    drop(bodies);
 }
 
 /// Finds calls that lead back to a module already on the way (a module cycle, which Terraform
@@ -990,7 +966,7 @@ fn resolve_provider(ev: &Evaluator<'_>, inst: usize, local: &str, depth: usize) 
     resolve_provider(ev, parent, &mapped, depth + 1)
 }
 
-impl config::CallCfg<'_> {
+impl modules::CallCfg<'_> {
     fn body_attr(&self, name: &str) -> Option<&hcl_edit::structure::Attribute> {
         self.block.body.get_attribute(name)
     }

@@ -1,6 +1,7 @@
 //! Text helpers: paths, JSON "views" of HCL strings that keep byte offsets, and values as text.
 
 use crate::base::value::{Node, NodeKind};
+pub use crate::base::value::{as_text, to_json_text};
 
 /// Private-use character that marks where an interpolation sits in a JSON view.
 pub const MARK: char = '\u{E000}';
@@ -162,60 +163,6 @@ pub fn placeholder(len: usize) -> String {
         s.push('~');
     }
     s
-}
-
-/// A known value as Terraform would turn it into a string; `None` for unknowns.
-pub fn as_text(n: &Node) -> Option<String> {
-    match &n.kind {
-        NodeKind::String(s) => Some(s.value.to_string()),
-        NodeKind::Number(x) => Some(x.to_string()),
-        NodeKind::Bool(b) => Some(b.to_string()),
-        NodeKind::Null => Some(String::new()),
-        NodeKind::Array(_) | NodeKind::Object(_) => to_json_text(n),
-        NodeKind::Unknown(_) => None,
-    }
-}
-
-/// Compact JSON text with sorted keys (as `jsonencode` writes it); `None` when anything is unknown.
-pub fn to_json_text(n: &Node) -> Option<String> {
-    let mut out = String::new();
-    write_json(n, &mut out)?;
-    Some(out)
-}
-
-fn write_json(n: &Node, out: &mut String) -> Option<()> {
-    match &n.kind {
-        NodeKind::Null => out.push_str("null"),
-        NodeKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        NodeKind::Number(x) => out.push_str(x),
-        NodeKind::String(s) => out.push_str(&serde_json::to_string(s.value.as_str()).ok()?),
-        NodeKind::Array(a) => {
-            out.push('[');
-            for (i, v) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(v, out)?;
-            }
-            out.push(']');
-        }
-        NodeKind::Object(o) => {
-            let mut members: Vec<_> = o.iter().collect();
-            members.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-            out.push('{');
-            for (i, (k, v)) in members.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::to_string(k.name.as_str()).ok()?);
-                out.push(':');
-                write_json(v, out)?;
-            }
-            out.push('}');
-        }
-        NodeKind::Unknown(_) => return None,
-    }
-    Some(())
 }
 
 /// Replaces every top-level-line start of a blanked region with spaces, keeping newlines, so

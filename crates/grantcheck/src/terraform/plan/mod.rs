@@ -4,7 +4,7 @@
 //! [`skim`], the rest by serde); the values of the few resource types grantcheck models are
 //! then read closely, with spans, and everything else is skipped.
 
-pub mod config;
+pub mod configuration;
 mod marks;
 mod read;
 pub mod sensitive;
@@ -26,7 +26,7 @@ use crate::base::value::{Node, NodeKind, Origin, Unknown};
 use crate::model::{AccountHint, Action, Infrastructure, Mode, Provider, Resource, split_address};
 use crate::policy::parse_arn;
 use crate::terraform::is_modelled;
-use config::{ConfigIndex, Configuration, constant_value, expressions_to_node};
+use configuration::{ConfigIndex, Configuration, constant_value, expressions_to_node};
 use marks::Marks;
 pub use text::{Raw, Text};
 
@@ -592,7 +592,7 @@ fn build_resource(
         .transpose()?
         .flatten();
     Ok(Resource {
-        base_address: config::join(&module, &local),
+        base_address: configuration::join(&module, &local),
         address: r.address.clone(),
         module,
         mode: if r.data { Mode::Data } else { Mode::Managed },
@@ -868,7 +868,7 @@ fn load_providers(
                 if p.module_address.is_some() || constant_value(ex, name).is_some() {
                     return Vec::new();
                 }
-                config::expression_refs(ex, name)
+                configuration::expression_refs(ex, name)
                     .unwrap_or_default()
                     .into_iter()
                     .filter_map(|r| r.strip_prefix("var.").map(str::to_string))

@@ -418,7 +418,7 @@ fn close(bytes: &[u8], at: usize) -> Option<End> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::config::{Configuration, ModuleConfig};
+    use super::super::configuration::{Configuration, ModuleConfig};
     use super::*;
     use crate::base::hash::HashMap;
 

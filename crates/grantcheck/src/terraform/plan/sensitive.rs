@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::config::ModuleConfig;
+use super::configuration::ModuleConfig;
 use super::{Change, Plan, Raw, StateModule, StateValues};
 use crate::base::source::{SourceFile, Span};
 

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use crate::base::hash::HashMap;
 use crate::base::source::Shape;
 
-use super::config::{
+use super::configuration::{
     ConfigResource, Configuration, ModuleCall, ModuleConfig, OutputConfig, ProviderConfig,
     VariableConfig,
 };
