@@ -61,6 +61,9 @@ command -v node >/dev/null && command -v npm >/dev/null || {
 step "plan reader: every damaged variant of a plan read as serde reads it (release build)"
 GRANTCHECK_EXHAUSTIVE=1 cargo test --release -q -p grantcheck --lib a_damaged_plan_is_read_as_serde_reads_it
 
+step "hostile inputs: a 200 MB string in a plan, and as a secret's policy (the default run reads 64 MB)"
+GRANTCHECK_EXHAUSTIVE=1 cargo test -q --workspace --test hostile a_huge_string_in_a_plan
+
 # --- fuzzing (fuzz/) -------------------------------------------------------------
 # section:fuzz (a short bounded run of every fuzz target; longer runs: README "Reliability")
 step "fuzz: ${FUZZ_SECONDS:-60} s per target (policy, plan, hcl, check_bytes, tf_dir), seeded from the fixtures"

@@ -282,25 +282,51 @@ pub const READ: &[&str] = &["secretsmanager:GetSecretValue"];
 /// Runs `shared/bench/gen_workload.py` (300 secrets, 1,000 filler resources) into `out` and
 /// returns its expected.json.
 pub fn gen_workload(shared: &Path, seed: u32, out: &Path) -> Result<Value, String> {
-    let run = std::process::Command::new("python3")
-        .arg(shared.join("bench/gen_workload.py"))
-        .args([
-            "--secrets",
-            "300",
-            "--filler",
-            "1000",
-            "--seed",
-            &seed.to_string(),
-            "--out",
-        ])
-        .arg(out)
-        .output()
-        .map_err(|e| format!("python3 cannot run: {e}"))?;
-    if !run.status.success() {
-        return Err(String::from_utf8_lossy(&run.stderr).to_string());
-    }
-    let text = std::fs::read_to_string(out.join("expected.json")).map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    let mut generated = gen_workloads(shared, &[(seed, out.to_path_buf())]);
+    generated
+        .pop()
+        .unwrap_or_else(|| Err("nothing was generated".to_string()))
+}
+
+/// [`gen_workload`] for each `(seed, out)`, the generators running side by side; what each
+/// expects, in the order given.
+pub fn gen_workloads(shared: &Path, runs: &[(u32, PathBuf)]) -> Vec<Result<Value, String>> {
+    let started: Vec<_> = runs
+        .iter()
+        .map(|(seed, out)| {
+            std::process::Command::new("python3")
+                .arg(shared.join("bench/gen_workload.py"))
+                .args([
+                    "--secrets",
+                    "300",
+                    "--filler",
+                    "1000",
+                    "--seed",
+                    &seed.to_string(),
+                    "--out",
+                ])
+                .arg(out)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("python3 cannot run: {e}"))
+        })
+        .collect();
+    started
+        .into_iter()
+        .zip(runs)
+        .map(|(child, (_, out))| {
+            let run = child?
+                .wait_with_output()
+                .map_err(|e| format!("python3 cannot run: {e}"))?;
+            if !run.status.success() {
+                return Err(String::from_utf8_lossy(&run.stderr).to_string());
+            }
+            let text =
+                std::fs::read_to_string(out.join("expected.json")).map_err(|e| e.to_string())?;
+            serde_json::from_str(&text).map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
 /// Per rule, the generated workload's secrets (index `i` of `…s{i}` / `…k{i}`) with findings.

@@ -578,10 +578,18 @@ fn generated_workloads_match_expected_counts() {
         eprintln!("SKIPPED: ../shared is absent; the generated-workload HCL test did not run");
         return;
     };
-    for seed in [1, 2, 3] {
-        let out =
-            std::env::temp_dir().join(format!("grantcheck-hcl-{}-{seed}", std::process::id()));
-        let expected = match grantcheck_tests::gen_workload(&shared, seed, &out) {
+    let runs: Vec<_> = [1, 2, 3]
+        .into_iter()
+        .map(|seed| {
+            let out =
+                std::env::temp_dir().join(format!("grantcheck-hcl-{}-{seed}", std::process::id()));
+            (seed, out)
+        })
+        .collect();
+    // the workloads are generated side by side, then checked one after the other
+    let generated = grantcheck_tests::gen_workloads(&shared, &runs);
+    for ((seed, out), expected) in runs.into_iter().zip(generated) {
+        let expected = match expected {
             Ok(e) => e,
             Err(why) => {
                 eprintln!(

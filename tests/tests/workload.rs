@@ -10,10 +10,18 @@ fn plan_counts_match_expected_for_several_seeds() {
     let Some(shared) = shared_or_skip("plan_counts_match_expected_for_several_seeds") else {
         return;
     };
-    for seed in [1, 7, 42, 2026] {
-        let dir =
-            std::env::temp_dir().join(format!("grantcheck-workload-{seed}-{}", std::process::id()));
-        let expected = gen_workload(&shared, seed, &dir).expect("gen_workload.py runs");
+    let runs: Vec<_> = [1, 7, 42, 2026]
+        .into_iter()
+        .map(|seed| {
+            let dir = std::env::temp_dir()
+                .join(format!("grantcheck-workload-{seed}-{}", std::process::id()));
+            (seed, dir)
+        })
+        .collect();
+    // the workloads are generated side by side, then checked one after the other
+    let generated = gen_workloads(&shared, &runs);
+    for ((seed, dir), expected) in runs.into_iter().zip(generated) {
+        let expected = expected.expect("gen_workload.py runs");
         let plan = std::fs::read_to_string(dir.join("plan.json")).unwrap();
         let report = check_texts(&[("plan.json", &plan)], &[]);
         let got = secrets_per_rule(&report);

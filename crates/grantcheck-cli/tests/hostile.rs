@@ -32,8 +32,14 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn check(paths: &[&Path]) -> Output {
+    checked(bin(), paths)
+}
+
+/// Runs `command` (the binary, or a command that runs it) as `check PATHS --format json`, and
+/// asserts that it ended in bounded time without a crash.
+fn checked(mut command: Command, paths: &[&Path]) -> Output {
     let started = Instant::now();
-    let out = bin()
+    let out = command
         .current_dir(root())
         .arg("check")
         .args(paths)
@@ -229,56 +235,106 @@ fn deeply_nested_hcl() {
     );
 }
 
-/// Peak resident memory of a child run, in KB, when `/usr/bin/time` can say it.
-fn peak_rss_kb(path: &Path) -> Option<(Option<i32>, u64)> {
-    let out = Command::new("/usr/bin/time")
+/// A check of `path` as [`check`] makes it, with the run's peak resident memory in KB when
+/// `/usr/bin/time` can say it.
+fn check_with_peak_rss_kb(path: &Path) -> (Output, Option<u64>) {
+    let time = Path::new("/usr/bin/time");
+    if !time.is_file() {
+        return (check(&[path]), None);
+    }
+    let mut command = Command::new(time);
+    command
         .args(["-f", "peak-rss-kb=%M"])
-        .arg(env!("CARGO_BIN_EXE_grantcheck"))
-        .arg("check")
-        .arg(path)
-        .args(["--format", "json"])
-        .output()
-        .ok()?;
-    let err = String::from_utf8_lossy(&out.stderr);
-    let kb = err
+        .arg(env!("CARGO_BIN_EXE_grantcheck"));
+    let out = checked(command, &[path]);
+    let kb = String::from_utf8_lossy(&out.stderr)
         .lines()
-        .find_map(|l| l.strip_prefix("peak-rss-kb="))?
-        .trim()
-        .parse()
-        .ok()?;
-    Some((out.status.code(), kb))
+        .find_map(|l| l.strip_prefix("peak-rss-kb="))
+        .and_then(|kb| kb.trim().parse().ok());
+    (out, kb)
 }
 
+/// Whether the test suite's exhaustive step asks for the largest inputs.
+fn exhaustive() -> bool {
+    std::env::var_os("GRANTCHECK_EXHAUSTIVE").is_some()
+}
+
+/// A huge string in a plan is read in bounded time and memory: 64 MB by default (like 200 MB,
+/// far over the policy limit and under the input limit), and 200 MB, also as a secret's policy,
+/// in the test suite's exhaustive step (`GRANTCHECK_EXHAUSTIVE=1`). The default run shows the
+/// policy limit itself in `a_policy_over_the_size_limit_is_not_read`.
 #[test]
-fn a_200_mb_string_in_a_plan() {
+fn a_huge_string_in_a_plan() {
     let d = scratch("huge");
-    let size = 200 * 1024 * 1024;
+    let size = if exhaustive() { 200 } else { 64 } * 1024 * 1024;
     let mut text = String::with_capacity(size + 1024);
     text.push_str(r#"{"format_version":"1.2","resource_changes":[{"address":"aws_s3_object.o","mode":"managed","type":"aws_s3_object","name":"o","change":{"actions":["create"],"before":null,"after":{"content":""#);
     text.push_str(&"a".repeat(size));
     text.push_str(r#""}}}]}"#);
     let plan = write(d.path(), "huge.json", text.as_bytes());
-    // the same string as a secret's policy: far over AWS's size limit, refused before parsing
-    let as_policy = plan_with_policy(&format!("\"{}\"", "a".repeat(size)));
     drop(text);
-    let policy = write(d.path(), "huge-policy.json", as_policy.as_bytes());
-    drop(as_policy);
 
-    let out = check(&[&plan]);
+    // one run gives the exit status and the peak memory
+    let (out, kb) = check_with_peak_rss_kb(&plan);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let out = check(&[&policy]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(rules(&out).iter().any(|r| r.starts_with("PG")), "{out:?}");
-
-    if let Some((code, kb)) = peak_rss_kb(&plan) {
-        assert_eq!(code, Some(0));
+    if let Some(kb) = kb {
         let input_kb = (size / 1024) as u64;
         assert!(
             kb < 3 * input_kb,
             "peak RSS {kb} KB for a {input_kb} KB input"
         );
     }
+    if exhaustive() {
+        // the same string as a secret's policy: far over AWS's size limit, refused before parsing
+        let as_policy = plan_with_policy(&format!("\"{}\"", "a".repeat(size)));
+        let policy = write(d.path(), "huge-policy.json", as_policy.as_bytes());
+        drop(as_policy);
+        let out = check(&[&policy]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(rules(&out).iter().any(|r| r.starts_with("PG")), "{out:?}");
+    }
     let _ = std::fs::remove_dir_all(d.path());
+}
+
+/// A secret's policy one byte over the limit on what is read of a policy is refused before it is
+/// parsed, with a finding that says so; one at the limit is read.
+#[test]
+fn a_policy_over_the_size_limit_is_not_read() {
+    let d = scratch("policy-limit");
+    let limit = grantcheck::analysis::MAX_POLICY_BYTES;
+    for (size, refused) in [(limit + 1, true), (limit, false)] {
+        let as_policy = plan_with_policy(&format!("\"{}\"", "a".repeat(size)));
+        let policy = write(
+            d.path(),
+            &format!("policy-{size}.json"),
+            as_policy.as_bytes(),
+        );
+        let out = check(&[&policy]);
+        assert_eq!(out.status.code(), Some(1));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let not_read: Vec<&serde_json::Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["rule"] == "PG001"
+                    && f["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("far over AWS's size limits"))
+            })
+            .collect();
+        assert_eq!(not_read.len(), usize::from(refused), "{size}: {report}");
+        if refused {
+            let message = not_read[0]["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("the policy is {size} bytes"))
+                    && message.ends_with("it was not read"),
+                "{message}"
+            );
+        } else {
+            assert!(rules(&out).iter().any(|r| r.starts_with("PG")), "{report}");
+        }
+    }
 }
 
 #[test]
