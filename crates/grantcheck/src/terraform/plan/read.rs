@@ -742,7 +742,7 @@ mod tests {
         };
         // the characters are spread over the pool's threads (with the `parallel` feature)
         let chars: Vec<(usize, (usize, char))> = RICH.char_indices().enumerate().collect();
-        let variants: usize = crate::par::map(&chars, |&(i, (at, ch))| {
+        let variants: usize = crate::base::par::map(&chars, |&(i, (at, ch))| {
             let rest = &RICH[at + ch.len_utf8()..];
             let before = &RICH[..at];
             same_as_whole(&format!("{before}{rest}"));
