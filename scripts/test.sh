@@ -59,7 +59,7 @@ command -v node >/dev/null && command -v npm >/dev/null || {
 
 # --- exhaustive checks (beside the fuzzing) -------------------------------------
 step "plan reader: every damaged variant of a plan read as serde reads it (release build)"
-GRANTCHECK_EXHAUSTIVE=1 cargo test --release -q -p grantcheck --lib a_damaged_plan_is_read_as_serde_reads_it
+GRANTCHECK_EXHAUSTIVE=1 cargo test --release -q -p grantcheck --features parallel --lib a_damaged_plan_is_read_as_serde_reads_it
 
 step "hostile inputs: a 200 MB string in a plan, and as a secret's policy (the default run reads 64 MB)"
 GRANTCHECK_EXHAUSTIVE=1 cargo test -q --workspace --test hostile a_huge_string_in_a_plan

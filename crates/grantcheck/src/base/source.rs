@@ -46,7 +46,7 @@ pub struct SourceFile {
     /// Whether the text is all ASCII, when the caller knew it (see [`SourceFile::known_ascii`]).
     ascii: Option<bool>,
     /// What a reader that went through every byte of the text learnt of it on the way.
-    shape: OnceLock<Shape>,
+    facts: OnceLock<TextFacts>,
     /// What the caller found the file to be, when it found it by walking a directory (a file
     /// the user names is decided from its name and content).
     pub found_as: Option<Found>,
@@ -64,17 +64,17 @@ pub enum Found {
 
 /// What a text holds that placing findings in it depends on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Shape {
+pub(crate) struct TextFacts {
     /// A byte past ASCII somewhere.
     pub wide: bool,
     /// A newline somewhere.
     pub newline: bool,
 }
 
-impl Shape {
+impl TextFacts {
     /// The shape of `bytes`, read one by one.
-    pub fn of(bytes: &[u8]) -> Shape {
-        Shape {
+    pub fn of(bytes: &[u8]) -> TextFacts {
+        TextFacts {
             wide: !bytes.is_ascii(),
             newline: memchr::memchr(b'\n', bytes).is_some(),
         }
@@ -82,8 +82,8 @@ impl Shape {
 
     /// Both texts' shapes together.
     #[must_use]
-    pub fn and(self, other: Shape) -> Shape {
-        Shape {
+    pub fn and(self, other: TextFacts) -> TextFacts {
+        TextFacts {
             wide: self.wide || other.wide,
             newline: self.newline || other.newline,
         }
@@ -98,7 +98,7 @@ impl SourceFile {
             text: text.into(),
             lines: OnceLock::new(),
             ascii: None,
-            shape: OnceLock::new(),
+            facts: OnceLock::new(),
             found_as: None,
         }
     }
@@ -121,20 +121,20 @@ impl SourceFile {
     }
 
     /// Whether the text is all ASCII, if the caller said so or a reader learnt it.
-    pub fn ascii_hint(&self) -> Option<bool> {
-        self.ascii.or_else(|| self.shape.get().map(|s| !s.wide))
+    pub(crate) fn ascii_hint(&self) -> Option<bool> {
+        self.ascii.or_else(|| self.facts.get().map(|s| !s.wide))
     }
 
     /// Records the shape of the whole text, learnt by a reader that went through every byte.
-    pub(crate) fn learn_shape(&self, shape: Shape) {
-        debug_assert_eq!(shape, Shape::of(self.text.as_bytes()));
+    pub(crate) fn learn_facts(&self, facts: TextFacts) {
+        debug_assert_eq!(facts, TextFacts::of(self.text.as_bytes()));
         // (a text's shape never changes: a second reader learns the same)
-        let _ = self.shape.set(shape);
+        let _ = self.facts.set(facts);
     }
 
     /// The shape of the whole text, when a reader learnt it.
-    pub fn shape_hint(&self) -> Option<Shape> {
-        self.shape.get().copied()
+    pub(crate) fn learnt_facts(&self) -> Option<TextFacts> {
+        self.facts.get().copied()
     }
 
     pub fn line_index(&self) -> &LineIndex {

@@ -59,7 +59,7 @@ impl<'a> Locator<'a> {
             let text = src.text.as_bytes();
             // one line of ASCII, as the reader of the file found it: every position follows
             // from the offset alone, and the text need not be read again
-            if src.shape_hint().is_some_and(|s| !s.wide && !s.newline) {
+            if src.learnt_facts().is_some_and(|s| !s.wide && !s.newline) {
                 self.resolved.reserve(offsets.len());
                 for target in offsets {
                     let at = target.min(u32::try_from(text.len()).unwrap_or(u32::MAX));
@@ -241,7 +241,7 @@ mod tests {
         let place = |learn: bool| {
             let src = vec![SourceFile::new(0, "f", text)];
             if learn {
-                src[0].learn_shape(crate::base::source::Shape::of(text.as_bytes()));
+                src[0].learn_facts(crate::base::source::TextFacts::of(text.as_bytes()));
             }
             let mut l = Locator::new(&src, true);
             for &o in &offsets {

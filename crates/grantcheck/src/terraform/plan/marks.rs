@@ -10,7 +10,7 @@ use memchr::memmem;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::skim::Skim;
+use super::fast::Skim;
 
 /// A mark tree: `true` marks the value (and everything in it); objects and arrays mark parts.
 #[derive(Debug, Default, PartialEq)]

@@ -5,13 +5,13 @@
 //! then read closely, with spans, and everything else is skipped.
 
 pub mod configuration;
+mod fast;
 mod marks;
-mod read;
 pub mod sensitive;
-mod skim;
 pub mod text;
 
 use crate::base::hash::{HashMap, HashSet};
+use crate::base::source::TextFacts;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
@@ -293,13 +293,22 @@ fn error_span(file: &SourceFile, e: &serde_json::Error) -> Span {
     Span::new(file.id, off, off)
 }
 
+/// The plan in `text`: as the fast reader reads it, or, where it declines, as serde does (then
+/// nothing is learnt of the text on the way).
+fn read_plan(text: &str) -> Result<(Plan<'_>, Option<TextFacts>), serde_json::Error> {
+    match fast::read(text) {
+        Some((plan, facts)) => Ok((plan, Some(facts))),
+        None => Ok((serde_json::from_str(text)?, None)),
+    }
+}
+
 /// Reads a plan into `infra`.
 pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary, LoadError> {
     let text = file.text.as_str();
     // serde skips the values it does not read without recursing, and every value grantcheck
     // reads closely goes through json::parse, which refuses deep nesting first; so the depth
     // of the whole text is only looked at to explain a failure.
-    let (plan, shape) = read::plan(text).map_err(|e| {
+    let (plan, facts) = read_plan(text).map_err(|e| {
         if let Some(off) = json::depth_exceeded(text, json::MAX_DEPTH) {
             return LoadError {
                 message: format!(
@@ -326,8 +335,8 @@ pub fn load(file: &SourceFile, infra: &mut Infrastructure) -> Result<PlanSummary
             span: error_span(file, &e),
         }
     })?;
-    if let Some(shape) = shape {
-        file.learn_shape(shape);
+    if let Some(facts) = facts {
+        file.learn_facts(facts);
     }
     let whole = Span::new(file.id, 0, text.len().min(1));
 

@@ -23,19 +23,15 @@ use serde::de::IgnoredAny;
 
 use super::Plan;
 use super::skim::Skim;
-use crate::base::source::Shape;
+use crate::base::source::TextFacts;
 
-/// Reads the plan, in pieces at the same time when there is more than one thread to read them;
-/// with what its text holds, when the pieces could read it all (serde learns nothing of it).
-pub(crate) fn plan(text: &str) -> Result<(Plan<'_>, Option<Shape>), serde_json::Error> {
-    let read = if crate::base::par::threads() > 1 && text.len() >= MIN_SPLIT_BYTES {
-        overlapped(text)
+/// Reads the plan, in pieces at the same time when there is more than one thread to read them,
+/// with what its text holds; `None` where the pieces cannot read it all.
+pub(super) fn read(text: &str) -> Option<(Plan<'_>, TextFacts)> {
+    if crate::base::par::threads() > 1 && text.len() >= MIN_SPLIT_BYTES {
+        side_by_side(text)
     } else {
         assemble(text, piece_at(text, 0), Vec::new())
-    };
-    match read {
-        Some((plan, shape)) => Ok((plan, Some(shape))),
-        None => Ok((serde_json::from_str(text)?, None)),
     }
 }
 
@@ -49,7 +45,7 @@ const SPLIT: &[&str] = &["resource_changes", "prior_state", "configuration"];
 /// The first piece is read while the cuts are looked for, and each later piece as soon as its
 /// cut is found: the search for `resource_changes` takes a few milliseconds on a large plan,
 /// and the reading of the first piece need not wait for it.
-fn overlapped(text: &str) -> Option<(Plan<'_>, Shape)> {
+fn side_by_side(text: &str) -> Option<(Plan<'_>, TextFacts)> {
     let bytes = text.as_bytes();
     let (first, rest) = crate::base::par::join(
         || piece_at(text, 0),
@@ -74,7 +70,7 @@ fn overlapped(text: &str) -> Option<(Plan<'_>, Shape)> {
 /// Reads the pieces from the plan's start and from each guessed cut, at the same time where
 /// there are threads, and puts them together.
 #[cfg(test)]
-fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<(Plan<'a>, Shape)> {
+fn in_pieces<'a>(text: &'a str, cuts: &[usize]) -> Option<(Plan<'a>, TextFacts)> {
     let (first, rest) = crate::base::par::join(
         || piece_at(text, 0),
         || crate::base::par::map(cuts, |&c| (c, piece_at(text, c + 1))),
@@ -89,7 +85,7 @@ fn assemble<'a>(
     text: &'a str,
     first: Option<(Piece<'a>, End)>,
     mut read: Vec<(usize, Option<(Piece<'a>, End)>)>,
-) -> Option<(Plan<'a>, Shape)> {
+) -> Option<(Plan<'a>, TextFacts)> {
     let (mut whole, mut end) = first?;
     loop {
         let comma = match end {
@@ -235,7 +231,7 @@ enum End {
 struct Piece<'a> {
     plan: Plan<'a>,
     seen: u16,
-    shape: Shape,
+    shape: TextFacts,
     /// Where the text whose shape is not yet known starts.
     unread: usize,
 }
@@ -311,7 +307,7 @@ impl<'a> Piece<'a> {
     /// The piece's text from where it was last looked at up to `to`, looked at for its shape.
     fn looked_at(&mut self, bytes: &[u8], to: usize) {
         if let Some(b) = bytes.get(self.unread..to) {
-            self.shape = self.shape.and(Shape::of(b));
+            self.shape = self.shape.and(TextFacts::of(b));
         }
         self.unread = to;
     }
@@ -325,9 +321,9 @@ impl<'a> Piece<'a> {
 
     /// Reads one member's value from the start of `rest`: the length of text it took, and for
     /// a long member what that text holds.
-    fn member(&mut self, key: &str, rest: &'a str) -> Option<(usize, Option<Shape>)> {
+    fn member(&mut self, key: &str, rest: &'a str) -> Option<(usize, Option<TextFacts>)> {
         let short = |len: Option<usize>| len.map(|n| (n, None));
-        let long = |read: Option<(usize, Shape)>| read.map(|(n, shape)| (n, Some(shape)));
+        let long = |read: Option<(usize, TextFacts)>| read.map(|(n, shape)| (n, Some(shape)));
         let Some(bit) = MEMBERS.iter().position(|m| *m == key) else {
             return short(value(rest, &mut IgnoredAny));
         };
@@ -397,7 +393,7 @@ fn skimmed<'a, T>(
     rest: &'a str,
     slot: &mut Option<T>,
     read: fn(&mut Skim<'a>) -> Option<T>,
-) -> Option<(usize, Shape)> {
+) -> Option<(usize, TextFacts)> {
     // inside the plan's object
     let mut skim = Skim::new(rest, 1);
     *slot = skim.opt(read)?;
@@ -418,9 +414,9 @@ fn close(bytes: &[u8], at: usize) -> Option<End> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::configuration::{Configuration, ModuleConfig};
     use super::*;
     use crate::base::hash::HashMap;
+    use crate::terraform::plan::configuration::{Configuration, ModuleConfig};
 
     /// The members as serde reads them whole, to compare with what the pieces read.
     fn shape(p: &Plan<'_>) -> String {
@@ -503,7 +499,7 @@ mod tests {
     fn same_as_whole(text: &str) {
         let whole: Result<Plan<'_>, _> = serde_json::from_str(text);
         // what the pieces learn of the text is what reading it byte by byte finds
-        let text_shape = Shape::of(text.as_bytes());
+        let text_shape = TextFacts::of(text.as_bytes());
         let cuts = cuts(text);
         let pieces = in_pieces(text, &cuts);
         // (the members as serde reads them, written out once for the three comparisons)
@@ -518,7 +514,7 @@ mod tests {
             (Err(e), Some(_)) => panic!("pieces read what serde refuses ({e}): {text}"),
         }
         // the pieces read while the cuts are looked for give the same
-        match (&whole_shape, overlapped(text)) {
+        match (&whole_shape, side_by_side(text)) {
             (Ok(w), Some((p, s))) => {
                 assert_eq!(*w, shape(&p), "{text}");
                 assert_eq!(s, text_shape, "{text}");
@@ -526,7 +522,7 @@ mod tests {
             (Ok(_), None) | (Err(_), None) => {}
             (Err(e), Some(_)) => panic!("pieces read what serde refuses ({e}): {text}"),
         }
-        let read = plan(text);
+        let read = crate::terraform::plan::read_plan(text);
         assert_eq!(read.is_ok(), whole.is_ok());
         if let (Ok((r, s)), Ok(w)) = (&read, &whole_shape) {
             assert_eq!(shape(r), *w);
@@ -612,7 +608,7 @@ mod tests {
             for b in &commas[i + 1..] {
                 if let Some((p, s)) = in_pieces(PLAN, &[*a, *b]) {
                     assert_eq!(shape(&p), shape(&whole), "cuts at {a}, {b}");
-                    assert_eq!(s, Shape::of(PLAN.as_bytes()), "cuts at {a}, {b}");
+                    assert_eq!(s, TextFacts::of(PLAN.as_bytes()), "cuts at {a}, {b}");
                 }
             }
         }
@@ -645,8 +641,10 @@ mod tests {
         // whitespace inside a long member, between members, before and after the plan
         let plain = r#"{"format_version":"1.2","variables":{"v":{"value":"x"}},"planned_values":{"root_module":{}},"resource_changes":[{"address":"a.b","type":"t1","change":{"after":{"d":"y"}}}],"timestamp":"z","configuration":{"root_module":{}}}"#;
         assert_eq!(
-            plan(plain).ok().and_then(|(_, s)| s),
-            Some(Shape::default())
+            crate::terraform::plan::read_plan(plain)
+                .ok()
+                .and_then(|(_, s)| s),
+            Some(TextFacts::default())
         );
         same_as_whole(plain);
         let wide = [
@@ -669,9 +667,11 @@ mod tests {
         for (from, to) in wide.iter().chain(&newline) {
             assert!(plain.contains(from), "{from}");
             let text = plain.replacen(from, to, 1);
-            let learnt = plan(&text).ok().and_then(|(_, s)| s);
-            assert_eq!(learnt, Some(Shape::of(text.as_bytes())), "{text}");
-            assert_ne!(learnt, Some(Shape::default()), "{text}");
+            let learnt = crate::terraform::plan::read_plan(&text)
+                .ok()
+                .and_then(|(_, s)| s);
+            assert_eq!(learnt, Some(TextFacts::of(text.as_bytes())), "{text}");
+            assert_ne!(learnt, Some(TextFacts::default()), "{text}");
             same_as_whole(&text);
         }
     }
@@ -719,7 +719,10 @@ mod tests {
                 r#"{{"format_version":"1.2","resource_changes":[{{"address":"a.b","type":"aws_kms_key","change":{{"after":{deep}}}}}],"planned_values":{{"outputs":{{"o":{{"value":{deep}}}}}}}}}"#
             );
             same_as_whole(&text);
-            assert!(plan(&text).is_ok(), "depth {depth}");
+            assert!(
+                crate::terraform::plan::read_plan(&text).is_ok(),
+                "depth {depth}"
+            );
         }
     }
 

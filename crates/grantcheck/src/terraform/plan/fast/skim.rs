@@ -13,14 +13,14 @@
 use std::borrow::Cow;
 
 use crate::base::hash::HashMap;
-use crate::base::source::Shape;
+use crate::base::source::TextFacts;
 
-use super::configuration::{
+use crate::terraform::plan::configuration::{
     ConfigResource, Configuration, ModuleCall, ModuleConfig, OutputConfig, ProviderConfig,
     VariableConfig,
 };
-use super::marks::Marks;
-use super::{
+use crate::terraform::plan::marks::Marks;
+use crate::terraform::plan::{
     Change, Changes, Prior, Raw, ResourceChange, StateModule, StateOutput, StateResource,
     StateValues, Text,
 };
@@ -30,33 +30,33 @@ use super::{
 const MAX_DEPTH: u32 = 100;
 
 /// A position in the plan's text, inside `depth` arrays and objects.
-pub(super) struct Skim<'a> {
+pub(in crate::terraform::plan) struct Skim<'a> {
     text: &'a str,
     pos: usize,
     depth: u32,
     /// What the bytes read so far hold (every byte read passes through [`Skim::peek`] or
     /// [`Skim::string`], or is a byte of punctuation, a number or a word).
-    shape: Shape,
+    shape: TextFacts,
 }
 
 impl<'a> Skim<'a> {
     /// Reads from the start of `text`, which is inside `depth` arrays and objects.
-    pub(super) fn new(text: &'a str, depth: u32) -> Self {
+    pub(in crate::terraform::plan) fn new(text: &'a str, depth: u32) -> Self {
         Skim {
             text,
             pos: 0,
             depth,
-            shape: Shape::default(),
+            shape: TextFacts::default(),
         }
     }
 
     /// What the bytes read so far hold.
-    pub(super) fn shape(&self) -> Shape {
+    pub(in crate::terraform::plan) fn shape(&self) -> TextFacts {
         self.shape
     }
 
     /// How far the reading has come.
-    pub(super) fn pos(&self) -> usize {
+    pub(in crate::terraform::plan) fn pos(&self) -> usize {
         self.pos
     }
 
@@ -149,7 +149,7 @@ impl<'a> Skim<'a> {
     }
 
     /// Steps over one value, checking it.
-    pub(super) fn skip(&mut self) -> Option<()> {
+    pub(in crate::terraform::plan) fn skip(&mut self) -> Option<()> {
         match self.peek()? {
             b'"' => self.skip_string(),
             b'{' => self.members::<false>(|s, _| s.skip()),
@@ -280,7 +280,7 @@ impl<'a> Skim<'a> {
     }
 
     /// `null` as `None`, anything else as `read` reads it (serde's `Option`).
-    pub(super) fn opt<T>(
+    pub(in crate::terraform::plan) fn opt<T>(
         &mut self,
         read: impl FnOnce(&mut Self) -> Option<T>,
     ) -> Option<Option<T>> {
@@ -293,7 +293,7 @@ impl<'a> Skim<'a> {
 
     /// A tree of marks (see [`Marks`]): `true` marks, objects and arrays mark parts, any
     /// other value marks nothing.
-    pub(super) fn marks(&mut self) -> Option<Marks<'a>> {
+    pub(in crate::terraform::plan) fn marks(&mut self) -> Option<Marks<'a>> {
         match self.peek()? {
             b't' => self.word(b"true").map(|()| Marks::True),
             b'{' => {
@@ -317,7 +317,7 @@ impl<'a> Skim<'a> {
     }
 
     /// Is only whitespace left?
-    pub(super) fn at_end(&mut self) -> bool {
+    pub(in crate::terraform::plan) fn at_end(&mut self) -> bool {
         self.peek().is_none()
     }
 
@@ -360,7 +360,7 @@ impl<'a> Skim<'a> {
     }
 
     /// `resource_changes`, keeping what [`ResourceChange::read_closely`] keeps.
-    pub(super) fn changes(&mut self) -> Option<Changes<'a>> {
+    pub(in crate::terraform::plan) fn changes(&mut self) -> Option<Changes<'a>> {
         let mut out = Changes::default();
         self.array(|s| {
             let rc = s.resource_change()?;
@@ -441,7 +441,7 @@ impl<'a> Skim<'a> {
     }
 
     /// `planned_values`, or `prior_state.values`.
-    pub(super) fn state_values(&mut self) -> Option<StateValues<'a>> {
+    pub(in crate::terraform::plan) fn state_values(&mut self) -> Option<StateValues<'a>> {
         let mut v = StateValues {
             outputs: Default::default(),
             root_module: None,
@@ -561,7 +561,7 @@ impl<'a> Skim<'a> {
     }
 
     /// `prior_state`.
-    pub(super) fn prior(&mut self) -> Option<Prior<'a>> {
+    pub(in crate::terraform::plan) fn prior(&mut self) -> Option<Prior<'a>> {
         let mut p = Prior { values: None };
         let mut seen = Seen::default();
         self.object(|s, key| {
@@ -577,7 +577,7 @@ impl<'a> Skim<'a> {
 
 impl<'a> Skim<'a> {
     /// `configuration`, as [`Configuration`]'s derived reader reads it.
-    pub(super) fn configuration(&mut self) -> Option<Configuration<'a>> {
+    pub(in crate::terraform::plan) fn configuration(&mut self) -> Option<Configuration<'a>> {
         let mut c = Configuration::default();
         let mut seen = Seen::default();
         self.object(|s, key| {
