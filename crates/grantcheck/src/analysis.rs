@@ -125,8 +125,6 @@ pub struct Analysis<'a> {
     escaped: HashMap<usize, (u32, usize)>,
 }
 
-/// Where a policy's text is: an attribute of a resource, or rendered from a policy document
-/// data source whose `json` is known only after apply.
 /// What a key's policy is, before its text is registered.
 enum KeyPolicyText<'a> {
     /// An `aws_kms_key_policy` resource's policy, registered already.
@@ -137,6 +135,8 @@ enum KeyPolicyText<'a> {
     Known(KeyPolicy),
 }
 
+/// Where a policy's text is: an attribute of a resource, or rendered from a policy document
+/// data source whose `json` is known only after apply.
 enum PolicyText<'a> {
     Attribute(&'a Node),
     Rendered(Node),
@@ -314,7 +314,7 @@ impl<'a> Analysis<'a> {
     /// For a policy known only after apply because it is a `data "aws_iam_policy_document"`'s
     /// `json`: that document, from its `json` when the plan has it, else rendered from its
     /// configuration (whose own unknown parts stay unknown).
-    fn policy_document(&self, node: &Node, holder: usize) -> Option<Node> {
+    fn rendered_policy_document(&self, node: &Node, holder: usize) -> Option<Node> {
         let u = node.as_unknown()?;
         let from = &self.infra.resources[holder];
         u.refs.iter().find_map(|r| {
@@ -323,7 +323,7 @@ impl<'a> Analysis<'a> {
             if data.mode != Mode::Data || data.rtype != "aws_iam_policy_document" {
                 return None;
             }
-            policy::document::from_data_source(data.after.as_ref()?)
+            policy::iam_policy_document::from_data_source(data.after.as_ref()?)
         })
     }
 
@@ -341,7 +341,7 @@ impl<'a> Analysis<'a> {
 
     /// The text of a policy attribute: the attribute, or the document it is known to be.
     fn policy_text(&self, node: &'a Node, holder: usize) -> PolicyText<'a> {
-        match self.policy_document(node, holder) {
+        match self.rendered_policy_document(node, holder) {
             Some(rendered) => PolicyText::Rendered(rendered),
             None => PolicyText::Attribute(node),
         }
@@ -386,7 +386,7 @@ impl<'a> Analysis<'a> {
                 Some(ESCAPED | id)
             });
             (
-                policy_doc(node, read_as, sources),
+                read_policy(node, read_as, sources),
                 size,
                 escaped.filter(|_| read_as.is_some()),
             )
@@ -433,7 +433,7 @@ impl<'a> Analysis<'a> {
                 return KeyPolicyText::Known(KeyPolicy::Default);
             };
             match &n.kind {
-                NodeKind::Unknown(u) => match this.policy_document(n, id) {
+                NodeKind::Unknown(u) => match this.rendered_policy_document(n, id) {
                     Some(rendered) => KeyPolicyText::Text(PolicyText::Rendered(rendered)),
                     None if r.is_configured("policy") => {
                         KeyPolicyText::Known(KeyPolicy::Unknown((**u).clone()))
@@ -1039,7 +1039,7 @@ fn escaped_string(node: &Node, sources: &[SourceFile]) -> Option<(u32, usize)> {
 
 /// `read_as`: the file a policy written with escapes is read in ([`ESCAPED`]); `sources`: the
 /// files, where a policy read in place is found.
-fn policy_doc(node: &Node, read_as: Option<FileId>, sources: &[SourceFile]) -> PolicyReading {
+fn read_policy(node: &Node, read_as: Option<FileId>, sources: &[SourceFile]) -> PolicyReading {
     let wrong_type = |what: &str| {
         PolicyReading::Invalid(PolicyError {
             message: format!(

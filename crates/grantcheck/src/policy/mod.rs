@@ -4,7 +4,7 @@
 pub mod actions;
 #[rustfmt::skip]
 mod actions_data;
-pub mod document;
+pub mod iam_policy_document;
 pub mod principal;
 pub mod standalone;
 

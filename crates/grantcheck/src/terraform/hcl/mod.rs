@@ -8,9 +8,9 @@
 
 pub mod eval;
 pub mod funcs;
+pub mod iam_policy_document;
 pub mod json_config;
 pub mod modules;
-pub mod policy_doc;
 pub mod text;
 pub mod types;
 
@@ -1078,7 +1078,7 @@ fn load_resource(
         }
         if data && rtype == "aws_iam_policy_document" {
             let doc = if overrides.is_empty() {
-                policy_doc::render(ev, &sc, block, span)
+                iam_policy_document::render(ev, &sc, block, span)
             } else {
                 eval::unknown(
                     format!(

@@ -138,7 +138,7 @@ impl<'a> Evaluator<'a> {
                             header(block, file),
                         );
                     }
-                    hcl::policy_doc::render(ev, &tsc, block, header(block, file))
+                    hcl::iam_policy_document::render(ev, &tsc, block, header(block, file))
                 });
                 return self.apply_ops(sc, v, &ops[1..], span);
             }

@@ -1,5 +1,5 @@
 //! `data "aws_iam_policy_document"` in a configuration: its blocks, evaluated as
-//! [`crate::policy::document`] reads them (with `dynamic` blocks expanded), rendered there as the
+//! [`crate::policy::iam_policy_document`] reads them (with `dynamic` blocks expanded), rendered there as the
 //! provider renders them.
 
 use std::marker::PhantomData;
@@ -9,7 +9,7 @@ use hcl_edit::structure::{Block, Body};
 use super::eval::{Evaluator, Scope};
 use crate::base::source::Span;
 use crate::base::value::Node;
-use crate::policy::document::{self, Blocks, Rendering};
+use crate::policy::iam_policy_document::{self as document, Blocks, Rendering};
 
 /// Renders the document; unknown when its structure depends on values not known before apply.
 pub fn render(ev: &mut Evaluator<'_>, sc: &Scope, block: &Block, span: Span) -> Node {
