@@ -39,16 +39,46 @@ fn all_formats(sources: &[SourceFile], report: &Report) -> Vec<(&'static str, St
     vec![
         (
             "text",
-            render::text(report, sources, false, false, Some(Severity::Error)),
+            render::text(
+                report,
+                sources,
+                &render::TextOptions {
+                    color: false,
+                    quiet: false,
+                    verbose: false,
+                    threshold: Some(Severity::Error),
+                },
+            ),
         ),
         (
             "text_quiet",
-            render::text(report, sources, false, true, Some(Severity::Error)),
+            render::text(
+                report,
+                sources,
+                &render::TextOptions {
+                    color: false,
+                    quiet: true,
+                    verbose: false,
+                    threshold: Some(Severity::Error),
+                },
+            ),
         ),
         ("json", report.to_json()),
         ("sarif", sarif_text(report)),
         ("github", github::github(report)),
         ("junit", junit::junit(report, &files, Some(Severity::Error))),
+        (
+            "markdown",
+            grantcheck_cli::markdown::markdown(
+                report,
+                sources,
+                &grantcheck_cli::markdown::Options {
+                    threshold: Some(Severity::Error),
+                    link_base: Some("https://github.com/o/r/blob/abc/".into()),
+                    max_chars: None,
+                },
+            ),
+        ),
     ]
 }
 
@@ -181,7 +211,11 @@ fn github_escaping_of_hostile_messages_and_paths() {
     let out = github::github(&report);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), report.findings.len(), "one line per finding");
-    let first = lines[0];
+    // (annotations come most important first: the changed finding's line is found by its text)
+    let first = lines
+        .iter()
+        .find(|l| l.contains("100%25"))
+        .expect("the changed finding");
     assert!(
         first.contains("file=dir%2Cx/we%3Aird%25%0Aname.json,"),
         "{first}"
@@ -216,7 +250,16 @@ fn sensitive_values_never_appear_in_any_output() {
         !report.findings.is_empty(),
         "findings sit next to the values"
     );
-    let text = render::text(&report, &sources, false, false, Some(Severity::Error));
+    let text = render::text(
+        &report,
+        &sources,
+        &render::TextOptions {
+            color: false,
+            quiet: false,
+            verbose: false,
+            threshold: Some(Severity::Error),
+        },
+    );
     assert!(
         text.contains("(sensitive value)"),
         "a frame shows a masked value:\n{text}"
@@ -227,7 +270,16 @@ fn sensitive_values_never_appear_in_any_output() {
         }
     }
     // coloured text too
-    let coloured = render::text(&report, &sources, true, false, Some(Severity::Error));
+    let coloured = render::text(
+        &report,
+        &sources,
+        &render::TextOptions {
+            color: true,
+            quiet: false,
+            verbose: false,
+            threshold: Some(Severity::Error),
+        },
+    );
     for s in secrets {
         assert!(!coloured.contains(s));
     }
@@ -277,7 +329,16 @@ fn assert_masked(files: Vec<(String, String)>, sensitive: bool, xa001: usize, wo
     let found = report.findings.iter().filter(|f| f.rule == "XA001").count();
     assert_eq!(found, xa001, "{:#?}", report.findings);
     // frames show where each value is written: a variable file, a default, a module argument
-    let text = render::text(&report, &sources, false, false, Some(Severity::Error));
+    let text = render::text(
+        &report,
+        &sources,
+        &render::TextOptions {
+            color: false,
+            quiet: false,
+            verbose: false,
+            threshold: Some(Severity::Error),
+        },
+    );
     for w in words {
         assert_eq!(text.contains(w), !sensitive, "{w} in\n{text}");
     }

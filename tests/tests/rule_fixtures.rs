@@ -189,7 +189,16 @@ fn check(case: &Case) -> (Report, String) {
     for e in &discovered.errors {
         report.add_unreadable(e.replace(&prefix, ""));
     }
-    let text = render::text(&report, &sources, false, false, Some(Severity::Error));
+    let text = render::text(
+        &report,
+        &sources,
+        &render::TextOptions {
+            color: false,
+            quiet: false,
+            verbose: false,
+            threshold: Some(Severity::Error),
+        },
+    );
     assert!(
         !text.contains(&prefix),
         "{}: the output names the machine's path {prefix}:\n{text}",

@@ -25,10 +25,25 @@ fn command(s: Severity) -> &'static str {
     }
 }
 
-/// The report as workflow commands, one line per finding.
+/// GitHub shows at most this many annotations of each severity for one step.
+pub const SHOWN_PER_SEVERITY: usize = 10;
+
+/// The report as workflow commands, one line per finding, the most important first (GitHub
+/// shows only the first [`SHOWN_PER_SEVERITY`] of each severity): errors, then warnings, then
+/// notes; within each, what the plan introduces before what was there, and what it fixes last.
 pub fn github(report: &Report) -> String {
     let mut out = String::new();
-    for f in &report.findings {
+    let mut order: Vec<&grantcheck::ReportFinding> = report.findings.iter().collect();
+    order.sort_by_key(|f| {
+        let change = match f.change {
+            Some(grantcheck::diagnostic::Change::Introduced) => 0,
+            None => 1,
+            Some(grantcheck::diagnostic::Change::Existing) => 2,
+            Some(grantcheck::diagnostic::Change::Fixed) => 3,
+        };
+        (std::cmp::Reverse(f.severity), change)
+    });
+    for f in order {
         let mut props: Vec<String> = Vec::new();
         if let Some(loc) = &f.location {
             props.push(format!("file={}", escape_property(&loc.file)));
@@ -60,6 +75,26 @@ pub fn github(report: &Report) -> String {
             command(f.severity),
             props.join(","),
             escape_data(&message)
+        );
+    }
+    let s = &report.summary;
+    let unseen: Vec<String> = [
+        (s.errors, "error"),
+        (s.warnings, "warning"),
+        (s.notes, "note"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > SHOWN_PER_SEVERITY)
+    .map(|(n, w)| format!("{} {w}s", n - SHOWN_PER_SEVERITY))
+    .collect();
+    if !unseen.is_empty() {
+        let _ = writeln!(
+            out,
+            "::notice title=grantcheck::{}",
+            escape_data(&format!(
+                "GitHub shows {SHOWN_PER_SEVERITY} annotations of each severity per step, so {} are not shown as annotations; the job summary and the SARIF output (--format sarif=grantcheck.sarif, uploaded with github/codeql-action/upload-sarif) show every finding",
+                grantcheck::report::and_list(&unseen)
+            ))
         );
     }
     if let Some(line) = grantcheck::report::owner_unknown_line(&report.summary) {

@@ -3,7 +3,7 @@
 //! error).
 
 use grantcheck_cli::discover::{Discovered, read_file, read_found};
-use grantcheck_cli::{github, junit, render};
+use grantcheck_cli::{github, junit, markdown, render};
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -55,7 +55,8 @@ struct CheckArgs {
     /// `-` for standard input.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<String>,
-    /// Output format: text, json, sarif, github or junit (default text). Repeatable;
+    /// Output format: text, json, sarif, github, junit or markdown (a pull-request comment;
+    /// default text). Repeatable;
     /// `FORMAT=FILE` writes that format to FILE, e.g. `--format text --format sarif=out.sarif`.
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = parse_format_spec)]
     formats: Vec<FormatSpec>,
@@ -72,6 +73,15 @@ struct CheckArgs {
     /// Text format: one line per finding (no code frames or help) and the summary line.
     #[arg(long, short)]
     quiet: bool,
+    /// Text format: every finding in full (by default a rule's findings past the first few are
+    /// counted, not shown).
+    #[arg(long, short)]
+    verbose: bool,
+    /// Markdown format: where the files are seen on the web, e.g.
+    /// `https://github.com/OWNER/REPO/blob/SHA/` (default: from GitHub Actions' or GitLab CI's
+    /// environment, when set).
+    #[arg(long, value_name = "URL")]
+    link_base: Option<String>,
     /// A Terraform variables file for the root module (repeatable, later files win).
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<String>,
@@ -94,6 +104,7 @@ enum Format {
     Sarif,
     Github,
     Junit,
+    Markdown,
 }
 
 /// One `--format` argument: a format and where it goes (`None`: `--output` or standard output).
@@ -110,7 +121,7 @@ fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
         None => (s, None),
     };
     let format = Format::from_str(name, true).map_err(|_| {
-        format!("unknown format `{name}`; one of text, json, sarif, github, junit (optionally FORMAT=FILE)")
+        format!("unknown format `{name}`; one of text, json, sarif, github, junit, markdown (optionally FORMAT=FILE)")
     })?;
     Ok(FormatSpec { format, file })
 }
@@ -353,12 +364,39 @@ fn write_outputs(
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let rendered = match spec.format {
             Format::Json => report.to_json() + "\n",
-            Format::Text => render::text(report, sources, color, args.quiet, threshold),
+            Format::Text => render::text(
+                report,
+                sources,
+                &render::TextOptions {
+                    color,
+                    quiet: args.quiet,
+                    verbose: args.verbose,
+                    threshold,
+                },
+            ),
+            Format::Markdown => {
+                markdown::markdown(report, sources, &markdown_options(args, threshold))
+            }
             Format::Sarif => {
                 let log = grantcheck::report::sarif::Log(report);
                 serde_json::to_string_pretty(&log).map_err(|e| format!("SARIF: {e}"))? + "\n"
             }
-            Format::Github => github::github(report),
+            Format::Github => {
+                // the job's summary page shows what ten annotations per severity cannot
+                if let Some(path) =
+                    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+                {
+                    let summary =
+                        markdown::markdown(report, sources, &markdown_options(args, threshold));
+                    append(Path::new(&path), &summary).map_err(|e| {
+                        format!(
+                            "cannot write GITHUB_STEP_SUMMARY {}: {e}",
+                            Path::new(&path).display()
+                        )
+                    })?;
+                }
+                github::github(report)
+            }
             Format::Junit => {
                 // (files only read by file() and templatefile() are not checked: no suite)
                 let files: Vec<String> = sources
@@ -381,6 +419,39 @@ fn write_outputs(
         }
     }
     Ok(text_on_stdout)
+}
+
+/// How the Markdown comment links to files: `--link-base`, or where GitHub Actions or GitLab CI
+/// say the checked commit is seen.
+fn markdown_options(args: &CheckArgs, threshold: Option<Severity>) -> markdown::Options {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let link_base = args.link_base.clone().or_else(|| {
+        if let (Some(server), Some(repo), Some(sha)) = (
+            var("GITHUB_SERVER_URL"),
+            var("GITHUB_REPOSITORY"),
+            var("GITHUB_SHA"),
+        ) {
+            return Some(format!("{server}/{repo}/blob/{sha}/"));
+        }
+        let (project, sha) = (var("CI_PROJECT_URL")?, var("CI_COMMIT_SHA")?);
+        Some(format!("{project}/-/blob/{sha}/"))
+    });
+    let link_base = link_base.map(|b| if b.ends_with('/') { b } else { b + "/" });
+    markdown::Options {
+        threshold,
+        link_base,
+        max_chars: None,
+    }
+}
+
+/// Appends `text` to the file at `path` (created when missing).
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")
 }
 
 /// The first `grantcheck.toml` in the directory of `input` (the directory itself for a

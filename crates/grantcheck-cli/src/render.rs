@@ -89,17 +89,35 @@ fn strip_ansi(line: &str) -> String {
     out
 }
 
+/// How the text report is written.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    pub color: bool,
+    /// One line per finding, no frames.
+    pub quiet: bool,
+    /// Every finding in full: otherwise a rule's findings past [`SHOWN_PER_RULE`] are counted.
+    pub verbose: bool,
+    /// `--fail-on` (`None`: nothing fails), so that the last line's first word says what the
+    /// exit status says.
+    pub threshold: Option<Severity>,
+}
+
+/// The findings of one rule shown in full before the others are only counted (input errors are
+/// always shown: each names a file that was not checked).
+pub const SHOWN_PER_RULE: usize = 3;
+
+/// The secrets whose access the plan changes that are named before the others are counted.
+pub const SHOWN_ACCESS_CHANGES: usize = 10;
+
 /// Findings as text with code frames (the offending span underlined, related spans
-/// labelled), then a one-line summary. `quiet`: one line per finding, no frames.
-/// `threshold`: `--fail-on` (`None`: nothing fails), so that the last line's first word says
-/// what the exit status says.
-pub fn text(
-    report: &Report,
-    sources: &[SourceFile],
-    color: bool,
-    quiet: bool,
-    threshold: Option<Severity>,
-) -> String {
+/// labelled), then a one-line summary.
+pub fn text(report: &Report, sources: &[SourceFile], options: &TextOptions) -> String {
+    let &TextOptions {
+        color,
+        quiet,
+        verbose,
+        threshold,
+    } = options;
     let st = Style { on: color };
     let renderer = if color {
         Renderer::styled()
@@ -108,7 +126,25 @@ pub fn text(
     };
     let source = |file: &str| sources.iter().find(|s| s.path == file);
     let mut out = String::new();
+    // per rule, in the order rules first appear: findings shown, and those only counted
+    let mut per_rule: Vec<(grantcheck::RuleCode, usize, usize)> = vec![];
     for (f, spans) in report.findings.iter().zip(finding_spans(report, sources)) {
+        let i = match per_rule.iter().position(|(r, ..)| *r == f.rule) {
+            Some(i) => i,
+            None => {
+                per_rule.push((f.rule, 0, 0));
+                per_rule.len() - 1
+            }
+        };
+        if !quiet
+            && !verbose
+            && f.rule != grantcheck::RuleCode::GC002
+            && per_rule[i].1 >= SHOWN_PER_RULE
+        {
+            per_rule[i].2 += 1;
+            continue;
+        }
+        per_rule[i].1 += 1;
         let mut title = if f.resource.is_empty() {
             format!("{}: {}", f.name, f.message)
         } else {
@@ -192,8 +228,29 @@ pub fn text(
         out.push_str(&without_empty_origins(&renderer.render(&[group])));
         out.push_str("\n\n");
     }
+    for &(rule, _, counted) in per_rule.iter().filter(|(_, _, counted)| *counted > 0) {
+        let name = grantcheck::rules::meta(rule).name;
+        let _ = writeln!(
+            out,
+            "... and {counted} more {rule} ({name}) finding{} like these (--verbose shows every finding; the JSON and SARIF reports hold them all)",
+            if counted == 1 { "" } else { "s" }
+        );
+    }
+    if per_rule.iter().any(|(_, _, counted)| *counted > 0) {
+        out.push('\n');
+    }
     let s = &report.summary;
-    for c in s.access_changes.iter().filter(|_| !quiet) {
+    let access_shown = if verbose {
+        s.access_changes.len()
+    } else {
+        SHOWN_ACCESS_CHANGES
+    };
+    for c in s
+        .access_changes
+        .iter()
+        .filter(|_| !quiet)
+        .take(access_shown)
+    {
         let list = |v: &[String]| escape_line(&v.join(", ").replace('*', "everyone (*)"));
         let mut parts = vec![];
         if !c.gained.is_empty() {
@@ -207,6 +264,14 @@ pub fn text(
             "access to {}: {}",
             escape_line(&c.secret),
             parts.join("; ")
+        );
+    }
+    let more = s.access_changes.len().saturating_sub(access_shown);
+    if more > 0 && !quiet {
+        let _ = writeln!(
+            out,
+            "... and access to {more} more secret{} changes (--verbose shows them; the JSON report's summary.access_changes holds them all)",
+            if more == 1 { "" } else { "s" }
         );
     }
     if !quiet {
