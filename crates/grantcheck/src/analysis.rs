@@ -156,9 +156,19 @@ impl PolicyText<'_> {
 #[derive(Default)]
 struct TextIndex<'a> {
     keys: HashMap<&'a str, usize>,
+    /// Managed aliases by their name and ARN (`alias/app-db`).
+    aliases: HashMap<&'a str, usize>,
     secrets: HashMap<&'a str, usize>,
     /// The ARNs and IDs that data sources in this configuration say are the AWS managed key.
     aws_managed: HashSet<&'a str>,
+}
+
+/// Which map of [`TextIndex`] a resource's texts go to.
+#[derive(Clone, Copy)]
+enum Indexed {
+    Key,
+    Alias,
+    Secret,
 }
 
 impl<'a> TextIndex<'a> {
@@ -186,12 +196,13 @@ impl<'a> TextIndex<'a> {
                         .filter_map(|a| r.attr(a).and_then(Node::as_str)),
                 );
             }
-            let (is_key, attrs): (bool, &[&str]) = match (r.mode, r.rtype.as_str()) {
+            let (kind, attrs): (Indexed, &[&str]) = match (r.mode, r.rtype.as_str()) {
                 (Mode::Managed, t) if crate::model::is_key_type(t) => {
-                    (true, &["arn", "key_id", "id"])
+                    (Indexed::Key, &["arn", "key_id", "id"])
                 }
-                (_, "aws_secretsmanager_secret") => (false, &["arn", "id"]),
-                _ => (false, &[]),
+                (Mode::Managed, "aws_kms_alias") => (Indexed::Alias, &["name", "arn"]),
+                (_, "aws_secretsmanager_secret") => (Indexed::Secret, &["arn", "id"]),
+                _ => (Indexed::Secret, &[]),
             };
             let texts: Vec<&'a str> = attrs
                 .iter()
@@ -199,15 +210,15 @@ impl<'a> TextIndex<'a> {
                 .flatten()
                 .filter_map(Node::as_str)
                 .collect();
-            (managed, is_key, texts)
+            (managed, kind, texts)
         });
         let mut ix = TextIndex::default();
-        for (id, (managed, is_key, texts)) in ids.into_iter().zip(found) {
+        for (id, (managed, kind, texts)) in ids.into_iter().zip(found) {
             ix.aws_managed.extend(managed);
-            let map = if is_key {
-                &mut ix.keys
-            } else {
-                &mut ix.secrets
+            let map = match kind {
+                Indexed::Key => &mut ix.keys,
+                Indexed::Alias => &mut ix.aliases,
+                Indexed::Secret => &mut ix.secrets,
             };
             for text in texts {
                 // the first resource in plan order wins, as a walk over them would find
@@ -503,7 +514,21 @@ impl<'a> Analysis<'a> {
     }
 
     fn key_by_text(&self, text: &str) -> Option<usize> {
-        self.by_text.keys.get(text).copied()
+        if let Some(&key) = self.by_text.keys.get(text) {
+            return Some(key);
+        }
+        // an alias this configuration manages: the key it targets
+        let alias = self.infra.resources.get(*self.by_text.aliases.get(text)?)?;
+        let target = alias.attr("target_key_id")?;
+        match &target.kind {
+            NodeKind::String(t) => self.by_text.keys.get(t.value.as_str()).copied(),
+            NodeKind::Unknown(u) => u.refs.iter().find_map(|r| {
+                let id = self.infra.resolve_ref(r, Some(alias))?;
+                let t = &self.infra.resources[id];
+                (t.mode == Mode::Managed && crate::model::is_key_type(&t.rtype)).then_some(id)
+            }),
+            _ => None,
+        }
     }
 
     fn link_secrets(&mut self) {

@@ -55,6 +55,10 @@ impl Rule for CrossAccountWriteAccess {
                 let Some(st) = a.statement(g.policy, g.statement) else {
                     continue;
                 };
+                // a statement without Action or NotAction allows nothing (PG017 says so)
+                if st.action.is_none() {
+                    continue;
+                }
                 // several principals of one statement share its actions: decide them once
                 let (writes, unknown) = &*per_statement
                     .entry((g.policy, g.statement))
