@@ -90,7 +90,7 @@ impl Rule for ReplicaWithoutCmk {
                 Some(acct) => format!("account {acct}"),
                 None => grant.principal.display(),
             };
-            for rep in replicas.items() {
+            for (i, rep) in replicas.items().iter().enumerate() {
                 if rep.as_object().is_none() {
                     continue;
                 }
@@ -116,6 +116,18 @@ impl Rule for ReplicaWithoutCmk {
                         } else {
                             format!("uses the AWS managed key {}", t.value)
                         })
+                    }
+                    // a plan: the configuration writes the replica block without kms_key_id,
+                    // which the provider then fills in with the AWS managed key
+                    Some(NodeKind::Unknown(u))
+                        if u.refs.is_empty()
+                            && secret.is_configured(&format!("replica[{i}].region"))
+                            && !secret.is_configured(&format!("replica[{i}].kms_key_id")) =>
+                    {
+                        Some(
+                            "has no kms_key_id, so it is encrypted with aws/secretsmanager"
+                                .to_string(),
+                        )
                     }
                     Some(NodeKind::Unknown(u)) => {
                         let names_key = u.refs.iter().any(|r| {

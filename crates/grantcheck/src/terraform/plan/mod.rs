@@ -538,10 +538,23 @@ fn build_resource(
     // the configuration's expressions, read once: what is written, and where unknowns come from
     let exprs = expressions
         .and_then(|e| expressions_to_node(ix, &module, offset_in(&file.text, e.get()), e, file.id));
+    // (and in nested blocks, `replica[0].kms_key_id`: what the configuration leaves to the
+    // provider is not an unknown of its own)
     let configured: Vec<String> = exprs
         .as_ref()
         .and_then(Node::as_object)
-        .map(|m| m.iter().map(|(k, _)| k.name.to_string()).collect())
+        .map(|m| {
+            let mut names = vec![];
+            for (k, v) in m {
+                names.push(k.name.to_string());
+                for (i, block) in v.as_array().into_iter().flatten().enumerate() {
+                    for (sub, _) in block.as_object().into_iter().flatten() {
+                        names.push(format!("{}[{i}].{}", k.name, sub.name));
+                    }
+                }
+            }
+            names
+        })
         .unwrap_or_default();
 
     let unknown = r
