@@ -3,6 +3,7 @@
 //! live in the core);
 //! and which files a run reads.
 
+pub mod access;
 pub mod discover;
 pub mod frames;
 pub mod github;

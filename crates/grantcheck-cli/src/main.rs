@@ -3,7 +3,7 @@
 //! error).
 
 use grantcheck_cli::discover::{Discovered, read_file, read_found};
-use grantcheck_cli::{github, junit, markdown, render};
+use grantcheck_cli::{access, github, junit, markdown, render};
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -40,6 +40,11 @@ enum Command {
     /// hidden directories and node_modules are skipped, and other files are only counted.
     /// override.tf and *_override.tf are merged into their module as Terraform merges them.
     Check(CheckArgs),
+    /// Who can read each secret after this apply, and for who cannot, the first broken link
+    /// (secret policy, key, key policy, identity policy); with a plan, who gains or loses access
+    /// and what the plan breaks. Takes the inputs and options of `check`; `--format json` writes
+    /// the report's `access` section.
+    Access(CheckArgs),
     /// List the rules.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -146,7 +151,14 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => {
             let checker = grantcheck::Checker::new();
-            let code = run_check(args, &checker);
+            let code = run_check(args, &checker, Shown::Findings);
+            // the process exits next, which gives back what the check left to free at once
+            checker.leave();
+            code
+        }
+        Command::Access(args) => {
+            let checker = grantcheck::Checker::new();
+            let code = run_check(args, &checker, Shown::Access);
             // the process exits next, which gives back what the check left to free at once
             checker.leave();
             code
@@ -188,7 +200,14 @@ fn print_out(text: &str) -> ExitCode {
     }
 }
 
-fn run_check(args: CheckArgs, checker: &grantcheck::Checker) -> ExitCode {
+/// What a run writes: the findings (`check`) or who can read each secret (`access`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Findings,
+    Access,
+}
+
+fn run_check(args: CheckArgs, checker: &grantcheck::Checker, shown: Shown) -> ExitCode {
     let specs = match output_specs(&args) {
         Ok(s) => s,
         Err(e) => {
@@ -303,7 +322,11 @@ fn run_check(args: CheckArgs, checker: &grantcheck::Checker) -> ExitCode {
         }
         said_first.push(f.message.clone());
     }
-    let text_on_stdout = match write_outputs(&args, &specs, &report, &sources, threshold) {
+    let written = match shown {
+        Shown::Findings => write_outputs(&args, &specs, &report, &sources, threshold),
+        Shown::Access => write_access(&specs, &report),
+    };
+    let text_on_stdout = match written {
         Ok(t) => t,
         Err(e) => {
             eprintln!("grantcheck: {e}");
@@ -406,6 +429,33 @@ fn write_outputs(
                     .collect();
                 junit::junit(report, &files, threshold)
             }
+        };
+        match &spec.file {
+            Some(path) => std::fs::write(path, rendered.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            None => {
+                text_on_stdout |= spec.format == Format::Text;
+                std::io::stdout()
+                    .write_all(rendered.as_bytes())
+                    .map_err(|e| format!("cannot write the report: {e}"))?;
+            }
+        }
+    }
+    Ok(text_on_stdout)
+}
+
+/// `access`: the access table as text, or the report's `access` section as JSON.
+fn write_access(specs: &[FormatSpec], report: &grantcheck::Report) -> Result<bool, String> {
+    let mut text_on_stdout = false;
+    for spec in specs {
+        let rendered = match spec.format {
+            Format::Text => access::text(report),
+            Format::Json => {
+                let v = serde_json::to_value(report).map_err(|e| format!("JSON: {e}"))?;
+                let section = v.get("access").cloned().unwrap_or(serde_json::json!([]));
+                serde_json::to_string_pretty(&section).map_err(|e| format!("JSON: {e}"))? + "\n"
+            }
+            _ => return Err("access writes text or json (--format text, --format json)".into()),
         };
         match &spec.file {
             Some(path) => std::fs::write(path, rendered.as_bytes())
