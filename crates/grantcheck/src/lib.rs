@@ -429,6 +429,8 @@ fn check_unit(
 /// The access graph shows no text of a value the inputs mark sensitive (`sensitive`): the
 /// graph words what it reads with the marks the policies carry, and this takes away what a
 /// mark did not reach (a condition key a configuration computes from a sensitive variable).
+/// Word by word, against a set of the sensitive values: its time grows with the texts, not
+/// with their product.
 fn redact_sensitive_texts(
     access: &mut [access::SecretAccess],
     sources: &[SourceFile],
@@ -437,22 +439,28 @@ fn redact_sensitive_texts(
     if access.is_empty() || sensitive.is_empty() {
         return;
     }
-    let mut texts: Vec<&str> = sensitive
+    let trim = |t: &str| -> String {
+        t.trim_matches(|c: char| c.is_whitespace() || matches!(c, '"' | ',' | '(' | ')' | ';'))
+            .to_string()
+    };
+    let texts: hash::HashSet<String> = sensitive
         .iter()
         .filter_map(|s| {
             let src = sources.iter().find(|f| f.id == s.file)?;
-            let t = src.text.get(s.start as usize..s.end as usize)?;
-            let t = t.trim().trim_matches('"').trim();
-            (!t.is_empty()).then_some(t)
+            Some(trim(src.text.get(s.start as usize..s.end as usize)?))
         })
+        .filter(|t| !t.is_empty())
         .collect();
-    texts.sort_unstable();
-    texts.dedup();
     let redact = |text: &mut String| {
-        for t in &texts {
-            if text.contains(t) {
-                *text = text.replace(t, "(sensitive value)");
-            }
+        if text.split(' ').any(|w| texts.contains(&trim(w))) {
+            *text = text
+                .split(' ')
+                .map(|w| match texts.contains(&trim(w)) {
+                    true => "(sensitive value)",
+                    false => w,
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
         }
     };
     for reader in access.iter_mut().flat_map(|s| &mut s.readers) {
