@@ -13,8 +13,9 @@
 //! 3. `key-policy`: that key's policy allows the reader `kms:Decrypt` (directly or through its
 //!    account root, with a `kms:ViaService` that names Secrets Manager in the secret's Region);
 //!    decided by [`key_policy`], the code rule XA003 reports from, so that the graph and the
-//!    findings agree: XA002 on a secret ⇔ its readers' `key` link is broken; XA003 for a
-//!    principal ⇔ that reader's `key-policy` link is broken;
+//!    findings agree: for readers whose grant is known to read or write the value, XA002 on a
+//!    secret ⇔ their `key` link is broken, and XA003 for a principal ⇔ its `key-policy` link is
+//!    broken (a grant whose actions are not known gets both links, which the rules leave open);
 //! 4. `identity-policy`: the reader's own IAM policy allows the read. Reserved: it is decided
 //!    only where the reader's identity policy is in the input, which the graph does not read yet.
 //!
