@@ -54,6 +54,45 @@ export interface Finding {
   check?: string;
   /** Plan input: whether the plan introduces the problem, keeps it, or fixes it. */
   change?: "introduced" | "existing" | "fixed";
+  /** XA001, XA002, XA003, XA008, PA001: the foreign account IDs the finding concerns ("*" for everyone). */
+  accounts?: string[];
+}
+
+/** A link a read of a secret's value needs, in the order a read meets them. */
+export type AccessLinkKind = "secret-policy" | "key" | "key-policy" | "identity-policy";
+
+/** One link of a reader. */
+export interface AccessLink {
+  link: AccessLinkKind;
+  /** `unresolved`: a value not known before apply decides it (the message says which). */
+  state: "holds" | "broken" | "unresolved";
+  /** One line: what decides the state. Never a value the input marks sensitive. */
+  message: string;
+  /** Where it is decided, when that has a place in the input. */
+  location: Location | null;
+}
+
+/** A principal outside the owner account that a secret's policy grants something. */
+export interface Reader {
+  /** The principal as the policy writes it; "*" for everyone (and for a NotPrincipal grant). */
+  principal: string;
+  /** Its account ID, or "*". */
+  account: string;
+  /** The conditions of the statement that allows the read, e.g. `aws:PrincipalOrgID StringEquals "o-abc123def4"`. */
+  conditions?: string[];
+  /** `reads`: every link holds; `cannot-read`: a link is broken; `unresolved`: none is, one is unresolved. */
+  verdict: "reads" | "cannot-read" | "unresolved";
+  /** For `cannot-read`: the first broken link. */
+  broken_at?: AccessLinkKind;
+  /** secret-policy, then (for a grant that reads or writes the value) key, then (for a customer managed key) key-policy. */
+  links: AccessLink[];
+}
+
+/** Who can read one secret after apply. */
+export interface SecretAccess {
+  /** The secret's Terraform address. */
+  secret: string;
+  readers: Reader[];
 }
 
 /** Plan input: for one secret, the foreign accounts that gain or lose access. */
@@ -96,6 +135,8 @@ export interface Report {
   tool: { name: "grantcheck"; version: string };
   findings: Finding[];
   summary: Summary;
+  /** Who can read each secret after apply: one entry per secret with a reader outside the owner account; absent when there is none. */
+  access?: SecretAccess[];
 }
 
 /** A file to check: a plan JSON (`terraform show -json PLANFILE`) or a Terraform configuration file. */

@@ -281,6 +281,16 @@ impl<'a> Analysis<'a> {
     /// in files of their own) to where they are written. Every finding of the rules is placed
     /// so before it goes anywhere else.
     pub fn place_escaped_spans(&self, found: &mut [Finding]) {
+        self.place_spans(found.iter_mut().flat_map(|f| {
+            f.span
+                .iter_mut()
+                .chain(f.labels.iter_mut().map(|l| &mut l.span))
+        }));
+    }
+
+    /// Moves `spans` inside policies written with escapes in JSON strings to where they are
+    /// written, as [`Self::place_escaped_spans`] does for findings.
+    pub fn place_spans<'s>(&self, spans: impl IntoIterator<Item = &'s mut Span>) {
         if self.escaped.is_empty() {
             return;
         }
@@ -308,13 +318,8 @@ impl<'a> Analysis<'a> {
                 None => whole,
             };
         };
-        for f in found {
-            if let Some(span) = &mut f.span {
-                place(span);
-            }
-            for label in &mut f.labels {
-                place(&mut label.span);
-            }
+        for span in spans {
+            place(span);
         }
     }
 

@@ -11,6 +11,7 @@
 //! assert!(report.findings.is_empty());
 //! ```
 
+pub mod access;
 pub mod accounts;
 pub mod analysis;
 pub mod base;
@@ -312,6 +313,7 @@ fn check_sources(
         trusted.clone_from(&c.trusted_accounts);
     }
     let several = units.len() > 1;
+    let mut access = vec![];
     for infra in units {
         check_unit(
             infra,
@@ -319,7 +321,7 @@ fn check_sources(
             &accounts,
             &trusted,
             &mut summary,
-            &mut out.list,
+            (&mut out.list, &mut access),
             deferred,
         );
     }
@@ -335,28 +337,44 @@ fn check_sources(
                 f.change,
             ))
         });
+        // (and its readers are listed once)
+        let mut seen: hash::HashMap<String, Vec<usize>> = hash::HashMap::default();
+        let mut kept: Vec<access::SecretAccess> = Vec::with_capacity(access.len());
+        for s in access {
+            let same = seen.entry(s.secret.clone()).or_default();
+            if !same.iter().any(|&i| kept[i] == s) {
+                same.push(kept.len());
+                kept.push(s);
+            }
+        }
+        access = kept;
     }
     let sensitive = terraform::plan::sensitive::merge(sensitive);
     redact_sensitive_paths(&mut out.list, &sensitive);
+    redact_sensitive_texts(&mut access, sources, &sensitive);
     let suppressed = suppress::apply(sources, cfg.as_ref(), &mut out.list);
     summary.suppressed_inline = suppressed.inline;
     summary.suppressed_by_config = suppressed.by_config;
-    let mut report = report::build(sources, out.list, summary, options.utf16);
+    let mut report = report::build_with_access(sources, out.list, access, summary, options.utf16);
     report.sensitive = sensitive;
     report
 }
 
 /// Checks one configuration (a plan, or a root module with the modules it calls) and adds its
-/// findings to `found_out`.
+/// findings and who can read its secrets after apply to `out`.
 fn check_unit(
     mut infra: model::Infrastructure,
     sources: &[SourceFile],
     accounts: &[String],
     trusted: &[String],
     summary: &mut report::Summary,
-    found_out: &mut Vec<diagnostic::Finding>,
+    out: (
+        &mut Vec<diagnostic::Finding>,
+        &mut Vec<access::SecretAccess>,
+    ),
     deferred: Option<&par::Deferred>,
 ) {
+    let (found_out, access_out) = out;
     infra.dedup_hints();
     let state = changes::plan_state(&infra);
     let analysis = analyse(&infra, sources, accounts, trusted);
@@ -366,11 +384,13 @@ fn check_unit(
         .iter()
         .filter(|s| !s.owners.is_known() && s.undecided.iter().any(|(p, _)| p.account.is_some()))
         .count();
-    // (who can read each secret after the change, beside the rules, when there is a change)
-    let (mut found, after) = par::join(
-        || run_rules(&analysis),
+    // (who can read each secret after apply, beside the rules; and which accounts, to compare
+    // with before, when there is a change)
+    let ((mut found, graph), after) = par::join(
+        || par::join(|| run_rules(&analysis), || access_graph(&analysis)),
         || (state == changes::PlanState::Changes).then(|| changes::access_of(&analysis)),
     );
+    access_out.extend(graph);
     // what is no longer needed is freed beside the work that follows, where there are threads
     let mut leftovers = Leftovers::default();
     match state {
@@ -406,6 +426,52 @@ fn check_unit(
     par::free(deferred, leftovers, Leftovers::free);
 }
 
+/// The access graph shows no text of a value the inputs mark sensitive (`sensitive`): the
+/// graph words what it reads with the marks the policies carry, and this takes away what a
+/// mark did not reach (a condition key a configuration computes from a sensitive variable).
+/// Word by word, against a set of the sensitive values: its time grows with the texts, not
+/// with their product.
+fn redact_sensitive_texts(
+    access: &mut [access::SecretAccess],
+    sources: &[SourceFile],
+    sensitive: &[Span],
+) {
+    if access.is_empty() || sensitive.is_empty() {
+        return;
+    }
+    let trim = |t: &str| -> String {
+        t.trim_matches(|c: char| c.is_whitespace() || matches!(c, '"' | ',' | '(' | ')' | ';'))
+            .to_string()
+    };
+    let texts: hash::HashSet<String> = sensitive
+        .iter()
+        .filter_map(|s| {
+            let src = sources.iter().find(|f| f.id == s.file)?;
+            Some(trim(src.text.get(s.start as usize..s.end as usize)?))
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    let redact = |text: &mut String| {
+        if text.split(' ').any(|w| texts.contains(&trim(w))) {
+            *text = text
+                .split(' ')
+                .map(|w| match texts.contains(&trim(w)) {
+                    true => "(sensitive value)",
+                    false => w,
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+    };
+    for reader in access.iter_mut().flat_map(|s| &mut s.readers) {
+        redact(&mut reader.principal);
+        reader.conditions.iter_mut().for_each(&redact);
+        for link in &mut reader.links {
+            redact(&mut link.message);
+        }
+    }
+}
+
 /// The JSON pointers of findings in a value the plan marks sensitive (`sensitive`: sorted and
 /// merged spans) keep only the policy grammar: the other keys are part of the value.
 fn redact_sensitive_paths(found: &mut [diagnostic::Finding], sensitive: &[Span]) {
@@ -426,6 +492,13 @@ fn redact_sensitive_paths(found: &mut [diagnostic::Finding], sensitive: &[Span])
             f.policy_path = Some(policy::redact_path(path));
         }
     }
+}
+
+/// The access graph of an analysis, its places where they are written.
+fn access_graph(analysis: &analysis::Analysis<'_>) -> Vec<access::SecretAccess> {
+    let mut graph = access::graph(analysis);
+    analysis.place_spans(graph.iter_mut().flat_map(|s| s.places_mut()).flatten());
+    graph
 }
 
 /// What a check no longer needs, to be freed at once. Large trees of values take as long to

@@ -110,6 +110,9 @@ pub struct Finding {
     pub check: Option<RuleCode>,
     /// For plan input: whether the plan introduces, keeps or fixes it.
     pub change: Option<Change>,
+    /// The foreign accounts the finding concerns (`*` for everyone), for the rules about
+    /// sharing with other accounts; empty for the others.
+    pub accounts: Vec<String>,
 }
 
 impl Finding {
@@ -133,6 +136,7 @@ impl Finding {
             labels: vec![],
             check: None,
             change: None,
+            accounts: vec![],
         }
     }
 
@@ -154,6 +158,17 @@ impl Finding {
             span,
             message: message.into(),
         });
+        self
+    }
+
+    /// The foreign accounts the finding concerns (sorted, each once).
+    pub fn accounts<S: Into<String>>(
+        &mut self,
+        accounts: impl IntoIterator<Item = S>,
+    ) -> &mut Self {
+        self.accounts.extend(accounts.into_iter().map(Into::into));
+        self.accounts.sort();
+        self.accounts.dedup();
         self
     }
 

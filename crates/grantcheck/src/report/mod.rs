@@ -5,6 +5,7 @@ pub mod sarif;
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::SecretAccess;
 use crate::base::source::{SourceFile, Span};
 use crate::changes::AccessChange;
 use crate::diagnostic::{Change, Finding, RuleCode, Severity};
@@ -53,6 +54,10 @@ pub struct ReportFinding {
     /// For plan input: `introduced`, `existing` or `fixed` by this plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
+    /// The foreign accounts the finding concerns (`*` for everyone): XA001, XA002, XA003,
+    /// XA008 and PA001 say them here, so that no one needs to read them from the message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<String>,
 }
 
 /// Whether a run fails: an input error, or a finding at or above `threshold` (`--fail-on`;
@@ -153,6 +158,10 @@ pub struct Report {
     pub tool: Tool,
     pub findings: Vec<ReportFinding>,
     pub summary: Summary,
+    /// Who can read each secret after apply: one entry per secret with a reader outside the
+    /// owner account (see [`crate::access`]); left out when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<SecretAccess<Option<Location>>>,
     /// Spans of values the inputs mark sensitive (sorted, merged): renderers that print source
     /// text mask them. Not part of the JSON report.
     #[serde(skip, default)]
@@ -196,6 +205,7 @@ impl Report {
             related_locations: vec![],
             check: None,
             change: None,
+            accounts: vec![],
         });
         self.summary.errors += 1;
     }
@@ -204,7 +214,18 @@ impl Report {
 /// Builds the report: sorts findings, resolves spans to positions.
 pub fn build(
     sources: &[SourceFile],
+    findings: Vec<Finding>,
+    summary: Summary,
+    utf16: bool,
+) -> Report {
+    build_with_access(sources, findings, vec![], summary, utf16)
+}
+
+/// [`build`], with the access graph of the inputs, whose places are resolved as the findings'.
+pub fn build_with_access(
+    sources: &[SourceFile],
     mut findings: Vec<Finding>,
+    access: Vec<SecretAccess>,
     mut summary: Summary,
     utf16: bool,
 ) -> Report {
@@ -228,6 +249,14 @@ pub fn build(
         for l in &f.labels {
             loc.want(l.span);
         }
+    }
+    for span in access
+        .iter()
+        .flat_map(|s| &s.readers)
+        .flat_map(|r| &r.links)
+        .filter_map(|l| l.location)
+    {
+        loc.want(span);
     }
     loc.resolve();
     for f in &findings {
@@ -261,6 +290,7 @@ pub fn build(
             policy_path: f.policy_path,
             check: f.check,
             change: f.change,
+            accounts: f.accounts,
         })
         .collect();
     Report {
@@ -271,6 +301,10 @@ pub fn build(
         },
         findings,
         summary,
+        access: access
+            .into_iter()
+            .map(|s| s.map_at(|at| at.and_then(|span| loc.location(span))))
+            .collect(),
         sensitive: vec![],
     }
 }

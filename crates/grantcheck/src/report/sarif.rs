@@ -415,6 +415,7 @@ mod tests {
             related_locations: vec![],
             check: None,
             change: None,
+            accounts: vec![],
         }
     }
 
@@ -427,6 +428,7 @@ mod tests {
             },
             findings,
             summary: Default::default(),
+            access: vec![],
             sensitive: vec![],
         }
     }

@@ -282,6 +282,7 @@ pub(super) fn check_public(
                         format!("the {what_policy} is public: {what}, and no condition limits who"),
                     )
                     .help(help)
+                    .accounts(if kind == PolicyKind::Secret { vec!["*"] } else { vec![] })
                     .path(path);
                 }
             }

@@ -78,6 +78,7 @@ impl Rule for CrossAccountExactPrincipal {
                     "grant the account instead (\"arn:{partition}:iam::{account}:root\") and narrow it with a condition such as {{\"ArnEquals\": {{\"aws:PrincipalArn\": \"{}\"}}}}, which IAM does not turn into a unique ID",
                     g.principal.display()
                 ))
+                .accounts([crate::access::account_of(g)])
                 .related(secret.address.clone())
                 .path(g.principal.path.clone());
             }

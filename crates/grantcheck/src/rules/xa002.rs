@@ -134,6 +134,7 @@ impl Rule for SharedSecretAwsManagedKey {
                 ),
             )
             .help("encrypt the secret with a customer managed key (kms_key_id = aws_kms_key.<name>.arn) whose key policy allows the other account kms:Decrypt")
+            .accounts(sure.iter().map(|g| crate::access::account_of(g)))
             .related(holder.address.clone())
             .label(first.principal.span, format!("shared with {} here", who(&[first])));
         }

@@ -129,6 +129,7 @@ impl Rule for CrossAccountWriteAccess {
                     ),
                 )
                 .help("grant other accounts only what they read: \"secretsmanager:GetSecretValue\" (and \"secretsmanager:DescribeSecret\")")
+                .accounts([crate::access::account_of(g)])
                 .related(secret.address.clone())
                 .label(g.principal.span, format!("granted to {who} here"))
                 .path(path);

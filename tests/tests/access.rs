@@ -1,0 +1,355 @@
+//! The access graph (the report's `access` section): on fixtures of each case, as a plan and
+//! as a configuration, each reader's verdict and links; on every input, the graph agrees with
+//! the findings (XA002 on a secret ⇔ its readers break at `key`; XA003 for an account ⇔ its
+//! reader breaks at `key-policy`); and on a generated workload, the secrets each verdict counts
+//! are the generator's expected counts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use grantcheck::access::{LinkKind, LinkState, Reader, Verdict};
+use grantcheck::report::Location;
+use grantcheck::{Report, SourceFile};
+use grantcheck_tests::{files_under, repo_root, shared_or_skip};
+
+/// Every file under `dir` as a source, with paths relative to `dir`'s parent (as the CLI gives
+/// a directory).
+fn sources_under(dir: &Path) -> Vec<SourceFile> {
+    let base = dir.parent().unwrap();
+    let mut files: Vec<PathBuf> = files_under(dir);
+    files.sort();
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let rel = p.strip_prefix(base).unwrap().to_string_lossy().to_string();
+            SourceFile::new(i as u32, rel, std::fs::read_to_string(p).unwrap())
+        })
+        .collect()
+}
+
+fn check(sources: &[SourceFile]) -> Report {
+    grantcheck::check(sources, &grantcheck::Options::default())
+}
+
+fn fixture_plan() -> Report {
+    let path = repo_root().join("tests/fixtures/access/plan.json");
+    let text = std::fs::read_to_string(path).unwrap();
+    check(&[SourceFile::new(0, "plan.json", text)])
+}
+
+fn fixture_tf() -> Report {
+    check(&sources_under(
+        &repo_root().join("tests/fixtures/access/tf"),
+    ))
+}
+
+/// The readers of the secret `aws_secretsmanager_secret.NAME`.
+fn readers<'r>(report: &'r Report, name: &str) -> &'r [Reader<Option<Location>>] {
+    let address = format!("aws_secretsmanager_secret.{name}");
+    &report
+        .access
+        .iter()
+        .find(|s| s.secret == address)
+        .unwrap_or_else(|| panic!("{address} in {:#?}", report.access))
+        .readers
+}
+
+/// The one reader of a fixture secret.
+fn reader<'r>(report: &'r Report, name: &str) -> &'r Reader<Option<Location>> {
+    let rs = readers(report, name);
+    assert_eq!(rs.len(), 1, "{name}: {rs:#?}");
+    &rs[0]
+}
+
+fn state(r: &Reader<Option<Location>>, link: LinkKind) -> Option<LinkState> {
+    r.links.iter().find(|l| l.link == link).map(|l| l.state)
+}
+
+fn message(r: &Reader<Option<Location>>, link: LinkKind) -> &str {
+    &r.links.iter().find(|l| l.link == link).unwrap().message
+}
+
+/// The reader of fixture secret `name`, checked for its verdict and for what a link says.
+fn case<'r>(
+    report: &'r Report,
+    input: &str,
+    name: &str,
+    verdict: (Verdict, Option<LinkKind>),
+    says: (LinkKind, &str),
+) -> &'r Reader<Option<Location>> {
+    let r = reader(report, name);
+    assert_eq!((r.verdict, r.broken_at), verdict, "{input} {name}: {r:#?}");
+    let m = message(r, says.0);
+    assert!(m.contains(says.1), "{input} {name}: {m}");
+    r
+}
+
+/// What the fixtures say, as a plan and as a configuration alike.
+fn assert_fixture_cases(report: &Report, input: &str) {
+    use LinkKind::*;
+    use LinkState::*;
+    let cannot = |at| (Verdict::CannotRead, Some(at));
+    let reads = (Verdict::Reads, None);
+    let open = (Verdict::Unresolved, None);
+    let case = |name, verdict, says| case(report, input, name, verdict, says);
+    // a clean share: every link holds, each at a place in the input
+    let r = case("clean", reads, (KeyPolicy, "allows it kms:Decrypt"));
+    assert_eq!(
+        (r.principal.as_str(), r.account.as_str()),
+        ("arn:aws:iam::444455556666:root", "444455556666")
+    );
+    let kinds: Vec<(LinkKind, LinkState)> = r.links.iter().map(|l| (l.link, l.state)).collect();
+    assert_eq!(
+        kinds,
+        [(SecretPolicy, Holds), (Key, Holds), (KeyPolicy, Holds)]
+    );
+    assert!(
+        r.links.iter().all(|l| l.location.is_some()),
+        "{input}: {r:#?}"
+    );
+    // the AWS managed key, by no kms_key_id and by its alias: no key policy to look at
+    for name in ["aws_managed", "alias"] {
+        let r = case(name, cannot(Key), (Key, "AWS managed key"));
+        assert_eq!(
+            (state(r, SecretPolicy), state(r, KeyPolicy)),
+            (Some(Holds), None)
+        );
+    }
+    // a key policy without the grant
+    let none = "no statement of its key policy allows it kms:Decrypt";
+    let r = case("no_grant", cannot(KeyPolicy), (KeyPolicy, none));
+    assert_eq!(state(r, Key), Some(Holds));
+    // a Deny in the secret policy: broken there, whatever follows
+    let r = case("denied", cannot(SecretPolicy), (SecretPolicy, "NoPartner"));
+    assert_eq!(state(r, KeyPolicy), Some(Holds));
+    // "*" limited to an organization: read by it, with the condition said
+    let org = "aws:PrincipalOrgID StringEquals \"o-abc123def4\"";
+    let r = case("org", reads, (SecretPolicy, org));
+    assert_eq!((r.principal.as_str(), r.account.as_str()), ("*", "*"));
+    assert_eq!(r.conditions, [org]);
+    // a key not known before apply: unresolved, naming where it comes from
+    let origin = if input == "plan" {
+        "known after apply: computed from terraform_data.key.output"
+    } else {
+        "var.key_arn has no value"
+    };
+    let r = case("after_apply", open, (Key, origin));
+    assert_eq!(state(r, Key), Some(Unresolved));
+    // kms:ViaService naming Secrets Manager in another Region
+    let via = "secretsmanager.us-east-1.amazonaws.com";
+    case("other_region", cannot(KeyPolicy), (KeyPolicy, via));
+    assert_eq!(
+        report.access.len(),
+        8,
+        "{input}: one entry per shared secret"
+    );
+}
+
+/// The graph never says what the findings contradict.
+fn assert_agrees_with_findings(report: &Report, input: &str) {
+    let findings = |rule: &str| -> BTreeSet<(String, String)> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .flat_map(|f| f.accounts.iter().map(|a| (f.resource.clone(), a.clone())))
+            .collect()
+    };
+    let broken_at = |link: LinkKind| -> BTreeSet<(String, String)> {
+        report
+            .access
+            .iter()
+            .flat_map(|s| {
+                s.readers
+                    .iter()
+                    .filter(move |r| {
+                        r.links
+                            .iter()
+                            .any(|l| l.link == link && l.state == LinkState::Broken)
+                    })
+                    .map(move |r| (s.secret.clone(), r.account.clone()))
+            })
+            .collect()
+    };
+    assert_eq!(
+        findings("XA002"),
+        broken_at(LinkKind::Key),
+        "{input}: XA002"
+    );
+    assert_eq!(
+        findings("XA003"),
+        broken_at(LinkKind::KeyPolicy),
+        "{input}: XA003"
+    );
+}
+
+#[test]
+fn each_case_of_a_plan_and_of_a_configuration() {
+    for (input, report) in [("plan", fixture_plan()), ("tf", fixture_tf())] {
+        assert!(
+            !report.has_input_errors(),
+            "{input}: {:#?}",
+            report.findings
+        );
+        assert_fixture_cases(&report, input);
+        assert_agrees_with_findings(&report, input);
+    }
+}
+
+#[test]
+fn a_plan_and_its_configuration_give_the_same_verdicts() {
+    let verdicts = |report: &Report| -> Vec<(String, String, Verdict, Option<LinkKind>)> {
+        report
+            .access
+            .iter()
+            .flat_map(|s| {
+                s.readers.iter().map(|r| {
+                    (
+                        s.secret.clone(),
+                        r.principal.clone(),
+                        r.verdict,
+                        r.broken_at,
+                    )
+                })
+            })
+            .collect()
+    };
+    assert_eq!(verdicts(&fixture_plan()), verdicts(&fixture_tf()));
+}
+
+#[test]
+fn the_contract_of_the_access_section() {
+    let report = fixture_plan();
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    let entry = &json["access"][0];
+    assert_eq!(entry["secret"], "aws_secretsmanager_secret.clean");
+    let reader = &entry["readers"][0];
+    assert_eq!(reader["principal"], "arn:aws:iam::444455556666:root");
+    assert_eq!(reader["account"], "444455556666");
+    assert_eq!(reader["verdict"], "reads");
+    assert!(reader.get("broken_at").is_none());
+    let link = &reader["links"][0];
+    assert_eq!(link["link"], "secret-policy");
+    assert_eq!(link["state"], "holds");
+    assert!(link["message"].is_string());
+    assert_eq!(link["location"]["file"], "plan.json");
+    assert!(link["location"]["start"]["line"].is_u64());
+    let no_grant = json["access"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["secret"] == "aws_secretsmanager_secret.no_grant")
+        .unwrap();
+    assert_eq!(no_grant["readers"][0]["verdict"], "cannot-read");
+    assert_eq!(no_grant["readers"][0]["broken_at"], "key-policy");
+    assert_eq!(no_grant["readers"][0]["links"][2]["state"], "broken");
+    // findings about other accounts name them
+    let xa003 = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "XA003")
+        .unwrap();
+    assert_eq!(xa003["accounts"], serde_json::json!(["444455556666"]));
+    // no secret shared with another account: no access section
+    let own = grantcheck_tests::PlanBuilder::new()
+        .create(
+            "aws_secretsmanager_secret_policy.p",
+            serde_json::json!({"policy": grantcheck_tests::policy(serde_json::json!([
+                grantcheck_tests::allow(serde_json::json!({"AWS": "arn:aws:iam::111122223333:root"}), grantcheck_tests::READ)
+            ])).to_string()}),
+        )
+        .build();
+    let report = grantcheck_tests::check_texts(&[("plan.json", &own)], &["111122223333"]);
+    assert!(report.access.is_empty());
+    assert!(!report.to_json().contains("\"access\""));
+}
+
+/// The secrets (index `i` of `…s{i}`) whose readers include one that `pick` selects.
+fn secrets_where(
+    report: &Report,
+    pick: impl Fn(&Reader<Option<Location>>) -> bool,
+) -> BTreeSet<u32> {
+    report
+        .access
+        .iter()
+        .filter(|s| s.readers.iter().any(&pick))
+        .map(|s| {
+            let last = s.secret.rsplit('.').next().unwrap();
+            last.strip_prefix('s').unwrap().parse().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_generated_workload_counts_as_expected() {
+    let Some(shared) = shared_or_skip("a_generated_workload_counts_as_expected") else {
+        return;
+    };
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("access-workload");
+    let _ = std::fs::remove_dir_all(&out);
+    let run = std::process::Command::new("python3")
+        .arg(shared.join("bench/gen_workload.py"))
+        .args(["--secrets", "200", "--filler", "200", "--out"])
+        .arg(&out)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("expected.json")).unwrap()).unwrap();
+    let want = |k: &str| expected[k].as_u64().unwrap() as usize;
+    let plan = SourceFile::new(
+        0,
+        "plan.json",
+        std::fs::read_to_string(out.join("plan.json")).unwrap(),
+    );
+    for (input, report) in [
+        ("plan", check(&[plan])),
+        ("tf", check(&sources_under(&out.join("tf")))),
+    ] {
+        assert!(!report.has_input_errors(), "{input}");
+        assert_agrees_with_findings(&report, input);
+        let at = |link: LinkKind| {
+            secrets_where(&report, |r| {
+                r.verdict == Verdict::CannotRead && r.broken_at == Some(link)
+            })
+        };
+        // every secret shared with another account (or "*") has readers
+        assert_eq!(report.access.len(), want("cross_account"), "{input}");
+        assert_eq!(at(LinkKind::Key).len(), want("without_cmk"), "{input}: key");
+        assert_eq!(
+            at(LinkKind::KeyPolicy).len(),
+            want("key_not_shared"),
+            "{input}: key-policy"
+        );
+        // the rest are clean shares (a public secret's key never grants "*": none is clean)
+        let reads = secrets_where(&report, |r| r.verdict == Verdict::Reads);
+        let all_read: BTreeSet<u32> = reads
+            .iter()
+            .copied()
+            .filter(|i| !at(LinkKind::Key).contains(i) && !at(LinkKind::KeyPolicy).contains(i))
+            .collect();
+        assert_eq!(reads, all_read, "{input}: a secret some read, some not");
+        assert_eq!(
+            reads.len(),
+            want("cross_account") - want("without_cmk") - want("key_not_shared"),
+            "{input}: reads"
+        );
+        // nothing in the workload is left open
+        assert!(
+            report
+                .access
+                .iter()
+                .flat_map(|s| &s.readers)
+                .all(|r| r.verdict != Verdict::Unresolved),
+            "{input}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
