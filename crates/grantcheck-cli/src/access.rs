@@ -131,7 +131,20 @@ pub fn text(report: &Report) -> String {
                         l["message"].as_str().unwrap_or("")
                     )
                 })
-                .unwrap_or_default();
+                .unwrap_or_else(|| {
+                    // a read that holds under conditions says which
+                    let conditions: Vec<&str> = r["conditions"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    if conditions.is_empty() {
+                        String::new()
+                    } else {
+                        format!("when {}", conditions.join(" and "))
+                    }
+                });
             rows.push(vec![
                 escape_line(r["principal"].as_str().unwrap_or("")),
                 escape_line(r["account"].as_str().unwrap_or("")),

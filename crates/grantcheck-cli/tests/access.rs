@@ -1,0 +1,174 @@
+//! `grantcheck access`: who can read each secret, from the report's `access` section, as a
+//! table and as JSON, the same for a plan and for the configuration that made it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_grantcheck"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// The row of `principal` under the heading of `secret`.
+fn row<'a>(text: &'a str, secret: &str, principal: &str) -> &'a str {
+    let at = text
+        .find(&format!("{secret}\n"))
+        .unwrap_or_else(|| panic!("{secret} in {text}"));
+    text[at..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .find(|l| l.trim_start().starts_with(principal))
+        .unwrap_or_else(|| panic!("{principal} under {secret} in {text}"))
+}
+
+#[test]
+fn a_plan_says_who_reads_each_secret_and_what_the_plan_breaks() {
+    let out = run(&["access", "examples/cross-account/plan.json"]);
+    // the exit status follows the findings, as `check`'s does
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let api = row(
+        &text,
+        "aws_secretsmanager_secret.api",
+        "arn:aws:iam::777788889999:role/reader",
+    );
+    assert!(
+        api.contains("✘ cannot read") && api.contains("key: no kms_key_id"),
+        "{api}"
+    );
+    let db = row(
+        &text,
+        "aws_secretsmanager_secret.db",
+        "arn:aws:iam::444455556666:root",
+    );
+    assert!(db.contains("✔ reads"), "{db}");
+    let reports = row(
+        &text,
+        "aws_secretsmanager_secret.reports",
+        "arn:aws:iam::444455556666:root",
+    );
+    assert!(
+        reports.contains("key-policy: the key aws_kms_key.reports"),
+        "{reports}"
+    );
+    assert!(
+        text.contains("  this plan gives access to 777788889999\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  broken by this plan: XA003: the secret is shared with account 444455556666"
+        )
+    );
+    assert!(text.ends_with(
+        "4 secrets shared with other accounts: 1 reader can read, 3 cannot, 0 unresolved\n"
+    ));
+}
+
+#[test]
+fn the_json_form_is_the_reports_access_section() {
+    let access = run(&[
+        "access",
+        "examples/cross-account/plan.json",
+        "--format",
+        "json",
+    ]);
+    let check = run(&[
+        "check",
+        "examples/cross-account/plan.json",
+        "--format",
+        "json",
+    ]);
+    let a: serde_json::Value = serde_json::from_slice(&access.stdout).unwrap();
+    let c: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(a, c["access"]);
+    assert_eq!(a.as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_configuration_gives_each_verdict_with_its_deciding_link() {
+    let out = run(&["access", "tests/fixtures/access/tf"]);
+    let text = stdout(&out);
+    let acct = "arn:aws:iam::444455556666:root";
+    for (secret, verdict, why) in [
+        (
+            "aws_secretsmanager_secret.aws_managed",
+            "✘ cannot read",
+            "key: no kms_key_id",
+        ),
+        (
+            "aws_secretsmanager_secret.no_grant",
+            "✘ cannot read",
+            "key-policy: ",
+        ),
+        (
+            "aws_secretsmanager_secret.denied",
+            "✘ cannot read",
+            "secret-policy: statement NoPartner",
+        ),
+        (
+            "aws_secretsmanager_secret.after_apply",
+            "? unresolved",
+            "var.key_arn has no value",
+        ),
+        (
+            "aws_secretsmanager_secret.other_region",
+            "✘ cannot read",
+            "kms:ViaService",
+        ),
+    ] {
+        let r = row(&text, secret, acct);
+        assert!(r.contains(verdict) && r.contains(why), "{secret}: {r}");
+    }
+    let org = row(&text, "aws_secretsmanager_secret.org", "*");
+    assert!(
+        org.contains("✔ reads") && org.contains("when aws:PrincipalOrgID"),
+        "{org}"
+    );
+}
+
+#[test]
+fn formats_other_than_text_and_json_are_refused() {
+    let out = run(&[
+        "access",
+        "examples/cross-account/plan.json",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("access writes text or json"));
+}
+
+#[test]
+fn sensitive_values_never_appear() {
+    for format in ["text", "json"] {
+        let out = run(&[
+            "access",
+            "tests/fixtures/output/sensitive-plan.json",
+            "--format",
+            format,
+        ]);
+        let text = stdout(&out);
+        assert!(text.contains("777788889999"), "{text}");
+        for secret in [
+            "SECRET-STRING-1",
+            "SENSITIVE-DESCRIPTION-2",
+            "VARIABLE-PASSWORD-3",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+}
