@@ -428,7 +428,7 @@ fn check_unit(
 
 /// The access graph shows no text of a value the inputs mark sensitive (`sensitive`): the
 /// graph words what it reads with the marks the policies carry, and this takes away what a
-/// mark did not reach (a condition key a configuration computes from a sensitive variable).
+/// mark might not reach (a second guard: the tests pass without it).
 /// Word by word, against a set of the sensitive values: its time grows with the texts, not
 /// with their product.
 fn redact_sensitive_texts(

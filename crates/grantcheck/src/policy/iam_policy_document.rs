@@ -531,6 +531,9 @@ fn provider_conditions<B: Blocks>(
                 ops.len() - 1
             }
         };
+        // (a test or variable written from a sensitive value makes its conditions sensitive: a
+        // key of the policy cannot carry the mark itself)
+        ops[op].1.sensitive |= test.sensitive || var.sensitive;
         if let NodeKind::Object(keys) = &mut ops[op].1.kind {
             keys.retain(|(k, _)| k.name != vname);
             keys.push((key(vname, var.span), values));
@@ -547,6 +550,7 @@ fn plan_conditions<B: Blocks>(b: &mut B, blocks: Vec<B::Block>, at: Span) -> Nod
         let (Some(test), Some(var)) = (b.value(&block, "test"), b.value(&block, "variable")) else {
             continue;
         };
+        let sensitive = test.sensitive || var.sensitive;
         let bspan = b.span(&block);
         let (Some(t), Some(v)) = (test.as_str(), var.as_str()) else {
             return unknown(
@@ -560,14 +564,16 @@ fn plan_conditions<B: Blocks>(b: &mut B, blocks: Vec<B::Block>, at: Span) -> Nod
         let entry = (key(v, var.span), values);
         match ops.iter_mut().find(|(k, _)| k.name == t) {
             Some((_, by_test)) => {
+                by_test.sensitive |= sensitive;
                 if let NodeKind::Object(m) = &mut by_test.kind {
                     m.push(entry);
                 }
             }
-            None => ops.push((
-                key(t, test.span),
-                Node::new(NodeKind::Object(vec![entry]), bspan),
-            )),
+            None => {
+                let mut by_test = Node::new(NodeKind::Object(vec![entry]), bspan);
+                by_test.sensitive = sensitive;
+                ops.push((key(t, test.span), by_test));
+            }
         }
     }
     Node::new(NodeKind::Object(ops), at)
