@@ -2,8 +2,9 @@
 //! status a pipeline can rely on (0 clean, 1 findings at or above `--fail-on`, 2 usage or input
 //! error).
 
+use grantcheck_cli::command::{self, Format};
 use grantcheck_cli::discover::{Discovered, read_file, read_found};
-use grantcheck_cli::{access, github, junit, markdown, render};
+use grantcheck_cli::{markdown, render};
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use grantcheck::{Options, Severity, SourceFile};
 
-#[cfg(not(target_env = "msvc"))]
+#[cfg(not(any(target_env = "msvc", target_family = "wasm")))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -102,16 +103,6 @@ struct CheckArgs {
     new_only: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
-enum Format {
-    Text,
-    Json,
-    Sarif,
-    Github,
-    Junit,
-    Markdown,
-}
-
 /// One `--format` argument: a format and where it goes (`None`: `--output` or standard output).
 #[derive(Clone, Debug)]
 struct FormatSpec {
@@ -125,7 +116,7 @@ fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
         Some((n, _)) => return Err(format!("`{n}=` needs a file name after `=`")),
         None => (s, None),
     };
-    let format = Format::from_str(name, true).map_err(|_| {
+    let format = Format::from_name(name).ok_or_else(|| {
         format!("unknown format `{name}`; one of text, json, sarif, github, junit, markdown (optionally FORMAT=FILE)")
     })?;
     Ok(FormatSpec { format, file })
@@ -171,16 +162,10 @@ fn main() -> ExitCode {
             };
             print_out(&text)
         }
-        Command::Explain { code } => match grantcheck::rules::by_code(&code) {
-            Some(m) => print_out(&format!(
-                "{} {} ({})\n\n{}\n",
-                m.code,
-                m.name,
-                m.severity.as_str(),
-                m.docs()
-            )),
+        Command::Explain { code } => match command::explain(&code) {
+            Some(text) => print_out(&text),
             None => {
-                eprintln!("grantcheck: no rule {code}; `grantcheck rules` lists them");
+                eprintln!("{}", command::no_rule(&code));
                 ExitCode::from(2)
             }
         },
@@ -293,14 +278,7 @@ fn run_check(args: CheckArgs, checker: &grantcheck::Checker, shown: Shown) -> Ex
         config: config_shown.clone(),
     };
     let mut report = checker.check(&sources, &options);
-    report.summary.skipped += discovered.skipped;
-    if args.new_only {
-        grantcheck::changes::retain_new_only(&mut report);
-    }
-    // (in every output, as the inputs that could be read but not understood are)
-    for e in &read_errors {
-        report.add_unreadable(e.clone());
-    }
+    command::complete(&mut report, discovered.skipped, args.new_only, &read_errors);
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
@@ -308,24 +286,12 @@ fn run_check(args: CheckArgs, checker: &grantcheck::Checker, shown: Shown) -> Ex
         FailOn::Never => None,
     };
     // a configuration that cannot be used is said first, before any finding
-    for f in report.findings.iter().filter(|f| {
-        f.rule == grantcheck::RuleCode::GC002
-            && config_shown.is_some()
-            && f.location.as_ref().map(|l| &l.file) == config_shown.as_ref()
-    }) {
-        match &f.location {
-            Some(l) => eprintln!(
-                "grantcheck: {}:{}:{}: {}",
-                l.file, l.start.line, l.start.column, f.message
-            ),
-            None => eprintln!("grantcheck: {}", f.message),
-        }
-        said_first.push(f.message.clone());
+    let (lines, said) = command::config_notices(&report, config_shown.as_ref());
+    for line in lines {
+        eprintln!("{line}");
     }
-    let written = match shown {
-        Shown::Findings => write_outputs(&args, &specs, &report, &sources, threshold),
-        Shown::Access => write_access(&specs, &report),
-    };
+    said_first.extend(said);
+    let written = write_outputs(&args, &specs, &report, &sources, threshold, shown);
     let text_on_stdout = match written {
         Ok(t) => t,
         Err(e) => {
@@ -334,22 +300,11 @@ fn run_check(args: CheckArgs, checker: &grantcheck::Checker, shown: Shown) -> Ex
         }
     };
     if !text_on_stdout {
-        for f in report
-            .findings
-            .iter()
-            .filter(|f| f.rule == grantcheck::RuleCode::GC002 && !said_first.contains(&f.message))
-        {
-            eprintln!("grantcheck: {}", f.message);
+        for line in command::late_notices(&report, &said_first) {
+            eprintln!("{line}");
         }
     }
-    if !read_errors.is_empty() || report.has_input_errors() {
-        return ExitCode::from(2);
-    }
-    if grantcheck::report::fails(&report, threshold) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    ExitCode::from(command::exit_status(&report, &read_errors, threshold))
 }
 
 /// The formats to write and where: `None` is standard output.
@@ -372,90 +327,49 @@ fn output_specs(args: &CheckArgs) -> Result<Vec<FormatSpec>, String> {
     Ok(specs)
 }
 
-/// Renders and writes every requested format. Returns whether text went to standard output.
+/// Renders and writes every requested format: the findings (`check`) or who can read each
+/// secret (`access`). Returns whether text went to standard output.
 fn write_outputs(
     args: &CheckArgs,
     specs: &[FormatSpec],
     report: &grantcheck::Report,
     sources: &[SourceFile],
     threshold: Option<Severity>,
+    shown: Shown,
 ) -> Result<bool, String> {
     let mut text_on_stdout = false;
+    let markdown_options = markdown_options(args, threshold);
     for spec in specs {
         let color = spec.file.is_none()
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let rendered = match spec.format {
-            Format::Json => report.to_json() + "\n",
-            Format::Text => render::text(
-                report,
-                sources,
-                &render::TextOptions {
-                    color,
-                    quiet: args.quiet,
-                    verbose: args.verbose,
-                    threshold,
-                },
-            ),
-            Format::Markdown => {
-                markdown::markdown(report, sources, &markdown_options(args, threshold))
-            }
-            Format::Sarif => {
-                let log = grantcheck::report::sarif::Log(report);
-                serde_json::to_string_pretty(&log).map_err(|e| format!("SARIF: {e}"))? + "\n"
-            }
-            Format::Github => {
-                // the job's summary page shows what ten annotations per severity cannot
-                if let Some(path) =
-                    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
-                {
-                    let summary =
-                        markdown::markdown(report, sources, &markdown_options(args, threshold));
-                    append(Path::new(&path), &summary).map_err(|e| {
-                        format!(
-                            "cannot write GITHUB_STEP_SUMMARY {}: {e}",
-                            Path::new(&path).display()
-                        )
-                    })?;
-                }
-                github::github(report)
-            }
-            Format::Junit => {
-                // (files only read by file() and templatefile() are not checked: no suite)
-                let files: Vec<String> = sources
-                    .iter()
-                    .filter(|s| s.found_as != Some(grantcheck::Found::Other))
-                    .map(|s| s.path.clone())
-                    .collect();
-                junit::junit(report, &files, threshold)
-            }
+        let text_options = render::TextOptions {
+            color,
+            quiet: args.quiet,
+            verbose: args.verbose,
+            threshold,
         };
-        match &spec.file {
-            Some(path) => std::fs::write(path, rendered.as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-            None => {
-                text_on_stdout |= spec.format == Format::Text;
-                std::io::stdout()
-                    .write_all(rendered.as_bytes())
-                    .map_err(|e| format!("cannot write the report: {e}"))?;
+        if shown == Shown::Findings && spec.format == Format::Github {
+            // the job's summary page shows what ten annotations per severity cannot
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+                let summary = markdown::markdown(report, sources, &markdown_options);
+                append(Path::new(&path), &summary).map_err(|e| {
+                    format!(
+                        "cannot write GITHUB_STEP_SUMMARY {}: {e}",
+                        Path::new(&path).display()
+                    )
+                })?;
             }
         }
-    }
-    Ok(text_on_stdout)
-}
-
-/// `access`: the access table as text, or the report's `access` section as JSON.
-fn write_access(specs: &[FormatSpec], report: &grantcheck::Report) -> Result<bool, String> {
-    let mut text_on_stdout = false;
-    for spec in specs {
-        let rendered = match spec.format {
-            Format::Text => access::text(report),
-            Format::Json => {
-                let v = serde_json::to_value(report).map_err(|e| format!("JSON: {e}"))?;
-                let section = v.get("access").cloned().unwrap_or(serde_json::json!([]));
-                serde_json::to_string_pretty(&section).map_err(|e| format!("JSON: {e}"))? + "\n"
-            }
-            _ => return Err("access writes text or json (--format text, --format json)".into()),
+        let rendered = match shown {
+            Shown::Findings => command::render(
+                spec.format,
+                report,
+                sources,
+                &text_options,
+                &markdown_options,
+            )?,
+            Shown::Access => command::render_access(spec.format, report)?,
         };
         match &spec.file {
             Some(path) => std::fs::write(path, rendered.as_bytes())
@@ -474,22 +388,9 @@ fn write_access(specs: &[FormatSpec], report: &grantcheck::Report) -> Result<boo
 /// How the Markdown comment links to files: `--link-base`, or where GitHub Actions or GitLab CI
 /// say the checked commit is seen.
 fn markdown_options(args: &CheckArgs, threshold: Option<Severity>) -> markdown::Options {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let link_base = args.link_base.clone().or_else(|| {
-        if let (Some(server), Some(repo), Some(sha)) = (
-            var("GITHUB_SERVER_URL"),
-            var("GITHUB_REPOSITORY"),
-            var("GITHUB_SHA"),
-        ) {
-            return Some(format!("{server}/{repo}/blob/{sha}/"));
-        }
-        let (project, sha) = (var("CI_PROJECT_URL")?, var("CI_COMMIT_SHA")?);
-        Some(format!("{project}/-/blob/{sha}/"))
-    });
-    let link_base = link_base.map(|b| if b.ends_with('/') { b } else { b + "/" });
     markdown::Options {
         threshold,
-        link_base,
+        link_base: command::link_base(args.link_base.clone(), |k| std::env::var(k).ok()),
         max_chars: None,
     }
 }

@@ -7,6 +7,7 @@
 //! (it aborts), so a panic hook records its message for [`take_panic`] and the wrapper turns
 //! the resulting trap into an `Error` and starts a fresh instance.
 
+mod cli;
 mod input;
 mod json_out;
 mod report_in;
@@ -77,7 +78,7 @@ fn source_file((i, (path, text)): (usize, (String, input::Text))) -> SourceFile 
 /// in Node take 2.6 s where the next ones took 0.6 s (about 1 s once reserved). A larger reserve
 /// gained little and outgrew what the check needs. If the memory cannot grow that far, nothing is
 /// reserved and the check grows it as it goes.
-fn reserve_working_memory(text_bytes: usize) {
+pub(crate) fn reserve_working_memory(text_bytes: usize) {
     if cfg!(target_family = "wasm") {
         let mut reserve: Vec<u8> = Vec::new();
         if reserve.try_reserve_exact(text_bytes / 4 * 5).is_ok() {
