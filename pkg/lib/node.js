@@ -1,10 +1,10 @@
-// The instance behind the Node entry: instantiated synchronously at import from the .wasm next to
-// the glue, so Node users need no init() call.
-import { readFileSync } from "node:fs";
+// The instance behind the Node entry: instantiated synchronously at import from the embedded
+// module (no file is read, so a bundle of it runs anywhere), so Node users need no init() call.
 import * as glue from "../dist/grantcheck_wasm.js";
 import { createApi } from "./api.js";
+import { wasmBytes } from "./embedded.js";
 
-glue.initSync({ module: readFileSync(new URL("../dist/grantcheck_wasm_bg.wasm", import.meta.url)) });
+glue.initSync({ module: wasmBytes() });
 
 export const api = createApi({
   glue: () => glue,

@@ -6,13 +6,15 @@ let ready = false;
 let pending;
 
 /**
- * Loads the module. Without an argument it fetches dist/grantcheck_wasm_bg.wasm next to the glue;
- * give a URL, a Response, bytes or a WebAssembly.Module to load it from elsewhere.
+ * Loads the module. Without an argument it instantiates the module embedded in the package (loaded
+ * with a dynamic import, so bundlers that split code put it in a chunk of its own); give a URL
+ * (such as that of grantcheck/grantcheck_wasm_bg.wasm), a Response, bytes or a WebAssembly.Module
+ * to load it from there instead.
  */
 export async function init(input) {
   if (ready) return;
-  pending ??= glue
-    .default(input === undefined ? undefined : { module_or_path: input })
+  pending ??= (input === undefined ? import("./embedded.js").then((m) => m.wasmBytes()) : Promise.resolve(input))
+    .then((module) => glue.default({ module_or_path: module }))
     .then(() => {
       ready = true;
     })

@@ -5,7 +5,9 @@
 //      missing or at another version), writes the glue for `--target web`, which index.js (Node,
 //      synchronous) and web.js (browsers, `await init()`) both use;
 //   3. wasm-opt -O3 from the npm `binaryen` package optimises the module when it is installed;
-//   4. dist/version.js records the core's version for browsers that have not initialised yet.
+//   4. dist/version.js records the core's version for browsers that have not initialised yet;
+//   5. dist/grantcheck_wasm_bytes.js holds the module as base64, so that the entries need no file
+//      beside them: bundlers (esbuild, Vite, webpack) carry it like any other module.
 // Usage: node scripts/build.mjs   (npm run build)
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, statSync, renameSync, rmSync, mkdirSync } from "node:fs";
@@ -155,5 +157,10 @@ if (coreVersion !== pkgVersion) {
 writeFileSync(
   join(dist, "version.js"),
   `// Written by scripts/build.mjs: the version of the grantcheck core in this package.\nexport const version = ${JSON.stringify(coreVersion)};\n`,
+);
+step("dist/grantcheck_wasm_bytes.js");
+writeFileSync(
+  join(dist, "grantcheck_wasm_bytes.js"),
+  `// Written by scripts/build.mjs: grantcheck_wasm_bg.wasm as base64, embedded so that the entries\n// load it without reading or fetching a file (bundles carry it as any other module).\nexport const wasmBase64 = ${JSON.stringify(readFileSync(wasmFile).toString("base64"))};\n`,
 );
 console.log(`grantcheck ${coreVersion}, ${statSync(wasmFile).size} byte module in ${dist}`);
