@@ -54,7 +54,19 @@ export function createApi(loader) {
     return call((g) => g.panicForTesting(String(message)));
   }
 
-  return { check, rules, toSarif, panicForTesting };
+  // The `grantcheck` command (bin/grantcheck.js): the native command line's code in the core.
+  const cli = {
+    check: (files, request) => JSON.parse(call((g) => g.cliCheckJson(files, JSON.stringify(request)))),
+    rules: (format) => call((g) => g.cliRules(format)),
+    explain: (code) => call((g) => g.cliExplain(code)),
+    noRule: (code) => call((g) => g.cliNoRule(code)),
+    sniff: (bytes) => call((g) => g.cliSniff(bytes)),
+    maxInputBytes: () => call((g) => g.cliMaxInputBytes()),
+    normalize: (path) => call((g) => g.cliNormalize(path)),
+    dirOf: (path) => call((g) => g.cliDirOf(path)),
+  };
+
+  return { check, rules, toSarif, panicForTesting, cli };
 }
 
 /** A trap or a wasm stack overflow: the instance cannot be trusted afterwards. */

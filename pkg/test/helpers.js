@@ -9,7 +9,7 @@ export const root = resolve(pkgDir, "..");
 export const consumerDir = join(pkgDir, "test", ".consumer");
 export const shared = resolve(root, "..", "shared");
 export const examplePlan = join(root, "examples", "cross-account", "plan.json");
-const cli = join(root, "target", "debug", process.platform === "win32" ? "grantcheck.exe" : "grantcheck");
+export const cli = join(root, "target", "debug", process.platform === "win32" ? "grantcheck.exe" : "grantcheck");
 
 /** The package, imported through `import ... from "grantcheck"` in the consumer project. */
 export async function load() {

@@ -1,0 +1,93 @@
+// The package's `grantcheck` command (bin/grantcheck.js, as `npx grantcheck` runs it from the
+// installed package) against the native CLI: the same standard output, standard error and exit
+// status for the same command lines.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { cli, consumerDir, examplePlan, root } from "./helpers.js";
+
+const bin = join(consumerDir, "node_modules", ".bin", "grantcheck");
+const work = mkdtempSync(join(tmpdir(), "grantcheck-bin-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function run(cmd, args, cwd = root) {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1" } });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `args` with both commands and asserts that they say the same. */
+function same(args, cwd = root) {
+  assert.ok(existsSync(cli), `the native CLI ${cli} is missing: npm test builds it (test/setup.mjs)`);
+  assert.ok(existsSync(bin), `${bin} is missing: npm test installs the package (test/setup.mjs)`);
+  const native = run(cli, args, cwd);
+  const npm = run(bin, args, cwd);
+  assert.deepEqual(npm, native, `grantcheck ${args.join(" ")}`);
+  return native;
+}
+
+const fixtures = join(root, "tests", "fixtures", "rules");
+const cases = ["GC002", "XA001", "XA002", "PG001"].filter((c) => existsSync(join(fixtures, c)));
+const malformed = join(work, "malformed.json");
+writeFileSync(malformed, '{"format_version": "1.2", "terraform_version": "1.9.0", "resource_changes": [');
+const binary = join(work, "tfplan");
+writeFileSync(binary, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]));
+
+for (const format of ["json", "text"]) {
+  test(`check --format ${format}: the examples folder, as a directory and as files`, () => {
+    assert.equal(same(["check", "--format", format, "examples"]).status, 1);
+    same(["check", "--format", format, "--account", "111122223333", "examples/"]);
+    same(["check", "--format", format, "--fail-on", "never", examplePlan]);
+    same(["check", "--format", format, "--fail-on", "note", "./examples/cross-account/plan.json"]);
+  });
+
+  test(`check --format ${format}: rule fixtures, as directories and as their files`, () => {
+    assert.ok(cases.length >= 3, `rule fixtures under ${fixtures}`);
+    for (const code of cases) {
+      same(["check", "--format", format, `tests/fixtures/rules/${code}`]);
+      same(["check", "--format", format, "--account", "111122223333", `tests/fixtures/rules/${code}/`]);
+      for (const f of readdirSync(join(fixtures, code)).filter((f) => /\.(tf|json)$/.test(f))) {
+        same(["check", "--format", format, `tests/fixtures/rules/${code}/${f}`]);
+      }
+    }
+  });
+
+  test(`check --format ${format}: unreadable and malformed input exit 2 naming the file`, () => {
+    const missing = same(["check", "--format", format, "no/such/plan.json"]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stdout + missing.stderr, /no\/such\/plan\.json: cannot read/);
+    assert.equal(same(["check", "--format", format, malformed]).status, 2);
+    assert.equal(same(["check", "--format", format, binary, examplePlan]).status, 2);
+    assert.equal(same(["check", "--format", format, work]).status, 2);
+  });
+}
+
+test("check: variables, quiet text, the other formats and the whole repository", () => {
+  const dir = join(fixtures, cases[0]);
+  same(["check", "--format", "json", "--var", "x=1", "--var-file", join(work, "absent.tfvars"), dir]);
+  same(["check", "-q", "examples"]);
+  for (const format of ["sarif", "github", "junit"]) same(["check", "--format", format, "examples"]);
+  same(["check", "--format", "json", "."]);
+  same(["check", "--format", "json", "examples"], join(root, "tests"));
+});
+
+test("usage errors exit 2 as the native CLI does", () => {
+  assert.equal(same(["check", "--account", "12", examplePlan]).status, 2);
+  assert.equal(same(["check", "--var", "novalue", examplePlan]).status, 2);
+  assert.equal(same(["check", "--format", "json", "--format", "text", examplePlan]).status, 2);
+  assert.equal(same(["check", "--fail-on", "sometimes", examplePlan]).status, 2);
+  assert.equal(same(["check"]).status, 2);
+  assert.equal(same(["explain", "NOPE"]).status, 2);
+});
+
+test("--version, --help, rules and explain print what the native CLI prints", () => {
+  for (const args of [["--version"], ["--help"], ["check", "--help"], ["rules", "--help"], ["explain", "--help"]]) {
+    assert.equal(same(args).status, 0);
+  }
+  for (const format of ["text", "json", "markdown"]) same(["rules", "--format", format]);
+  same(["rules"]);
+  same(["explain", "XA002"]);
+});
