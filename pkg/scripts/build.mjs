@@ -87,6 +87,23 @@ export function __grantcheck_reset() {
   writeFileSync(gluePath, glue);
 }
 
+/**
+ * Removes the glue's default of fetching grantcheck_wasm_bg.wasm next to itself: the entries
+ * always give the module (the embedded one unless init() is given another), and bundlers (Vite,
+ * webpack) would otherwise copy the unused .wasm file into every bundle.
+ */
+function dropDefaultUrl(gluePath) {
+  const needle = "module_or_path = new URL('grantcheck_wasm_bg.wasm', import.meta.url);";
+  const glue = readFileSync(gluePath, "utf8");
+  if (!glue.includes(needle)) {
+    throw new Error(`${gluePath}: the wasm-bindgen glue changed shape (no \`${needle}\`); update scripts/build.mjs`);
+  }
+  writeFileSync(
+    gluePath,
+    glue.replace(needle, 'throw new Error("grantcheck: init() of the glue needs the module (lib/web.js gives it)");'),
+  );
+}
+
 function wasmOpt(wasmPath) {
   const bin = join(pkgDir, "node_modules", ".bin", "wasm-opt");
   if (!existsSync(bin)) {
@@ -140,6 +157,7 @@ run(bindgen, ["--target", "web", "--no-typescript", "--out-dir", dist, built]);
 const glue = join(dist, "grantcheck_wasm.js");
 const wasmFile = join(dist, "grantcheck_wasm_bg.wasm");
 addReset(glue);
+dropDefaultUrl(glue);
 console.log(`wasm-bindgen: ${sizes(wasmFile)}`);
 
 step("wasm-opt");

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { cli, consumerDir, examplePlan, root } from "./helpers.js";
+import { cli, consumerDir, examplePlan, root, shared } from "./helpers.js";
 
 const bin = join(consumerDir, "node_modules", ".bin", "grantcheck");
 const work = mkdtempSync(join(tmpdir(), "grantcheck-bin-"));
@@ -90,4 +90,21 @@ test("--version, --help, rules and explain print what the native CLI prints", ()
   for (const format of ["text", "json", "markdown"]) same(["rules", "--format", format]);
   same(["rules"]);
   same(["explain", "XA002"]);
+});
+
+const genWorkload = join(shared, "bench", "gen_workload.py");
+const noWorkload = !existsSync(genWorkload) && `${genWorkload} is absent`;
+if (noWorkload) console.warn(`\n*** SKIPPING the workload test of the grantcheck command: ${noWorkload} ***\n`);
+
+test("check: a generated workload, its plan and its module tree", { skip: noWorkload, timeout: 300_000 }, () => {
+  const dir = join(work, "workload");
+  const r = spawnSync("python3", [genWorkload, "--secrets", "100", "--filler", "300", "--shards", "3", "--seed", "7", "--out", dir], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, `gen_workload.py failed: ${r.stderr}`);
+  for (const format of ["json", "text"]) {
+    assert.equal(same(["check", "--format", format, "plan.json"], dir).status, 1);
+    same(["check", "--format", format, "--account", "111122223333", "tf"], dir);
+    same(["check", "--format", format, "."], dir);
+  }
 });

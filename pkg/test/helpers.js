@@ -1,7 +1,8 @@
 // Shared by the tests: where things are, the package as a consumer imports it, the native CLI.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -35,4 +36,49 @@ export function nativeReport(files, cwd, accounts = []) {
 /** A JS report without what only the JS API gives (UTF-16 offsets). */
 export function withoutUtf16(report) {
   return JSON.parse(JSON.stringify(report, (key, value) => (key === "utf16" ? undefined : value)));
+}
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+};
+
+/** Serves `dir` as static files on 127.0.0.1 (no directory listings, nothing outside `dir`). */
+export function serveStatic(dir) {
+  return new Promise((resolve) => {
+    const s = createServer((req, res) => {
+      const path = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
+      const file = normalize(join(dir, path));
+      if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
+        res.writeHead(404).end("not found");
+        return;
+      }
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+      createReadStream(file).pipe(res);
+    });
+    s.listen(0, "127.0.0.1", () => resolve(s));
+  });
+}
+
+/** Headless Chromium (`chromiumPath`) through playwright-core, with a profile in `profileDir`. */
+export function launchChromium(playwright, chromiumPath, profileDir, options = {}) {
+  return playwright.chromium.launchPersistentContext(profileDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    ...options,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
 }

@@ -4,12 +4,11 @@
 // to first render on a ~20 MB plan.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:http";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join, normalize, sep } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { pkgDir, root, shared } from "./helpers.js";
+import { launchChromium, pkgDir, root, serveStatic, shared } from "./helpers.js";
 
 const OWNER = "111122223333";
 const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -27,13 +26,6 @@ try {
 const skip = reasons.length ? reasons.join("; ") : false;
 if (skip) console.warn(`\n*** SKIPPING the browser tests of the viewer: ${skip} ***\n`);
 
-const TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".json": "application/json",
-};
 
 let server;
 let origin;
@@ -41,22 +33,6 @@ let context;
 let work;
 const requests = [];
 
-/** Serves pkg/ as static files on 127.0.0.1 (no directory listings, nothing outside pkg/). */
-function serve() {
-  return new Promise((resolve) => {
-    const s = createServer((req, res) => {
-      const path = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
-      const file = normalize(join(pkgDir, path));
-      if (!file.startsWith(pkgDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
-        res.writeHead(404).end("not found");
-        return;
-      }
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
-      createReadStream(file).pipe(res);
-    });
-    s.listen(0, "127.0.0.1", () => resolve(s));
-  });
-}
 
 function generate(dir, secrets, filler, seed) {
   const r = spawnSync("python3", [genWorkload, "--secrets", String(secrets), "--filler", String(filler), "--seed", String(seed), "--out", dir], {
@@ -120,23 +96,9 @@ async function openViewer() {
 before(async () => {
   if (skip) return;
   work = mkdtempSync(join(tmpdir(), "grantcheck-viewer-"));
-  server = await serve();
+  server = await serveStatic(pkgDir);
   origin = `http://127.0.0.1:${server.address().port}`;
-  context = await playwright.chromium.launchPersistentContext(join(work, "profile"), {
-    executablePath: chromiumPath,
-    headless: true,
-    acceptDownloads: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  context = await launchChromium(playwright, chromiumPath, join(work, "profile"), { acceptDownloads: true });
 });
 
 after(async () => {
