@@ -3,7 +3,7 @@
 // status for the same command lines.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -13,18 +13,19 @@ const bin = join(consumerDir, "node_modules", ".bin", "grantcheck");
 const work = mkdtempSync(join(tmpdir(), "grantcheck-bin-"));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function run(cmd, args, cwd = root) {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, NO_COLOR: "1" } });
+function run(cmd, args, cwd = root, input = undefined) {
+  const env = { ...process.env, NO_COLOR: "1" };
+  const r = spawnSync(cmd, args, { cwd, input, encoding: "utf8", maxBuffer: 1 << 30, env });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Runs `args` with both commands and asserts that they say the same. */
-function same(args, cwd = root) {
+function same(args, cwd = root, input = undefined) {
   assert.ok(existsSync(cli), `the native CLI ${cli} is missing: npm test builds it (test/setup.mjs)`);
   assert.ok(existsSync(bin), `${bin} is missing: npm test installs the package (test/setup.mjs)`);
-  const native = run(cli, args, cwd);
-  const npm = run(bin, args, cwd);
+  const native = run(cli, args, cwd, input);
+  const npm = run(bin, args, cwd, input);
   assert.deepEqual(npm, native, `grantcheck ${args.join(" ")}`);
   return native;
 }
@@ -72,6 +73,18 @@ test("check: variables, quiet text, the other formats and the whole repository",
   for (const format of ["sarif", "github", "junit"]) same(["check", "--format", format, "examples"]);
   same(["check", "--format", "json", "."]);
   same(["check", "--format", "json", "examples"], join(root, "tests"));
+});
+
+test("check: standard input, and reports written to files", () => {
+  same(["check", "--format", "json", "-"], root, readFileSync(examplePlan, "utf8"));
+  same(["check", "-"], root, "{");
+  const [a, b] = ["native", "npm"].map((who) => join(work, who));
+  const outputs = (dir) => ["--format", `sarif=${dir}.sarif`, "--format", "junit", "-o", `${dir}.xml`];
+  const native = run(cli, ["check", ...outputs(a), examplePlan]);
+  const npm = run(bin, ["check", ...outputs(b), examplePlan]);
+  assert.deepEqual(npm, native);
+  assert.equal(readFileSync(`${b}.sarif`, "utf8"), readFileSync(`${a}.sarif`, "utf8"));
+  assert.equal(readFileSync(`${b}.xml`, "utf8"), readFileSync(`${a}.xml`, "utf8"));
 });
 
 test("usage errors exit 2 as the native CLI does", () => {
