@@ -3,14 +3,16 @@
 // command line reads them (lib/discover.js); the check, the rendering, what is said on standard
 // error and the exit status are the native command line's own code, compiled into the core
 // (crates/grantcheck-cli/src/command.rs), so both print the same bytes for the same inputs.
-import { lstatSync, realpathSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, lstatSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { version } from "../dist/version.js";
-import { checkHelp, explainHelp, rulesHelp, topHelp } from "./cli-help.js";
+import { accessHelp, checkHelp, explainHelp, rulesHelp, topHelp } from "./cli-help.js";
 import { ancestors, createReader, ioMessage, relativeToCwd, within } from "./discover.js";
 import { api } from "./node.js";
 
-const FORMATS = ["text", "json", "sarif", "github", "junit"];
+const FORMATS = ["text", "json", "sarif", "github", "junit", "markdown"];
+// what GitHub Actions and GitLab CI say of the checked commit (Markdown links)
+const LINK_ENV = ["GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA", "CI_PROJECT_URL", "CI_COMMIT_SHA"];
 const FAIL_ON = ["error", "warning", "note", "never"];
 const RULES_FORMATS = ["text", "json", "markdown"];
 
@@ -18,7 +20,7 @@ const RULES_FORMATS = ["text", "json", "markdown"];
 class Usage extends Error {}
 
 /**
- * Runs the command line `argv` (without `node` and the script); `io` = {out(text), err(text),
+ * Runs the command line `argv` (without `node` and the script); `io` = {out(text), err(text), env,
  * color}: `color` when standard output is a terminal that takes colour. Returns the exit status.
  */
 export function main(argv, io) {
@@ -49,12 +51,14 @@ function run(argv, io) {
       io.out(`grantcheck ${version}\n`);
       return 0;
     case "help": {
-      const help = { check: checkHelp, rules: rulesHelp, explain: explainHelp }[rest[0]] ?? topHelp;
+      const help = { check: checkHelp, access: accessHelp, rules: rulesHelp, explain: explainHelp }[rest[0]] ?? topHelp;
       io.out(help);
       return 0;
     }
     case "check":
-      return check(rest, io);
+      return check(rest, io, false);
+    case "access":
+      return check(rest, io, true);
     case "rules":
       return rules(rest, io);
     case "explain":
@@ -137,7 +141,7 @@ function formatSpec(s) {
   const bad = (why) => new Usage(`invalid value '${s}' for '--format <FORMAT[=FILE]>': ${why}`);
   if (file === "") throw bad(`\`${name}=\` needs a file name after \`=\``);
   if (!FORMATS.includes(name.toLowerCase())) {
-    throw bad(`unknown format \`${name}\`; one of text, json, sarif, github, junit (optionally FORMAT=FILE)`);
+    throw bad(`unknown format \`${name}\`; one of text, json, sarif, github, junit, markdown (optionally FORMAT=FILE)`);
   }
   return { format: name.toLowerCase(), file };
 }
@@ -148,21 +152,25 @@ const CHECK_SPEC = {
   "fail-on": { value: true, display: "--fail-on <FAIL_ON>", check: oneOf("--fail-on <FAIL_ON>", FAIL_ON) },
   output: { value: true, short: "o", display: "--output <FILE>" },
   quiet: { value: false, short: "q" },
+  verbose: { value: false, short: "v" },
+  "link-base": { value: true, display: "--link-base <URL>" },
   "var-file": { value: true, display: "--var-file <FILE>" },
   var: { value: true, display: "--var <NAME=VALUE>" },
   config: { value: true, display: "--config <FILE>" },
   "new-only": { value: false },
 };
 
-function check(args, io) {
-  const parsed = parse(args, CHECK_SPEC, "Usage: grantcheck check [OPTIONS] <PATH>...");
+/** `check` (the findings) or, with `access`, `access` (who can read each secret). */
+function check(args, io, access) {
+  const command = access ? "access" : "check";
+  const parsed = parse(args, CHECK_SPEC, `Usage: grantcheck ${command} [OPTIONS] <PATH>...`);
   if (parsed === null) {
-    io.out(checkHelp);
+    io.out(access ? accessHelp : checkHelp);
     return 0;
   }
   const { options: o, positionals: paths } = parsed;
   if (paths.length === 0) {
-    throw new Usage("the following required arguments were not provided:\n  <PATH>...\n\nUsage: grantcheck check <PATH>...");
+    throw new Usage(`the following required arguments were not provided:\n  <PATH>...\n\nUsage: grantcheck ${command} <PATH>...`);
   }
   const last = (name) => o[name]?.at(-1);
   const accounts = o.account ?? [];
@@ -186,6 +194,7 @@ function check(args, io) {
     }
   }
 
+  const env = io.env ?? {};
   const core = api.cli;
   const reader = createReader(core);
   const discovered = reader.discover(paths);
@@ -242,6 +251,11 @@ function check(args, io) {
     newOnly: Boolean(o["new-only"]),
     failOn: last("fail-on") ?? "error",
     quiet: Boolean(o.quiet),
+    verbose: Boolean(o.verbose),
+    linkBase: last("link-base") ?? null,
+    env: Object.fromEntries(LINK_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]])),
+    access,
+    stepSummary: Boolean(env.GITHUB_STEP_SUMMARY) && specs.some((s) => s.format === "github"),
     outputs: specs.map((s) => [s.format, s.file === null && Boolean(io.color)]),
     skipped: discovered.skipped,
     readErrors,
@@ -250,6 +264,19 @@ function check(args, io) {
   for (const line of outcome.first) io.err(`${line}\n`);
   let textOnStdout = false;
   for (const [i, s] of specs.entries()) {
+    if (i === outcome.outputs.length) {
+      io.err(`grantcheck: ${outcome.error}\n`);
+      return 2;
+    }
+    if (s.format === "github" && outcome.summary !== undefined && outcome.summary !== null) {
+      // the job's summary page shows what ten annotations per severity cannot
+      try {
+        appendFileSync(env.GITHUB_STEP_SUMMARY, `${outcome.summary}\n`);
+      } catch (e) {
+        io.err(`grantcheck: cannot write GITHUB_STEP_SUMMARY ${env.GITHUB_STEP_SUMMARY}: ${ioMessage(e)}\n`);
+        return 2;
+      }
+    }
     if (s.file !== null) {
       try {
         writeFileSync(s.file, outcome.outputs[i]);

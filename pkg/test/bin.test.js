@@ -70,7 +70,9 @@ test("check: variables, quiet text, the other formats and the whole repository",
   const dir = join(fixtures, cases[0]);
   same(["check", "--format", "json", "--var", "x=1", "--var-file", join(work, "absent.tfvars"), dir]);
   same(["check", "-q", "examples"]);
-  for (const format of ["sarif", "github", "junit"]) same(["check", "--format", format, "examples"]);
+  for (const format of ["sarif", "github", "junit", "markdown"]) same(["check", "--format", format, "examples"]);
+  same(["check", "--verbose", "--fail-on", "note", "tests/fixtures"]);
+  same(["check", "--format", "markdown", "--link-base", "https://example.com/r/blob/abc", "examples"]);
   same(["check", "--format", "json", "."]);
   same(["check", "--format", "json", "examples"], join(root, "tests"));
 });
@@ -87,6 +89,14 @@ test("check: standard input, and reports written to files", () => {
   assert.equal(readFileSync(`${b}.xml`, "utf8"), readFileSync(`${a}.xml`, "utf8"));
 });
 
+test("access: text and json, and a format access does not write", () => {
+  for (const format of ["text", "json"]) {
+    same(["access", "--format", format, "examples"]);
+    same(["access", "--format", format, "--account", "111122223333", "tests/fixtures/rules/XA002"]);
+  }
+  assert.equal(same(["access", "--format", "sarif", "examples"]).status, 2);
+});
+
 test("usage errors exit 2 as the native CLI does", () => {
   assert.equal(same(["check", "--account", "12", examplePlan]).status, 2);
   assert.equal(same(["check", "--var", "novalue", examplePlan]).status, 2);
@@ -97,7 +107,7 @@ test("usage errors exit 2 as the native CLI does", () => {
 });
 
 test("--version, --help, rules and explain print what the native CLI prints", () => {
-  for (const args of [["--version"], ["--help"], ["check", "--help"], ["rules", "--help"], ["explain", "--help"]]) {
+  for (const args of [["--version"], ["--help"], ["check", "--help"], ["access", "--help"], ["rules", "--help"], ["explain", "--help"]]) {
     assert.equal(same(args).status, 0);
   }
   for (const format of ["text", "json", "markdown"]) same(["rules", "--format", format]);
