@@ -53,6 +53,10 @@ enum Command {
     },
     /// Show the documentation of a rule, by code (XA002) or name.
     Explain { code: String },
+    /// Serve as an HCP Terraform / Terraform Enterprise run task: check each run's plan and
+    /// send the findings back (until SIGTERM or SIGINT).
+    #[cfg(feature = "serve")]
+    Serve(grantcheck_cli::serve::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -169,6 +173,8 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => grantcheck_cli::serve::run(args),
     }
 }
 

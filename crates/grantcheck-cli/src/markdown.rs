@@ -160,6 +160,37 @@ fn excerpt(report: &Report, f: &ReportFinding, sources: &[SourceFile]) -> Option
     Some(x.text)
 }
 
+/// The detail of one finding in Markdown: its message, where it is (linked under `link_base`),
+/// the excerpt of the source with sensitive values masked, and the help. A comment folds it in
+/// `<details>`; a run task result shows it as an outcome's body.
+pub fn finding_body(
+    report: &Report,
+    f: &ReportFinding,
+    sources: &[SourceFile],
+    link_base: Option<&str>,
+) -> String {
+    let mut d = format!("{}\n\n", escape(&f.message));
+    if let Some(l) = &f.location {
+        let _ = writeln!(
+            d,
+            "At {}{}.\n",
+            place(l, link_base),
+            f.policy_path
+                .as_ref()
+                .map(|p| format!(", in the policy at {}", escape(p)))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(x) = excerpt(report, f, sources) {
+        d.push_str(&fenced(&x, ""));
+        d.push('\n');
+    }
+    if !f.help.is_empty() {
+        let _ = writeln!(d, "**How to fix:** {}\n", escape(&f.help));
+    }
+    d
+}
+
 /// The report as a pull-request comment.
 pub fn markdown(report: &Report, sources: &[SourceFile], options: &Options) -> String {
     let s = &report.summary;
@@ -267,7 +298,7 @@ pub fn markdown(report: &Report, sources: &[SourceFile], options: &Options) -> S
         .map(|&i| {
             let f = &report.findings[i];
             let mut d = format!(
-                "<details><summary>{} {} · {}</summary>\n\n{}\n\n",
+                "<details><summary>{} {} · {}</summary>\n\n",
                 f.rule,
                 escape(&f.name),
                 if f.resource.is_empty() {
@@ -275,26 +306,8 @@ pub fn markdown(report: &Report, sources: &[SourceFile], options: &Options) -> S
                 } else {
                     code(&f.resource)
                 },
-                escape(&f.message)
             );
-            if let Some(l) = &f.location {
-                let _ = writeln!(
-                    d,
-                    "At {}{}.\n",
-                    place(l, link_base),
-                    f.policy_path
-                        .as_ref()
-                        .map(|p| format!(", in the policy at {}", escape(p)))
-                        .unwrap_or_default()
-                );
-            }
-            if let Some(x) = excerpt(report, f, sources) {
-                d.push_str(&fenced(&x, ""));
-                d.push('\n');
-            }
-            if !f.help.is_empty() {
-                let _ = writeln!(d, "**How to fix:** {}\n", escape(&f.help));
-            }
+            d.push_str(&finding_body(report, f, sources, link_base));
             d.push_str("</details>\n");
             d
         })
