@@ -71,6 +71,15 @@ pub struct Settings {
     pub body: BodyFn,
 }
 
+/// Threads that read and answer requests.
+const HANDLERS: usize = 4;
+
+/// The next item of a channel shared by threads; `None` once it is closed.
+fn next<T>(from: &Mutex<Receiver<T>>) -> Option<T> {
+    let rx = from.lock().ok()?;
+    rx.recv().ok()
+}
+
 struct Job {
     payload: Payload,
     kind: Kind,
@@ -106,12 +115,25 @@ pub fn serve_until(settings: Settings, stop: &AtomicBool) -> Result<(), String> 
     });
     let (tx, rx) = sync_channel::<Job>(limits.queue);
     let rx = Arc::new(Mutex::new(rx));
-    let workers: Vec<_> = (0..limits.concurrency.max(1))
+    let mut threads: Vec<_> = (0..limits.concurrency.max(1))
         .map(|_| {
             let (rx, shared) = (rx.clone(), shared.clone());
             std::thread::spawn(move || work(&rx, &shared))
         })
         .collect();
+    // requests are read and answered on threads of their own, so that a slow client does not
+    // hold up the others
+    let (requests, taken) = sync_channel::<Request>(HANDLERS * 4);
+    let taken = Arc::new(Mutex::new(taken));
+    threads.extend((0..HANDLERS).map(|_| {
+        let (taken, shared, tx) = (taken.clone(), shared.clone(), tx.clone());
+        std::thread::spawn(move || {
+            while let Some(request) = next(&taken) {
+                handle(request, &shared.settings, &tx);
+            }
+        })
+    }));
+    drop(tx);
     log::info(
         "listening",
         &[
@@ -123,7 +145,14 @@ pub fn serve_until(settings: Settings, stop: &AtomicBool) -> Result<(), String> 
     );
     while !stop.load(Ordering::SeqCst) {
         match server.recv_timeout(Duration::from_millis(100)) {
-            Ok(Some(request)) => handle(request, &shared.settings, &tx),
+            Ok(Some(request)) => {
+                if let Err(TrySendError::Full(r) | TrySendError::Disconnected(r)) =
+                    requests.try_send(request)
+                {
+                    log::warn("busy", &[("status", json!(503))]);
+                    respond(r, 503, "busy, try again\n");
+                }
+            }
             Ok(None) => {}
             Err(e) => {
                 log::warn("accept_failed", &[("error", json!(e.to_string()))]);
@@ -132,17 +161,17 @@ pub fn serve_until(settings: Settings, stop: &AtomicBool) -> Result<(), String> 
         }
     }
     drop(server);
-    drop(tx);
+    drop(requests);
     log::info(
         "stopping",
         &[("wait_seconds", json!(limits.shutdown_timeout.as_secs()))],
     );
     let deadline = Instant::now() + limits.shutdown_timeout;
-    while workers.iter().any(|w| !w.is_finished()) && Instant::now() < deadline {
+    while threads.iter().any(|w| !w.is_finished()) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let unfinished = workers.iter().filter(|w| !w.is_finished()).count();
-    log::info("stopped", &[("unfinished_workers", json!(unfinished))]);
+    let unfinished = threads.iter().filter(|w| !w.is_finished()).count();
+    log::info("stopped", &[("unfinished_threads", json!(unfinished))]);
     Ok(())
 }
 
@@ -264,12 +293,7 @@ fn run_fields(p: &Payload) -> Vec<(&'static str, Value)> {
 }
 
 fn work(jobs: &Mutex<Receiver<Job>>, shared: &Shared) {
-    loop {
-        let job = match jobs.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = job else { return };
+    while let Some(job) = next(jobs) {
         run(job, shared);
     }
 }
