@@ -452,3 +452,38 @@ fn a_run_task_is_verified_checked_and_called_back_and_the_server_stops_on_sigter
         "{log:?}"
     );
 }
+
+#[test]
+fn the_server_does_not_start_without_a_key_or_with_a_configuration_it_cannot_use() {
+    let run = |args: &[&str], key: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_grantcheck"));
+        c.current_dir(root())
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("GRANTCHECK_HMAC_KEY")
+            .stdin(Stdio::null());
+        if let Some(k) = key {
+            c.env("GRANTCHECK_HMAC_KEY", k);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&[], None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("GRANTCHECK_HMAC_KEY"), "{err}");
+    let (code, err) = run(&[], Some("  "));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("empty"), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("grantcheck.toml");
+    std::fs::write(&config, "no_such_key = 1\n").unwrap();
+    let (code, err) = run(&["--config", config.to_str().unwrap()], Some("k"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("grantcheck.toml"), "{err}");
+    let (code, err) = run(&["--account", "12"], Some("k"));
+    assert_eq!(code, Some(2), "{err}");
+}

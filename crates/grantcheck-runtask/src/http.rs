@@ -101,3 +101,71 @@ pub fn send_result(url: &str, token: &str, body: &str, timeout: Duration) -> Res
     }
     Err(last)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{fetch_plan, send_result};
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+
+    /// A server on 127.0.0.1 that answers `n` requests with `answer` (status, body, delay
+    /// before answering), and reports each request's method.
+    fn server(
+        n: usize,
+        answer: (u16, &'static str, Duration),
+    ) -> (String, std::sync::mpsc::Receiver<String>) {
+        let s = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/p", s.server_addr().to_ip().unwrap());
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for _ in 0..n {
+                let Ok(Some(r)) = s.recv_timeout(Duration::from_secs(10)) else {
+                    return;
+                };
+                let _ = tx.send(r.method().as_str().to_string());
+                std::thread::sleep(answer.2);
+                let _ = r
+                    .respond(tiny_http::Response::from_string(answer.1).with_status_code(answer.0));
+            }
+        });
+        (url, rx)
+    }
+
+    #[test]
+    fn a_plan_over_the_limit_an_error_status_or_no_answer_is_an_error_with_the_reason() {
+        let (url, _) = server(1, (200, "{\"format_version\": \"1.2\"}", Duration::ZERO));
+        let e = fetch_plan(&url, "t", Duration::from_secs(10), 8).unwrap_err();
+        assert!(e.0.contains("over the limit"), "{}", e.0);
+
+        let (url, _) = server(1, (500, "", Duration::ZERO));
+        let e = fetch_plan(&url, "t", Duration::from_secs(10), 1000).unwrap_err();
+        assert!(e.0.ends_with("HTTP 500 Internal Server Error"), "{}", e.0);
+
+        let (url, _) = server(1, (200, "{}", Duration::from_secs(3)));
+        let e = fetch_plan(&url, "t", Duration::from_secs(1), 1000).unwrap_err();
+        assert!(e.0.contains("no answer within 1 s"), "{}", e.0);
+
+        let (url, _) = server(1, (200, "{\"format_version\": \"1.2\"}", Duration::ZERO));
+        assert_eq!(
+            fetch_plan(&url, "t", Duration::from_secs(10), 1000).unwrap(),
+            "{\"format_version\": \"1.2\"}"
+        );
+    }
+
+    #[test]
+    fn a_callback_is_tried_again_after_a_server_error_only() {
+        let (url, seen) = server(2, (503, "", Duration::ZERO));
+        assert_eq!(
+            send_result(&url, "t", "{}", Duration::from_secs(10)),
+            Err("HTTP 503".into())
+        );
+        assert_eq!(seen.try_iter().collect::<Vec<_>>(), ["PATCH", "PATCH"]);
+
+        let (url, seen) = server(2, (422, "", Duration::ZERO));
+        assert_eq!(
+            send_result(&url, "t", "{}", Duration::from_secs(10)),
+            Err("HTTP 422".into())
+        );
+        assert_eq!(seen.try_iter().count(), 1);
+    }
+}
