@@ -191,8 +191,9 @@ export const version: string;
 
 /**
  * What init() can load the module from: a URL (string or `URL`), a fetch `Response`, the module's
- * bytes (`ArrayBuffer`, typed array) or a compiled `WebAssembly.Module`. By default, the .wasm file
- * next to the package's glue. (Written without DOM types, so that Node-only projects compile.)
+ * bytes (`ArrayBuffer`, typed array) or a compiled `WebAssembly.Module`. By default, the copy of the
+ * module the package embeds (so that bundlers need no asset); give the URL of the .wasm file to
+ * stream it instead. (Written without DOM types, so that Node-only projects compile.)
  */
 export type InitInput = string | ArrayBuffer | ArrayBufferView | object;
 
