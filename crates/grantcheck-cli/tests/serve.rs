@@ -95,6 +95,15 @@ impl FakeApi {
                     ("GET", "/archivist/plan-ok?sig=x") => {
                         tiny_http::Response::from_string(plan.clone())
                     }
+                    // a download that is not a plan
+                    ("GET", "/api/v2/plans/plan-text/json-output") if bearer => {
+                        tiny_http::Response::from_string("<html>maintenance</html>")
+                    }
+                    // a download slower than the server's --fetch-timeout (bounded: 3 s)
+                    ("GET", "/api/v2/plans/plan-slow/json-output") if bearer => {
+                        std::thread::sleep(Duration::from_secs(3));
+                        tiny_http::Response::from_string(plan.clone())
+                    }
                     ("PATCH", p) if p.starts_with("/api/v2/task-results/") => {
                         tx.send(s).unwrap();
                         tiny_http::Response::from_string("{}")
@@ -486,4 +495,49 @@ fn the_server_does_not_start_without_a_key_or_with_a_configuration_it_cannot_use
     assert!(err.contains("grantcheck.toml"), "{err}");
     let (code, err) = run(&["--account", "12"], Some("k"));
     assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn a_plan_that_is_not_json_a_slow_plan_server_and_a_huge_body_are_never_passed() {
+    let plan = std::fs::read_to_string(root().join("examples/cross-account/plan.json")).unwrap();
+    let api = FakeApi::start(plan);
+    let served = serve(&["--fetch-timeout", "1"]);
+    let addr = served.addr;
+
+    // a download that is not a plan: failed, saying it could not be read
+    assert_eq!(
+        post_signed(addr, &run_request(&api, "plan-text", "run-text")),
+        200
+    );
+    let result: Value = serde_json::from_str(&api.callback().body).unwrap();
+    let attributes = &result["data"]["attributes"];
+    assert_eq!(attributes["status"], "failed", "{result:#}");
+    let message = attributes["message"].as_str().unwrap();
+    assert!(
+        message.contains("could not be checked") && message.contains("not valid JSON"),
+        "{message}"
+    );
+
+    // a plan server slower than --fetch-timeout: failed, saying it did not answer in time
+    assert_eq!(
+        post_signed(addr, &run_request(&api, "plan-slow", "run-slow")),
+        200
+    );
+    let result: Value = serde_json::from_str(&api.callback().body).unwrap();
+    let attributes = &result["data"]["attributes"];
+    assert_eq!(attributes["status"], "failed", "{result:#}");
+    let message = attributes["message"].as_str().unwrap();
+    assert!(message.contains("within 1 s"), "{message}");
+
+    // a body over the limit is refused before anything is fetched
+    let seen_before = api.seen().len();
+    let mut huge = run_request(&api, "plan-ok", "run-huge");
+    huge["run_message"] = json!("x".repeat(2 << 20));
+    assert_eq!(post_signed(addr, &huge), 413);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        api.seen().len(),
+        seen_before,
+        "nothing fetched for a refused request"
+    );
 }
