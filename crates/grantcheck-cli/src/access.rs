@@ -5,27 +5,27 @@
 use std::fmt::Write;
 
 use grantcheck::Report;
+use grantcheck::access::{LinkState, Reader, Verdict};
 use grantcheck::diagnostic::Change;
-use serde_json::Value;
+use grantcheck::report::Location;
 
 use crate::render::escape_line;
 
 /// The verdict as a table cell: words and a mark, so that states differ by more than colour.
-fn verdict(v: &str) -> &'static str {
+fn verdict(v: Verdict) -> &'static str {
     match v {
-        "reads" => "✔ reads",
-        "cannot-read" => "✘ cannot read",
-        _ => "? unresolved",
+        Verdict::Reads => "✔ reads",
+        Verdict::CannotRead => "✘ cannot read",
+        Verdict::Unresolved => "? unresolved",
     }
 }
 
 /// What decides a reader's verdict: the first broken link, else the first unresolved one.
-fn deciding_link(reader: &Value) -> Option<&Value> {
-    let links = reader["links"].as_array()?;
-    links
-        .iter()
-        .find(|l| l["state"] == "broken")
-        .or_else(|| links.iter().find(|l| l["state"] == "unresolved"))
+fn deciding_link(
+    reader: &Reader<Option<Location>>,
+) -> Option<&grantcheck::access::Link<Option<Location>>> {
+    let first = |state| reader.links.iter().find(|l| l.state == state);
+    first(LinkState::Broken).or_else(|| first(LinkState::Unresolved))
 }
 
 /// Lines of a table, columns padded to their widest cell (counted in characters).
@@ -57,8 +57,7 @@ fn table(rows: &[Vec<String>]) -> String {
 
 /// The access report as text.
 pub fn text(report: &Report) -> String {
-    let json = serde_json::to_value(report).unwrap_or(Value::Null);
-    let entries = json["access"].as_array().cloned().unwrap_or_default();
+    let entries = &report.access;
     let s = &report.summary;
     let mut out = String::new();
     // what the plan breaks, by secret: findings the plan introduces on its reads
@@ -80,8 +79,8 @@ pub fn text(report: &Report) -> String {
             .map(|f| format!("{}: {}", f.rule, f.message))
             .collect()
     };
-    for e in &entries {
-        let secret = e["secret"].as_str().unwrap_or("");
+    for e in entries {
+        let secret = e.secret.as_str();
         let _ = writeln!(out, "{}", escape_line(secret));
         if let Some(c) = s.access_changes.iter().find(|c| c.secret == secret) {
             let list = |v: &[String]| v.join(", ").replace('*', "everyone (*)");
@@ -109,57 +108,35 @@ pub fn text(report: &Report) -> String {
             "verdict".to_string(),
             "why".to_string(),
         ]];
-        for r in e["readers"].as_array().into_iter().flatten() {
-            let why = deciding_link(r)
-                .map(|l| {
-                    let at = l["location"]
-                        .as_object()
-                        .map(|loc| {
-                            format!(
-                                " ({}:{})",
-                                loc.get("file").and_then(Value::as_str).unwrap_or(""),
-                                loc.get("start")
-                                    .and_then(|p| p.get("line"))
-                                    .and_then(Value::as_u64)
-                                    .unwrap_or(0)
-                            )
-                        })
+        for r in &e.readers {
+            let why = match deciding_link(r) {
+                Some(l) => {
+                    let at = l
+                        .location
+                        .as_ref()
+                        .map(|loc| format!(" ({}:{})", loc.file, loc.start.line))
                         .unwrap_or_default();
-                    format!(
-                        "{}: {}{at}",
-                        l["link"].as_str().unwrap_or(""),
-                        l["message"].as_str().unwrap_or("")
-                    )
-                })
-                .unwrap_or_else(|| {
-                    // a read that holds under conditions says which
-                    let conditions: Vec<&str> = r["conditions"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .collect();
-                    if conditions.is_empty() {
-                        String::new()
-                    } else {
-                        format!("when {}", conditions.join(" and "))
-                    }
-                });
+                    format!("{}: {}{at}", l.link.as_str(), l.message)
+                }
+                // a read that holds under conditions says which
+                None if r.conditions.is_empty() => String::new(),
+                None => format!("when {}", r.conditions.join(" and ")),
+            };
             rows.push(vec![
-                escape_line(r["principal"].as_str().unwrap_or("")),
-                escape_line(r["account"].as_str().unwrap_or("")),
-                verdict(r["verdict"].as_str().unwrap_or("")).to_string(),
+                escape_line(&r.principal),
+                escape_line(&r.account),
+                verdict(r.verdict).to_string(),
                 escape_line(&why),
             ]);
         }
         out.push_str(&table(&rows));
         out.push('\n');
     }
-    let count = |v: &str| {
+    let count = |v: Verdict| {
         entries
             .iter()
-            .flat_map(|e| e["readers"].as_array().cloned().unwrap_or_default())
-            .filter(|r| r["verdict"] == v)
+            .flat_map(|e| &e.readers)
+            .filter(|r| r.verdict == v)
             .count()
     };
     if entries.is_empty() {
@@ -176,10 +153,10 @@ pub fn text(report: &Report) -> String {
         "{} secret{} shared with other accounts: {} reader{} can read, {} cannot, {} unresolved",
         entries.len(),
         if entries.len() == 1 { "" } else { "s" },
-        count("reads"),
-        if count("reads") == 1 { "" } else { "s" },
-        count("cannot-read"),
-        count("unresolved")
+        count(Verdict::Reads),
+        if count(Verdict::Reads) == 1 { "" } else { "s" },
+        count(Verdict::CannotRead),
+        count(Verdict::Unresolved)
     );
     out
 }

@@ -126,11 +126,9 @@ pub fn render(
 pub fn render_access(format: Format, report: &Report) -> Result<String, String> {
     match format {
         Format::Text => Ok(access::text(report)),
-        Format::Json => {
-            let v = serde_json::to_value(report).map_err(|e| format!("JSON: {e}"))?;
-            let section = v.get("access").cloned().unwrap_or(serde_json::json!([]));
-            Ok(serde_json::to_string_pretty(&section).map_err(|e| format!("JSON: {e}"))? + "\n")
-        }
+        Format::Json => Ok(serde_json::to_string_pretty(&report.access)
+            .map_err(|e| format!("JSON: {e}"))?
+            + "\n"),
         _ => Err("access writes text or json (--format text, --format json)".into()),
     }
 }

@@ -28,9 +28,10 @@ pub struct Options {
     pub max_chars: Option<usize>,
 }
 
-/// Text from the input (addresses, paths, messages) as Markdown that shows it as written: no
-/// link, emphasis, heading or HTML can be made of it, and it stays in its table cell.
-pub fn escape(s: &str) -> String {
+/// `s` with what HTML reads (`&`, `<`, `>`) and the table cell separator written as entities,
+/// line breaks as spaces and other control characters escaped; `markdown` characters (those
+/// that make links, emphasis or headings) backslash-escaped as well.
+fn escaped(s: &str, markdown: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -38,7 +39,7 @@ pub fn escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '|' => out.push_str("&#124;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' if markdown => {
                 out.push('\\');
                 out.push(c);
             }
@@ -50,23 +51,16 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Text from the input (addresses, paths, messages) as Markdown that shows it as written: no
+/// link, emphasis, heading or HTML can be made of it, and it stays in its table cell.
+pub fn escape(s: &str) -> String {
+    escaped(s, true)
+}
+
 /// An address or other name from the input as inline code (no Markdown inside; `|` kept in its
 /// table cell).
 fn code(s: &str) -> String {
-    let mut out = String::from("<code>");
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("&#124;"),
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.push_str(&c.escape_default().to_string()),
-            c => out.push(c),
-        }
-    }
-    out.push_str("</code>");
-    out
+    format!("<code>{}</code>", escaped(s, false))
 }
 
 /// A fenced code block holding `text` as it is: the fence is longer than any run of backticks
@@ -132,22 +126,6 @@ fn percent_path(segment: &str) -> String {
         }
     }
     out
-}
-
-/// The findings in the order a reviewer reads them: the most severe first, then by rule and
-/// resource (what the plan fixes last).
-fn ordered(report: &Report) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..report.findings.len()).collect();
-    order.sort_by_key(|&i| {
-        let f = &report.findings[i];
-        (
-            f.change == Some(grantcheck::diagnostic::Change::Fixed),
-            std::cmp::Reverse(f.severity),
-            f.rule,
-            f.resource.clone(),
-        )
-    });
-    order
 }
 
 /// The excerpt of the source at a finding, sensitive values masked, when the source is at hand.
@@ -258,12 +236,11 @@ pub fn markdown(report: &Report, sources: &[SourceFile], options: &Options) -> S
             );
         }
     }
-    let order = ordered(report);
+    let order = grantcheck::report::reading_order(report);
     let link_base = options.link_base.as_deref();
     let rows: Vec<String> = order
         .iter()
-        .map(|&i| {
-            let f = &report.findings[i];
+        .map(|f| {
             let mut message = f.message.clone();
             if let Some(c) = f.change {
                 let _ = write!(
@@ -295,8 +272,7 @@ pub fn markdown(report: &Report, sources: &[SourceFile], options: &Options) -> S
         .collect();
     let details: Vec<String> = order
         .iter()
-        .map(|&i| {
-            let f = &report.findings[i];
+        .map(|f| {
             let mut d = format!(
                 "<details><summary>{} {} · {}</summary>\n\n",
                 f.rule,

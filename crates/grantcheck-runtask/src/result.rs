@@ -90,21 +90,6 @@ fn severity_label(s: Severity) -> &'static str {
     }
 }
 
-/// Findings in the order a reviewer reads them: what the plan does not fix first, the most
-/// severe first, then by rule and resource.
-fn reading_order(report: &Report) -> Vec<&ReportFinding> {
-    let mut v: Vec<&ReportFinding> = report.findings.iter().collect();
-    v.sort_by(|a, b| {
-        let fixed = |f: &ReportFinding| f.change == Some(Change::Fixed);
-        fixed(a)
-            .cmp(&fixed(b))
-            .then(b.severity.cmp(&a.severity))
-            .then(a.rule.cmp(&b.rule))
-            .then_with(|| a.resource.cmp(&b.resource))
-    });
-    v
-}
-
 fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
@@ -166,7 +151,7 @@ pub fn from_report(
     } else if let Some(line) = grantcheck::report::owner_unknown_line(&report.summary) {
         message.push_str(&format!(". Also: {line}"));
     }
-    let ordered = reading_order(report);
+    let ordered = grantcheck::report::reading_order(report);
     if ordered.len() > MAX_OUTCOMES {
         message.push_str(&format!(
             " (the first {MAX_OUTCOMES} of {} findings are listed)",

@@ -53,6 +53,18 @@ pub enum LinkKind {
     IdentityPolicy,
 }
 
+impl LinkKind {
+    /// The link as the report writes it: `secret-policy`, `key`, `key-policy`, `identity-policy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::SecretPolicy => "secret-policy",
+            LinkKind::Key => "key",
+            LinkKind::KeyPolicy => "key-policy",
+            LinkKind::IdentityPolicy => "identity-policy",
+        }
+    }
+}
+
 /// Whether a link holds for a reader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -309,6 +309,21 @@ pub fn build_with_access(
     }
 }
 
+/// The findings in the order a reviewer reads them (a pull-request comment, a run task's
+/// outcomes): what the plan does not fix first, the most severe first, then by rule and resource.
+pub fn reading_order(report: &Report) -> Vec<&ReportFinding> {
+    let mut order: Vec<&ReportFinding> = report.findings.iter().collect();
+    order.sort_by(|a, b| {
+        let fixed = |f: &ReportFinding| f.change == Some(Change::Fixed);
+        fixed(a)
+            .cmp(&fixed(b))
+            .then(b.severity.cmp(&a.severity))
+            .then(a.rule.cmp(&b.rule))
+            .then_with(|| a.resource.cmp(&b.resource))
+    });
+    order
+}
+
 /// `a`, `a and b`, `a, b and c`.
 pub fn and_list(items: &[String]) -> String {
     match items {
