@@ -139,6 +139,34 @@ export interface Report {
   access?: SecretAccess[];
 }
 
+/**
+ * Who can read each secret after apply, as access() returns it and `grantcheck access --format json`
+ * writes it: the report's `access` section, what the plan changes, and what could not be read or
+ * decided, so that an empty `access` list is never taken for "no one can read".
+ */
+export interface AccessReport {
+  version: 1;
+  tool: { name: "grantcheck"; version: string };
+  /** One entry per secret with a reader outside the owner account (present even when empty). */
+  access: SecretAccess[];
+  /** Plan input: per secret, the foreign accounts that gain or lose access. */
+  access_changes?: AccessChange[];
+  /** Secrets whose readers were not worked out because no owner account is known. */
+  owner_unknown_secrets?: number;
+  /** GC001 findings: what a value known only after apply (or not in the input) left undecided. */
+  unresolved: Finding[];
+  /** GC002 findings: inputs that could not be read; their secrets are missing from `access`. */
+  errors: Finding[];
+}
+
+/** Options of markdown(): those of check(), and how the comment is written. */
+export interface MarkdownOptions extends CheckOptions {
+  /** Where the files are seen on the web, e.g. "https://github.com/o/r/blob/SHA/" (`--link-base`). */
+  linkBase?: string;
+  /** The severity at which the headline says the check fails (`--fail-on`); "error" by default. */
+  failOn?: "error" | "warning" | "note" | "never";
+}
+
 /** A file to check: a plan JSON (`terraform show -json PLANFILE`) or a Terraform configuration file. */
 export interface SourceInput {
   /** Shown in findings as `location.file`; `.tf`/`.tf.json` names mark configuration files. */
@@ -179,6 +207,19 @@ export interface SarifLog {
  * GC002 findings; arguments of the wrong shape throw an `Error`.
  */
 export function check(files: readonly SourceInput[], options?: CheckOptions | null): Report;
+
+/**
+ * Checks the files and returns who can read each secret after apply, and through which links (the
+ * same as `grantcheck access --format json`). Inputs that cannot be read are in `errors`.
+ */
+export function access(files: readonly SourceInput[], options?: CheckOptions | null): AccessReport;
+
+/**
+ * Checks the files and writes the report as a pull-request comment in Markdown (the same as
+ * `grantcheck check --format markdown`): a headline verdict, who gains or loses access, the findings
+ * by rule and resource, details folded, sensitive values masked, at most 60,000 characters.
+ */
+export function markdown(files: readonly SourceInput[], options?: MarkdownOptions | null): string;
 
 /** The rule catalogue, in catalogue order. */
 export function rules(): RuleInfo[];

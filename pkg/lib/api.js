@@ -33,6 +33,23 @@ export function createApi(loader) {
     return JSON.parse(call((g) => g.checkJson(files, options)));
   }
 
+  // who can read each secret: what `grantcheck access --format json` writes
+  function access(files, options) {
+    return JSON.parse(call((g) => g.accessJson(files, options)));
+  }
+
+  // the pull-request comment `grantcheck check --format markdown` writes
+  function markdown(files, options) {
+    const { linkBase, failOn, ...checkOptions } = options ?? {};
+    if (linkBase !== undefined && linkBase !== null && typeof linkBase !== "string") {
+      throw new TypeError(`markdown(files, options): options.linkBase must be a string, got ${describe(linkBase)}`);
+    }
+    if (failOn !== undefined && failOn !== null && typeof failOn !== "string") {
+      throw new TypeError(`markdown(files, options): options.failOn must be a string, got ${describe(failOn)}`);
+    }
+    return call((g) => g.markdownText(files, options == null ? options : checkOptions, linkBase ?? undefined, failOn ?? "error"));
+  }
+
   function rules() {
     return JSON.parse(call((g) => g.rulesJson()));
   }
@@ -66,7 +83,7 @@ export function createApi(loader) {
     dirOf: (path) => call((g) => g.cliDirOf(path)),
   };
 
-  return { check, rules, toSarif, panicForTesting, cli };
+  return { check, access, markdown, rules, toSarif, panicForTesting, cli };
 }
 
 /** A trap or a wasm stack overflow: the instance cannot be trusted afterwards. */

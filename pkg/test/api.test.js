@@ -132,3 +132,60 @@ test("init() and initSync() are harmless no-ops in Node", async () => {
   await gc.default();
   assert.equal(gc.check([]).version, 1);
 });
+
+test("access() gives who can read each secret as `grantcheck access --format json` does", () => {
+  const view = gc.access([{ path: "examples/cross-account/plan.json", text: planText }], { accounts: ["111122223333"] });
+  const expected = JSON.parse(
+    native(["access", "--format", "json", "--account", "111122223333", "examples/cross-account/plan.json"]),
+  );
+  assert.deepEqual(withoutUtf16(view), expected);
+  assert.ok(view.access.length > 0, "the example plan shares secrets");
+  assert.ok(view.access.some((s) => s.readers.some((r) => r.verdict === "cannot-read" && r.broken_at === "key")));
+  assert.deepEqual(view.errors, []);
+  // the access graph is the report's own
+  const report = gc.check([{ path: "examples/cross-account/plan.json", text: planText }], { accounts: ["111122223333"] });
+  assert.deepEqual(view.access, report.access);
+});
+
+test("access() says what it could not read or decide rather than an empty list alone", () => {
+  const tf = `resource "aws_secretsmanager_secret" "s" { name = "s" }
+resource "aws_secretsmanager_secret_policy" "s" {
+  secret_arn = aws_secretsmanager_secret.s.arn
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = "*",
+    Principal = { AWS = "arn:aws:iam::444455556666:root" } }] })
+}
+`;
+  const unknownOwner = gc.access([{ path: "main.tf", text: tf }]);
+  assert.deepEqual(unknownOwner.access, []);
+  assert.equal(unknownOwner.owner_unknown_secrets, 1);
+  assert.ok(unknownOwner.unresolved.some((f) => f.rule === "GC001" && f.resource === "aws_secretsmanager_secret.s"));
+  const broken = gc.access([
+    { path: "plan.json", text: planText },
+    { path: "truncated.json", text: '{"format_version": "1.2", "resource_changes": [' },
+  ]);
+  assert.equal(broken.errors.length, 1);
+  assert.equal(broken.errors[0].rule, "GC002");
+  assert.match(broken.errors[0].message, /truncated\.json/);
+  assert.ok(broken.access.length > 0, "the readable plan is still shown");
+});
+
+test("markdown() writes the comment `grantcheck check --format markdown` writes", () => {
+  const files = [{ path: "examples/cross-account/plan.json", text: planText }];
+  const comment = gc.markdown(files, { accounts: ["111122223333"], linkBase: "https://example.test/o/r/blob/abc/" });
+  const expected = native([
+    "check", "--format", "markdown", "--account", "111122223333",
+    "--link-base", "https://example.test/o/r/blob/abc/", "examples/cross-account/plan.json",
+  ]);
+  assert.equal(comment, expected);
+  assert.match(comment, /https:\/\/example\.test\/o\/r\/blob\/abc\/examples\/cross-account\/plan\.json#L\d+/);
+  // (with a link base of its own: the native command would take one from a CI's environment)
+  const never = gc.markdown(files, { accounts: ["111122223333"], failOn: "never", linkBase: "x/" });
+  assert.equal(
+    never,
+    native(["check", "--format", "markdown", "--account", "111122223333", "--fail-on", "never", "--link-base", "x/", "examples/cross-account/plan.json"]),
+  );
+  assert.notEqual(never, comment);
+  assert.throws(() => gc.markdown(files, { failOn: "sometimes" }), /failOn/);
+  assert.throws(() => gc.markdown(files, { linkBase: 3 }), /linkBase/);
+  assert.throws(() => gc.markdown(files, { colour: true }), /unknown option `colour`/);
+});

@@ -33,7 +33,7 @@ function typecheck(files) {
 test("a TypeScript consumer and the real output type-check against index.d.ts", { skip: !existsSync(tsc) && "typescript is not installed (npm ci)" }, () => {
   writeFileSync(
     join(consumerDir, "consumer.ts"),
-    `import init, { check, rules, toSarif, version, type Report, type Finding, type RuleInfo, type SarifLog } from "grantcheck";
+    `import init, { access, check, markdown, rules, toSarif, version, type AccessReport, type Report, type Finding, type RuleInfo, type SarifLog } from "grantcheck";
 await init();
 const report: Report = check([{ path: "plan.json", text: "{}" }], { accounts: ["111122223333"] });
 const errors: Finding[] = report.findings.filter((f) => f.severity === "error");
@@ -41,7 +41,10 @@ const lines: number[] = errors.flatMap((f) => (f.location ? [f.location.start.li
 const codes: string[] = rules().map((r: RuleInfo) => r.code);
 const sarif: SarifLog = toSarif(report);
 const v: string = version;
-export const used = [lines, codes, sarif.runs[0]?.results.length, v, report.summary.errors];
+const view: AccessReport = access([{ path: "plan.json", text: "{}" }], null);
+const verdicts: string[] = view.access.flatMap((s) => s.readers.map((r) => r.verdict));
+const comment: string = markdown([{ path: "plan.json", text: "{}" }], { linkBase: "https://x/", failOn: "never" });
+export const used = [lines, codes, sarif.runs[0]?.results.length, v, report.summary.errors, verdicts, view.errors.length, comment];
 `,
   );
   const text = readFileSync(examplePlan, "utf8").replace("{", '{"description": "🔐",');
@@ -58,8 +61,9 @@ export const used = [lines, codes, sarif.runs[0]?.results.length, v, report.summ
   console.log(`types: the real report has the optional fields ${optional.join(", ") || "(none)"}`);
   writeFileSync(
     join(consumerDir, "real.ts"),
-    `import type { Report, RuleInfo, SarifLog } from "grantcheck";
+    `import type { AccessReport, Report, RuleInfo, SarifLog } from "grantcheck";
 export const report = ${JSON.stringify(report, null, 1)} satisfies Report;
+export const view = ${JSON.stringify(gc.access([{ path: "plan.json", text }, { path: "broken.json", text: "{" }], { accounts: ["111122223333"] }))} satisfies AccessReport;
 export const list = ${JSON.stringify(gc.rules())} satisfies RuleInfo[];
 export const sarif = ${JSON.stringify(gc.toSarif(report))} satisfies SarifLog;
 `,

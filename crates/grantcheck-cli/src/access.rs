@@ -28,6 +28,28 @@ fn deciding_link(
     first(LinkState::Broken).or_else(|| first(LinkState::Unresolved))
 }
 
+/// How many undecided checks the access table lists; `grantcheck check` lists them all.
+const UNDECIDED_SHOWN: usize = 10;
+
+/// The checks a value known only after apply left undecided (GC001), which readers may hang on.
+fn undecided(out: &mut String, notes: &[&grantcheck::report::ReportFinding]) {
+    for f in notes.iter().take(UNDECIDED_SHOWN) {
+        let at = f
+            .location
+            .as_ref()
+            .map(|l| format!(" ({}:{})", l.file, l.start.line))
+            .unwrap_or_default();
+        let _ = writeln!(out, "undecided: {}{at}", escape_line(&f.message));
+    }
+    if notes.len() > UNDECIDED_SHOWN {
+        let _ = writeln!(
+            out,
+            "undecided: and {} more (`grantcheck check` lists them all)",
+            notes.len() - UNDECIDED_SHOWN
+        );
+    }
+}
+
 /// Lines of a table, columns padded to their widest cell (counted in characters).
 fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -147,6 +169,11 @@ pub fn text(report: &Report) -> String {
     }
     if let Some(line) = grantcheck::report::owner_unknown_line(s) {
         let _ = writeln!(out, "warning: {line}");
+    }
+    let view = report.access_report();
+    undecided(&mut out, &view.unresolved);
+    for e in &view.errors {
+        let _ = writeln!(out, "error: {}", escape_line(&e.message));
     }
     let _ = writeln!(
         out,

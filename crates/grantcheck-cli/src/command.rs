@@ -122,11 +122,11 @@ pub fn render(
 }
 
 /// Renders who can read each secret (`grantcheck access`): the access table as text, or the
-/// report's `access` section as JSON.
+/// report's access view ([`grantcheck::report::AccessReport`]) as JSON.
 pub fn render_access(format: Format, report: &Report) -> Result<String, String> {
     match format {
         Format::Text => Ok(access::text(report)),
-        Format::Json => Ok(serde_json::to_string_pretty(&report.access)
+        Format::Json => Ok(serde_json::to_string_pretty(&report.access_report())
             .map_err(|e| format!("JSON: {e}"))?
             + "\n"),
         _ => Err("access writes text or json (--format text, --format json)".into()),

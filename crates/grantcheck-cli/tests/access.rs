@@ -79,7 +79,7 @@ fn a_plan_says_who_reads_each_secret_and_what_the_plan_breaks() {
 }
 
 #[test]
-fn the_json_form_is_the_reports_access_section() {
+fn the_json_form_is_the_reports_access_section_with_what_the_plan_changes() {
     let access = run(&[
         "access",
         "examples/cross-account/plan.json",
@@ -94,8 +94,78 @@ fn the_json_form_is_the_reports_access_section() {
     ]);
     let a: serde_json::Value = serde_json::from_slice(&access.stdout).unwrap();
     let c: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
-    assert_eq!(a, c["access"]);
-    assert_eq!(a.as_array().unwrap().len(), 4);
+    assert_eq!(a["access"], c["access"]);
+    assert_eq!(a["access"].as_array().unwrap().len(), 4);
+    assert_eq!(a["access_changes"], c["summary"]["access_changes"]);
+    assert_eq!(a["tool"], c["tool"]);
+    assert_eq!(a["errors"], serde_json::json!([]));
+    assert!(a["unresolved"].is_array());
+}
+
+/// A configuration that shares a secret with an account root, with no owner account given.
+const UNKNOWN_OWNER: &str = r#"
+resource "aws_secretsmanager_secret" "s" {
+  name = "s"
+}
+resource "aws_secretsmanager_secret_policy" "s" {
+  secret_arn = aws_secretsmanager_secret.s.arn
+  policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { AWS = "arn:aws:iam::444455556666:root" },
+      Action = "secretsmanager:GetSecretValue", Resource = "*" }]
+  })
+}
+"#;
+
+#[test]
+fn what_could_not_be_read_or_decided_is_said_in_both_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), UNKNOWN_OWNER).unwrap();
+    let truncated = dir.path().join("truncated.json");
+    std::fs::write(
+        &truncated,
+        r#"{"format_version": "1.2", "resource_changes": ["#,
+    )
+    .unwrap();
+    let plan = repo().join("examples/cross-account/plan.json");
+    let (plan, truncated) = (plan.to_str().unwrap(), truncated.to_str().unwrap());
+
+    // an input that cannot be read: exit 2, and the output says which
+    let text = run(&["access", plan, truncated]);
+    assert_eq!(text.status.code(), Some(2));
+    let t = stdout(&text);
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("error: ") && l.contains("truncated.json")),
+        "{t}"
+    );
+    assert!(t.contains("aws_secretsmanager_secret.api"), "{t}");
+    let json = run(&["access", plan, truncated, "--format", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(j["errors"][0]["rule"], "GC002");
+    assert!(
+        j["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("truncated.json")
+    );
+    assert_eq!(j["access"].as_array().unwrap().len(), 4);
+
+    // no owner account: no reader is worked out, and both forms say why
+    let tf = dir.path().join("main.tf");
+    let text = stdout(&run(&["access", tf.to_str().unwrap()]));
+    assert!(text.contains("the owner account is not known"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("undecided: ") && l.contains("main.tf:")),
+        "{text}"
+    );
+    let j: serde_json::Value =
+        serde_json::from_slice(&run(&["access", tf.to_str().unwrap(), "--format", "json"]).stdout)
+            .unwrap();
+    assert_eq!(j["access"], serde_json::json!([]));
+    assert_eq!(j["owner_unknown_secrets"], 1);
+    assert_eq!(j["unresolved"][0]["rule"], "GC001");
 }
 
 #[test]

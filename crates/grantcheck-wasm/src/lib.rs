@@ -48,20 +48,75 @@ pub fn take_panic() -> Option<String> {
 /// report (DESIGN §4.2) as JSON text, with UTF-16 offsets in every position.
 #[wasm_bindgen(js_name = checkJson)]
 pub fn check_json(files: &JsValue, options: &JsValue) -> Result<String, JsError> {
-    let files = input::files(files).map_err(|m| JsError::new(&m))?;
-    let accounts = input::accounts(options).map_err(|m| JsError::new(&m))?;
-    let sources: Vec<SourceFile> = files.into_iter().enumerate().map(source_file).collect();
-    // Options the JS API does not expose keep their defaults, whatever fields the core adds.
-    #[allow(clippy::needless_update)]
-    let options = Options {
-        accounts,
-        utf16: true,
-        ..Options::default()
-    };
-    reserve_working_memory(sources.iter().map(|s| s.text.len()).sum());
-    let report = grantcheck::check(&sources, &options);
+    let report = check_files(files, options)?;
     json_out::to_string(&report)
         .map_err(|e| JsError::new(&format!("grantcheck: cannot serialise the report: {e}")))
+}
+
+/// Checks `files` as [`check_json`] does and returns who can read each secret (the report's
+/// access view, what `grantcheck access --format json` writes) as JSON text, with UTF-16 offsets.
+#[wasm_bindgen(js_name = accessJson)]
+pub fn access_json(files: &JsValue, options: &JsValue) -> Result<String, JsError> {
+    let report = check_files(files, options)?;
+    json_out::to_string(&report.access_report()).map_err(|e| {
+        JsError::new(&format!(
+            "grantcheck: cannot serialise the access report: {e}"
+        ))
+    })
+}
+
+/// Checks `files` as [`check_json`] does and returns the report as a pull-request comment in
+/// Markdown (what `grantcheck check --format markdown` writes): `link_base` is `--link-base`,
+/// `fail_on` is `--fail-on` (`error`, `warning`, `note` or `never`).
+#[wasm_bindgen(js_name = markdownText)]
+pub fn markdown_text(
+    files: &JsValue,
+    options: &JsValue,
+    link_base: Option<String>,
+    fail_on: &str,
+) -> Result<String, JsError> {
+    let threshold = grantcheck_cli::command::threshold(fail_on).ok_or_else(|| {
+        JsError::new(&format!(
+            "toMarkdown(files, options): options.failOn must be \"error\", \"warning\", \"note\" or \"never\", got {fail_on:?}"
+        ))
+    })?;
+    let sources = sources_of(files)?;
+    // positions as the command line writes them (code points), not UTF-16: this is text
+    let report = grantcheck::check(&sources, &check_options(options, false)?);
+    let options = grantcheck_cli::markdown::Options {
+        threshold,
+        link_base,
+        max_chars: None,
+    };
+    Ok(grantcheck_cli::markdown::markdown(
+        &report, &sources, &options,
+    ))
+}
+
+/// The report of `files` with `options`, as the JS API gives them.
+fn check_files(files: &JsValue, options: &JsValue) -> Result<grantcheck::Report, JsError> {
+    let sources = sources_of(files)?;
+    Ok(grantcheck::check(&sources, &check_options(options, true)?))
+}
+
+/// The files given (`[{path, text}]`) as the core reads them, with the memory to check them.
+fn sources_of(files: &JsValue) -> Result<Vec<SourceFile>, JsError> {
+    let files = input::files(files).map_err(|m| JsError::new(&m))?;
+    let sources: Vec<SourceFile> = files.into_iter().enumerate().map(source_file).collect();
+    reserve_working_memory(sources.iter().map(|s| s.text.len()).sum());
+    Ok(sources)
+}
+
+/// The core's options from the JS API's `options` (`{accounts?: string[]}`).
+fn check_options(options: &JsValue, utf16: bool) -> Result<Options, JsError> {
+    let accounts = input::accounts(options).map_err(|m| JsError::new(&m))?;
+    // Options the JS API does not expose keep their defaults, whatever fields the core adds.
+    #[allow(clippy::needless_update)]
+    Ok(Options {
+        accounts,
+        utf16,
+        ..Options::default()
+    })
 }
 
 /// The `i`th file given, as the core reads it.

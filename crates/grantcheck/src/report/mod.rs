@@ -211,6 +211,44 @@ impl Report {
     }
 }
 
+/// Who can read each secret, as `grantcheck access --format json` writes it and the npm
+/// package's `access()` returns it: the report's `access` section with what the plan changes, and
+/// what could not be read (GC002) or decided (GC001, and secrets whose owner account is not
+/// known), so that an empty list is never a quiet "no one can read".
+#[derive(Clone, Debug, Serialize)]
+pub struct AccessReport<'a> {
+    pub version: u32,
+    pub tool: &'a Tool,
+    /// One entry per secret with a reader outside the owner account (always present).
+    pub access: &'a [SecretAccess<Option<Location>>],
+    /// Plan input: per secret, the foreign accounts that gain or lose access.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub access_changes: &'a [AccessChange],
+    /// Secrets whose readers were not worked out because no owner account is known.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub owner_unknown_secrets: usize,
+    /// GC001 findings: what a value known only after apply (or not in the input) left undecided.
+    pub unresolved: Vec<&'a ReportFinding>,
+    /// GC002 findings: inputs that could not be read; their secrets are missing from `access`.
+    pub errors: Vec<&'a ReportFinding>,
+}
+
+impl Report {
+    /// The access view of this report (see [`AccessReport`]).
+    pub fn access_report(&self) -> AccessReport<'_> {
+        let of = |code: RuleCode| self.findings.iter().filter(move |f| f.rule == code);
+        AccessReport {
+            version: self.version,
+            tool: &self.tool,
+            access: &self.access,
+            access_changes: &self.summary.access_changes,
+            owner_unknown_secrets: self.summary.owner_unknown_secrets,
+            unresolved: of(RuleCode::GC001).collect(),
+            errors: of(RuleCode::GC002).collect(),
+        }
+    }
+}
+
 /// Builds the report: sorts findings, resolves spans to positions.
 pub fn build(
     sources: &[SourceFile],
