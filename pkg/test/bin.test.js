@@ -131,3 +131,28 @@ test("check: a generated workload, its plan and its module tree", { skip: noWork
     same(["check", "--format", format, "."], dir);
   }
 });
+
+const corpus = join(shared, "corpus");
+const noCorpus = !existsSync(corpus) && `${corpus} is absent`;
+if (noCorpus) console.warn(`\n*** SKIPPING the corpus test of the grantcheck command: ${noCorpus} ***\n`);
+
+test("check and access: every corpus folder and whole repository, as users run it", { skip: noCorpus, timeout: 600_000 }, () => {
+  const dirs = readdirSync(corpus, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== "repos")
+    .map((d) => d.name);
+  const repos = readdirSync(join(corpus, "repos"), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join("repos", d.name));
+  assert.ok(dirs.length >= 10 && repos.length >= 4, `corpus folders under ${corpus}`);
+  let files = 0;
+  for (const dir of [...dirs, ...repos]) {
+    const json = same(["check", "--format", "json", dir], corpus);
+    files += JSON.parse(json.stdout).summary.files;
+    same(["access", "--format", "json", "--account", "111122223333", dir], corpus);
+  }
+  for (const repo of repos) {
+    // as `grantcheck check .` at the repository's root, in the formats a pipeline reads
+    for (const format of ["text", "sarif", "github", "markdown", "junit"]) same(["check", "--format", format, "."], join(corpus, repo));
+  }
+  assert.ok(files >= 500, `the corpus walk checked ${files} files`);
+});
