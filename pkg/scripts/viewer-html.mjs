@@ -59,6 +59,8 @@ const replace = (pattern, text) => {
 replace(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
 replace(/<link rel="icon" href="favicon.svg"[^>]*>/, `<link rel="icon" href="${icon}" type="image/svg+xml">`);
 replace(/<link rel="stylesheet" href="viewer.css">/, `<style>${style}</style>`);
+// This file starts from disk: the hint about opening viewer/index.html from disk does not apply.
+replace(/\n *<p id="file-hint"[^\n]*<\/p>/, "");
 replace(/<script type="module" src="viewer.js"><\/script>/, `<script type="module">${script}</script>`);
 writeFileSync(out, html);
 console.log(`dist/viewer.html: ${html.length} bytes, self-contained`);

@@ -175,6 +175,7 @@ test("a plan: the access map is the report's access section; findings search, gr
   await page.locator("#files").setInputFiles(planPath);
   await page.waitForSelector("body[data-state=checked][data-map=ready]", { timeout: 120_000 });
   assert.equal(await page.getAttribute("body", "data-input-errors"), "0");
+  assert.equal(await page.isVisible("#file-hint"), false, "served, the page starts: no hint about opening it from disk");
   assert.equal(await page.$eval("#status", (e) => e.classList.contains("error")), false);
 
   // The map: every (secret, reader) path of the report, with its verdict and each link's state.
@@ -447,7 +448,16 @@ test("dist/viewer.html opened from file:// checks a plan with no request", { ski
     "no request but the page itself",
   );
   assert.deepEqual(errors, []);
+  assert.equal(await page.isVisible("#file-hint"), false);
   await page.close();
+
+  // viewer/index.html from disk cannot load its modules: it says so and points at dist/viewer.html.
+  const modular = await context.newPage();
+  await modular.goto(pathToFileURL(join(pkgDir, "viewer", "index.html")).href);
+  await modular.waitForLoadState("load");
+  assert.equal(await modular.getAttribute("body", "data-state"), "loading");
+  assert.match(await modular.innerText("#file-hint"), /dist\/viewer\.html/);
+  await modular.close();
 });
 
 test("time to first render on a ~20 MB plan", { skip, timeout: 600_000 }, async () => {
