@@ -2,7 +2,7 @@
 // the principal, each link a read of the secret's value needs with its state, the secret — grouped
 // by account or by module. Every state and verdict is the core's; this module decides none.
 
-import { h, paged } from "./dom.js";
+import { breakable, h, paged } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** Rows drawn at once in a group; the rest come with "Show more". */
@@ -188,6 +188,9 @@ export function createAccessMap(els, { onLink }) {
     const shown = visible();
     const { group } = filters();
     const groups = new Map();
+    // What cannot be read first, then what is unresolved, then what reads; else in report order.
+    const rank = { "cannot-read": 0, unresolved: 1, reads: 2 };
+    shown.sort((a, b) => (rank[a.verdict] ?? -1) - (rank[b.verdict] ?? -1) || a.id - b.id);
     for (const p of shown) {
       const k = groupKey(p, group);
       if (!groups.has(k)) groups.set(k, []);
@@ -246,7 +249,7 @@ export function createAccessMap(els, { onLink }) {
       "button",
       { type: "button", class: "node principal", title: `${p.principal} (account ${p.account}): show only this account's paths` },
       h("span", { class: "kind" }, "reader"),
-      h("span", { class: "name" }, p.principal),
+      h("span", { class: "name" }, breakable(p.principal)),
       p.principal !== p.account ? h("span", { class: "sub" }, p.account === "*" ? "everyone" : `account ${p.account}`) : null,
       ...p.conditions.map((c) => h("span", { class: "sub cond" }, `if ${c}`)),
     );
@@ -257,7 +260,7 @@ export function createAccessMap(els, { onLink }) {
       "button",
       { type: "button", class: "node secret", title: `${p.secret}: show only this secret's readers` },
       h("span", { class: "kind" }, "secret"),
-      h("span", { class: "name" }, p.secret),
+      h("span", { class: "name" }, breakable(p.secret)),
     );
     secret.addEventListener("click", () => select("secret", p.secret));
     const verdict = h(

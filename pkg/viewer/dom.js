@@ -33,3 +33,10 @@ export function paged(container, items, render, size) {
   more.addEventListener("click", draw);
   return { draw, started: () => drawn > 0 };
 }
+
+/** `text` with line-break opportunities after the separators of addresses and ARNs (. _ / : -). */
+export function breakable(text) {
+  const frag = document.createDocumentFragment();
+  for (const part of String(text).split(/(?<=[._/:-])/)) frag.append(part, document.createElement("wbr"));
+  return frag;
+}
