@@ -323,6 +323,65 @@ test("1,000 secrets: choosing an account, a secret or a search shows only their 
   await page.close();
 });
 
+test("the map draws any link kind the report gives, identity-policy and kinds it does not know", { skip, timeout: 120_000 }, async () => {
+  const { page, errors } = await openViewer();
+  const location = { file: "reader.tf", start: { line: 3, column: 1, offset: 20, utf16: 20 }, end: { line: 3, column: 9, offset: 28, utf16: 28 } };
+  const report = {
+    access: [
+      {
+        secret: "module.app.aws_secretsmanager_secret.db",
+        readers: [
+          {
+            principal: "arn:aws:iam::444455556666:role/payments",
+            account: "444455556666",
+            verdict: "cannot-read",
+            broken_at: "identity-policy",
+            links: [
+              { link: "secret-policy", state: "holds", message: "granted", location },
+              { link: "identity-policy", state: "broken", message: "the role's policy does not allow it", location: null },
+              { link: "session-policy", state: "unresolved", message: "a kind this viewer does not know", location: null },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const drawn = await page.evaluate(async (report) => {
+    const { createAccessMap } = await import("/viewer/accessmap.js");
+    const { moduleOf } = await import("/viewer/plan.js");
+    const box = document.createElement("div");
+    box.innerHTML =
+      '<input id="t-search"><div id="t-group"><input type="radio" value="account" checked></div>' +
+      '<div id="t-verdicts"><input type="checkbox" value="reads" checked><input type="checkbox" value="cannot-read" checked><input type="checkbox" value="unresolved" checked></div>' +
+      '<button id="t-x"></button><output id="t-zoom"></output><p id="t-sel"></p><nav id="t-index"></nav><div id="t-map"></div><p id="t-empty"></p>';
+    document.body.append(box);
+    const q = (id) => box.querySelector(`#${id}`);
+    const opened = [];
+    const map = createAccessMap(
+      { map: q("t-map"), index: q("t-index"), selection: q("t-sel"), empty: q("t-empty"), search: q("t-search"), group: q("t-group"), verdicts: q("t-verdicts"), expand: q("t-x"), collapse: q("t-x"), zoomIn: q("t-x"), zoomOut: q("t-x"), zoomReset: q("t-x"), zoomLevel: q("t-zoom") },
+      { onLink: (path, link) => opened.push(link.link) },
+    );
+    map.show(report, moduleOf);
+    for (const b of q("t-map").querySelectorAll(".link")) b.click();
+    return {
+      links: [...q("t-map").querySelectorAll(".link")].map((l) => [l.dataset.link, l.dataset.state, l.innerText.replace(/\s+/g, " ").trim()]),
+      verdict: q("t-map").querySelector(".verdict").innerText.replace(/\s+/g, " ").trim(),
+      group: q("t-map").querySelector("details.group").dataset.group,
+      opened,
+    };
+  }, report);
+  assert.deepEqual(drawn.links, [
+    ["secret-policy", "holds", "✓ secret policy holds"],
+    ["identity-policy", "broken", "✗ identity policy broken"],
+    ["session-policy", "unresolved", "? session-policy unresolved"],
+  ]);
+  assert.equal(drawn.verdict, "✗ cannot read at identity policy");
+  assert.equal(drawn.group, "444455556666");
+  assert.deepEqual(drawn.opened, ["secret-policy", "identity-policy", "session-policy"], "every link opens its detail");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a truncated plan is shown as an input error", { skip, timeout: 120_000 }, async () => {
   const planPath = generate(join(work, "w120"), 120, 200, 5, ["--readers", "3"]);
   const cut = join(work, "truncated-plan.json");
