@@ -286,6 +286,15 @@ test("1,000 secrets: choosing an account, a secret or a search shows only their 
   const accounts = await page.$$eval("#map .path", (els) => [...new Set(els.map((e) => e.dataset.account))]);
   assert.deepEqual(accounts, [account], "only the chosen account's paths are drawn");
 
+  // "Its findings": the findings that name the account.
+  await page.click("#map-selection button.to-findings");
+  assert.equal(await page.inputValue("#findings-search"), account);
+  const about = report.findings.filter((f) =>
+    [f.rule, f.name, f.resource, ...(f.related ?? []), f.message, ...(f.accounts ?? []), f.location?.file ?? ""].join("\n").includes(account),
+  );
+  assert.ok(about.length > 0);
+  assert.equal(await page.$eval("#findings", (e) => Number(e.dataset.shown)), about.length);
+
   // A secret, by clicking its node: only its readers.
   const secret = await page.$eval("#map .path .node.secret", (e) => e.closest(".path").dataset.secret);
   await page.click(`#map .path[data-secret="${secret}"] .node.secret`);

@@ -84,9 +84,10 @@ function countText(c) {
 
 /**
  * The access map in `els` (see index.html: map, index, selection, search, group, verdict inputs,
- * zoom). `onLink(path, link, row)` opens a link's detail below its row.
+ * zoom). `onLink(path, link, row, button)` opens a link's detail below its row; `onFindings(text)`, when
+ * given, shows the findings that name the chosen account, module or secret.
  */
-export function createAccessMap(els, { onLink }) {
+export function createAccessMap(els, { onLink, onFindings = null }) {
   let paths = [];
   /** {kind: "account" | "secret" | "module", value} or null */
   let selection = null;
@@ -131,6 +132,12 @@ export function createAccessMap(els, { onLink }) {
       h("span", {}, `Only the paths of ${what} `, h("code", {}, selection.value || "(root module)"), `: ${shown} shown. `),
       clear,
     );
+    if (onFindings && selection.value) {
+      const value = selection.value;
+      const findings = h("button", { type: "button", class: "to-findings" }, `Its findings`);
+      findings.addEventListener("click", () => onFindings(value));
+      box.append(" ", findings);
+    }
   }
 
   function renderIndex() {

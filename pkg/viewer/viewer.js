@@ -535,7 +535,14 @@ function renderMap() {
       zoomReset: $("zoom-reset"),
       zoomLevel: $("zoom-level"),
     },
-    { onLink: showLink },
+    {
+      onLink: showLink,
+      onFindings: (text) => {
+        $("findings-search").value = text;
+        renderFindings();
+        $("findings-section").scrollIntoView();
+      },
+    },
   );
   $("map-section").hidden = false;
   accessMap.show(current.report, moduleOf);
