@@ -115,8 +115,8 @@ function marked(sensitive, attr) {
  * A value as the viewer shows it: `{kind: "absent" | "unknown" | "sensitive" | "value", text}`. A
  * string holding JSON is pretty-printed; a value the plan marks sensitive has no text.
  */
-function shown(values, sensitive, unknown, attr) {
-  if (marked(sensitive, attr)) return { kind: "sensitive", text: "" };
+function shown(values, hidden, unknown, attr) {
+  if (hidden) return { kind: "sensitive", text: "" };
   if (unknown === true || objectOr(unknown)[attr] === true) return { kind: "unknown", text: "" };
   const v = objectOr(values)[attr];
   if (v === undefined || v === null || v === "") return { kind: "absent", text: "" };
@@ -147,8 +147,10 @@ export function policyValues(rc) {
   const out = [];
   for (const attribute of [...names].sort()) {
     if (scalar(objectOr(c.before)[attribute]) && scalar(objectOr(c.after)[attribute]) && objectOr(c.after_unknown)[attribute] !== true) continue;
-    const before = c.before === null ? { kind: "absent", text: "" } : shown(c.before, c.before_sensitive, undefined, attribute);
-    const after = c.after === null ? { kind: "absent", text: "" } : shown(c.after, c.after_sensitive, c.after_unknown, attribute);
+    // A value marked sensitive on either side is masked on both: older plans have no before_sensitive.
+    const hidden = marked(c.before_sensitive, attribute) || marked(c.after_sensitive, attribute);
+    const before = c.before === null ? { kind: "absent", text: "" } : shown(c.before, hidden, undefined, attribute);
+    const after = c.after === null ? { kind: "absent", text: "" } : shown(c.after, hidden, c.after_unknown, attribute);
     if (before.kind === "absent" && after.kind === "absent") continue;
     out.push({ attribute, before, after });
   }
