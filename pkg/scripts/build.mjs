@@ -7,7 +7,8 @@
 //   3. wasm-opt -O3 from the npm `binaryen` package optimises the module when it is installed;
 //   4. dist/version.js records the core's version for browsers that have not initialised yet;
 //   5. dist/grantcheck_wasm_bytes.js holds the module as base64, so that the entries need no file
-//      beside them: bundlers (esbuild, Vite, webpack) carry it like any other module.
+//      beside them: bundlers (esbuild, Vite, webpack) carry it like any other module;
+//   6. dist/viewer.html is the plan viewer in one file that works opened from disk (viewer-html.mjs).
 // Usage: node scripts/build.mjs   (npm run build)
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, statSync, renameSync, rmSync, mkdirSync } from "node:fs";
@@ -182,3 +183,6 @@ writeFileSync(
   `// Written by scripts/build.mjs: grantcheck_wasm_bg.wasm as base64, embedded so that the entries\n// load it without reading or fetching a file (bundles carry it as any other module).\nexport const wasmBase64 = ${JSON.stringify(readFileSync(wasmFile).toString("base64"))};\n`,
 );
 console.log(`grantcheck ${coreVersion}, ${statSync(wasmFile).size} byte module in ${dist}`);
+
+step("dist/viewer.html");
+await import("./viewer-html.mjs");

@@ -1,208 +1,346 @@
-// The access map: foreign accounts (and "*") → secret policies → secrets → KMS keys → key
-// policies, drawn as SVG. Grants are coloured by what the report says about them: they work, the
-// key blocks them (XA003), the secret uses the AWS managed key (XA002), or it cannot be decided.
+// The access map: the report's `access` section drawn as it is, one path per reader and secret —
+// the principal, each link a read of the secret's value needs with its state, the secret — grouped
+// by account or by module. Every state and verdict is the core's; this module decides none.
+
+import { breakable, h, paged } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
+/** Rows drawn at once in a group; the rest come with "Show more". */
+const PAGE = 100;
+/** Past this many paths, groups start closed. */
+const OPEN_LIMIT = 200;
+
+/** How a link state is shown: a mark and a word beside the colour and the line style. */
 export const STATES = {
-  works: "works",
-  blocked: "blocked by the key",
-  "aws-managed": "AWS managed key",
-  unresolved: "unresolved",
+  holds: { mark: "✓", text: "holds" },
+  broken: { mark: "✗", text: "broken" },
+  unresolved: { mark: "?", text: "unresolved" },
 };
-const WORST = ["aws-managed", "blocked", "unresolved", "works"];
-const COLUMNS = ["Accounts", "Secret policies", "Secrets", "KMS keys", "Key policies"];
-const ROW = 24;
-const NODE_H = 18;
-const NODE_W = 210;
-const GAP = 40;
-const TOP = 34;
+export const VERDICTS = {
+  reads: { mark: "✓", text: "reads" },
+  "cannot-read": { mark: "✗", text: "cannot read" },
+  unresolved: { mark: "?", text: "unresolved" },
+};
+const LINK_NAMES = {
+  "secret-policy": "secret policy",
+  key: "key",
+  "key-policy": "key policy",
+  "identity-policy": "identity policy",
+};
 
-function worst(states) {
-  for (const s of WORST) if (states.includes(s)) return s;
-  return "works";
+/** The name shown for a link kind; kinds this viewer does not know are shown as the report names them. */
+export function linkName(kind) {
+  return LINK_NAMES[kind] ?? String(kind);
 }
 
-/** Does a finding's message speak of `account` ("*" is "everyone")? */
-export function mentions(message, account) {
-  if (account === "*") return /everyone|"\*"/.test(message);
-  return message.includes(account);
+function stateOf(s) {
+  return STATES[s] ?? { mark: "!", text: String(s) };
 }
 
-/**
- * The map's nodes and edges from the plan's access graph (plan.js) and the report's findings.
- * `owners`: the accounts that own the resources; every other account a policy names is foreign.
- */
-export function buildMap(graph, findings, owners) {
-  const bySecret = new Map();
-  for (const f of findings) {
-    if (!f.resource) continue;
-    if (!bySecret.has(f.resource)) bySecret.set(f.resource, []);
-    bySecret.get(f.resource).push(f);
-  }
-  const grantState = (secret, account) => {
-    const s = secret ? graph.secrets.get(secret) : null;
-    if (!s) return "unresolved";
-    const fs = (bySecret.get(secret) ?? []).filter((f) => f.change !== "fixed" && mentions(f.message, account));
-    if (fs.some((f) => f.rule === "XA002")) return "aws-managed";
-    if (fs.some((f) => f.rule === "XA003")) return "blocked";
-    if (fs.some((f) => f.rule === "GC001")) return "unresolved";
-    if (s.keyState === "aws-managed") return "aws-managed";
-    if (s.keyState === "unresolved") return "unresolved";
-    return "works";
-  };
-
-  const nodes = new Map();
-  const edges = [];
-  const node = (id, kind, label, address) => {
-    if (!nodes.has(id)) nodes.set(id, { id, kind, label, address, rows: [] });
-    return nodes.get(id);
-  };
-  const policies = graph.policies
-    .map((p) => ({ ...p, foreign: p.accounts.filter((a) => !owners.has(a)) }))
-    .filter((p) => p.foreign.length > 0)
-    .sort((a, b) => (a.secret ?? "~").localeCompare(b.secret ?? "~") || a.address.localeCompare(b.address));
-  policies.forEach((p, row) => {
-    const pn = node(`policy:${p.address}`, "policy", p.inline ? `${p.address} (policy)` : p.address, p.address);
-    pn.rows.push(row);
-    const states = [];
-    for (const a of p.foreign) {
-      const an = node(`account:${a}`, "account", a === "*" ? "* (everyone)" : a, null);
-      an.account = a;
-      an.rows.push(row);
-      const st = grantState(p.secret, a);
-      states.push(st);
-      edges.push({ from: an.id, to: pn.id, state: st });
-    }
-    if (!p.secret) return;
-    const sn = node(`secret:${p.secret}`, "secret", p.secret, p.secret);
-    sn.rows.push(row);
-    const st = worst(states);
-    edges.push({ from: pn.id, to: sn.id, state: st });
-    const s = graph.secrets.get(p.secret);
-    let kn;
-    if (s?.keyState === "key" && s.key) kn = node(`key:${s.key}`, "key", s.key, s.key);
-    else if (s?.keyState === "aws-managed") kn = node("key:aws-managed", "key", "AWS managed key (aws/secretsmanager)", null);
-    else kn = node("key:unresolved", "key", "key not in the plan or unknown", null);
-    kn.rows.push(row);
-    edges.push({ from: sn.id, to: kn.id, state: s?.keyState === "aws-managed" ? "aws-managed" : st });
-    const k = s?.key ? graph.keys.get(s.key) : null;
-    if (k?.policy) {
-      const kp = node(`keypolicy:${k.policy}`, "keypolicy", k.policy, k.policy.endsWith(" (key policy)") ? k.address : k.policy);
-      kp.rows.push(row);
-      edges.push({ from: kn.id, to: kp.id, state: st });
-    }
-  });
-  // One edge per pair, keeping the worst state.
-  const merged = new Map();
-  for (const e of edges) {
-    const k = `${e.from}\u0000${e.to}`;
-    const prev = merged.get(k);
-    merged.set(k, prev ? { ...e, state: worst([prev.state, e.state]) } : e);
-  }
-  return { nodes: [...nodes.values()], edges: [...merged.values()], rows: policies.length };
+function verdictOf(v) {
+  return VERDICTS[v] ?? { mark: "!", text: String(v) };
 }
 
-/** Draws the map into `svg`; `onSelect(node)` runs when a node is clicked or activated by key. */
-export function drawMap(svg, map, onSelect) {
-  svg.replaceChildren();
-  const column = { account: 0, policy: 1, secret: 2, key: 3, keypolicy: 4 };
-  const pos = new Map();
-  for (let c = 0; c < COLUMNS.length; c++) {
-    const inColumn = map.nodes
-      .filter((n) => column[n.kind] === c)
-      .map((n) => ({ n, want: c === 0 ? TOP : TOP + (n.rows.reduce((a, b) => a + b, 0) / n.rows.length) * ROW }))
-      .sort((a, b) => a.want - b.want);
-    let next = TOP;
-    for (const { n, want } of inColumn) {
-      const y = Math.max(want, next);
-      pos.set(n.id, { x: 10 + c * (NODE_W + GAP), y });
-      next = y + ROW;
+/** The paths of a report: one per (secret, reader) of its `access` section, in report order. */
+export function pathsOf(report, moduleOf) {
+  const out = [];
+  for (const entry of report.access ?? []) {
+    for (const r of entry.readers ?? []) {
+      out.push({
+        id: out.length,
+        secret: String(entry.secret),
+        module: moduleOf(String(entry.secret)),
+        principal: String(r.principal),
+        account: String(r.account),
+        conditions: Array.isArray(r.conditions) ? r.conditions : [],
+        verdict: String(r.verdict),
+        brokenAt: r.broken_at ?? null,
+        links: Array.isArray(r.links) ? r.links : [],
+        search: `${r.principal}\n${r.account}\n${entry.secret}`.toLowerCase(),
+      });
     }
   }
-  let height = TOP + ROW;
-  for (const p of pos.values()) height = Math.max(height, p.y + ROW);
-  const width = 10 + COLUMNS.length * (NODE_W + GAP) - GAP + 10;
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("width", String(width));
-  svg.setAttribute("height", String(height));
-
-  const frag = document.createDocumentFragment();
-  COLUMNS.forEach((name, c) => {
-    const t = el("text", { x: 10 + c * (NODE_W + GAP), y: 18, class: "col-title" });
-    t.textContent = name;
-    frag.append(t);
-  });
-  const edgeLayer = el("g", { class: "edges" });
-  for (const e of map.edges) {
-    const a = pos.get(e.from);
-    const b = pos.get(e.to);
-    if (!a || !b) continue;
-    const x1 = a.x + NODE_W;
-    const y1 = a.y + NODE_H / 2;
-    const x2 = b.x;
-    const y2 = b.y + NODE_H / 2;
-    const mid = (x1 + x2) / 2;
-    const path = el("path", {
-      d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`,
-      class: `edge state-${e.state}`,
-      "data-state": e.state,
-    });
-    const title = el("title", {});
-    title.textContent = STATES[e.state];
-    path.append(title);
-    edgeLayer.append(path);
-  }
-  frag.append(edgeLayer);
-  const nodeLayer = el("g", { class: "nodes" });
-  for (const n of map.nodes) {
-    const p = pos.get(n.id);
-    const attrs = {
-      class: `node kind-${n.kind}`,
-      "data-node": n.id,
-      "data-kind": n.kind,
-      tabindex: "0",
-      role: "button",
-      "aria-label": `${kindName(n.kind)} ${n.label}: show its findings`,
-      transform: `translate(${p.x},${p.y})`,
-    };
-    if (n.kind === "account") attrs["data-account"] = n.account;
-    const g = el("g", attrs);
-    g.append(el("rect", { width: NODE_W, height: NODE_H, rx: 4 }));
-    const text = el("text", { x: 6, y: 13 });
-    const short = shortLabel(n);
-    text.textContent = short.length > 31 ? `…${short.slice(-30)}` : short;
-    const title = el("title", {});
-    title.textContent = n.label;
-    g.append(title, text);
-    g.addEventListener("click", () => onSelect(n, g));
-    g.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" || ev.key === " ") {
-        ev.preventDefault();
-        onSelect(n, g);
-      }
-    });
-    nodeLayer.append(g);
-  }
-  frag.append(nodeLayer);
-  svg.append(frag);
+  return out;
 }
 
-/** The label without the resource type, which the column already says: module.a.s1 */
-function shortLabel(n) {
-  if (n.kind === "keypolicy" && n.label.endsWith(" (key policy)")) {
-    return `${shortLabel({ address: n.address, label: n.address })} policy`;
-  }
-  if (!n.address || n.label !== n.address) return n.label;
-  const m = /^(.*?)(?:aws_[a-z0-9_]+)\.([^.]+)$/.exec(n.address);
-  return m ? `${m[1]}${m[2]}` : n.label;
-}
-
-export function kindName(kind) {
-  return { account: "Account", policy: "Secret policy", secret: "Secret", key: "KMS key", keypolicy: "Key policy" }[kind];
-}
-
-function el(name, attrs) {
+function svg(name, attrs) {
   const e = document.createElementNS(SVG, name);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
   return e;
+}
+
+function counts(paths) {
+  const c = { reads: 0, "cannot-read": 0, unresolved: 0 };
+  for (const p of paths) c[p.verdict] = (c[p.verdict] ?? 0) + 1;
+  return c;
+}
+
+function countText(c) {
+  return Object.entries(c)
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `${verdictOf(v).mark} ${n} ${verdictOf(v).text}`)
+    .join(" · ");
+}
+
+/**
+ * The access map in `els` (see index.html: map, index, selection, search, group, verdict inputs,
+ * zoom). `onLink(path, link, row, button)` opens a link's detail below its row; `onFindings(text)`, when
+ * given, shows the findings that name the chosen account, module or secret.
+ */
+export function createAccessMap(els, { onLink, onFindings = null }) {
+  let paths = [];
+  /** {kind: "account" | "secret" | "module", value} or null */
+  let selection = null;
+  let zoom = 1;
+  /** Each group's function that draws its first rows. */
+  const drawers = new WeakMap();
+
+  function filters() {
+    const q = els.search.value.trim().toLowerCase();
+    const verdicts = new Set([...els.verdicts.querySelectorAll("input:checked")].map((i) => i.value));
+    const group = els.group.querySelector("input:checked")?.value ?? "account";
+    return { q, verdicts, group };
+  }
+
+  function visible() {
+    const { q, verdicts } = filters();
+    return paths.filter(
+      (p) =>
+        (!selection || p[selection.kind] === selection.value) &&
+        (verdicts.has(p.verdict) || !(p.verdict in VERDICTS)) &&
+        (!q || p.search.includes(q)),
+    );
+  }
+
+  function select(kind, value) {
+    selection = kind ? { kind, value } : null;
+    render();
+    els.map.focus({ preventScroll: false });
+  }
+
+  function renderSelection(shown) {
+    const box = els.selection;
+    box.replaceChildren();
+    if (!selection) {
+      box.append(h("span", {}, `${shown} of ${paths.length} paths shown. Choose an account, a module or a secret to see only its paths.`));
+      return;
+    }
+    const what = { account: "account", secret: "secret", module: "module" }[selection.kind];
+    const clear = h("button", { type: "button", class: "clear" }, "Show all");
+    clear.addEventListener("click", () => select(null));
+    box.append(
+      h("span", {}, `Only the paths of ${what} `, h("code", {}, selection.value || "(root module)"), `: ${shown} shown. `),
+      clear,
+    );
+    if (onFindings && selection.value) {
+      const value = selection.value;
+      const findings = h("button", { type: "button", class: "to-findings" }, `Its findings`);
+      findings.addEventListener("click", () => onFindings(value));
+      box.append(" ", findings);
+    }
+  }
+
+  function renderIndex() {
+    const byAccount = new Map();
+    const byModule = new Map();
+    for (const p of paths) {
+      if (!byAccount.has(p.account)) byAccount.set(p.account, []);
+      byAccount.get(p.account).push(p);
+      if (!byModule.has(p.module)) byModule.set(p.module, []);
+      byModule.get(p.module).push(p);
+    }
+    const list = (kind, groups, label) =>
+      h(
+        "ul",
+        {},
+        ...[...groups]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([value, ps]) => {
+            const b = h(
+              "button",
+              {
+                type: "button",
+                class: "pick",
+                "data-pick": kind,
+                "data-value": value,
+                "aria-pressed": selection?.kind === kind && selection.value === value ? "true" : "false",
+              },
+              h("span", { class: "name" }, label(value)),
+              h("span", { class: "counts" }, countText(counts(ps))),
+            );
+            b.addEventListener("click", () =>
+              selection?.kind === kind && selection.value === value ? select(null) : select(kind, value),
+            );
+            return h("li", {}, b);
+          }),
+      );
+    els.index.replaceChildren(
+      h("h3", {}, `Accounts (${byAccount.size})`),
+      list("account", byAccount, (a) => (a === "*" ? "* (everyone)" : a)),
+      h("h3", {}, `Modules (${byModule.size})`),
+      list("module", byModule, (m) => m || "root module"),
+    );
+  }
+
+  function groupKey(p, group) {
+    return group === "module" ? p.module : p.account;
+  }
+
+  function groupLabel(key, group) {
+    if (group === "module") return key ? `Module ${key}` : "Root module";
+    return key === "*" ? "Everyone (*)" : `Account ${key}`;
+  }
+
+  function render() {
+    const shown = visible();
+    const { group } = filters();
+    const groups = new Map();
+    // What cannot be read first, then what is unresolved, then what reads; else in report order.
+    const rank = { "cannot-read": 0, unresolved: 1, reads: 2 };
+    shown.sort((a, b) => (rank[a.verdict] ?? -1) - (rank[b.verdict] ?? -1) || a.id - b.id);
+    for (const p of shown) {
+      const k = groupKey(p, group);
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(p);
+    }
+    const open = shown.length <= OPEN_LIMIT || groups.size === 1;
+    const frag = document.createDocumentFragment();
+    for (const [key, ps] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+      frag.append(groupElement(key, ps, group, open));
+    }
+    els.map.replaceChildren(frag);
+    els.map.dataset.shown = String(shown.length);
+    els.empty.hidden = shown.length > 0;
+    els.empty.textContent = paths.length
+      ? "No path matches the search and filters."
+      : "No secret policy in this input grants a principal outside the owner account.";
+    renderSelection(shown.length);
+    renderIndex();
+  }
+
+  function groupElement(key, ps, group, open) {
+    const d = h(
+      "details",
+      { class: "group", "data-group": key, "data-count": ps.length },
+      h(
+        "summary",
+        {},
+        h("span", { class: "group-name" }, groupLabel(key, group)),
+        h("span", { class: "group-counts" }, `${ps.length} path${ps.length === 1 ? "" : "s"}: ${countText(counts(ps))}`),
+      ),
+    );
+    const rows = h("div", { class: "rows", role: "list" });
+    d.append(rows);
+    const list = paged(rows, ps, rowElement, PAGE);
+    const first = () => !list.started() && list.draw();
+    drawers.set(d, first);
+    d.addEventListener("toggle", () => d.open && first());
+    if (open) {
+      d.open = true;
+      first();
+    }
+    return d;
+  }
+
+  function rowElement(p) {
+    const v = verdictOf(p.verdict);
+    const row = h("div", {
+      class: `path verdict-${p.verdict}`,
+      role: "listitem",
+      "data-secret": p.secret,
+      "data-principal": p.principal,
+      "data-account": p.account,
+      "data-verdict": p.verdict,
+    });
+    const principal = h(
+      "button",
+      { type: "button", class: "node principal", title: `${p.principal} (account ${p.account}): show only this account's paths` },
+      h("span", { class: "kind" }, "reader"),
+      h("span", { class: "name" }, breakable(p.principal)),
+      p.principal !== p.account ? h("span", { class: "sub" }, p.account === "*" ? "everyone" : `account ${p.account}`) : null,
+      ...p.conditions.map((c) => h("span", { class: "sub cond" }, `if ${c}`)),
+    );
+    principal.addEventListener("click", () => select("account", p.account));
+    const links = h("ol", { class: "links", "aria-label": "links of this read" });
+    for (const link of p.links) links.append(h("li", {}, linkElement(p, link, row)));
+    const secret = h(
+      "button",
+      { type: "button", class: "node secret", title: `${p.secret}: show only this secret's readers` },
+      h("span", { class: "kind" }, "secret"),
+      h("span", { class: "name" }, breakable(p.secret)),
+    );
+    secret.addEventListener("click", () => select("secret", p.secret));
+    const verdict = h(
+      "span",
+      { class: "verdict" },
+      h("span", { class: "mark", "aria-hidden": "true" }, v.mark),
+      ` ${v.text}`,
+      p.brokenAt ? h("span", { class: "sub", "data-link": p.brokenAt }, `at ${linkName(p.brokenAt)}`) : null,
+    );
+    row.append(principal, links, secret, verdict);
+    return row;
+  }
+
+  function linkElement(p, link, row) {
+    const s = stateOf(link.state);
+    const b = h(
+      "button",
+      {
+        type: "button",
+        class: `link state-${link.state}`,
+        "data-link": link.link,
+        "data-state": link.state,
+        title: link.message,
+        "aria-label": `${linkName(link.link)}: ${s.text}. ${link.message}`,
+        "aria-expanded": "false",
+      },
+      h("span", { class: "label" }, h("span", { class: "mark", "aria-hidden": "true" }, s.mark), ` ${linkName(link.link)}`),
+      wire(),
+      h("span", { class: "state" }, s.text),
+    );
+    b.addEventListener("click", () => onLink(p, link, row, b));
+    return b;
+  }
+
+  function wire() {
+    const e = svg("svg", { class: "wire", viewBox: "0 0 100 10", preserveAspectRatio: "none", "aria-hidden": "true" });
+    e.append(svg("line", { x1: 0, y1: 5, x2: 94, y2: 5 }), svg("path", { d: "M92,1 L100,5 L92,9 Z" }));
+    return e;
+  }
+
+  function setZoom(z) {
+    zoom = Math.min(2, Math.max(0.5, Math.round(z * 10) / 10));
+    els.map.style.setProperty("--zoom", String(zoom));
+    els.zoomLevel.textContent = `${Math.round(zoom * 100)}%`;
+  }
+
+  let pending = null;
+  els.search.addEventListener("input", () => {
+    clearTimeout(pending);
+    pending = setTimeout(render, 120);
+  });
+  els.search.addEventListener("keydown", (ev) => ev.key === "Enter" && (clearTimeout(pending), render()));
+  els.verdicts.addEventListener("change", render);
+  els.group.addEventListener("change", render);
+  els.expand.addEventListener("click", () =>
+    els.map.querySelectorAll("details.group").forEach((d) => {
+      d.open = true;
+      drawers.get(d)?.();
+    }),
+  );
+  els.collapse.addEventListener("click", () => els.map.querySelectorAll("details.group").forEach((d) => (d.open = false)));
+  els.zoomIn.addEventListener("click", () => setZoom(zoom + 0.1));
+  els.zoomOut.addEventListener("click", () => setZoom(zoom - 0.1));
+  els.zoomReset.addEventListener("click", () => setZoom(1));
+  setZoom(1);
+
+  return {
+    show(report, moduleOf) {
+      paths = pathsOf(report, moduleOf);
+      selection = null;
+      render();
+      return paths.length;
+    },
+    select,
+  };
 }

@@ -1,11 +1,12 @@
-// What the viewer reads from a plan JSON itself: the resource list with actions, and the links
-// between secret policies, secrets, KMS keys and key policies for the access map. Findings come
-// from the core's report; this module only describes the plan.
+// What the viewer shows of a plan JSON itself, for presentation only: the resource list with the
+// actions Terraform plans, and the values of policy attributes before and after the change. Who can
+// read what, and every finding, come from the core's report; nothing here analyses a policy.
 
 export const ACTIONS = ["create", "update", "replace", "delete", "read", "no-op"];
 
-const AWS_MANAGED_KEY = /^(alias\/aws\/secretsmanager|arn:aws[a-z-]*:kms:[^:]*:\d{12}:alias\/aws\/secretsmanager)$/;
 const TAG_KEYS = new Set(["tags", "tags_all"]);
+/** Attributes whose value the viewer shows before and after: `policy` and others named `…_policy`. */
+const POLICY_ATTRIBUTE = /(^|_)policy$/;
 
 /** Is `value` a parsed `terraform show -json` plan? */
 export function isPlan(value) {
@@ -93,169 +94,93 @@ export function planResources(plan) {
   return out;
 }
 
-/** The configuration's references of each resource, by address without instance keys. */
-function configReferences(plan) {
-  const refs = new Map();
-  const walk = (mod, prefix) => {
-    if (!mod || typeof mod !== "object") return;
-    for (const r of mod.resources ?? []) {
-      if (typeof r?.address !== "string") continue;
-      const byAttr = {};
-      for (const [attr, expr] of Object.entries(objectOr(r.expressions))) {
-        if (Array.isArray(expr?.references)) byAttr[attr] = expr.references.filter((x) => typeof x === "string");
-      }
-      refs.set(prefix + r.address, byAttr);
-    }
-    for (const [name, call] of Object.entries(objectOr(mod.module_calls))) {
-      walk(call?.module, `${prefix}module.${name}.`);
-    }
-  };
-  walk(plan.configuration?.root_module, "");
-  return refs;
-}
-
-/** The address without instance keys: module.a["x"].aws_s3_bucket.b[0] → module.a.aws_s3_bucket.b */
-function configAddress(address) {
-  let out = "";
-  for (let i = 0; i < address.length; i++) {
-    if (address[i] === "[") {
-      const j = closingBracket(address, i);
-      if (j < 0) break;
-      i = j;
-    } else out += address[i];
+/** The plan's changes by resource address. */
+export function changesByAddress(plan) {
+  const out = new Map();
+  for (const rc of plan.resource_changes ?? []) {
+    if (typeof rc?.address === "string" && rc.change && typeof rc.change === "object") out.set(rc.address, rc);
   }
   return out;
 }
 
-/** The accounts and `*` that an Allow statement's principal names (from a parsed policy). */
-export function principalAccounts(policy) {
-  const out = new Set();
-  const statements = Array.isArray(policy?.Statement) ? policy.Statement : policy?.Statement ? [policy.Statement] : [];
-  for (const st of statements) {
-    if (st?.Effect !== "Allow") continue;
-    const p = st.Principal;
-    if (p === "*") {
-      out.add("*");
-      continue;
-    }
-    const aws = p && typeof p === "object" ? p.AWS : undefined;
-    for (const v of Array.isArray(aws) ? aws : aws === undefined ? [] : [aws]) {
-      const a = accountOf(v);
-      if (a) out.add(a);
-    }
-  }
-  return out;
-}
-
-function accountOf(v) {
-  if (typeof v !== "string") return null;
-  if (v === "*") return "*";
-  if (/^\d{12}$/.test(v)) return v;
-  const m = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(v);
-  return m ? m[1] : null;
-}
-
-function parsePolicy(text) {
-  if (typeof text !== "string") return null;
-  try {
-    const p = JSON.parse(text);
-    return p && typeof p === "object" ? p : null;
-  } catch {
-    return null;
-  }
+/** Is `attr` marked sensitive in a plan's `before_sensitive` / `after_sensitive` value? */
+function marked(sensitive, attr) {
+  if (sensitive === true) return true;
+  const v = objectOr(sensitive)[attr];
+  // A nested marker (an object or list with entries) masks the whole value: fail closed.
+  return v !== undefined && v !== false && !(v && typeof v === "object" && Object.keys(v).length === 0);
 }
 
 /**
- * The access graph of a plan: secret policies with the accounts they name, the secret each one
- * governs, each secret's KMS key (a resource, the AWS managed key, or unresolved) and each key's
- * policy. Sensitive or unknown values are not read: a policy the plan marks sensitive names no
- * accounts here.
+ * A value as the viewer shows it: `{kind: "absent" | "unknown" | "sensitive" | "value", text}`. A
+ * string holding JSON is pretty-printed; a value the plan marks sensitive has no text.
  */
-export function accessGraph(plan) {
-  const rcs = (plan.resource_changes ?? []).filter((rc) => typeof rc?.address === "string" && rc.mode !== "data");
-  const byAddress = new Map(rcs.map((rc) => [rc.address, rc]));
-  const byArn = new Map();
-  for (const rc of rcs) {
-    const arn = rc.change?.after?.arn ?? rc.change?.before?.arn;
-    if (typeof arn === "string") byArn.set(arn, rc.address);
+function shown(values, hidden, unknown, attr) {
+  if (hidden) return { kind: "sensitive", text: "" };
+  if (unknown === true || objectOr(unknown)[attr] === true) return { kind: "unknown", text: "" };
+  const v = objectOr(values)[attr];
+  if (v === undefined || v === null || v === "") return { kind: "absent", text: "" };
+  if (typeof v === "string") {
+    try {
+      return { kind: "value", text: JSON.stringify(JSON.parse(v), null, 2) };
+    } catch {
+      return { kind: "value", text: v };
+    }
   }
-  const refs = configReferences(plan);
-  const allowedAccounts = new Set();
-  for (const p of Object.values(objectOr(plan.configuration?.provider_config))) {
-    const ids = p?.expressions?.allowed_account_ids?.constant_value;
-    if (Array.isArray(ids)) ids.filter((x) => typeof x === "string").forEach((x) => allowedAccounts.add(x));
-  }
+  return { kind: "value", text: JSON.stringify(v, null, 2) };
+}
 
-  /** The resource of type `type` that `rc`'s attribute `attr` points at, by ARN or by reference. */
-  const target = (rc, attr, types) => {
-    const value = rc.change?.after?.[attr] ?? rc.change?.before?.[attr];
-    if (typeof value === "string" && byArn.has(value)) return byArn.get(value);
-    if (typeof value === "string" && byAddress.has(value)) return value;
-    const mine = refs.get(configAddress(rc.address))?.[attr] ?? [];
-    const prefix = typeof rc.module_address === "string" && rc.module_address ? `${rc.module_address}.` : "";
-    const index = rc.address.endsWith("]") ? rc.address.slice(rc.address.lastIndexOf("[")) : "";
-    for (const ref of mine) {
-      const parts = ref.split(".");
-      if (parts.length < 2 || !types.includes(parts[0])) continue;
-      const base = `${prefix}${parts[0]}.${parts[1].replace(/\[.*$/, "")}`;
-      for (const candidate of [base, base + index]) {
-        if (byAddress.has(candidate)) return candidate;
-      }
-    }
-    return null;
-  };
+/**
+ * The policy attributes of a resource change, before and after: [{attribute, before, after}], each
+ * side as `shown` gives it. Attributes absent on both sides are left out.
+ */
+export function policyValues(rc) {
+  const c = rc?.change;
+  if (!c) return [];
+  const names = new Set(
+    [...Object.keys(objectOr(c.before)), ...Object.keys(objectOr(c.after)), ...Object.keys(objectOr(c.after_unknown))].filter((k) =>
+      POLICY_ATTRIBUTE.test(k),
+    ),
+  );
+  // A policy is a document (a string or an object), not a flag such as block_public_policy.
+  const scalar = (v) => v === undefined || v === null || typeof v === "boolean" || typeof v === "number";
+  const out = [];
+  for (const attribute of [...names].sort()) {
+    if (scalar(objectOr(c.before)[attribute]) && scalar(objectOr(c.after)[attribute]) && objectOr(c.after_unknown)[attribute] !== true) continue;
+    // A value marked sensitive on either side is masked on both: older plans have no before_sensitive.
+    const hidden = marked(c.before_sensitive, attribute) || marked(c.after_sensitive, attribute);
+    const before = c.before === null ? { kind: "absent", text: "" } : shown(c.before, hidden, undefined, attribute);
+    const after = c.after === null ? { kind: "absent", text: "" } : shown(c.after, hidden, c.after_unknown, attribute);
+    if (before.kind === "absent" && after.kind === "absent") continue;
+    out.push({ attribute, before, after });
+  }
+  return out;
+}
 
-  const sensitive = (rc, attr) => {
-    const s = rc.change?.after_sensitive;
-    return s === true || (s && typeof s === "object" && s[attr] !== undefined && s[attr] !== false);
-  };
-
-  const secrets = new Map();
-  const secretOf = (address) => {
-    if (!secrets.has(address)) secrets.set(address, { address, key: null, keyState: "unresolved" });
-    return secrets.get(address);
-  };
-  const policies = [];
-  for (const rc of rcs) {
-    if (rc.type === "aws_secretsmanager_secret_policy") {
-      const policy = sensitive(rc, "policy") ? null : parsePolicy(rc.change?.after?.policy);
-      const secret = target(rc, "secret_arn", ["aws_secretsmanager_secret"]);
-      policies.push({ address: rc.address, secret, accounts: policy ? [...principalAccounts(policy)] : [] });
-      if (secret) secretOf(secret);
-    } else if (rc.type === "aws_secretsmanager_secret" && typeof rc.change?.after?.policy === "string") {
-      const policy = sensitive(rc, "policy") ? null : parsePolicy(rc.change.after.policy);
-      if (policy) policies.push({ address: rc.address, secret: rc.address, accounts: [...principalAccounts(policy)], inline: true });
+/**
+ * A line diff of `a` and `b` (arrays of lines): for each side, whether each line is kept. Longer
+ * inputs than `limit` lines a side are not compared (every line counts as changed).
+ */
+export function lineDiff(a, b, limit = 600) {
+  const keptA = new Array(a.length).fill(false);
+  const keptB = new Array(b.length).fill(false);
+  if (a.length > limit || b.length > limit) return { keptA, keptB };
+  const n = a.length;
+  const m = b.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Uint16Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
     }
   }
-  const keyPolicies = new Map();
-  for (const rc of rcs) {
-    if (rc.type === "aws_kms_key_policy") {
-      const key = target(rc, "key_id", ["aws_kms_key"]);
-      if (key) keyPolicies.set(key, rc.address);
-    }
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i] === b[j]) {
+      keptA[i++] = true;
+      keptB[j++] = true;
+    } else if (lcs[i + 1][j] >= lcs[i][j + 1]) i++;
+    else j++;
   }
-  for (const rc of rcs) {
-    if (rc.type !== "aws_secretsmanager_secret") continue;
-    const s = secretOf(rc.address);
-    const after = rc.change?.after;
-    const unknown = rc.change?.after_unknown?.kms_key_id === true;
-    const kms = after?.kms_key_id;
-    const key = target(rc, "kms_key_id", ["aws_kms_key", "aws_kms_alias"]);
-    if (key) {
-      const keyRc = byAddress.get(key);
-      s.key = keyRc?.type === "aws_kms_alias" ? (target(keyRc, "target_key_id", ["aws_kms_key"]) ?? key) : key;
-      s.keyState = "key";
-    } else if (!unknown && (kms === null || kms === undefined || kms === "" || AWS_MANAGED_KEY.test(kms))) {
-      s.keyState = "aws-managed";
-    }
-  }
-  const keys = new Map();
-  for (const s of secrets.values()) {
-    if (s.key && !keys.has(s.key)) {
-      const rc = byAddress.get(s.key);
-      const inline = typeof rc?.change?.after?.policy === "string" || rc?.change?.after_unknown?.policy === true;
-      keys.set(s.key, { address: s.key, policy: keyPolicies.get(s.key) ?? (inline ? `${s.key} (key policy)` : null) });
-    }
-  }
-  return { policies, secrets, keys, allowedAccounts: [...allowedAccounts] };
+  return { keptA, keptB };
 }
