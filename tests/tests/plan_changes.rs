@@ -260,3 +260,33 @@ fn accounts_of_a_policy_the_plan_marks_sensitive_are_not_named_as_changes() {
         assert_only_unmarked_shows(&open, &hidden, acct);
     }
 }
+
+#[test]
+fn an_old_policy_is_masked_when_only_the_new_one_is_marked_sensitive() {
+    // Plans written before `before_sensitive` existed mark only the new value: the old value of
+    // the same attribute is just as secret, and what the plan fixes or takes away must not show it.
+    const HIDDEN_ROLE: &str = "246813579135";
+    let (before, after) = (
+        json!([allow(role(HIDDEN_ROLE, "old-reader"), READ)]),
+        json!([allow(root(OTHER), READ)]),
+    );
+    let text = plan(&["update"], before, after);
+    let mut marked: Value = serde_json::from_str(&text).unwrap();
+    let change = &mut marked["resource_changes"][1]["change"];
+    change.as_object_mut().unwrap().remove("before_sensitive");
+    change["after_sensitive"] = json!({"policy": true});
+    let (open, hidden) = (run(&text), run(&marked.to_string()));
+    assert!(
+        open.findings
+            .iter()
+            .any(|f| f.rule == "XA001" && f.change == Some(Change::Fixed)),
+        "{}",
+        open.to_json()
+    );
+    assert_only_unmarked_shows(&open, &hidden, HIDDEN_ROLE);
+    assert!(
+        !hidden.to_json().contains("old-reader"),
+        "{}",
+        hidden.to_json()
+    );
+}

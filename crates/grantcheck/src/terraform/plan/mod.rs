@@ -475,7 +475,9 @@ fn modelled_change<'a>(file: &SourceFile, rc: &'a ResourceChange<'a>) -> Option<
         after_unknown: rc.change.after_unknown,
         after_sensitive: rc.change.after_sensitive,
         before: rc.change.before,
-        before_sensitive: rc.change.before_sensitive,
+        // plans older than `before_sensitive` mark only the new value: the old value of an
+        // attribute marked sensitive is taken to be as secret
+        before_sensitive: rc.change.before_sensitive.or(rc.change.after_sensitive),
     })
 }
 

@@ -90,7 +90,9 @@ impl Collector<'_> {
     }
 
     fn change(&mut self, rtype: Option<&str>, c: &Change<'_>) {
-        for (v, m) in [(c.after, c.after_sensitive), (c.before, c.before_sensitive)] {
+        // (without `before_sensitive`, older plans' old values take the new values' marks)
+        let before_marks = c.before_sensitive.or(c.after_sensitive);
+        for (v, m) in [(c.after, c.after_sensitive), (c.before, before_marks)] {
             if let (Some(v), Some(m)) = (v, m) {
                 self.marked(v.get(), m.get());
             }
