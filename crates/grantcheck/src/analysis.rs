@@ -17,6 +17,8 @@ use crate::terraform::hcl::text::widen_to_escaped_quotes;
 
 pub use crate::model::PolicyKind;
 
+pub mod identities;
+
 /// What reading a policy text gave: its document, why it is not a policy, or the unknown value
 /// it comes from.
 #[derive(Clone, Debug)]
@@ -115,6 +117,9 @@ pub struct Analysis<'a> {
     pub accounts: Vec<String>,
     /// External accounts shared with on purpose (`trusted_accounts` in `grantcheck.toml`).
     pub trusted: Vec<String>,
+    /// The roles and users the input manages, with their identity policies (read apart from
+    /// [`Self::policies`]: the resource-policy rules never see them).
+    pub identities: Vec<identities::Identity>,
     by_text: TextIndex<'a>,
     /// Policies registered but not read yet (the last ones of `policies`).
     pending: Vec<PolicyText<'a>>,
@@ -256,6 +261,7 @@ impl<'a> Analysis<'a> {
             key_policies: HashMap::default(),
             accounts: accounts.to_vec(),
             trusted: vec![],
+            identities: vec![],
             by_text: TextIndex::new(infra),
             pending: vec![],
             sources,
@@ -265,7 +271,17 @@ impl<'a> Analysis<'a> {
         a.link_secrets();
         // every registered policy is read, even one registered after the grants were collected
         a.read_policies();
+        a.identities = identities::load(&a);
         a
+    }
+
+    /// Reads an identity policy's text (held by `holder`): the attribute, or the policy
+    /// document data source it is known to be.
+    pub(crate) fn read_identity_policy(&self, holder: usize, node: &Node) -> PolicyReading {
+        match self.rendered_policy_document(node, holder) {
+            Some(rendered) => read_policy(&rendered, None, self.sources),
+            None => read_policy(node, None, self.sources),
+        }
     }
 
     /// Is the grant's principal in a trusted account?
@@ -870,18 +886,16 @@ impl<'a> Analysis<'a> {
                 _ => continue,
             };
             let owners = owners_of(self.infra, &self.accounts, t);
+            let account = crate::accounts::identity_account(self.infra, &self.accounts, t);
             p.kind = kind;
             // (a name or an ARN the plan marks sensitive: the principal is not shown)
             let arn = t.current_attr("arn").or_else(|| t.before_attr("arn"));
             if t.attr("name").is_some_and(|n| n.sensitive) || arn.is_some_and(|n| n.sensitive) {
                 p.sensitive = true;
             }
-            if owners.accounts.len() == 1 {
-                p.account = owners.accounts.first().cloned();
-            } else if owners.is_known() {
-                // several possible accounts: keep the first for display, decide foreignness by all
-                p.account = owners.accounts.first().cloned();
-            }
+            // its provider configuration's one account, else the first of its owners (for
+            // display: foreignness is decided by all)
+            p.account = account.or_else(|| owners.accounts.first().cloned());
             return p;
         }
         p
