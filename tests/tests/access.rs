@@ -1,11 +1,11 @@
 //! The access graph (the report's `access` section): on fixtures of each case, as a plan and
 //! as a configuration, each reader's verdict and links; on every input, the graph agrees with
-//! the findings (XA002 on a secret ⇔ its readers break at `key`; XA003 for an account ⇔ its
-//! reader breaks at `key-policy`); and on a generated workload, the secrets each verdict counts
-//! are the generator's expected counts.
+//! the findings (XA002 on a secret ⇔ its granted readers break at `key`; XA003 for an account
+//! ⇔ its granted reader breaks at `key-policy`); and on generated workloads, the secrets each
+//! verdict counts, and the verdicts of the reader roles, are the generator's expected counts.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use grantcheck::access::{LinkKind, LinkState, Reader, Verdict};
@@ -164,6 +164,12 @@ fn assert_agrees_with_findings(report: &Report, input: &str) {
             .flat_map(|s| {
                 s.readers
                     .iter()
+                    // (the rules speak of what the secret policy grants: a role of the input
+                    // that names the secret without a grant is XA010's)
+                    .filter(|r| {
+                        r.resource.is_none()
+                            || state(r, LinkKind::SecretPolicy) != Some(LinkState::Broken)
+                    })
                     .filter(move |r| {
                         r.links
                             .iter()
@@ -352,4 +358,98 @@ fn a_generated_workload_counts_as_expected() {
         );
     }
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// For the reader roles of a generated workload (`aws_iam_role.reader*`, in the consumer
+/// account behind a second provider): how many read their secret, and how many break at each
+/// link, as `expected.json`'s `readers` counts them.
+fn reader_counts(report: &Report) -> (usize, BTreeMap<String, usize>) {
+    let mut reads = 0;
+    let mut broken: BTreeMap<String, usize> = BTreeMap::new();
+    for r in report.access.iter().flat_map(|s| &s.readers) {
+        if !r
+            .resource
+            .as_deref()
+            .is_some_and(|a| a.starts_with("aws_iam_role.reader"))
+        {
+            continue;
+        }
+        match (r.verdict, r.broken_at) {
+            (Verdict::Reads, _) => reads += 1,
+            (Verdict::CannotRead, Some(at)) => {
+                *broken.entry(at.as_str().to_string()).or_default() += 1
+            }
+            (v, at) => panic!("{r:#?}: {v:?} at {at:?}"),
+        }
+    }
+    (reads, broken)
+}
+
+#[test]
+fn the_reader_roles_of_generated_workloads_read_as_expected() {
+    let Some(shared) = shared_or_skip("the_reader_roles_of_generated_workloads_read_as_expected")
+    else {
+        return;
+    };
+    for seed in ["7", "1", "3", "42"] {
+        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("access-readers-{seed}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let run = std::process::Command::new("python3")
+            .arg(shared.join("bench/gen_workload.py"))
+            .args([
+                "--secrets",
+                "200",
+                "--filler",
+                "100",
+                "--readers",
+                "40",
+                "--seed",
+                seed,
+            ])
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("expected.json")).unwrap())
+                .unwrap();
+        let want = &expected["readers"];
+        let want_broken: BTreeMap<String, usize> = want["broken_at"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_u64().unwrap() as usize))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let plan = SourceFile::new(
+            0,
+            "plan.json",
+            std::fs::read_to_string(out.join("plan.json")).unwrap(),
+        );
+        for (input, report) in [
+            ("plan", check(&[plan])),
+            ("tf", check(&sources_under(&out.join("tf")))),
+        ] {
+            assert!(!report.has_input_errors(), "seed {seed} {input}");
+            let (reads, broken) = reader_counts(&report);
+            assert_eq!(
+                reads,
+                want["reads"].as_u64().unwrap() as usize,
+                "seed {seed} {input}: reads"
+            );
+            assert_eq!(broken, want_broken, "seed {seed} {input}: broken_at");
+            assert_eq!(
+                reads + broken.values().sum::<usize>(),
+                want["readers"].as_u64().unwrap() as usize,
+                "seed {seed} {input}: one reader per role"
+            );
+            assert_agrees_with_findings(&report, input);
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
 }
