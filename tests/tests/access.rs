@@ -453,3 +453,133 @@ fn the_reader_roles_of_generated_workloads_read_as_expected() {
         let _ = std::fs::remove_dir_all(&out);
     }
 }
+
+/// The reader that role `aws_iam_role.NAME` is of secret `aws_secretsmanager_secret.NAME`.
+fn role_reader<'r>(report: &'r Report, name: &str) -> &'r Reader<Option<Location>> {
+    let role = format!("aws_iam_role.{name}");
+    readers(report, name)
+        .iter()
+        .find(|r| r.resource.as_deref() == Some(role.as_str()))
+        .unwrap_or_else(|| panic!("{role} reads {name}: {:#?}", readers(report, name)))
+}
+
+#[test]
+fn roles_of_another_account_behind_a_second_provider_read_as_their_identity_policies_say() {
+    use LinkKind::*;
+    let plan = {
+        let path = repo_root().join("tests/fixtures/access/identity.plan.json");
+        check(&[SourceFile::new(
+            0,
+            "identity.plan.json",
+            std::fs::read_to_string(path).unwrap(),
+        )])
+    };
+    let tf = check(&sources_under(
+        &repo_root().join("tests/fixtures/access/identity"),
+    ));
+    for (input, report) in [("plan", &plan), ("tf", &tf)] {
+        assert!(
+            !report.has_input_errors(),
+            "{input}: {:#?}",
+            report.findings
+        );
+        let cannot = |at| (Verdict::CannotRead, Some(at));
+        let case = |name: &str, verdict: (Verdict, Option<LinkKind>), says: &str| {
+            let r = role_reader(report, name);
+            assert_eq!((r.verdict, r.broken_at), verdict, "{input} {name}: {r:#?}");
+            assert_eq!(r.account, "444455556666", "{input} {name}");
+            assert_eq!(
+                r.principal,
+                format!("arn:aws:iam::444455556666:role/reader-{name}"),
+                "{input} {name}"
+            );
+            let m = message(r, IdentityPolicy);
+            assert!(m.contains(says), "{input} {name}: {m}");
+            let at = r.links.iter().find(|l| l.link == IdentityPolicy).unwrap();
+            assert!(at.location.is_some(), "{input} {name}");
+            r
+        };
+        // every link holds: granted on the secret and key, allowed both in an inline policy
+        let r = case(
+            "reads",
+            (Verdict::Reads, None),
+            "kms:Decrypt on the key aws_kms_key.reads",
+        );
+        let kinds: Vec<LinkKind> = r.links.iter().map(|l| l.link).collect();
+        assert_eq!(kinds, [SecretPolicy, Key, KeyPolicy, IdentityPolicy]);
+        // the account root's reader stays beside the role's
+        assert!(
+            readers(report, "reads")
+                .iter()
+                .any(|r| r.principal == "arn:aws:iam::444455556666:root" && r.resource.is_none())
+        );
+        // an attached managed policy naming the secret by name-*
+        case(
+            "attached",
+            (Verdict::Reads, None),
+            "aws_iam_policy.attached",
+        );
+        // no grant of the secret policy: broken there, first
+        let r = case(
+            "not_granted",
+            cannot(SecretPolicy),
+            "allows it secretsmanager:GetSecretValue",
+        );
+        assert!(
+            message(r, SecretPolicy)
+                .contains("no resource policy, so no principal of account 444455556666")
+        );
+        // what the identity policy lacks or denies
+        case(
+            "no_decrypt",
+            cannot(IdentityPolicy),
+            "no identity policy of aws_iam_role.no_decrypt allows kms:Decrypt",
+        );
+        case(
+            "denied",
+            cannot(IdentityPolicy),
+            "statement NoSecrets of aws_iam_role_policy.denied denies it",
+        );
+        case(
+            "other_region",
+            cannot(IdentityPolicy),
+            "Region us-east-1 (the secret is in eu-west-1)",
+        );
+        case("no_suffix", cannot(IdentityPolicy), "no suffix wildcard");
+        // a policy attached that is not in the input: not decided, and said why
+        case(
+            "outside",
+            (Verdict::Unresolved, None),
+            "arn:aws:iam::aws:policy/SecretsManagerReadWrite attached to it is not in this input",
+        );
+    }
+    // the secret named by reference: the plan holds the policy only after apply
+    let r = role_reader(&plan, "by_reference");
+    assert_eq!(r.verdict, Verdict::Unresolved, "{r:#?}");
+    assert!(message(r, LinkKind::IdentityPolicy).contains("known after apply"));
+    assert_eq!(role_reader(&tf, "by_reference").verdict, Verdict::Reads);
+    // the identity-side rules say what the graph does
+    for (input, report) in [("plan", &plan), ("tf", &tf)] {
+        let flagged = |rule: &str| -> BTreeSet<String> {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.rule == rule)
+                .map(|f| f.resource.clone())
+                .collect()
+        };
+        assert_eq!(
+            flagged("XA010"),
+            BTreeSet::from(["aws_iam_role_policy.not_granted".to_string()]),
+            "{input}"
+        );
+        assert_eq!(
+            flagged("XA011"),
+            ["no_decrypt", "no_suffix", "other_region"]
+                .iter()
+                .map(|n| format!("aws_iam_role_policy.{n}"))
+                .collect::<BTreeSet<_>>(),
+            "{input}"
+        );
+    }
+}

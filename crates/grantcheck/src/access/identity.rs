@@ -8,7 +8,7 @@ use crate::accounts::{owners_of, region_of};
 pub use crate::analysis::identities::{Identity, IdentityPolicy};
 use crate::analysis::{Analysis, KeyRef, PolicyReading, SecretInfo};
 use crate::base::source::Span;
-use crate::base::value::{Node, Ref};
+use crate::base::value::Node;
 use crate::model::Resource;
 use crate::policy::{Effect, Item, ItemList, Statement, glob_match, list_allows, parse_arn};
 
@@ -171,7 +171,11 @@ impl Target {
             return Aim::Misses;
         };
         if let Some(u) = &list.unknown {
-            return Aim::Open(format!("its Resource {}", u.predicate(false)), list.span);
+            return match self.referred(a, u, from) {
+                Some(true) if !list.negated => Aim::Hits(list.span),
+                Some(_) => Aim::Misses,
+                None => Aim::Open(format!("its Resource {}", u.predicate(false)), list.span),
+            };
         }
         let mut best = Aim::Misses;
         for it in &list.items {
@@ -193,22 +197,11 @@ impl Target {
             let Some(u) = &it.unknown else {
                 return Aim::Misses;
             };
-            let names =
-                |r: &Ref| self.res.is_some() && a.infra.resolve_ref(r, Some(from)) == self.res;
-            if u.refs.iter().any(names) {
-                return Aim::Hits(it.span);
-            }
-            // a reference to another resource of the target's kind names that one
-            let other = u.refs.iter().any(|r| {
-                a.infra.resolve_ref(r, Some(from)).is_some_and(|id| {
-                    let t = &a.infra.resources[id].rtype;
-                    t == "aws_secretsmanager_secret" || crate::model::is_key_type(t)
-                })
-            });
-            if other {
-                return Aim::Misses;
-            }
-            return Aim::Open(format!("a Resource of it {}", u.predicate(false)), it.span);
+            return match self.referred(a, u, from) {
+                Some(true) => Aim::Hits(it.span),
+                Some(false) => Aim::Misses,
+                None => Aim::Open(format!("a Resource of it {}", u.predicate(false)), it.span),
+            };
         };
         let Some(arn) = &self.arn else {
             return if t.as_str() == "*" {
@@ -249,6 +242,28 @@ impl Target {
             Some(why) => Aim::Near(why, it.span),
             None => Aim::Misses,
         }
+    }
+
+    /// Does an unknown value name this target by its references: yes (a reference to it), no
+    /// (a reference to another secret or key), or not known (`None`)?
+    fn referred(
+        &self,
+        a: &Analysis<'_>,
+        u: &crate::base::value::Unknown,
+        from: &Resource,
+    ) -> Option<bool> {
+        let mut other = false;
+        for r in &u.refs {
+            let Some(id) = a.infra.resolve_ref(r, Some(from)) else {
+                continue;
+            };
+            if self.res == Some(id) {
+                return Some(true);
+            }
+            let t = &a.infra.resources[id].rtype;
+            other |= t == "aws_secretsmanager_secret" || crate::model::is_key_type(t);
+        }
+        other.then_some(false)
     }
 
     /// Why an ARN that names this secret's name is not its ARN: another Region, another
@@ -408,10 +423,19 @@ pub fn allows(a: &Analysis<'_>, id: &Identity, action: &str, target: &Target) ->
 /// it. The resource that holds that policy, and the span of the `Resource` entry.
 pub fn naming(a: &Analysis<'_>, id: &Identity, target: &Target) -> Option<(usize, Span)> {
     id.policies.iter().find_map(|p| {
-        let PolicyReading::Parsed(doc) = &p.doc else {
-            return None;
-        };
         let from = a.resource(p.holder);
+        let doc = match &p.doc {
+            PolicyReading::Parsed(doc) => doc,
+            // a policy known only after apply that is computed from the secret names it
+            PolicyReading::Unknown(u) => {
+                let names = target.res.is_some()
+                    && u.refs
+                        .iter()
+                        .any(|r| a.infra.resolve_ref(r, Some(from)) == target.res);
+                return names.then_some((p.holder, p.span));
+            }
+            PolicyReading::Invalid(_) => return None,
+        };
         doc.statements.iter().find_map(|st| {
             if st.effect != Effect::Allow || list_allows(st.action.as_ref(), READ) != Some(true) {
                 return None;

@@ -266,23 +266,27 @@ pub struct IdentityReader<'a> {
 }
 
 impl IdentityReader<'_> {
-    /// Is `p` (a grant's principal) this role or user by its exact ARN or a reference to it?
+    /// Is `p` (a grant's principal) this role or user?
     fn granted_as(&self, a: &Analysis<'_>, p: &Principal) -> bool {
-        let id = self.identity;
-        if let Some(u) = &p.unknown
-            && u.refs.iter().any(|r| {
-                r.attr.as_deref().is_none_or(|x| x == "arn")
-                    && a.infra.resolve_ref(r, None).is_some_and(|t| t == id.res)
-                    || a.resource(id.res).base_address == r.address
-            })
-        {
-            return true;
-        }
-        p.kind.is_exact_identity()
-            && p.kind == id.principal.kind
-            && p.account.is_some()
-            && p.account == id.account
+        is_identity(a, self.identity, p)
     }
+}
+
+/// Is principal `p` (of a policy) role or user `id` of the input, by its exact ARN or a
+/// reference to it?
+pub fn is_identity(a: &Analysis<'_>, id: &identity::Identity, p: &Principal) -> bool {
+    if let Some(u) = &p.unknown
+        && u.refs.iter().any(|r| {
+            r.attr.as_deref().is_none_or(|x| x == "arn")
+                && a.infra.resolve_ref(r, None) == Some(id.res)
+        })
+    {
+        return true;
+    }
+    p.kind.is_exact_identity()
+        && p.kind == id.principal.kind
+        && p.account.is_some()
+        && p.account == id.account
 }
 
 /// The roles and users of the input that are readers of secret `s`: those whose identity
@@ -309,16 +313,7 @@ pub fn identity_readers<'a>(a: &'a Analysis<'_>, s: &SecretInfo) -> Vec<Identity
                 .filter(|g| principal_covers(&g.principal, &id.principal) == Tri::Yes)
                 .collect()
         };
-        let exact = covering.iter().any(|g| {
-            let probe = IdentityReader {
-                identity: id,
-                reader: None,
-                gap: None,
-                naming: None,
-                not_granted: false,
-            };
-            probe.granted_as(a, &g.principal)
-        });
+        let exact = covering.iter().any(|g| is_identity(a, id, &g.principal));
         if naming.is_none() && !exact {
             continue;
         }

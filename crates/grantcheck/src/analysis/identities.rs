@@ -98,14 +98,14 @@ pub(super) fn load(a: &Analysis<'_>) -> Vec<Identity> {
                     .outside
                     .push((format!("its inline policies {}", unknown_why(n)), n.span));
             }
-            Some(n) => {
+            Some(n) if n.as_array().is_some() => {
                 for p in n.items() {
                     if let Some(t) = p.get("policy").filter(|t| !is_empty_text(t)) {
                         texts.push((ix, id, t));
                     }
                 }
             }
-            None => {}
+            _ => {}
         }
     }
     for (kind, target) in [
@@ -192,13 +192,21 @@ pub(super) fn load(a: &Analysis<'_>) -> Vec<Identity> {
     }
     for (ix, &id) in ids.iter().enumerate() {
         let r = &infra.resources[id];
-        if let Some(list) = r
+        // (computed by the provider when not configured: the attachments say what it holds)
+        let Some(list) = r
             .attr("managed_policy_arns")
-            .filter(|_| r.rtype == "aws_iam_role")
-        {
-            for arn in list.items() {
-                attach(ix, arn, r, &mut out);
+            .filter(|_| r.rtype == "aws_iam_role" && r.is_configured("managed_policy_arns"))
+        else {
+            continue;
+        };
+        match &list.kind {
+            NodeKind::Array(arns) => {
+                for arn in arns {
+                    attach(ix, arn, r, &mut out);
+                }
             }
+            NodeKind::Unknown(_) => attach(ix, list, r, &mut out),
+            _ => {}
         }
     }
     let read = crate::base::par::map(&texts, |&(_, holder, node)| {
