@@ -1,9 +1,10 @@
 //! Who can read each secret after apply: the access graph.
 //!
 //! For every secret of an analysis, each principal outside the owner account that its resource
-//! policy grants something (an account, a role, a user, `"*"`) is a [`Reader`]. For each reader
-//! the graph follows the links a read of the secret value (`GetSecretValue`) needs, in the
-//! order a read meets them, and gives each a [`LinkState`]:
+//! policy grants something (an account, a role, a user, `"*"`) is a [`Reader`]; so is each role
+//! or user the input manages whose identity policy names the secret for a read (see below).
+//! For each reader the graph follows the links a read of the secret value (`GetSecretValue`)
+//! needs, in the order a read meets them, and gives each a [`LinkState`]:
 //!
 //! 1. `secret-policy`: the secret policy allows the reader `secretsmanager:GetSecretValue`
 //!    (an Allow whose actions cover it, wildcards included; no Deny without conditions that
@@ -16,17 +17,51 @@
 //!    findings agree: for readers whose grant is known to read or write the value, XA002 on a
 //!    secret ⇔ their `key` link is broken, and XA003 for a principal ⇔ its `key-policy` link is
 //!    broken (a grant whose actions are not known gets both links, which the rules leave open);
-//! 4. `identity-policy`: the reader's own IAM policy allows the read. Reserved: it is decided
-//!    only where the reader's identity policy is in the input, which the graph does not read yet.
+//! 4. `identity-policy`: the reader's own identity policies (inline, `aws_iam_role_policy`,
+//!    `aws_iam_user_policy`, attached `aws_iam_policy`, `managed_policy_arns`) allow
+//!    `GetSecretValue` on the secret's ARN and, when the key is customer managed,
+//!    `kms:Decrypt` on the key's ARN (or `*`), with no Deny; decided by [`identity`], which
+//!    rules XA010 and XA011 report from. Only a reader that is a role or user of the input
+//!    has this link (its [`Reader::resource`] names it): the identity policies of a principal
+//!    outside the input are not known.
+//!
+//! ## Readers that are roles and users of the input
+//! A role or user the input manages (its account from its ARN, else its provider
+//! configuration's one account: `allowed_account_ids`, or the account of
+//! `assume_role.role_arn`; the "one root, two providers" layout) is a reader of a secret when
+//! an Allow of its identity policies names the secret for `GetSecretValue`: by an ARN pattern
+//! that matches the secret's ARN (Secrets Manager adds a dash and six random characters to
+//! the name, so `name-??????`, `name-*` and `*` match and `name` does not; an ARN not known
+//! before apply is made from the secret's name, Region and account), by a reference to the
+//! secret, or by a wrong ARN for it (another Region or account, no suffix wildcard: its
+//! `identity-policy` link is then broken and says why). It is also the reader of a grant that
+//! names it by its exact ARN. Its principal is its ARN (known, or made from its account, path
+//! and name), its account its own. Its links:
+//! - in another account than the secret's: `secret-policy` holds only through a grant that
+//!   covers it (its account root, itself, `*`), and is broken when none does (a read across
+//!   accounts needs both sides); `key` and `key-policy` as for any reader of its account;
+//! - in the secret's own account: its identity policy suffices, so `secret-policy` holds
+//!   unless a Deny covers it; the AWS managed key serves it; a default key policy, or one that
+//!   grants the account, leaves `kms:Decrypt` to its identity policy, and one that names it
+//!   itself does not ask for it there.
+//!
+//! The reader of a grant to an account root stays beside the readers of that account's roles
+//! and users: it stands for every principal of the account whose identity policies are not in
+//! the input, and has no `identity-policy` link. A reader of the input's own roles is given
+//! whether or not the secret is shared, so a role that names a secret no grant lets it read
+//! shows as `cannot-read` at `secret-policy`.
 //!
 //! A link that a value known only after apply decides is `unresolved`, and its message says
-//! where the value comes from (as GC001 notes do). The reader's [`Verdict`] is `cannot-read` at
-//! the first broken link, else `unresolved` when a link is, else `reads`.
+//! where the value comes from (as GC001 notes do); so is an `identity-policy` link that an
+//! attached policy outside the input could decide. The reader's [`Verdict`] is `cannot-read`
+//! at the first broken link, else `unresolved` when a link is, else `reads`.
 //!
 //! The `key` and `key-policy` links are given only for a reader whose grant reads or writes the
 //! value (or may); `key-policy` only when the key is a customer managed key. Principals whose
 //! account is not known (GC001 says so) and policies known only after apply have no readers.
-//! Messages never show a value the input marks sensitive.
+//! What is not in the input is not checked: service control policies, permission boundaries
+//! and session policies, and the identity policies of accounts whose roles the input does not
+//! manage. Messages never show a value the input marks sensitive.
 
 pub mod identity;
 pub mod key_policy;
