@@ -558,6 +558,23 @@ fn roles_of_another_account_behind_a_second_provider_read_as_their_identity_poli
     assert_eq!(r.verdict, Verdict::Unresolved, "{r:#?}");
     assert!(message(r, LinkKind::IdentityPolicy).contains("known after apply"));
     assert_eq!(role_reader(&tf, "by_reference").verdict, Verdict::Reads);
+    // roles of the secret's own account: no grant needed, the key policy delegates to IAM, the
+    // AWS managed key serves them; kms:Decrypt is still theirs to allow for a customer key
+    for (input, report) in [("plan", &plan), ("tf", &tf)] {
+        for (name, verdict) in [
+            ("own", (Verdict::Reads, None)),
+            ("own_aws_key", (Verdict::Reads, None)),
+            (
+                "own_no_decrypt",
+                (Verdict::CannotRead, Some(LinkKind::IdentityPolicy)),
+            ),
+        ] {
+            let r = role_reader(report, name);
+            assert_eq!((r.verdict, r.broken_at), verdict, "{input} {name}: {r:#?}");
+            assert_eq!(r.account, "111122223333", "{input} {name}");
+            assert_eq!(state(r, LinkKind::SecretPolicy), Some(LinkState::Holds));
+        }
+    }
     // the identity-side rules say what the graph does
     for (input, report) in [("plan", &plan), ("tf", &tf)] {
         let flagged = |rule: &str| -> BTreeSet<String> {
@@ -575,7 +592,7 @@ fn roles_of_another_account_behind_a_second_provider_read_as_their_identity_poli
         );
         assert_eq!(
             flagged("XA011"),
-            ["no_decrypt", "no_suffix", "other_region"]
+            ["no_decrypt", "no_suffix", "other_region", "own_no_decrypt"]
                 .iter()
                 .map(|n| format!("aws_iam_role_policy.{n}"))
                 .collect::<BTreeSet<_>>(),
