@@ -238,7 +238,7 @@ impl Target {
             }
             return Aim::Misses;
         }
-        match self.near(t) {
+        match self.near(t, if it.sensitive { "(sensitive value)" } else { t }) {
             Some(why) => Aim::Near(why, it.span),
             None => Aim::Misses,
         }
@@ -268,7 +268,8 @@ impl Target {
 
     /// Why an ARN that names this secret's name is not its ARN: another Region, another
     /// account, no suffix wildcard.
-    fn near(&self, t: &str) -> Option<String> {
+    /// `shown`: the ARN as the message shows it.
+    fn near(&self, t: &str, shown: &str) -> Option<String> {
         let (region, account, name) = self.parts.as_ref()?;
         let p = parse_arn(t)?;
         if p.service != "secretsmanager" {
@@ -302,7 +303,14 @@ impl Target {
                 "no suffix wildcard (Secrets Manager adds a dash and six random characters to the name: write {name}-??????)"
             ));
         }
-        (!why.is_empty()).then(|| format!("{t} names it with {}", why.join(" and ")))
+        if why.is_empty() {
+            return None;
+        }
+        // (the parts of a value marked sensitive are not shown)
+        if shown != t {
+            return Some(format!("{shown} names it by a wrong ARN"));
+        }
+        Some(format!("{t} names it with {}", why.join(" and ")))
     }
 }
 
