@@ -570,3 +570,77 @@ pub fn side(a: &Analysis<'_>, id: &Identity, s: &SecretInfo, decrypt: bool) -> I
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Secret `app/secret-1` of account 111122223333 in eu-west-1, its ARN not known yet.
+    fn secret() -> Target {
+        let parts = (
+            "eu-west-1".to_string(),
+            "111122223333".to_string(),
+            "app/secret-1".to_string(),
+        );
+        Target {
+            arn: Some(format!(
+                "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/secret-1-{}",
+                HIDDEN.to_string().repeat(6)
+            )),
+            res: None,
+            service: "secretsmanager",
+            parts: Some(parts),
+        }
+    }
+
+    #[test]
+    fn only_a_suffix_wildcard_matches_the_six_characters_secrets_manager_adds() {
+        let t = secret();
+        let arn = t.arn.clone().unwrap_or_default();
+        let base = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/secret-1";
+        for hit in ["-??????", "-*", "*", "-?*"] {
+            assert!(glob_match(&format!("{base}{hit}"), &arn), "{hit}");
+        }
+        assert!(glob_match("*", &arn));
+        assert!(glob_match("arn:aws:secretsmanager:*:*:secret:*", &arn));
+        // the name alone, a copied suffix, and a longer name do not
+        for miss in ["", "-AbCdEf", "0-??????", "-?????"] {
+            assert!(!glob_match(&format!("{base}{miss}"), &arn), "{miss}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_arn_for_the_secret_says_what_is_wrong_and_another_secret_is_not_one() {
+        let t = secret();
+        let near = |arn: &str| t.near(arn, arn);
+        let m = near("arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/secret-1")
+            .unwrap_or_default();
+        assert!(m.contains("no suffix wildcard"), "{m}");
+        let m = near("arn:aws:secretsmanager:us-east-1:111122223333:secret:app/secret-1-??????")
+            .unwrap_or_default();
+        assert!(
+            m.contains("Region us-east-1 (the secret is in eu-west-1)"),
+            "{m}"
+        );
+        assert!(!m.contains("suffix"), "{m}");
+        let m = near("arn:aws:secretsmanager:eu-west-1:444455556666:secret:app/secret-1-*")
+            .unwrap_or_default();
+        assert!(m.contains("account 444455556666"), "{m}");
+        // other secrets, other services
+        for other in [
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/secret-10-??????",
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/secret-1-x-??????",
+            "arn:aws:ssm:eu-west-1:111122223333:parameter/app/secret-1",
+        ] {
+            assert_eq!(near(other), None, "{other}");
+        }
+        // a sensitive ARN is not shown, nor its parts
+        let m = t
+            .near(
+                "arn:aws:secretsmanager:us-east-1:111122223333:secret:app/secret-1-??????",
+                "(sensitive value)",
+            )
+            .unwrap_or_default();
+        assert_eq!(m, "(sensitive value) names it by a wrong ARN");
+    }
+}
