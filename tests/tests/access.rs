@@ -289,16 +289,16 @@ fn secrets_where(
         .collect()
 }
 
-#[test]
-fn a_generated_workload_counts_as_expected() {
-    let Some(shared) = shared_or_skip("a_generated_workload_counts_as_expected") else {
-        return;
-    };
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("access-workload");
+/// Runs `gen_workload.py` with 200 secrets and `args` into a folder `name` of the tests' temporary
+/// folder: the folder, and its `expected.json`.
+fn generate(shared: &Path, name: &str, args: &[&str]) -> (PathBuf, serde_json::Value) {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&out);
     let run = std::process::Command::new("python3")
         .arg(shared.join("bench/gen_workload.py"))
-        .args(["--secrets", "200", "--filler", "200", "--out"])
+        .args(["--secrets", "200"])
+        .args(args)
+        .arg("--out")
         .arg(&out)
         .output()
         .expect("python3 runs");
@@ -307,18 +307,32 @@ fn a_generated_workload_counts_as_expected() {
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let expected: serde_json::Value =
+    let expected =
         serde_json::from_str(&std::fs::read_to_string(out.join("expected.json")).unwrap()).unwrap();
-    let want = |k: &str| expected[k].as_u64().unwrap() as usize;
+    (out, expected)
+}
+
+/// The reports of a generated workload's plan and of its `tf/`.
+fn plan_and_tf(out: &Path) -> [(&'static str, Report); 2] {
     let plan = SourceFile::new(
         0,
         "plan.json",
         std::fs::read_to_string(out.join("plan.json")).unwrap(),
     );
-    for (input, report) in [
+    [
         ("plan", check(&[plan])),
         ("tf", check(&sources_under(&out.join("tf")))),
-    ] {
+    ]
+}
+
+#[test]
+fn a_generated_workload_counts_as_expected() {
+    let Some(shared) = shared_or_skip("a_generated_workload_counts_as_expected") else {
+        return;
+    };
+    let (out, expected) = generate(&shared, "access-workload", &["--filler", "200"]);
+    let want = |k: &str| expected[k].as_u64().unwrap() as usize;
+    for (input, report) in plan_and_tf(&out) {
         assert!(!report.has_input_errors(), "{input}");
         assert_agrees_with_findings(&report, input);
         let at = |link: LinkKind| {
@@ -392,32 +406,11 @@ fn the_reader_roles_of_generated_workloads_read_as_expected() {
         return;
     };
     for seed in ["7", "1", "3", "42"] {
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("access-readers-{seed}"));
-        let _ = std::fs::remove_dir_all(&out);
-        let run = std::process::Command::new("python3")
-            .arg(shared.join("bench/gen_workload.py"))
-            .args([
-                "--secrets",
-                "200",
-                "--filler",
-                "100",
-                "--readers",
-                "40",
-                "--seed",
-                seed,
-            ])
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
+        let (out, expected) = generate(
+            &shared,
+            &format!("access-readers-{seed}"),
+            &["--filler", "100", "--readers", "40", "--seed", seed],
         );
-        let expected: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("expected.json")).unwrap())
-                .unwrap();
         let want = &expected["readers"];
         let want_broken: BTreeMap<String, usize> = want["broken_at"]
             .as_object()
@@ -426,15 +419,7 @@ fn the_reader_roles_of_generated_workloads_read_as_expected() {
             .map(|(k, v)| (k.clone(), v.as_u64().unwrap() as usize))
             .filter(|(_, n)| *n > 0)
             .collect();
-        let plan = SourceFile::new(
-            0,
-            "plan.json",
-            std::fs::read_to_string(out.join("plan.json")).unwrap(),
-        );
-        for (input, report) in [
-            ("plan", check(&[plan])),
-            ("tf", check(&sources_under(&out.join("tf")))),
-        ] {
+        for (input, report) in plan_and_tf(&out) {
             assert!(!report.has_input_errors(), "seed {seed} {input}");
             let (reads, broken) = reader_counts(&report);
             assert_eq!(
