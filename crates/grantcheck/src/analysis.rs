@@ -120,6 +120,8 @@ pub struct Analysis<'a> {
     /// The roles and users the input manages, with their identity policies (read apart from
     /// [`Self::policies`]: the resource-policy rules never see them).
     pub identities: Vec<identities::Identity>,
+    /// Which of [`Self::identities`] may name which secret.
+    pub naming: identities::NamingIndex,
     by_text: TextIndex<'a>,
     /// Policies registered but not read yet (the last ones of `policies`).
     pending: Vec<PolicyText<'a>>,
@@ -262,6 +264,7 @@ impl<'a> Analysis<'a> {
             accounts: accounts.to_vec(),
             trusted: vec![],
             identities: vec![],
+            naming: identities::NamingIndex::default(),
             by_text: TextIndex::new(infra),
             pending: vec![],
             sources,
@@ -272,6 +275,7 @@ impl<'a> Analysis<'a> {
         // every registered policy is read, even one registered after the grants were collected
         a.read_policies();
         a.identities = identities::load(&a);
+        a.naming = identities::NamingIndex::of(&a, &a.identities);
         a
     }
 

@@ -333,8 +333,22 @@ pub fn identity_readers<'a>(a: &'a Analysis<'_>, s: &SecretInfo) -> Vec<Identity
         return vec![];
     }
     let target = identity::Target::secret(a, s);
+    // those whose policies may name it, and those its grants name by their exact ARN
+    let mut candidates = a.naming.candidates(
+        target.parts.as_ref().map(|(_, _, name)| name.as_str()),
+        target.res,
+    );
+    for g in &s.grants {
+        if g.principal.kind.is_exact_identity() || g.principal.unknown.is_some() {
+            candidates.extend(
+                (0..a.identities.len()).filter(|&i| is_identity(a, &a.identities[i], &g.principal)),
+            );
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut out = vec![];
-    for id in &a.identities {
+    for id in candidates.into_iter().filter_map(|i| a.identities.get(i)) {
         let Some(account) = id.account.as_deref() else {
             continue;
         };

@@ -289,3 +289,172 @@ fn identity(a: &Analysis<'_>, id: usize) -> Identity {
         outside: vec![],
     }
 }
+
+/// Which identities may name which secret for a read, so that finding a secret's readers does
+/// not look at every identity's every statement: by the secret name an ARN pattern writes, by
+/// the resource a reference names, and the identities whose patterns can name any secret.
+/// A candidate is then decided by its statements.
+#[derive(Clone, Debug, Default)]
+pub struct NamingIndex {
+    by_name: crate::base::hash::HashMap<String, Vec<usize>>,
+    by_res: crate::base::hash::HashMap<usize, Vec<usize>>,
+    general: Vec<usize>,
+}
+
+impl NamingIndex {
+    /// The identities (indexes) that may name a secret of this name or resource, in order.
+    pub fn candidates(&self, name: Option<&str>, res: Option<usize>) -> Vec<usize> {
+        let mut out = self.general.clone();
+        if let Some(ids) = name.and_then(|n| self.by_name.get(&n.to_ascii_lowercase())) {
+            out.extend(ids);
+        }
+        if let Some(ids) = res.and_then(|r| self.by_res.get(&r)) {
+            out.extend(ids);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    pub(super) fn of(a: &Analysis<'_>, ids: &[Identity]) -> NamingIndex {
+        let mut ix = NamingIndex::default();
+        let infra = a.infra;
+        for (n, id) in ids.iter().enumerate() {
+            for p in &id.policies {
+                let from = &infra.resources[p.holder];
+                let by_refs = |refs: &[crate::base::value::Ref], ix: &mut NamingIndex| {
+                    for r in refs {
+                        if let Some(t) = infra.resolve_ref(r, Some(from)) {
+                            ix.by_res.entry(t).or_default().push(n);
+                        }
+                    }
+                };
+                let doc = match &p.doc {
+                    PolicyReading::Parsed(d) => d,
+                    PolicyReading::Unknown(u) => {
+                        by_refs(&u.refs, &mut ix);
+                        continue;
+                    }
+                    PolicyReading::Invalid(_) => continue,
+                };
+                for st in &doc.statements {
+                    if st.effect != crate::policy::Effect::Allow
+                        || crate::policy::list_allows(st.action.as_ref(), READ) != Some(true)
+                    {
+                        continue;
+                    }
+                    let Some(list) = &st.resource else { continue };
+                    if list.negated {
+                        ix.general.push(n);
+                        continue;
+                    }
+                    if let Some(u) = &list.unknown {
+                        by_refs(&u.refs, &mut ix);
+                        continue;
+                    }
+                    for it in &list.items {
+                        match (&it.text, &it.unknown) {
+                            (Some(t), _) => match secret_names(t) {
+                                Some(names) => {
+                                    for name in names {
+                                        // (ARN patterns match without regard to case)
+                                        let name = name.to_ascii_lowercase();
+                                        ix.by_name.entry(name).or_default().push(n);
+                                    }
+                                }
+                                None => ix.general.push(n),
+                            },
+                            (None, Some(u)) => by_refs(&u.refs, &mut ix),
+                            (None, None) => {}
+                        }
+                    }
+                }
+            }
+        }
+        ix.general.dedup();
+        ix
+    }
+}
+
+/// The action a read of the secret value is.
+const READ: &str = "secretsmanager:GetSecretValue";
+
+/// The secret names a `Resource` pattern may name, when it names them by name: a Secrets
+/// Manager ARN whose name is written out, followed by a suffix, a suffix pattern or nothing.
+/// `None` for a pattern that may name secrets of any name (`*`, `app/*`), which is matched
+/// against each secret; an ARN of another service names none.
+fn secret_names(t: &str) -> Option<Vec<String>> {
+    let Some(arn) = crate::policy::parse_arn(t) else {
+        // `*`, or a pattern of the whole ARN, may name any secret
+        return if t.contains(['*', '?']) {
+            None
+        } else {
+            Some(vec![])
+        };
+    };
+    if arn.service.contains(['*', '?']) {
+        return None;
+    }
+    if arn.service != "secretsmanager" {
+        return Some(vec![]);
+    }
+    let Some(rest) = arn.resource.strip_prefix("secret:") else {
+        return if arn.resource.contains(['*', '?']) {
+            None
+        } else {
+            Some(vec![])
+        };
+    };
+    for suffix in ["-??????", "-*"] {
+        if let Some(name) = rest.strip_suffix(suffix)
+            && !name.contains(['*', '?'])
+        {
+            return Some(vec![name.to_string()]);
+        }
+    }
+    if rest.contains(['*', '?']) {
+        return None;
+    }
+    // the name alone, or followed by a suffix that was copied: both are names it may mean
+    let mut names = vec![rest.to_string()];
+    if let Some(cut) = rest.len().checked_sub(7)
+        && rest.get(cut..cut + 1) == Some("-")
+    {
+        names.push(rest[..cut].to_string());
+    }
+    Some(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_names;
+
+    #[test]
+    fn a_pattern_is_indexed_by_the_secret_names_it_writes_out() {
+        let base = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:";
+        let names = |rest: &str| secret_names(&format!("{base}{rest}"));
+        assert_eq!(names("app/db-??????"), Some(vec!["app/db".to_string()]));
+        assert_eq!(names("app/db-*"), Some(vec!["app/db".to_string()]));
+        // the name alone (no suffix: a wrong ARN for it), or with a copied suffix
+        assert_eq!(names("app/db"), Some(vec!["app/db".to_string()]));
+        assert_eq!(
+            names("app/db-AbCdEf"),
+            Some(vec!["app/db-AbCdEf".to_string(), "app/db".to_string()])
+        );
+        // patterns that may name any secret are matched against each
+        for any in ["app/*", "*", "app/db-?-??????"] {
+            assert_eq!(names(any), None, "{any}");
+        }
+        assert_eq!(secret_names("*"), None);
+        assert_eq!(
+            secret_names("arn:aws:secretsmanager:*:*:secret:app/db-??????"),
+            Some(vec!["app/db".to_string()])
+        );
+        // other services name no secret
+        assert_eq!(
+            secret_names("arn:aws:kms:eu-west-1:111122223333:key/k"),
+            Some(vec![])
+        );
+        assert_eq!(secret_names("arn:aws:s3:::bucket/*"), Some(vec![]));
+    }
+}
