@@ -560,8 +560,23 @@ fn roles_of_another_account_behind_a_second_provider_read_as_their_identity_poli
             assert_eq!(state(r, LinkKind::SecretPolicy), Some(LinkState::Holds));
         }
     }
-    // the identity-side rules say what the graph does
+    // the identity-side rules say what the graph does, and the resource-policy rules never
+    // read an identity policy (which has no Principal) as a resource policy
     for (input, report) in [("plan", &plan), ("tf", &tf)] {
+        let on_identity: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.resource.starts_with("aws_iam_") && !(f.rule == "XA010" || f.rule == "XA011")
+            })
+            .map(|f| f.rule.as_str())
+            .collect();
+        assert!(on_identity.is_empty(), "{input}: {on_identity:?}");
+        // (11 key policies and 8 secret policies; none of the roles' policies)
+        assert_eq!(
+            report.summary.policies, 19,
+            "{input}: secret and key policies only"
+        );
         let flagged = |rule: &str| -> BTreeSet<String> {
             report
                 .findings
