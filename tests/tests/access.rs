@@ -538,6 +538,23 @@ fn roles_of_another_account_behind_a_second_provider_read_as_their_identity_poli
             "arn:aws:iam::aws:policy/SecretsManagerReadWrite attached to it is not in this input",
         );
     }
+    // in the plan, where the identity policy names the secret wrongly: the ARN inside the
+    // escaped JSON string, not the whole string
+    let text =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/access/identity.plan.json"))
+            .unwrap();
+    let r = role_reader(&plan, "other_region");
+    let at = r
+        .links
+        .iter()
+        .find(|l| l.link == LinkKind::IdentityPolicy)
+        .and_then(|l| l.location.as_ref())
+        .unwrap();
+    let written = &text[at.start.offset.unwrap() as usize..at.end.offset.unwrap() as usize];
+    assert_eq!(
+        written,
+        r#"\"arn:aws:secretsmanager:us-east-1:111122223333:secret:app/other_region-??????\""#
+    );
     // the secret named by reference: the plan holds the policy only after apply
     let r = role_reader(&plan, "by_reference");
     assert_eq!(r.verdict, Verdict::Unresolved, "{r:#?}");

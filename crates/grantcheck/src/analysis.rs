@@ -281,11 +281,47 @@ impl<'a> Analysis<'a> {
 
     /// Reads an identity policy's text (held by `holder`): the attribute, or the policy
     /// document data source it is known to be.
-    pub(crate) fn read_identity_policy(&self, holder: usize, node: &Node) -> PolicyReading {
+    /// A policy written with escapes in a JSON string (as plans hold them) is read in a file of
+    /// its own ([`IDENTITY_ESCAPED`]); the string's content start and value length are given
+    /// with it, for [`Self::place_identity_span`] to place what it shows.
+    pub(crate) fn read_identity_policy(
+        &self,
+        holder: usize,
+        node: &Node,
+    ) -> (PolicyReading, Option<(u32, usize)>) {
         match self.rendered_policy_document(node, holder) {
-            Some(rendered) => read_policy(&rendered, None, self.sources),
-            None => read_policy(node, None, self.sources),
+            Some(rendered) => (read_policy(&rendered, None, self.sources), None),
+            None => match escaped_string(node, self.sources) {
+                Some(e) => (
+                    read_policy(node, Some(IDENTITY_ESCAPED), self.sources),
+                    Some(e),
+                ),
+                None => (read_policy(node, None, self.sources), None),
+            },
         }
+    }
+
+    /// Where `span` of an identity policy written at `whole` (a JSON string whose content
+    /// starts at `escaped`'s offset) is written; a span outside such a policy is returned as
+    /// it is.
+    pub(crate) fn place_identity_span(
+        &self,
+        whole: Span,
+        escaped: Option<(u32, usize)>,
+        span: Span,
+    ) -> Span {
+        if span.file != IDENTITY_ESCAPED {
+            return span;
+        }
+        let placed = escaped.and_then(|(base, len)| {
+            let src = self.sources.iter().find(|f| f.id == whole.file)?;
+            let written = src
+                .text
+                .get(base as usize..(whole.end as usize).checked_sub(1)?)?;
+            let mut e = json::Escapes::read(written, base, len)?;
+            Some(e.span(whole.file, span.start as usize, span.end as usize))
+        });
+        placed.unwrap_or(whole)
     }
 
     /// Is the grant's principal in a trusted account?
@@ -1068,6 +1104,11 @@ fn json_size(value: &serde_json::Value) -> Option<(usize, usize)> {
 /// the spans that findings show to where they are written. (Reading every part's place in the
 /// text as the policy is read would cost more than all the rest of reading it.)
 const ESCAPED: FileId = 1 << 31;
+
+/// The file an identity policy written with escapes in a JSON string is read in: its spans are
+/// placed where they are written by [`Analysis::place_identity_span`] before they are shown
+/// (no policy of [`Analysis::policies`] has this id, so [`Analysis::place_spans`] leaves them).
+const IDENTITY_ESCAPED: FileId = ESCAPED | (1 << 30);
 
 /// Where the content of a policy written in a JSON string with escapes starts, and its value's
 /// length, when its file is at hand to find its parts in, and it is not sensitive (where its

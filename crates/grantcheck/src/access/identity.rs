@@ -387,29 +387,37 @@ pub fn allows(a: &Analysis<'_>, id: &Identity, action: &str, target: &Target) ->
                     if let (Some(true), Aim::Hits(_)) = (acts, &aim) {
                         return Allowed::Denied {
                             statement: named(a, st, p.holder),
-                            span: st.span,
+                            span: p.place(a, st.span),
                         };
                     }
                 }
                 Effect::Allow => match (acts, aim) {
                     (Some(true), Aim::Hits(span)) => {
-                        yes.get_or_insert((named(a, st, p.holder), span));
+                        yes.get_or_insert_with(|| (named(a, st, p.holder), p.place(a, span)));
                     }
                     (None, Aim::Hits(span)) => {
                         open.get_or_insert_with(|| {
                             (
                                 format!("the actions of {} are not known", named(a, st, p.holder)),
-                                span,
+                                p.place(a, span),
                             )
                         });
                     }
                     (Some(true), Aim::Open(why, span)) => {
                         open.get_or_insert_with(|| {
-                            (format!("{}: {why}", named(a, st, p.holder)), span)
+                            (
+                                format!("{}: {why}", named(a, st, p.holder)),
+                                p.place(a, span),
+                            )
                         });
                     }
                     (Some(true), Aim::Near(why, span)) => {
-                        near.get_or_insert((format!("{}: {why}", named(a, st, p.holder)), span));
+                        near.get_or_insert_with(|| {
+                            (
+                                format!("{}: {why}", named(a, st, p.holder)),
+                                p.place(a, span),
+                            )
+                        });
                     }
                     _ => {}
                 },
@@ -449,7 +457,7 @@ pub fn naming(a: &Analysis<'_>, id: &Identity, target: &Target) -> Option<(usize
                 return None;
             }
             match target.aimed_by(a, st.resource.as_ref(), from) {
-                Aim::Hits(span) | Aim::Near(_, span) => Some((p.holder, span)),
+                Aim::Hits(span) | Aim::Near(_, span) => Some((p.holder, p.place(a, span))),
                 Aim::Open(..) | Aim::Misses => None,
             }
         })

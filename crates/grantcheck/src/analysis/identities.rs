@@ -37,6 +37,16 @@ pub struct IdentityPolicy {
     pub holder: usize,
     pub doc: PolicyReading,
     pub span: Span,
+    /// For a policy written with escapes in a JSON string: where its content starts, and its
+    /// value's length (see [`IdentityPolicy::place`]).
+    escaped: Option<(u32, usize)>,
+}
+
+impl IdentityPolicy {
+    /// Where a span of this policy's document is written.
+    pub fn place(&self, a: &Analysis<'_>, span: Span) -> Span {
+        a.place_identity_span(self.span, self.escaped, span)
+    }
 }
 
 impl Identity {
@@ -212,8 +222,13 @@ pub(super) fn load(a: &Analysis<'_>) -> Vec<Identity> {
     let read = crate::base::par::map(&texts, |&(_, holder, node)| {
         (a.read_identity_policy(holder, node), node.span)
     });
-    for ((ix, holder, _), (doc, span)) in texts.into_iter().zip(read) {
-        out[ix].policies.push(IdentityPolicy { holder, doc, span });
+    for ((ix, holder, _), ((doc, escaped), span)) in texts.into_iter().zip(read) {
+        out[ix].policies.push(IdentityPolicy {
+            holder,
+            doc,
+            span,
+            escaped,
+        });
     }
     out
 }
