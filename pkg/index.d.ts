@@ -54,7 +54,7 @@ export interface Finding {
   check?: string;
   /** Plan input: whether the plan introduces the problem, keeps it, or fixes it. */
   change?: "introduced" | "existing" | "fixed";
-  /** XA001, XA002, XA003, XA008, PA001: the foreign account IDs the finding concerns ("*" for everyone). */
+  /** XA001, XA002, XA003, XA008, XA010, XA011, PA001: the account IDs the finding concerns ("*" for everyone; for XA010 and XA011, the reader's). */
   accounts?: string[];
 }
 
@@ -72,19 +72,21 @@ export interface AccessLink {
   location: Location | null;
 }
 
-/** A principal outside the owner account that a secret's policy grants something. */
+/** A principal outside the owner account that a secret's policy grants something, or a role or user of the input whose identity policy names the secret. */
 export interface Reader {
-  /** The principal as the policy writes it; "*" for everyone (and for a NotPrincipal grant). */
+  /** The principal as the policy writes it; "*" for everyone (and for a NotPrincipal grant); a role or user of the input: its ARN (else its address). */
   principal: string;
   /** Its account ID, or "*". */
   account: string;
+  /** The Terraform address of the role or user, when the input manages it: its identity policies then decide the `identity-policy` link. */
+  resource?: string;
   /** The conditions of the statement that allows the read, e.g. `aws:PrincipalOrgID StringEquals "o-abc123def4"`. */
   conditions?: string[];
   /** `reads`: every link holds; `cannot-read`: a link is broken; `unresolved`: none is, one is unresolved. */
   verdict: "reads" | "cannot-read" | "unresolved";
   /** For `cannot-read`: the first broken link. */
   broken_at?: AccessLinkKind;
-  /** secret-policy, then (for a grant that reads or writes the value) key, then (for a customer managed key) key-policy. */
+  /** secret-policy, then (for a grant that reads or writes the value) key, then (for a customer managed key) key-policy, then (for a role or user of the input) identity-policy. */
   links: AccessLink[];
 }
 

@@ -242,3 +242,37 @@ fn sensitive_values_never_appear() {
         }
     }
 }
+
+#[test]
+fn roles_of_the_input_are_readers_decided_by_their_identity_policies() {
+    for input in [
+        "tests/fixtures/access/identity.plan.json",
+        "tests/fixtures/access/identity",
+    ] {
+        let text = stdout(&run(&["access", input]));
+        let role = row(
+            &text,
+            "aws_secretsmanager_secret.no_decrypt",
+            "arn:aws:iam::444455556666:role/reader-no_decrypt",
+        );
+        assert!(
+            role.contains("✘ cannot read")
+                && role.contains("identity-policy: ")
+                && role.contains("kms:Decrypt"),
+            "{input}: {role}"
+        );
+        // the account root's reader stays beside its role's
+        let root = row(
+            &text,
+            "aws_secretsmanager_secret.no_decrypt",
+            "arn:aws:iam::444455556666:root",
+        );
+        assert!(root.contains("✔ reads"), "{input}: {root}");
+        let reads = row(
+            &text,
+            "aws_secretsmanager_secret.reads",
+            "arn:aws:iam::444455556666:role/reader-reads",
+        );
+        assert!(reads.contains("✔ reads"), "{input}: {reads}");
+    }
+}

@@ -80,6 +80,46 @@ pub fn owners_of(infra: &Infrastructure, accounts: &[String], res: &Resource) ->
     o
 }
 
+/// The account of an identity resource: its ARN's, else the one account its provider
+/// configuration names (`allowed_account_ids`, or the account of `assume_role.role_arn`),
+/// else its only owner account.
+pub fn identity_account(
+    infra: &Infrastructure,
+    accounts: &[String],
+    res: &Resource,
+) -> Option<String> {
+    let own = res
+        .current_attr("arn")
+        .or_else(|| res.before_attr("arn"))
+        .and_then(Node::as_str)
+        .and_then(|t| parse_arn(t).and_then(|a| a.account_ok()));
+    if own.is_some() {
+        return own;
+    }
+    let key = provider_key(infra, res);
+    if let Some(p) = key.as_deref().and_then(|k| infra.providers.get(k))
+        && let [one] = p.allowed_account_ids.as_slice()
+    {
+        return Some(one.clone());
+    }
+    if let Some(k) = &key {
+        let mut hinted = infra
+            .account_hints
+            .iter()
+            .filter(|h| h.provider_key.as_deref() == Some(k.as_str()))
+            .map(|h| h.account.as_str());
+        if let Some(first) = hinted.next()
+            && hinted.all(|a| a == first)
+        {
+            return Some(first.to_string());
+        }
+    }
+    match owners_of(infra, accounts, res).accounts.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 /// The provider configuration a resource uses, falling back from `module.m:aws` to `aws`.
 pub fn provider_key(infra: &Infrastructure, res: &Resource) -> Option<String> {
     let key = res

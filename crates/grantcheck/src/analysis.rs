@@ -17,6 +17,8 @@ use crate::terraform::hcl::text::widen_to_escaped_quotes;
 
 pub use crate::model::PolicyKind;
 
+pub mod identities;
+
 /// What reading a policy text gave: its document, why it is not a policy, or the unknown value
 /// it comes from.
 #[derive(Clone, Debug)]
@@ -115,6 +117,11 @@ pub struct Analysis<'a> {
     pub accounts: Vec<String>,
     /// External accounts shared with on purpose (`trusted_accounts` in `grantcheck.toml`).
     pub trusted: Vec<String>,
+    /// The roles and users the input manages, with their identity policies (read apart from
+    /// [`Self::policies`]: the resource-policy rules never see them).
+    pub identities: Vec<identities::Identity>,
+    /// Which of [`Self::identities`] may name which secret.
+    pub naming: identities::NamingIndex,
     by_text: TextIndex<'a>,
     /// Policies registered but not read yet (the last ones of `policies`).
     pending: Vec<PolicyText<'a>>,
@@ -256,6 +263,8 @@ impl<'a> Analysis<'a> {
             key_policies: HashMap::default(),
             accounts: accounts.to_vec(),
             trusted: vec![],
+            identities: vec![],
+            naming: identities::NamingIndex::default(),
             by_text: TextIndex::new(infra),
             pending: vec![],
             sources,
@@ -265,7 +274,54 @@ impl<'a> Analysis<'a> {
         a.link_secrets();
         // every registered policy is read, even one registered after the grants were collected
         a.read_policies();
+        a.identities = identities::load(&a);
+        a.naming = identities::NamingIndex::of(&a, &a.identities);
         a
+    }
+
+    /// Reads an identity policy's text (held by `holder`): the attribute, or the policy
+    /// document data source it is known to be.
+    /// A policy written with escapes in a JSON string (as plans hold them) is read in a file of
+    /// its own ([`IDENTITY_ESCAPED`]); the string's content start and value length are given
+    /// with it, for [`Self::place_identity_span`] to place what it shows.
+    pub(crate) fn read_identity_policy(
+        &self,
+        holder: usize,
+        node: &Node,
+    ) -> (PolicyReading, Option<(u32, usize)>) {
+        match self.rendered_policy_document(node, holder) {
+            Some(rendered) => (read_policy(&rendered, None, self.sources), None),
+            None => match escaped_string(node, self.sources) {
+                Some(e) => (
+                    read_policy(node, Some(IDENTITY_ESCAPED), self.sources),
+                    Some(e),
+                ),
+                None => (read_policy(node, None, self.sources), None),
+            },
+        }
+    }
+
+    /// Where `span` of an identity policy written at `whole` (a JSON string whose content
+    /// starts at `escaped`'s offset) is written; a span outside such a policy is returned as
+    /// it is.
+    pub(crate) fn place_identity_span(
+        &self,
+        whole: Span,
+        escaped: Option<(u32, usize)>,
+        span: Span,
+    ) -> Span {
+        if span.file != IDENTITY_ESCAPED {
+            return span;
+        }
+        let placed = escaped.and_then(|(base, len)| {
+            let src = self.sources.iter().find(|f| f.id == whole.file)?;
+            let written = src
+                .text
+                .get(base as usize..(whole.end as usize).checked_sub(1)?)?;
+            let mut e = json::Escapes::read(written, base, len)?;
+            Some(e.span(whole.file, span.start as usize, span.end as usize))
+        });
+        placed.unwrap_or(whole)
     }
 
     /// Is the grant's principal in a trusted account?
@@ -870,18 +926,16 @@ impl<'a> Analysis<'a> {
                 _ => continue,
             };
             let owners = owners_of(self.infra, &self.accounts, t);
+            let account = crate::accounts::identity_account(self.infra, &self.accounts, t);
             p.kind = kind;
             // (a name or an ARN the plan marks sensitive: the principal is not shown)
             let arn = t.current_attr("arn").or_else(|| t.before_attr("arn"));
             if t.attr("name").is_some_and(|n| n.sensitive) || arn.is_some_and(|n| n.sensitive) {
                 p.sensitive = true;
             }
-            if owners.accounts.len() == 1 {
-                p.account = owners.accounts.first().cloned();
-            } else if owners.is_known() {
-                // several possible accounts: keep the first for display, decide foreignness by all
-                p.account = owners.accounts.first().cloned();
-            }
+            // its provider configuration's one account, else the first of its owners (for
+            // display: foreignness is decided by all)
+            p.account = account.or_else(|| owners.accounts.first().cloned());
             return p;
         }
         p
@@ -1050,6 +1104,11 @@ fn json_size(value: &serde_json::Value) -> Option<(usize, usize)> {
 /// the spans that findings show to where they are written. (Reading every part's place in the
 /// text as the policy is read would cost more than all the rest of reading it.)
 const ESCAPED: FileId = 1 << 31;
+
+/// The file an identity policy written with escapes in a JSON string is read in: its spans are
+/// placed where they are written by [`Analysis::place_identity_span`] before they are shown
+/// (no policy of [`Analysis::policies`] has this id, so [`Analysis::place_spans`] leaves them).
+const IDENTITY_ESCAPED: FileId = ESCAPED | (1 << 30);
 
 /// Where the content of a policy written in a JSON string with escapes starts, and its value's
 /// length, when its file is at hand to find its parts in, and it is not sensitive (where its

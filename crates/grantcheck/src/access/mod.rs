@@ -1,9 +1,10 @@
 //! Who can read each secret after apply: the access graph.
 //!
 //! For every secret of an analysis, each principal outside the owner account that its resource
-//! policy grants something (an account, a role, a user, `"*"`) is a [`Reader`]. For each reader
-//! the graph follows the links a read of the secret value (`GetSecretValue`) needs, in the
-//! order a read meets them, and gives each a [`LinkState`]:
+//! policy grants something (an account, a role, a user, `"*"`) is a [`Reader`]; so is each role
+//! or user the input manages whose identity policy names the secret for a read (see below).
+//! For each reader the graph follows the links a read of the secret value (`GetSecretValue`)
+//! needs, in the order a read meets them, and gives each a [`LinkState`]:
 //!
 //! 1. `secret-policy`: the secret policy allows the reader `secretsmanager:GetSecretValue`
 //!    (an Allow whose actions cover it, wildcards included; no Deny without conditions that
@@ -16,18 +17,53 @@
 //!    findings agree: for readers whose grant is known to read or write the value, XA002 on a
 //!    secret ⇔ their `key` link is broken, and XA003 for a principal ⇔ its `key-policy` link is
 //!    broken (a grant whose actions are not known gets both links, which the rules leave open);
-//! 4. `identity-policy`: the reader's own IAM policy allows the read. Reserved: it is decided
-//!    only where the reader's identity policy is in the input, which the graph does not read yet.
+//! 4. `identity-policy`: the reader's own identity policies (inline, `aws_iam_role_policy`,
+//!    `aws_iam_user_policy`, attached `aws_iam_policy`, `managed_policy_arns`) allow
+//!    `GetSecretValue` on the secret's ARN and, when the key is customer managed,
+//!    `kms:Decrypt` on the key's ARN (or `*`), with no Deny; decided by [`identity`], which
+//!    rules XA010 and XA011 report from. Only a reader that is a role or user of the input
+//!    has this link (its [`Reader::resource`] names it): the identity policies of a principal
+//!    outside the input are not known.
+//!
+//! ## Readers that are roles and users of the input
+//! A role or user the input manages (its account from its ARN, else its provider
+//! configuration's one account: `allowed_account_ids`, or the account of
+//! `assume_role.role_arn`; the "one root, two providers" layout) is a reader of a secret when
+//! an Allow of its identity policies names the secret for `GetSecretValue`: by an ARN pattern
+//! that matches the secret's ARN (Secrets Manager adds a dash and six random characters to
+//! the name, so `name-??????`, `name-*` and `*` match and `name` does not; an ARN not known
+//! before apply is made from the secret's name, Region and account), by a reference to the
+//! secret, or by a wrong ARN for it (another Region or account, no suffix wildcard: its
+//! `identity-policy` link is then broken and says why). It is also the reader of a grant that
+//! names it by its exact ARN. Its principal is its ARN (known, or made from its account, path
+//! and name), its account its own. Its links:
+//! - in another account than the secret's: `secret-policy` holds only through a grant that
+//!   covers it (its account root, itself, `*`), and is broken when none does (a read across
+//!   accounts needs both sides); `key` and `key-policy` as for any reader of its account;
+//! - in the secret's own account: its identity policy suffices, so `secret-policy` holds
+//!   unless a Deny covers it; the AWS managed key serves it; a default key policy, or one that
+//!   grants the account, leaves `kms:Decrypt` to its identity policy, and one that names it
+//!   itself does not ask for it there.
+//!
+//! The reader of a grant to an account root stays beside the readers of that account's roles
+//! and users: it stands for every principal of the account whose identity policies are not in
+//! the input, and has no `identity-policy` link. A reader of the input's own roles is given
+//! whether or not the secret is shared, so a role that names a secret no grant lets it read
+//! shows as `cannot-read` at `secret-policy`.
 //!
 //! A link that a value known only after apply decides is `unresolved`, and its message says
-//! where the value comes from (as GC001 notes do). The reader's [`Verdict`] is `cannot-read` at
-//! the first broken link, else `unresolved` when a link is, else `reads`.
+//! where the value comes from (as GC001 notes do); so is an `identity-policy` link that an
+//! attached policy outside the input could decide. The reader's [`Verdict`] is `cannot-read`
+//! at the first broken link, else `unresolved` when a link is, else `reads`.
 //!
 //! The `key` and `key-policy` links are given only for a reader whose grant reads or writes the
 //! value (or may); `key-policy` only when the key is a customer managed key. Principals whose
 //! account is not known (GC001 says so) and policies known only after apply have no readers.
-//! Messages never show a value the input marks sensitive.
+//! What is not in the input is not checked: service control policies, permission boundaries
+//! and session policies, and the identity policies of accounts whose roles the input does not
+//! manage. Messages never show a value the input marks sensitive.
 
+pub mod identity;
 pub mod key_policy;
 
 use serde::{Deserialize, Serialize};
@@ -106,6 +142,10 @@ pub struct Reader<At = Option<Span>> {
     pub principal: String,
     /// Its account ID, or `*` for everyone.
     pub account: String,
+    /// The Terraform address of the role or user, when the input manages it (its identity
+    /// policies then decide the `identity-policy` link).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     /// The conditions of the statement that allows the read (`aws:PrincipalOrgID StringEquals
     /// "o-…"`): only requests that meet them read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -138,6 +178,7 @@ impl<A> SecretAccess<A> {
                 .map(|r| Reader {
                     principal: r.principal,
                     account: r.account,
+                    resource: r.resource,
                     conditions: r.conditions,
                     verdict: r.verdict,
                     broken_at: r.broken_at,
@@ -185,7 +226,8 @@ pub fn graph(a: &Analysis<'_>) -> Vec<SecretAccess> {
 }
 
 fn of_secret(a: &Analysis<'_>, s: &SecretInfo) -> Option<SecretAccess> {
-    if s.grants.is_empty() {
+    let mut idents = identity_readers(a, s);
+    if s.grants.is_empty() && idents.is_empty() {
         return None;
     }
     // one reader per principal, in the order of its first grant
@@ -202,10 +244,18 @@ fn of_secret(a: &Analysis<'_>, s: &SecretInfo) -> Option<SecretAccess> {
     }
     let key = key_link(a, s);
     let check = KeyPolicyCheck::of(a, s);
-    let readers = groups
+    let mut readers: Vec<Reader> = groups
         .into_iter()
         .filter_map(|grants| {
             let first = *grants.first()?;
+            // a role or user of the input granted by its exact ARN: its reader is the one its
+            // identity policies decide
+            if let Some(r) = idents
+                .iter_mut()
+                .find(|r| r.granted_as(a, &first.principal))
+            {
+                return r.reader.take();
+            }
             let (policy_link, conditions) = secret_policy_link(a, s, &grants);
             let mut links = vec![policy_link];
             if grants.iter().any(|g| g.needs_key != Tri::No) {
@@ -221,6 +271,7 @@ fn of_secret(a: &Analysis<'_>, s: &SecretInfo) -> Option<SecretAccess> {
             Some(Reader {
                 principal,
                 account: account_of(first),
+                resource: None,
                 conditions,
                 verdict,
                 broken_at,
@@ -228,10 +279,234 @@ fn of_secret(a: &Analysis<'_>, s: &SecretInfo) -> Option<SecretAccess> {
             })
         })
         .collect();
+    readers.extend(idents.into_iter().filter_map(|r| r.reader));
     Some(SecretAccess {
         secret: a.resource(s.res).address.clone(),
         readers,
     })
+}
+
+/// A role or user of the input that reads a secret, or is granted it by its exact ARN.
+pub struct IdentityReader<'a> {
+    pub identity: &'a identity::Identity,
+    /// Its reader (taken by the graph where a grant lists it).
+    pub reader: Option<Reader>,
+    /// Why its identity side fails, when it does.
+    pub gap: Option<identity::Gap>,
+    /// Where its identity policy names the secret for a read (the holder, the span), when it
+    /// does.
+    pub naming: Option<(usize, Span)>,
+    /// Its account is another than the secret's, and no grant of the secret policy covers it.
+    pub not_granted: bool,
+}
+
+impl IdentityReader<'_> {
+    /// Is `p` (a grant's principal) this role or user?
+    fn granted_as(&self, a: &Analysis<'_>, p: &Principal) -> bool {
+        is_identity(a, self.identity, p)
+    }
+}
+
+/// Is principal `p` (of a policy) role or user `id` of the input, by its exact ARN or a
+/// reference to it?
+pub fn is_identity(a: &Analysis<'_>, id: &identity::Identity, p: &Principal) -> bool {
+    if let Some(u) = &p.unknown
+        && u.refs.iter().any(|r| {
+            r.attr.as_deref().is_none_or(|x| x == "arn")
+                && a.infra.resolve_ref(r, None) == Some(id.res)
+        })
+    {
+        return true;
+    }
+    p.kind.is_exact_identity()
+        && p.kind == id.principal.kind
+        && p.account.is_some()
+        && p.account == id.account
+}
+
+/// The roles and users of the input that are readers of secret `s`: those whose identity
+/// policies name it for a read, in the secret's account or any other (its `secret-policy`
+/// link then says whether a grant covers them), and those its policy grants by their exact
+/// ARN. Identities whose account is not known are not readers.
+pub fn identity_readers<'a>(a: &'a Analysis<'_>, s: &SecretInfo) -> Vec<IdentityReader<'a>> {
+    if a.identities.is_empty() || !s.owners.is_known() {
+        return vec![];
+    }
+    let target = identity::Target::secret(a, s);
+    // those whose policies may name it, and those its grants name by their exact ARN
+    let mut candidates = a.naming.candidates(
+        target.parts.as_ref().map(|(_, _, name)| name.as_str()),
+        target.res,
+    );
+    for g in &s.grants {
+        if g.principal.kind.is_exact_identity() || g.principal.unknown.is_some() {
+            candidates.extend(
+                (0..a.identities.len()).filter(|&i| is_identity(a, &a.identities[i], &g.principal)),
+            );
+        }
+    }
+    candidates.sort_unstable();
+    candidates.dedup();
+    let mut out = vec![];
+    for id in candidates.into_iter().filter_map(|i| a.identities.get(i)) {
+        let Some(account) = id.account.as_deref() else {
+            continue;
+        };
+        let naming = identity::naming(a, id, &target);
+        let same = s.owners.contains(account);
+        let covering: Vec<&Grant> = if same {
+            vec![]
+        } else {
+            s.grants
+                .iter()
+                .filter(|g| principal_covers(&g.principal, &id.principal) == Tri::Yes)
+                .collect()
+        };
+        let exact = covering.iter().any(|g| is_identity(a, id, &g.principal));
+        if naming.is_none() && !exact {
+            continue;
+        }
+        let (reader, gap) = identity_reader(a, s, id, same, &covering);
+        out.push(IdentityReader {
+            identity: id,
+            reader: Some(reader),
+            gap,
+            naming,
+            not_granted: !same && covering.is_empty(),
+        });
+    }
+    out
+}
+
+/// The reader of secret `s` that role or user `id` is: `same` says it is in the secret's
+/// account, `covering` lists the grants that cover it.
+fn identity_reader(
+    a: &Analysis<'_>,
+    s: &SecretInfo,
+    id: &identity::Identity,
+    same: bool,
+    covering: &[&Grant],
+) -> (Reader, Option<identity::Gap>) {
+    let secret = a.resource(s.res);
+    let policy_at = s
+        .policies
+        .first()
+        .map_or(secret.span, |&pid| a.policies[pid].span);
+    let (policy_link, conditions) = if same {
+        let l = denial(a, s, &id.principal).unwrap_or_else(|| {
+            link(
+                LinkKind::SecretPolicy,
+                LinkState::Holds,
+                "in the secret's own account, its identity policy suffices: the secret policy need not grant it, and none of its statements denies it",
+                policy_at,
+            )
+        });
+        (l, vec![])
+    } else if covering.is_empty() {
+        let account = id.account.as_deref().unwrap_or_default();
+        let message = if s.policies.is_empty() {
+            format!(
+                "the secret has no resource policy, so no principal of account {account} can read it: a read from another account needs the secret policy to grant that account or the role"
+            )
+        } else {
+            format!(
+                "the secret policy does not grant account {account} (nor this {}): a read from another account needs the secret policy to grant it",
+                if a.resource(id.res).rtype == "aws_iam_user" {
+                    "user"
+                } else {
+                    "role"
+                }
+            )
+        };
+        (
+            link(
+                LinkKind::SecretPolicy,
+                LinkState::Broken,
+                message,
+                policy_at,
+            ),
+            vec![],
+        )
+    } else {
+        let (l, c) = secret_policy_link(a, s, covering);
+        match (l.state, denial(a, s, &id.principal)) {
+            (LinkState::Holds, Some(d)) => (d, c),
+            _ => (l, c),
+        }
+    };
+    let mut links = vec![policy_link];
+    let check = KeyPolicyCheck::of(a, s);
+    let aws_managed = matches!(s.key, KeyRef::Unset { .. } | KeyRef::AwsManaged { .. });
+    if same && aws_managed {
+        let at = match &s.key {
+            KeyRef::Unset { span } | KeyRef::AwsManaged { span, .. } => *span,
+            _ => secret.span,
+        };
+        links.push(link(
+            LinkKind::Key,
+            LinkState::Holds,
+            "the secret is encrypted with the AWS managed key aws/secretsmanager, which serves the secret's own account",
+            at,
+        ));
+    } else {
+        links.push(key_link(a, s));
+    }
+    let mut decrypt = matches!(s.key, KeyRef::Customer { .. });
+    match (&check, same) {
+        (KeyPolicyCheck::Known { doc: None, span, .. }, true) => links.push(link(
+            LinkKind::KeyPolicy,
+            LinkState::Holds,
+            "the key has the default key policy, which lets the IAM policies of the key's account allow kms:Decrypt",
+            *span,
+        )),
+        _ => {
+            links.extend(key_policy_link(a, &check, &id.principal, s));
+            if same {
+                // a key policy that allows the account leaves kms:Decrypt to the identity
+                // policy; one that names the role itself does not
+                let root = Principal {
+                    kind: PrincipalKind::Account,
+                    ..id.principal.clone()
+                };
+                decrypt &= !matches!(
+                    check.allows(a, &root, s.region.as_ref()),
+                    Some(key_policy::Cover::Missing(_))
+                );
+            }
+        }
+    }
+    let side = identity::side(a, id, s, decrypt);
+    let gap = match &side {
+        identity::IdentitySide::Broken { gap, .. } => Some(gap.clone()),
+        _ => None,
+    };
+    links.push(match side {
+        identity::IdentitySide::Holds { message, span } => {
+            link(LinkKind::IdentityPolicy, LinkState::Holds, message, span)
+        }
+        identity::IdentitySide::Broken { message, span, .. } => {
+            link(LinkKind::IdentityPolicy, LinkState::Broken, message, span)
+        }
+        identity::IdentitySide::Unresolved { message, span } => link(
+            LinkKind::IdentityPolicy,
+            LinkState::Unresolved,
+            message,
+            span,
+        ),
+    });
+    let (verdict, broken_at) = verdict_of(&links);
+    (
+        Reader {
+            principal: id.shown(a),
+            account: id.account.clone().unwrap_or_default(),
+            resource: Some(a.resource(id.res).address.clone()),
+            conditions,
+            verdict,
+            broken_at,
+            links,
+        },
+        gap,
+    )
 }
 
 /// What tells one reader from another: the principal as written (a sensitive one too, which

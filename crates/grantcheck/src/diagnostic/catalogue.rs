@@ -21,6 +21,8 @@ macro_rules! catalogue {
                 XA007 xa007 KeyNotReferencedByArn,
                 XA008 xa008 CrossAccountWriteAccess,
                 XA009 xa009 KeyGrantTooBroad,
+                XA010 xa010 IdentityReadNotGranted,
+                XA011 xa011 IdentityPolicyIncomplete,
                 PA001 pa001 PublicSecretPolicy,
                 PA002 pa002 PublicKeyPolicy,
                 PG001 pg001 PolicySyntax,

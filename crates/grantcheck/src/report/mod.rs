@@ -55,7 +55,8 @@ pub struct ReportFinding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<Change>,
     /// The foreign accounts the finding concerns (`*` for everyone): XA001, XA002, XA003,
-    /// XA008 and PA001 say them here, so that no one needs to read them from the message.
+    /// XA008 and PA001 say them here, and XA010 and XA011 the reader's account, so that no one
+    /// needs to read them from the message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<String>,
 }

@@ -5,6 +5,9 @@ declare_rule! {
     /// A secret policy that grants a role, user or assumed-role session of **another account**
     /// by its exact ARN, instead of that account's root (`arn:aws:iam::ACCOUNT:root`).
     ///
+    /// When the input manages that role or user itself (in the other account, through a
+    /// second provider configuration), the finding names its address and account.
+    ///
     /// ## Why
     /// IAM stores an exact role or user ARN as the principal's unique ID. When the other account
     /// deletes and recreates the role (a routine redeploy), the new role gets a new ID and
@@ -64,16 +67,33 @@ impl Rule for CrossAccountExactPrincipal {
                 let holder = a.policy_holder(g.policy);
                 let account = g.principal.account_display().unwrap_or("?");
                 let partition = g.principal.partition.as_deref().unwrap_or("aws");
-                out.report(
+                // a role or user this input manages (in the other account's provider): say which
+                let managed = a
+                    .identities
+                    .iter()
+                    .find(|id| crate::access::is_identity(a, id, &g.principal))
+                    .map(|id| a.resource(id.res));
+                let also = match managed {
+                    Some(r) => format!(
+                        "; it is {} of this configuration, in account {account}, so the grant breaks whenever this configuration replaces it",
+                        r.address
+                    ),
+                    None => String::new(),
+                };
+                let f = out.report(
                     &Self::META,
                     &holder.address,
                     Some(g.principal.span),
                     format!(
-                        "the secret policy grants {} of account {account} by its exact ARN ({}); if that principal is deleted and recreated, the grant silently stops working",
+                        "the secret policy grants {} of account {account} by its exact ARN ({}); if that principal is deleted and recreated, the grant silently stops working{also}",
                         g.principal.describe(),
                         g.principal.display()
                     ),
-                )
+                );
+                if let Some(r) = managed {
+                    f.related(r.address.clone());
+                }
+                f
                 .help(format!(
                     "grant the account instead (\"arn:{partition}:iam::{account}:root\") and narrow it with a condition such as {{\"ArnEquals\": {{\"aws:PrincipalArn\": \"{}\"}}}}, which IAM does not turn into a unique ID",
                     g.principal.display()

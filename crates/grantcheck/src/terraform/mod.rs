@@ -34,6 +34,13 @@ pub fn is_modelled(data: bool, rtype: &str) -> bool {
                 | "aws_kms_replica_external_key"
                 | "aws_iam_role"
                 | "aws_iam_user"
+                // identity policies: who in an account the input manages may read a secret
+                | "aws_iam_role_policy"
+                | "aws_iam_user_policy"
+                | "aws_iam_policy"
+                | "aws_iam_role_policy_attachment"
+                | "aws_iam_user_policy_attachment"
+                | "aws_iam_policy_attachment"
         )
     }
 }
