@@ -177,7 +177,7 @@ pub fn text(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "{} secret{} shared with other accounts: {} reader{} can read, {} cannot, {} unresolved",
+        "{} secret{} with readers: {} reader{} can read, {} cannot, {} unresolved",
         entries.len(),
         if entries.len() == 1 { "" } else { "s" },
         count(Verdict::Reads),

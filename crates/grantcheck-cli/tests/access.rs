@@ -74,7 +74,7 @@ fn a_plan_says_who_reads_each_secret_and_what_the_plan_breaks() {
         )
     );
     assert!(text.ends_with(
-        "4 secrets shared with other accounts: 1 reader can read, 3 cannot, 0 unresolved\n"
+        "4 secrets with readers: 1 reader can read, 3 cannot, 0 unresolved\n"
     ));
 }
 
