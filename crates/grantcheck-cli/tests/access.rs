@@ -73,9 +73,7 @@ fn a_plan_says_who_reads_each_secret_and_what_the_plan_breaks() {
             "  broken by this plan: XA003: the secret is shared with account 444455556666"
         )
     );
-    assert!(text.ends_with(
-        "4 secrets with readers: 1 reader can read, 3 cannot, 0 unresolved\n"
-    ));
+    assert!(text.ends_with("4 secrets with readers: 1 reader can read, 3 cannot, 0 unresolved\n"));
 }
 
 #[test]
@@ -275,4 +273,21 @@ fn roles_of_the_input_are_readers_decided_by_their_identity_policies() {
         );
         assert!(reads.contains("✔ reads"), "{input}: {reads}");
     }
+}
+
+#[test]
+fn the_readmes_worked_example_is_what_the_command_prints() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let command = "$ grantcheck access examples/cross-account/plan.json\n";
+    let at = readme
+        .find(command)
+        .expect("the worked example in README.md")
+        + command.len();
+    let shown = &readme[at..at + readme[at..].find("```").unwrap()];
+    let out = run(&["access", "examples/cross-account/plan.json"]);
+    assert_eq!(
+        stdout(&out),
+        shown,
+        "README.md's `grantcheck access` example is out of date"
+    );
 }
