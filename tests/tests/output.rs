@@ -9,12 +9,43 @@ use grantcheck_tests::{repo_root, shared_or_skip};
 const FIXTURES: &[(&str, &str)] = &[
     ("cross_account", "examples/cross-account/plan.json"),
     ("sensitive", "tests/fixtures/output/sensitive-plan.json"),
+    // a plan written on one line, as `terraform show -json` writes it, without its configuration
+    ("one_line", "tests/fixtures/plan_config/plan.json"),
+    // the same plan with its configuration: the findings are on the lines of its .tf files
+    ("plan_config", "tests/fixtures/plan_config/plan.json+"),
 ];
 
+/// The plan `rel`; with a `+` after its name, with the configuration beside it as well.
 fn load(rel: &str) -> (Vec<SourceFile>, Report) {
+    let (rel, with_config) = match rel.strip_suffix('+') {
+        Some(r) => (r, true),
+        None => (rel, false),
+    };
     let text = std::fs::read_to_string(repo_root().join(rel)).unwrap();
-    let sources = vec![SourceFile::new(0, rel, text)];
-    let report = grantcheck::check(&sources, &grantcheck::Options::default());
+    let mut sources = vec![SourceFile::new(0, rel, text)];
+    let mut options = grantcheck::Options::default();
+    if with_config {
+        let dir = grantcheck::terraform::hcl::text::dir_of(rel);
+        for (i, tf) in ["main.tf", "modules/shared_secret/main.tf"]
+            .iter()
+            .enumerate()
+        {
+            let path = format!("{dir}/{tf}");
+            let text = std::fs::read_to_string(repo_root().join(&path)).unwrap();
+            sources.push(
+                SourceFile::new(i as u32 + 1, path, text)
+                    .found_as(grantcheck::Found::PlanConfiguration),
+            );
+        }
+        options
+            .plan_configurations
+            .push(grantcheck::PlanConfiguration {
+                plan: rel.to_string(),
+                dir,
+                given: true,
+            });
+    }
+    let report = grantcheck::check(&sources, &options);
     (sources, report)
 }
 
@@ -35,7 +66,11 @@ fn sarif_text(report: &Report) -> String {
 }
 
 fn all_formats(sources: &[SourceFile], report: &Report) -> Vec<(&'static str, String)> {
-    let files: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
+    let files: Vec<String> = sources
+        .iter()
+        .filter(|s| s.found_as.is_none())
+        .map(|s| s.path.clone())
+        .collect();
     vec![
         (
             "text",
