@@ -136,6 +136,16 @@ fn plan_findings_point_at_the_lines_of_the_configuration_that_write_them() {
         assert_eq!(in_plan[0].location.start.line, 1);
         assert_eq!(f.change, Some(grantcheck::diagnostic::Change::Introduced));
     }
+    // who can read each secret is said at the same places
+    let links: Vec<_> = report
+        .access
+        .iter()
+        .flat_map(|s| &s.readers)
+        .flat_map(|r| &r.links)
+        .filter_map(|l| l.location.as_ref())
+        .collect();
+    assert!(!links.is_empty());
+    assert!(links.iter().all(|l| l.file.ends_with(".tf")), "{links:#?}");
     // only the plan is checked: the configuration's files are not counted
     assert_eq!(report.summary.files, 1);
     assert!(report.summary.roots.is_empty());

@@ -66,17 +66,13 @@ pub fn places(
             .iter()
             .map(|f| {
                 let span = f.span.filter(|s| s.file == plan_file)?;
-                let written = written_at(span, &f.resource, plan, config, sources)?;
+                let to = written_at(span, &f.resource, plan, config, sources)?;
                 let labels = f
                     .labels
                     .iter()
-                    .map(|l| {
-                        (l.span.file == plan_file)
-                            .then(|| written_at(l.span, &f.resource, plan, config, sources))
-                            .flatten()
-                    })
+                    .map(|l| written(l.span, &f.resource, plan_file, plan, config, sources))
                     .collect();
-                Some((written, labels))
+                Some((to, labels))
             })
             .collect(),
     )
@@ -113,6 +109,21 @@ pub fn merge_checked(found: &mut Vec<Finding>) {
         return;
     }
     found.retain(|f| placed(f) || !said.contains(&(f.rule, f.check, f.span)));
+}
+
+/// Where the configuration `config` writes what is at `span` of the plan `plan_file`, if it is
+/// in the plan and the configuration writes it; `resource`: the resource it is about.
+pub fn written(
+    span: Span,
+    resource: &str,
+    plan_file: FileId,
+    plan: &Infrastructure,
+    config: &Infrastructure,
+    sources: &[SourceFile],
+) -> Option<Span> {
+    (span.file == plan_file)
+        .then(|| written_at(span, resource, plan, config, sources))
+        .flatten()
 }
 
 /// Where the configuration writes what is at `span` of the plan; `resource`: the finding's

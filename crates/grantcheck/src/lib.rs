@@ -540,6 +540,19 @@ fn check_unit(
         || par::join(|| run_rules(&analysis), || access_graph(&analysis)),
         || (state == changes::PlanState::Changes).then(|| changes::access_of(&analysis)),
     );
+    let mut graph = graph;
+    if let Some((plan, c)) = config {
+        // (who can read each secret is said at the same places as the findings)
+        for secret in &mut graph {
+            let address = secret.secret.clone();
+            for span in secret.places_mut().flatten() {
+                if let Some(written) = in_config::written(*span, &address, plan, &infra, c, sources)
+                {
+                    *span = written;
+                }
+            }
+        }
+    }
     access_out.extend(graph);
     // what is no longer needed is freed beside the work that follows, where there are threads
     let mut leftovers = Leftovers::default();
