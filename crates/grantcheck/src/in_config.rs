@@ -52,30 +52,139 @@ pub fn covers(config: &Infrastructure, plan: &Infrastructure) -> bool {
 /// Where each of `found` goes: its new place and its labels' (`None`: where they are).
 pub struct Places(Vec<Option<(Span, Vec<Option<Span>>)>>);
 
-/// Where the findings whose place is in the plan `plan_file` go in the configuration `config`:
-/// where it writes their values. Labels in the plan are placed the same way.
-pub fn places(
-    found: &[Finding],
+/// Places what is in one plan in the configuration it was made from.
+pub struct Placer<'a> {
     plan_file: FileId,
-    plan: &Infrastructure,
-    config: &Infrastructure,
-    sources: &[SourceFile],
-) -> Places {
-    Places(
-        found
+    plan: &'a Infrastructure,
+    config: &'a Infrastructure,
+    sources: &'a [SourceFile],
+    /// The spans of the plan's resources and of their values, sorted: (start, end, resource).
+    /// They do not overlap (each is a part of its own entry of the plan).
+    index: Vec<(u32, u32, usize)>,
+}
+
+impl<'a> Placer<'a> {
+    /// For the plan `plan_file`, read as `plan`, and its configuration `config`.
+    pub fn new(
+        plan_file: FileId,
+        plan: &'a Infrastructure,
+        config: &'a Infrastructure,
+        sources: &'a [SourceFile],
+    ) -> Self {
+        let mut index: Vec<(u32, u32, usize)> = plan
+            .resources
             .iter()
-            .map(|f| {
-                let span = f.span.filter(|s| s.file == plan_file)?;
-                let to = written_at(span, &f.resource, plan, config, sources)?;
-                let labels = f
-                    .labels
-                    .iter()
-                    .map(|l| written(l.span, &f.resource, plan_file, plan, config, sources))
-                    .collect();
-                Some((to, labels))
+            .enumerate()
+            .flat_map(|(id, r)| {
+                [
+                    Some(r.span),
+                    r.after.as_ref().map(|n| n.span),
+                    r.before.as_ref().map(|n| n.span),
+                ]
+                .into_iter()
+                .flatten()
+                .filter(|s| s.file == plan_file)
+                .map(move |s| (s.start, s.end, id))
             })
-            .collect(),
-    )
+            .collect();
+        index.sort_unstable();
+        Placer {
+            plan_file,
+            plan,
+            config,
+            sources,
+            index,
+        }
+    }
+
+    /// Where the findings whose place is in the plan go in the configuration: where it writes
+    /// their values. Labels in the plan are placed the same way.
+    pub fn places(&self, found: &[Finding]) -> Places {
+        Places(
+            found
+                .iter()
+                .map(|f| {
+                    let to = self.written(f.span?, &f.resource)?;
+                    let labels = f
+                        .labels
+                        .iter()
+                        .map(|l| self.written(l.span, &f.resource))
+                        .collect();
+                    Some((to, labels))
+                })
+                .collect(),
+        )
+    }
+
+    /// Where the configuration writes what is at `span`, if it is in the plan and the
+    /// configuration writes it; `resource`: the resource it is about, whose block is the place
+    /// when the span is in no resource's values.
+    pub fn written(&self, span: Span, resource: &str) -> Option<Span> {
+        if span.file != self.plan_file {
+            return None;
+        }
+        let (plan, config) = (self.plan, self.config);
+        let Some(found) = self.find(span, resource) else {
+            // (a place outside the resources' values: the provider, a reference in the plan's
+            // configuration section) the resource the finding is about
+            let base = plan
+                .get(resource)
+                .map(|id| plan.resources[id].base_address.as_str());
+            return config_resource(config, resource, base).map(|r| r.span);
+        };
+        let r = &plan.resources[found.resource];
+        let c = config_resource(config, &r.address, Some(&r.base_address))?;
+        let Some(values) = &c.after else {
+            return Some(c.span);
+        };
+        Some(follow(values, &found.steps, config, c, self.sources).unwrap_or(c.span))
+    }
+
+    /// The resource of the plan whose values hold `span`, and the steps down to it.
+    fn find(&self, span: Span, resource: &str) -> Option<Found> {
+        // (the finding's own resource first: most often it is there)
+        let own = self.plan.get(resource).filter(|&id| {
+            let r = &self.plan.resources[id];
+            [
+                Some(r.span),
+                r.after.as_ref().map(|n| n.span),
+                r.before.as_ref().map(|n| n.span),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|s| holds(s, span))
+        });
+        let id = own.or_else(|| {
+            let at = self
+                .index
+                .partition_point(|&(start, _, _)| start <= span.start);
+            // (the last that starts before it, or one of the few before that should a value
+            // enclose its resource's address)
+            self.index[..at]
+                .iter()
+                .rev()
+                .take(4)
+                .find(|&&(start, end, _)| start <= span.start && span.end <= end)
+                .map(|&(_, _, id)| id)
+        })?;
+        let r = &self.plan.resources[id];
+        if holds(r.span, span) {
+            return Some(Found {
+                resource: id,
+                steps: vec![],
+            });
+        }
+        let values = [&r.after, &r.before]
+            .into_iter()
+            .flatten()
+            .find(|v| holds(v.span, span))?;
+        let mut steps = vec![];
+        descend(values, span, self.sources, &mut steps);
+        Some(Found {
+            resource: id,
+            steps,
+        })
+    }
 }
 
 /// Moves `found` (those [`places`] was given) to their places; each finding moved keeps its
@@ -111,46 +220,6 @@ pub fn merge_checked(found: &mut Vec<Finding>) {
     found.retain(|f| placed(f) || !said.contains(&(f.rule, f.check, f.span)));
 }
 
-/// Where the configuration `config` writes what is at `span` of the plan `plan_file`, if it is
-/// in the plan and the configuration writes it; `resource`: the resource it is about.
-pub fn written(
-    span: Span,
-    resource: &str,
-    plan_file: FileId,
-    plan: &Infrastructure,
-    config: &Infrastructure,
-    sources: &[SourceFile],
-) -> Option<Span> {
-    (span.file == plan_file)
-        .then(|| written_at(span, resource, plan, config, sources))
-        .flatten()
-}
-
-/// Where the configuration writes what is at `span` of the plan; `resource`: the finding's
-/// resource, whose block is the place when the span is in no resource's values.
-fn written_at(
-    span: Span,
-    resource: &str,
-    plan: &Infrastructure,
-    config: &Infrastructure,
-    sources: &[SourceFile],
-) -> Option<Span> {
-    let Some(found) = find(span, resource, plan, sources) else {
-        // (a place outside the resources' values: the provider, a reference in the plan's
-        // configuration section) the resource the finding is about
-        let base = plan
-            .get(resource)
-            .map(|id| plan.resources[id].base_address.as_str());
-        return config_resource(config, resource, base).map(|r| r.span);
-    };
-    let r = &plan.resources[found.resource];
-    let c = config_resource(config, &r.address, Some(&r.base_address))?;
-    let Some(values) = &c.after else {
-        return Some(c.span);
-    };
-    Some(follow(values, &found.steps, config, c, sources).unwrap_or(c.span))
-}
-
 /// The resource of the configuration at `address`, or (instance keys that the configuration
 /// does not expand the same way) the first instance at `base`.
 fn config_resource<'c>(
@@ -168,38 +237,6 @@ fn config_resource<'c>(
         .instances(base?)
         .first()
         .map(|&id| &config.resources[id])
-}
-
-/// The resource of the plan whose values hold `span`, and the steps down to it: the finding's
-/// own resource first, then any.
-fn find(
-    span: Span,
-    resource: &str,
-    plan: &Infrastructure,
-    sources: &[SourceFile],
-) -> Option<Found> {
-    let first = plan.get(resource);
-    let order = first.into_iter().chain(0..plan.resources.len());
-    for id in order {
-        let r = &plan.resources[id];
-        if r.span.file == span.file && holds(r.span, span) {
-            return Some(Found {
-                resource: id,
-                steps: vec![],
-            });
-        }
-        for values in [&r.after, &r.before].into_iter().flatten() {
-            if values.span.file == span.file && holds(values.span, span) {
-                let mut steps = vec![];
-                descend(values, span, sources, &mut steps);
-                return Some(Found {
-                    resource: id,
-                    steps,
-                });
-            }
-        }
-    }
-    None
 }
 
 fn holds(outer: Span, inner: Span) -> bool {

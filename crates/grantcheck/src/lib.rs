@@ -524,7 +524,7 @@ fn check_unit(
     // (a plan's findings are placed in its configuration once the plan has said what it
     // changes, which compares the texts at their places in the plan)
     let placing = |found: &[diagnostic::Finding], infra: &model::Infrastructure| {
-        config.map(|(plan, c)| in_config::places(found, plan, infra, c, sources))
+        config.map(|(plan, c)| in_config::Placer::new(plan, infra, c, sources).places(found))
     };
     let state = changes::plan_state(&infra);
     let analysis = analyse(&infra, sources, accounts, trusted);
@@ -543,11 +543,11 @@ fn check_unit(
     let mut graph = graph;
     if let Some((plan, c)) = config {
         // (who can read each secret is said at the same places as the findings)
+        let placer = in_config::Placer::new(plan, &infra, c, sources);
         for secret in &mut graph {
             let address = secret.secret.clone();
             for span in secret.places_mut().flatten() {
-                if let Some(written) = in_config::written(*span, &address, plan, &infra, c, sources)
-                {
+                if let Some(written) = placer.written(*span, &address) {
                     *span = written;
                 }
             }
