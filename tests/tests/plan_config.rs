@@ -216,3 +216,56 @@ fn a_configuration_found_beside_a_plan_is_used_only_when_it_declares_the_plans_r
         .count();
     assert_eq!(in_tf, 2, "{:#?}", places(&report));
 }
+
+#[test]
+fn a_configuration_in_json_syntax_places_them_as_well() {
+    // the root module written as main.tf.json; named, it places the resources it declares
+    let tf_json = r#"{
+  "provider": {"aws": {"region": "eu-west-1", "allowed_account_ids": ["111122223333"]}},
+  "resource": {
+    "aws_secretsmanager_secret": {
+      "db": {"name": "app/db"}
+    },
+    "aws_secretsmanager_secret_policy": {
+      "db": {
+        "secret_arn": "${aws_secretsmanager_secret.db.arn}",
+        "policy": "${jsonencode({Version = \"2012-10-17\", Statement = [{Sid = \"PartnerRead\", Effect = \"Allow\",\n Principal = {AWS = \"arn:aws:iam::444455556666:role/reader\"},\n Action = \"secretsmanager:GetSecretValue\", Resource = \"*\"}]})}"
+      }
+    }
+  }
+}
+"#;
+    let path = format!("{DIR}/main.tf.json");
+    let placed = check(
+        &[
+            SourceFile::new(0, format!("{DIR}/plan.json"), read("plan.json")),
+            SourceFile::new(1, path.clone(), tf_json).found_as(Found::PlanConfiguration),
+        ],
+        &options(true),
+    );
+    let of_config = check(
+        &[SourceFile::new(1, path.clone(), tf_json)],
+        &Options::default(),
+    );
+    let root = |r: &Report| -> Vec<_> {
+        places(r)
+            .into_iter()
+            .filter(|(_, res, _, _, _)| !res.starts_with("module."))
+            .collect()
+    };
+    let got = root(&placed);
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(
+        got.iter().all(|(_, _, file, _, _)| file == &path),
+        "{got:#?}"
+    );
+    assert_eq!(got, root(&of_config));
+    // at the principal, inside the `${jsonencode(...)}` string
+    let principal = got.iter().find(|(rule, ..)| rule == "XA001").unwrap();
+    let line = tf_json.lines().nth(principal.3 as usize - 1).unwrap();
+    let at: String = line.chars().skip(principal.4 as usize - 1).collect();
+    assert!(
+        at.starts_with("\\\"arn:aws:iam::444455556666:role/reader"),
+        "{at}"
+    );
+}
