@@ -71,14 +71,15 @@ const PLAN_PEEK_BYTES: usize = 4096;
 impl Discovered {
     /// Reads what `paths` name.
     pub fn read(paths: &[String]) -> Discovered {
-        Discovered::read_with(paths, None)
+        Discovered::read_with(paths, None, true)
     }
 
     /// Reads what `paths` name, and the configuration the plans among them were made from:
-    /// `config_dir` (`--config-dir`), else each plan's own directory when it holds `.tf` or
-    /// `.tf.json` files. A configuration directory that is not checked itself is read with the
-    /// modules it calls, as [`Found::PlanConfiguration`]: only to place the plans' findings.
-    pub fn read_with(paths: &[String], config_dir: Option<&str>) -> Discovered {
+    /// `config_dir` (`--config-dir`), else, with `beside`, each plan's own directory when it
+    /// holds `.tf` or `.tf.json` files. A configuration directory that is not checked itself is
+    /// read with the modules it calls, as [`Found::PlanConfiguration`]: only to place the plans'
+    /// findings.
+    pub fn read_with(paths: &[String], config_dir: Option<&str>, beside: bool) -> Discovered {
         let mut d = Walk::default();
         // every named directory is known before any walk, so that a link from one into another
         // is inside
@@ -116,7 +117,9 @@ impl Discovered {
             }
         }
         d.follow_local_modules();
-        d.read_plan_configurations(config_dir);
+        if config_dir.is_some() || beside {
+            d.read_plan_configurations(config_dir);
+        }
         for (key, shown_dir, real) in std::mem::take(&mut d.outside_downloads) {
             if !d.dirs.contains(&key) {
                 d.out.errors.push(format!(

@@ -110,6 +110,10 @@ struct CheckArgs {
     /// of its .tf files that write their values, their place in the plan kept as a related one.
     #[arg(long, value_name = "DIR")]
     config_dir: Option<String>,
+    /// Plans: keep the findings at their places in the plan, even when the plan's own directory
+    /// holds its configuration
+    #[arg(long, conflicts_with = "config_dir")]
+    no_config_dir: bool,
 }
 
 /// One `--format` argument: a format and where it goes (`None`: `--output` or standard output).
@@ -218,7 +222,8 @@ fn run_check(args: CheckArgs, checker: &grantcheck::Checker, shown: Shown) -> Ex
         }
     }
     let mut sources = Vec::new();
-    let discovered = Discovered::read_with(&args.paths, args.config_dir.as_deref());
+    let discovered =
+        Discovered::read_with(&args.paths, args.config_dir.as_deref(), !args.no_config_dir);
     let plan_configurations = discovered
         .plan_configurations
         .iter()

@@ -190,3 +190,24 @@ fn a_config_dir_that_is_not_one_is_an_input_error() {
         "{err}"
     );
 }
+
+#[test]
+fn no_config_dir_keeps_the_findings_in_the_plan() {
+    let plan = format!("{FIXTURE}/plan.json");
+    let report = json(&run(&[
+        "check",
+        &plan,
+        "--no-config-dir",
+        "--format",
+        "json",
+    ]));
+    let got = places(&report);
+    assert_eq!(got.len(), 8);
+    assert!(
+        got.iter()
+            .all(|(f, line, in_plan)| f == &plan && *line == 1 && in_plan.is_none()),
+        "{got:#?}"
+    );
+    let out = run(&["check", &plan, "--no-config-dir", "--config-dir", FIXTURE]);
+    assert_eq!(out.status.code(), Some(2));
+}
