@@ -282,49 +282,48 @@ fn follow(
     holder: &Resource,
     sources: &[SourceFile],
 ) -> Option<Span> {
-    let mut at = None;
-    let mut node = node.clone();
-    let mut read = 0;
-    let mut i = 0;
-    while let Some(step) = steps.get(i) {
-        // a document held in a string, or rendered by a policy document data source, is read
-        // for the same step (a few times at most: a document rendered as its JSON text)
-        if read < 3 {
-            let doc = match &node.kind {
-                NodeKind::String(s) if !node.sensitive => json_inside(&node, s, sources),
-                NodeKind::Unknown(_) => rendered(&node, config, holder),
-                _ => None,
-            };
-            if let Some(doc) = doc {
-                node = doc;
-                read += 1;
-                continue;
-            }
-        }
-        let next = match (&node.kind, step) {
-            (NodeKind::Object(members), Step::Member(name)) => members
-                .iter()
-                .find(|(k, _)| k.name == name.as_str())
-                .map(|(_, v)| v.clone()),
-            (NodeKind::Object(members), Step::Key(name)) => {
-                return members
-                    .iter()
-                    .find(|(k, _)| k.name == name.as_str())
-                    .map(|(k, _)| k.span)
-                    .or(at);
-            }
-            (NodeKind::Array(items), Step::Index(i)) => items.get(*i).cloned(),
-            // a value written alone where the plan has a list of one
-            (_, Step::Index(0)) => Some(node.clone()),
+    walk(node, steps, 0, &(config, holder, sources))
+}
+
+/// [`follow`], `reads` documents deep in the one value (a document rendered as its JSON text
+/// is read again, a few times at most). Values are borrowed, never copied.
+fn walk(
+    node: &Node,
+    steps: &[Step],
+    reads: u8,
+    cx: &(&Infrastructure, &Resource, &[SourceFile]),
+) -> Option<Span> {
+    let (step, rest) = steps.split_first()?;
+    let (config, holder, sources) = *cx;
+    // a document held in a string, or rendered by a policy document data source, is read for
+    // the same step
+    if reads < 3 {
+        let doc = match &node.kind {
+            NodeKind::String(s) if !node.sensitive => json_inside(node, s, sources),
+            NodeKind::Unknown(_) => rendered(node, config, holder),
             _ => None,
         };
-        let Some(next) = next else { break };
-        at = Some(next.span);
-        node = next;
-        read = 0;
-        i += 1;
+        if let Some(doc) = doc {
+            return walk(&doc, steps, reads + 1, cx);
+        }
     }
-    at
+    let next = match (&node.kind, step) {
+        (NodeKind::Object(members), Step::Member(name)) => members
+            .iter()
+            .find(|(k, _)| k.name == name.as_str())
+            .map(|(_, v)| v),
+        (NodeKind::Object(members), Step::Key(name)) => {
+            return members
+                .iter()
+                .find(|(k, _)| k.name == name.as_str())
+                .map(|(k, _)| k.span);
+        }
+        (NodeKind::Array(items), Step::Index(i)) => items.get(*i),
+        // a value written alone where the plan has a list of one
+        (_, Step::Index(0)) => Some(node),
+        _ => None,
+    }?;
+    Some(walk(next, rest, 0, cx).unwrap_or(next.span))
 }
 
 /// The document a `data "aws_iam_policy_document"` renders, for a value of the configuration
