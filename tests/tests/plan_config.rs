@@ -269,3 +269,24 @@ fn a_configuration_in_json_syntax_places_them_as_well() {
         "{at}"
     );
 }
+
+#[test]
+fn a_plan_that_deletes_a_resource_is_placed_in_the_configuration_without_it() {
+    let mut plan: serde_json::Value = serde_json::from_str(&read("plan.json")).unwrap();
+    plan["resource_changes"].as_array_mut().unwrap().push(serde_json::json!({
+        "address": "aws_secretsmanager_secret.old", "mode": "managed",
+        "type": "aws_secretsmanager_secret", "name": "old",
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {"actions": ["delete"], "before": {"name": "app/old", "kms_key_id": null},
+                   "after": null, "after_unknown": {}, "before_sensitive": {}, "after_sensitive": false}
+    }));
+    let mut srcs = sources(Some(Found::PlanConfiguration), None);
+    srcs[0] = SourceFile::new(0, format!("{DIR}/plan.json"), plan.to_string());
+    let report = check(&srcs, &options(false));
+    let got = places(&report);
+    assert_eq!(got.len(), 8, "{got:#?}");
+    assert!(
+        got.iter().all(|(_, _, file, _, _)| file.ends_with(".tf")),
+        "{got:#?}"
+    );
+}

@@ -39,14 +39,16 @@ struct Found {
     steps: Vec<Step>,
 }
 
-/// Does every resource of the plan have a resource of its address (instance keys aside) in the
-/// configuration? A configuration found beside a plan is taken for its configuration only then.
+/// Does every resource of the plan that is there after apply have a resource of its address
+/// (instance keys aside) in the configuration? (What the plan deletes is no longer in it.) A
+/// configuration found beside a plan is taken for its configuration only then.
 pub fn covers(config: &Infrastructure, plan: &Infrastructure) -> bool {
-    !plan.resources.is_empty()
-        && plan
-            .resources
-            .iter()
-            .all(|r| !config.instances(&r.base_address).is_empty())
+    let mut kept = plan
+        .resources
+        .iter()
+        .filter(|r| r.action.survives())
+        .peekable();
+    kept.peek().is_some() && kept.all(|r| !config.instances(&r.base_address).is_empty())
 }
 
 /// Where each of `found` goes: its new place and its labels' (`None`: where they are).
