@@ -157,6 +157,8 @@ const CHECK_SPEC = {
   "var-file": { value: true, display: "--var-file <FILE>" },
   var: { value: true, display: "--var <NAME=VALUE>" },
   config: { value: true, display: "--config <FILE>" },
+  "config-dir": { value: true, display: "--config-dir <DIR>" },
+  "no-config-dir": { value: false },
   "new-only": { value: false },
 };
 
@@ -197,7 +199,12 @@ function check(args, io, access) {
   const env = io.env ?? {};
   const core = api.cli;
   const reader = createReader(core);
-  const discovered = reader.discover(paths);
+  if (o["config-dir"] !== undefined && o["no-config-dir"]) {
+    throw new Usage(
+      `the argument '--config-dir <DIR>' cannot be used with '--no-config-dir'\n\nUsage: grantcheck ${command} --config-dir <DIR> <PATH>...`,
+    );
+  }
+  const discovered = reader.discover(paths, last("config-dir") ?? null, !o["no-config-dir"]);
   const readErrors = discovered.errors;
   const files = [];
   const found = [];
@@ -248,6 +255,7 @@ function check(args, io, access) {
     varFiles,
     vars,
     config: configShown,
+    planConfigurations: discovered.planConfigurations.map(([plan, dir, given]) => [relativeToCwd(plan), relativeToCwd(dir), given]),
     newOnly: Boolean(o["new-only"]),
     failOn: last("fail-on") ?? "error",
     quiet: Boolean(o.quiet),

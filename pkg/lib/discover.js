@@ -122,8 +122,13 @@ export function createReader(core) {
     return readRegular(a.real, shown);
   }
 
-  /** What `paths` name: {inputs: [{path, text, found, walked}], errors, skipped}. */
-  function discover(paths) {
+  /**
+   * What `paths` name: {inputs: [{path, text, found, walked}], errors, skipped,
+   * planConfigurations: [[plan, dir, given]]}; the configuration the plans were made from is read
+   * too: `configDir` (--config-dir), else, with `beside`, each plan's own directory when it
+   * holds .tf files.
+   */
+  function discover(paths, configDir = null, beside = true) {
     const w = new Walk(core, readRegular);
     for (const p of paths) {
       if (p === "-") continue;
@@ -174,6 +179,7 @@ export function createReader(core) {
       }
     }
     w.followLocalModules();
+    if (configDir !== null || beside) w.readPlanConfigurations(configDir);
     for (const [key, shownDir, real] of w.outsideDownloads) {
       if (!w.dirs.has(key)) {
         w.out.errors.push(
@@ -191,7 +197,8 @@ class Walk {
   constructor(core, readRegular) {
     this.core = core;
     this.readRegular = readRegular;
-    this.out = { inputs: [], errors: [], skipped: 0 };
+    this.out = { inputs: [], errors: [], skipped: 0, planConfigurations: [] };
+    this.placing = false;
     this.seen = new Set();
     this.dirs = new Set();
     this.otherBytes = 0;
@@ -202,7 +209,52 @@ class Walk {
   }
 
   push(path, text, found) {
+    // (what a plan's configuration holds, also the files its file() calls may read)
+    if (this.placing && (found === null || found === "other")) found = "plan-configuration";
     this.out.inputs.push({ path, text, found, walked: true });
+  }
+
+  /** Finds the configuration of each plan read, and reads it when it is not checked already. */
+  readPlanConfigurations(configDir) {
+    const isPlan = (i) => {
+      if (i.found === "plan") return true;
+      if (i.found !== null || i.path === "-") return false;
+      const lower = i.path.toLowerCase();
+      if (CONFIG_EXTS.some((e) => lower.endsWith(e))) return false;
+      // as the core decides a named file is a plan
+      const t = i.text.replace(/^\uFEFF/, "").trimStart();
+      return t !== "" && (t.startsWith("{") || t.startsWith("[") || lower.endsWith(".json"));
+    };
+    const plans = this.out.inputs.filter(isPlan).map((i) => i.path);
+    const dirs = [];
+    for (const plan of plans) {
+      const given = configDir !== null;
+      const dir = given ? shown(configDir) : this.core.dirOf(plan);
+      if (!given && !holdsModuleFiles(dir)) continue;
+      this.out.planConfigurations.push([plan, dir, given]);
+      if (!dirs.includes(dir)) dirs.push(dir);
+    }
+    for (const dir of dirs) {
+      if (this.dirs.has(this.core.normalize(dir))) continue;
+      if (!isDir(dir)) {
+        if (configDir !== null) this.out.errors.push(`${dir}: --config-dir: not a directory`);
+        continue;
+      }
+      try {
+        const real = realpathSync.native(dir);
+        this.allowed.push(real);
+        this.named.push(real);
+      } catch {
+        // (read as it is found)
+      }
+      this.placing = true;
+      const read = this.readDir(dir, false);
+      if (!read.config && configDir !== null) {
+        this.out.errors.push(`${dir}: --config-dir: no Terraform configuration (.tf or .tf.json) in this directory`);
+      }
+      this.followLocalModules();
+      this.placing = false;
+    }
   }
 
   namedFile(path, text) {
@@ -379,7 +431,7 @@ class Walk {
     while (next < this.out.inputs.length) {
       const calls = this.out.inputs
         .slice(next)
-        .filter((i) => i.walked && i.found === null && isModuleFile(i.path))
+        .filter((i) => i.walked && (i.found === null || i.found === "plan-configuration") && isModuleFile(i.path))
         .flatMap((i) => {
           const dir = this.core.dirOf(i.path);
           return localSources(i.text).map((s) => this.core.normalize(`${dir}/${s}`));

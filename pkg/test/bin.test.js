@@ -77,6 +77,23 @@ test("check: variables, quiet text, the other formats and the whole repository",
   same(["check", "--format", "json", "examples"], join(root, "tests"));
 });
 
+test("check: a plan's findings placed in its configuration (beside it, --config-dir, --no-config-dir)", () => {
+  const plan = "tests/fixtures/plan_config/plan.json";
+  const elsewhere = join(work, "plan.json");
+  writeFileSync(elsewhere, readFileSync(join(root, plan)));
+  for (const format of ["json", "text", "sarif", "github", "markdown", "junit"]) {
+    assert.equal(same(["check", "--format", format, plan]).status, 1);
+    same(["check", "--format", format, "tests/fixtures/plan_config"]);
+    same(["check", "--format", format, elsewhere, "--config-dir", "tests/fixtures/plan_config"]);
+    same(["check", "--format", format, "--no-config-dir", plan]);
+  }
+  same(["access", plan]);
+  assert.equal(same(["check", elsewhere, "--config-dir", "no/such/dir"]).status, 2);
+  assert.equal(same(["check", plan, "--config-dir", "x", "--no-config-dir"]).status, 2);
+  const json = JSON.parse(same(["check", "--format", "json", plan]).stdout);
+  assert.ok(json.findings.every((f) => f.location.file.endsWith(".tf")));
+});
+
 test("check: standard input, and reports written to files", () => {
   same(["check", "--format", "json", "-"], root, readFileSync(examplePlan, "utf8"));
   same(["check", "-"], root, "{");

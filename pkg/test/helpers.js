@@ -27,9 +27,12 @@ export function native(args, cwd = root) {
   return r.stdout;
 }
 
-/** The native JSON report of `files` (paths relative to `cwd`). */
+/**
+ * The native JSON report of `files` (paths relative to `cwd`), as check() gives it: of those files
+ * alone, a plan's findings where they are in the plan (not in a configuration beside it).
+ */
 export function nativeReport(files, cwd, accounts = []) {
-  const args = ["check", "--format", "json", ...accounts.flatMap((a) => ["--account", a]), ...files];
+  const args = ["check", "--format", "json", "--no-config-dir", ...accounts.flatMap((a) => ["--account", a]), ...files];
   return JSON.parse(native(args, cwd));
 }
 

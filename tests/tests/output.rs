@@ -9,12 +9,43 @@ use grantcheck_tests::{repo_root, shared_or_skip};
 const FIXTURES: &[(&str, &str)] = &[
     ("cross_account", "examples/cross-account/plan.json"),
     ("sensitive", "tests/fixtures/output/sensitive-plan.json"),
+    // a plan written on one line, as `terraform show -json` writes it, without its configuration
+    ("one_line", "tests/fixtures/plan_config/plan.json"),
+    // the same plan with its configuration: the findings are on the lines of its .tf files
+    ("plan_config", "tests/fixtures/plan_config/plan.json+"),
 ];
 
+/// The plan `rel`; with a `+` after its name, with the configuration beside it as well.
 fn load(rel: &str) -> (Vec<SourceFile>, Report) {
+    let (rel, with_config) = match rel.strip_suffix('+') {
+        Some(r) => (r, true),
+        None => (rel, false),
+    };
     let text = std::fs::read_to_string(repo_root().join(rel)).unwrap();
-    let sources = vec![SourceFile::new(0, rel, text)];
-    let report = grantcheck::check(&sources, &grantcheck::Options::default());
+    let mut sources = vec![SourceFile::new(0, rel, text)];
+    let mut options = grantcheck::Options::default();
+    if with_config {
+        let dir = grantcheck::terraform::hcl::text::dir_of(rel);
+        for (i, tf) in ["main.tf", "modules/shared_secret/main.tf"]
+            .iter()
+            .enumerate()
+        {
+            let path = format!("{dir}/{tf}");
+            let text = std::fs::read_to_string(repo_root().join(&path)).unwrap();
+            sources.push(
+                SourceFile::new(i as u32 + 1, path, text)
+                    .found_as(grantcheck::Found::PlanConfiguration),
+            );
+        }
+        options
+            .plan_configurations
+            .push(grantcheck::PlanConfiguration {
+                plan: rel.to_string(),
+                dir,
+                given: true,
+            });
+    }
+    let report = grantcheck::check(&sources, &options);
     (sources, report)
 }
 
@@ -35,7 +66,11 @@ fn sarif_text(report: &Report) -> String {
 }
 
 fn all_formats(sources: &[SourceFile], report: &Report) -> Vec<(&'static str, String)> {
-    let files: Vec<String> = sources.iter().map(|s| s.path.clone()).collect();
+    let files: Vec<String> = sources
+        .iter()
+        .filter(|s| s.found_as.is_none())
+        .map(|s| s.path.clone())
+        .collect();
     vec![
         (
             "text",
@@ -441,5 +476,81 @@ fn of_two_keys_that_exclude_each_other_in_a_plan_policy_the_later_one_is_shown()
             under_finding(&report, &text, "PG017"),
             format!("\\\"{second}\\\"")
         );
+    }
+}
+
+#[test]
+fn sensitive_values_stay_masked_when_a_plans_findings_are_placed_in_its_configuration() {
+    let secrets = ["SECRET-STRING-1", "SENSITIVE-DESCRIPTION-2"];
+    let rel = FIXTURES[1].1;
+    let plan = std::fs::read_to_string(repo_root().join(rel)).unwrap();
+    // the configuration writes the values: a sensitive variable's default, a secret string
+    let config = r#"variable "description" {
+  type      = string
+  sensitive = true
+  default   = "SENSITIVE-DESCRIPTION-2"
+}
+
+resource "aws_secretsmanager_secret" "db" {
+  name        = "db"
+  description = var.description
+  tags        = { team = "x" }
+}
+
+resource "aws_secretsmanager_secret_policy" "db" {
+  secret_arn = aws_secretsmanager_secret.db.arn
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "Partner"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::777788889999:role/reader" }
+      Action    = "secretsmanager:GetSecretValue"
+      Resource  = "*"
+    }]
+  })
+}
+
+resource "aws_secretsmanager_secret_version" "db" {
+  secret_id     = aws_secretsmanager_secret.db.id
+  secret_string = "SECRET-STRING-1"
+}
+"#;
+    let sources = vec![
+        SourceFile::new(0, rel, plan),
+        SourceFile::new(1, "tests/fixtures/output/main.tf", config)
+            .found_as(grantcheck::Found::PlanConfiguration),
+    ];
+    let options = grantcheck::Options {
+        plan_configurations: vec![grantcheck::PlanConfiguration {
+            plan: rel.into(),
+            dir: "tests/fixtures/output".into(),
+            given: true,
+        }],
+        ..grantcheck::Options::default()
+    };
+    let report = grantcheck::check(&sources, &options);
+    assert!(
+        report.findings.iter().any(|f| f
+            .location
+            .as_ref()
+            .is_some_and(|l| l.file.ends_with("main.tf"))),
+        "the findings are placed in the configuration: {:#?}",
+        report.findings
+    );
+    // where the configuration writes the sensitive variable's value is masked in any frame
+    let at = config.find("\"SENSITIVE-DESCRIPTION-2\"").unwrap() as u32 + 1;
+    assert!(
+        report
+            .sensitive
+            .iter()
+            .any(|s| s.file == 1 && s.start <= at && at < s.end),
+        "{:?}",
+        report.sensitive
+    );
+    for (format, out) in all_formats(&sources, &report) {
+        for s in secrets {
+            assert!(!out.contains(s), "{format} shows {s}:\n{out}");
+        }
     }
 }

@@ -110,10 +110,11 @@ pub fn render(
         }
         Format::Github => github::github(report),
         Format::Junit => {
-            // (files only read by file() and templatefile() are not checked: no suite)
+            // (files only read by file() and templatefile(), or to place a plan's findings, are
+            // not checked: no suite of their own)
             let files: Vec<String> = sources
                 .iter()
-                .filter(|s| s.found_as != Some(Found::Other))
+                .filter(|s| !matches!(s.found_as, Some(Found::Other | Found::PlanConfiguration)))
                 .map(|s| s.path.clone())
                 .collect();
             junit::junit(report, &files, threshold)

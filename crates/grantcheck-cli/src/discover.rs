@@ -50,6 +50,9 @@ pub struct Discovered {
     pub errors: Vec<String>,
     /// Files the walk passed over: binary, too large to be read by `file()`, or past the limits.
     pub skipped: usize,
+    /// The configuration each plan was made from, where its findings are placed: the plan's
+    /// path, the configuration's directory (both as shown) and whether `--config-dir` named it.
+    pub plan_configurations: Vec<(String, String, bool)>,
 }
 
 /// Configuration files, by name.
@@ -68,6 +71,15 @@ const PLAN_PEEK_BYTES: usize = 4096;
 impl Discovered {
     /// Reads what `paths` name.
     pub fn read(paths: &[String]) -> Discovered {
+        Discovered::read_with(paths, None, true)
+    }
+
+    /// Reads what `paths` name, and the configuration the plans among them were made from:
+    /// `config_dir` (`--config-dir`), else, with `beside`, each plan's own directory when it
+    /// holds `.tf` or `.tf.json` files. A configuration directory that is not checked itself is
+    /// read with the modules it calls, as [`Found::PlanConfiguration`]: only to place the plans'
+    /// findings.
+    pub fn read_with(paths: &[String], config_dir: Option<&str>, beside: bool) -> Discovered {
         let mut d = Walk::default();
         // every named directory is known before any walk, so that a link from one into another
         // is inside
@@ -105,6 +117,9 @@ impl Discovered {
             }
         }
         d.follow_local_modules();
+        if config_dir.is_some() || beside {
+            d.read_plan_configurations(config_dir);
+        }
         for (key, shown_dir, real) in std::mem::take(&mut d.outside_downloads) {
             if !d.dirs.contains(&key) {
                 d.out.errors.push(format!(
@@ -192,6 +207,8 @@ fn kind_of(meta: &Metadata) -> &'static str {
 #[derive(Default)]
 struct Walk {
     out: Discovered,
+    /// Files are read only to place a plan's findings ([`Found::PlanConfiguration`]).
+    placing: bool,
     /// Real paths of the files already read: a file reached twice is read once.
     seen: BTreeSet<PathBuf>,
     /// Directories whose configuration files are read (as shown, normalised).
@@ -210,6 +227,11 @@ struct Walk {
 
 impl Walk {
     fn push(&mut self, path: String, text: String, found_as: Option<Found>) {
+        // (what a plan's configuration holds, also the files its `file()` calls may read)
+        let found_as = match found_as {
+            None | Some(Found::Other) if self.placing => Some(Found::PlanConfiguration),
+            f => f,
+        };
         self.out.inputs.push(Input {
             path,
             text,
@@ -400,6 +422,70 @@ impl Walk {
         }
     }
 
+    /// Finds the configuration of each plan read, and reads it when it is not checked already.
+    fn read_plan_configurations(&mut self, config_dir: Option<&str>) {
+        let plans: Vec<(String, bool)> = self
+            .out
+            .inputs
+            .iter()
+            .filter(|i| match i.found_as {
+                Some(Found::Plan) => true,
+                None => {
+                    !CONFIG_EXTS
+                        .iter()
+                        .any(|e| i.path.to_ascii_lowercase().ends_with(e))
+                        && grantcheck::detect(&i.path, &i.text) == Ok(grantcheck::InputKind::Plan)
+                        && i.path != "-"
+                }
+                _ => false,
+            })
+            .map(|i| (i.path.clone(), i.walked))
+            .collect();
+        let mut dirs: Vec<String> = vec![];
+        for (plan, _) in &plans {
+            let (dir, given) = match config_dir {
+                Some(d) => (shown(Path::new(d)), true),
+                None => (dir_of(plan), false),
+            };
+            if !given && !holds_module_files(Path::new(&dir)) {
+                continue;
+            }
+            self.out
+                .plan_configurations
+                .push((plan.clone(), dir.clone(), given));
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        for dir in dirs {
+            if self.dirs.contains(&normalize(&dir)) {
+                continue;
+            }
+            let path = PathBuf::from(&dir);
+            if !path.is_dir() {
+                if config_dir.is_some() {
+                    self.out
+                        .errors
+                        .push(format!("{dir}: --config-dir: not a directory"));
+                }
+                continue;
+            }
+            if let Ok(real) = std::fs::canonicalize(&path) {
+                self.allowed.push(real.clone());
+                self.named.push(real);
+            }
+            self.placing = true;
+            let read = self.read_dir(&path, false);
+            if !read.config && config_dir.is_some() {
+                self.out.errors.push(format!(
+                    "{dir}: --config-dir: no Terraform configuration (.tf or .tf.json) in this directory"
+                ));
+            }
+            self.follow_local_modules();
+            self.placing = false;
+        }
+    }
+
     /// Reads the module directories that read configuration files call through a local
     /// `source` and that no walk has read (`../../modules/x` from `envs/prod`).
     /// The repositories of the checked directories: for each, the nearest directory above it
@@ -421,7 +507,11 @@ impl Walk {
         while next < self.out.inputs.len() {
             let calls: Vec<String> = self.out.inputs[next..]
                 .iter()
-                .filter(|i| i.walked && i.found_as.is_none() && is_module_file(&i.path))
+                .filter(|i| {
+                    i.walked
+                        && matches!(i.found_as, None | Some(Found::PlanConfiguration))
+                        && is_module_file(&i.path)
+                })
                 .flat_map(|i| {
                     let dir = dir_of(&i.path);
                     local_sources(&i.text)

@@ -45,22 +45,33 @@ pub fn github(report: &Report) -> String {
     });
     for f in order {
         let mut props: Vec<String> = Vec::new();
-        if let Some(loc) = &f.location {
-            props.push(format!("file={}", escape_property(&loc.file)));
-            props.push(format!("line={}", loc.start.line));
-            props.push(format!("col={}", loc.start.column));
-            props.push(format!("endLine={}", loc.end.line.max(loc.start.line)));
-            if loc.end.line == loc.start.line {
-                props.push(format!(
-                    "endColumn={}",
-                    loc.end.column.max(loc.start.column)
-                ));
+        let mut title = format!("{} {}", f.rule, f.name);
+        match &f.location {
+            // a plan written on one line (`terraform show -json`) without its configuration: a
+            // column millions of characters into the line helps no one on a pull request; the
+            // annotation names the file, and its title the resource
+            Some(loc) if loc.start.line == 1 && report.summary.plans.contains(&loc.file) => {
+                props.push(format!("file={}", escape_property(&loc.file)));
+                props.push("line=1".to_string());
+                if !f.resource.is_empty() {
+                    title = format!("{title}: {}", f.resource);
+                }
             }
+            Some(loc) => {
+                props.push(format!("file={}", escape_property(&loc.file)));
+                props.push(format!("line={}", loc.start.line));
+                props.push(format!("col={}", loc.start.column));
+                props.push(format!("endLine={}", loc.end.line.max(loc.start.line)));
+                if loc.end.line == loc.start.line {
+                    props.push(format!(
+                        "endColumn={}",
+                        loc.end.column.max(loc.start.column)
+                    ));
+                }
+            }
+            None => {}
         }
-        props.push(format!(
-            "title={}",
-            escape_property(&format!("{} {}", f.rule, f.name))
-        ));
+        props.push(format!("title={}", escape_property(&title)));
         let mut message = f.message.clone();
         if !f.resource.is_empty() {
             message = format!("{}: {message}", f.resource);

@@ -105,6 +105,15 @@ struct CheckArgs {
     /// Plans: report only what this plan introduces (not what is already there or fixed).
     #[arg(long)]
     new_only: bool,
+    /// Plans: the directory of the configuration the plans were made from (default: each
+    /// plan's own directory, when it holds the configuration): findings point at the lines
+    /// of its .tf files that write their values, their place in the plan kept as a related one.
+    #[arg(long, value_name = "DIR")]
+    config_dir: Option<String>,
+    /// Plans: keep the findings at their places in the plan, even when the plan's own directory
+    /// holds its configuration
+    #[arg(long, conflicts_with = "config_dir")]
+    no_config_dir: bool,
 }
 
 /// One `--format` argument: a format and where it goes (`None`: `--output` or standard output).
@@ -213,7 +222,17 @@ fn run_check(args: CheckArgs, checker: &grantcheck::Checker, shown: Shown) -> Ex
         }
     }
     let mut sources = Vec::new();
-    let discovered = Discovered::read(&args.paths);
+    let discovered =
+        Discovered::read_with(&args.paths, args.config_dir.as_deref(), !args.no_config_dir);
+    let plan_configurations = discovered
+        .plan_configurations
+        .iter()
+        .map(|(plan, dir, given)| grantcheck::PlanConfiguration {
+            plan: relative_to_cwd(plan),
+            dir: relative_to_cwd(dir),
+            given: *given,
+        })
+        .collect();
     let mut read_errors = discovered.errors;
     for input in discovered.inputs {
         let id = u32::try_from(sources.len()).unwrap_or(u32::MAX);
@@ -282,6 +301,7 @@ fn run_check(args: CheckArgs, checker: &grantcheck::Checker, shown: Shown) -> Ex
         var_files: args.var_files.clone(),
         vars,
         config: config_shown.clone(),
+        plan_configurations,
     };
     let mut report = checker.check(&sources, &options);
     command::complete(&mut report, discovered.skipped, args.new_only, &read_errors);

@@ -98,7 +98,8 @@ fn the_markdown_comment_leads_with_the_verdict_and_links_to_the_lines() {
         ],
     ));
     assert!(
-        gh.contains("](https://github.com/o/r/blob/abc/examples/cross-account/plan.json#L63)"),
+        // (the plan's configuration is beside it: the links go to the lines that write the values)
+        gh.contains("](https://github.com/o/r/blob/abc/examples/cross-account/main.tf#L64)"),
         "{gh}"
     );
     let gl = stdout(&run(

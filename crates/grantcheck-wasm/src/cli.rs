@@ -3,7 +3,7 @@
 //! status are the native command line's own code (`grantcheck_cli::command`), so that both print
 //! the same bytes.
 
-use grantcheck::{Found, Options, SourceFile};
+use grantcheck::{Found, Options, PlanConfiguration, SourceFile};
 use std::collections::BTreeMap;
 
 use grantcheck_cli::command::{self, Format};
@@ -17,12 +17,16 @@ use crate::input;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Request {
-    /// Per file: "plan" or "other" when a directory walk found it so, else null.
+    /// Per file: "plan", "other" or "plan-configuration" when a directory walk found it so,
+    /// else null.
     found: Vec<Option<String>>,
     accounts: Vec<String>,
     var_files: Vec<String>,
     vars: Vec<(String, String)>,
     config: Option<String>,
+    /// The configuration each plan was made from: the plan's path, the configuration's
+    /// directory and whether `--config-dir` named it.
+    plan_configurations: Vec<(String, String, bool)>,
     new_only: bool,
     fail_on: String,
     quiet: bool,
@@ -79,18 +83,22 @@ fn run(files: Vec<(String, input::Text)>, r: Request) -> Result<Outcome, String>
         match r.found.get(i).and_then(Option::as_deref) {
             Some("plan") => src = src.found_as(Found::Plan),
             Some("other") => src = src.found_as(Found::Other),
+            Some("plan-configuration") => src = src.found_as(Found::PlanConfiguration),
             _ => {}
         }
         sources.push(src);
     }
-    #[allow(clippy::needless_update)]
     let options = Options {
         accounts: r.accounts,
         utf16: false,
         var_files: r.var_files,
         vars: r.vars,
         config: r.config.clone(),
-        ..Options::default()
+        plan_configurations: r
+            .plan_configurations
+            .into_iter()
+            .map(|(plan, dir, given)| PlanConfiguration { plan, dir, given })
+            .collect(),
     };
     crate::reserve_working_memory(sources.iter().map(|s| s.text.len()).sum());
     let mut report = grantcheck::check(&sources, &options);

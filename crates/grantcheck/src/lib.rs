@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod base;
 pub mod changes;
 pub mod diagnostic;
+pub mod in_config;
 pub mod model;
 pub mod policy;
 pub mod report;
@@ -50,6 +51,24 @@ pub struct Options {
     pub vars: Vec<(String, String)>,
     /// The path of the `grantcheck.toml` among the sources, if any.
     pub config: Option<String>,
+    /// The configurations plans were made from: a plan's findings point where its
+    /// configuration writes their values (see [`in_config`]).
+    pub plan_configurations: Vec<PlanConfiguration>,
+}
+
+/// The configuration a plan was made from: a root module directory whose files are among the
+/// sources, checked ones or ones [`Found::PlanConfiguration`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanConfiguration {
+    /// The plan's path, as among the sources.
+    pub plan: String,
+    /// The root module's directory, as the sources' paths say it.
+    pub dir: String,
+    /// Named by the user (`--config-dir`): used for whatever resources of the plan it declares,
+    /// and what cannot be read in it is an input error. Otherwise (a directory the plan was
+    /// found in) it is used only when it declares every resource of the plan and reads without
+    /// error, and is otherwise passed over without a word.
+    pub given: bool,
 }
 
 /// What kind of input a file is.
@@ -209,6 +228,11 @@ fn check_sources(
         .iter()
         .filter(|s| s.found_as == Some(source::Found::Other))
         .count();
+    // (read only to place a plan's findings: neither checked nor passed over)
+    let placing = sources
+        .iter()
+        .filter(|s| s.found_as == Some(source::Found::PlanConfiguration))
+        .count();
     // (grantcheck.toml configures the run: it is not one of the inputs checked)
     let config_file = sources
         .iter()
@@ -216,20 +240,21 @@ fn check_sources(
         .filter(|s| s.found_as != Some(source::Found::Other))
         .count();
     let mut summary = report::Summary {
-        files: sources.len() - others - config_file,
+        files: sources.len() - others - config_file - placing,
         skipped: others,
         ..report::Summary::default()
     };
     // Files beside configuration files (policy JSON, templates) are read by `file()`.
     let config_dirs: Vec<String> = sources
         .iter()
+        .filter(|s| s.found_as != Some(source::Found::PlanConfiguration))
         .filter(|s| terraform::hcl::is_config_source(&s.path, &options.var_files))
         .map(|s| terraform::hcl::text::dir_of(&s.path))
         .collect();
     let mut cfg = None;
     // Each plan and each root module is a configuration of its own: an address in one never
     // links to, or shadows, one in another, and owner accounts are not shared between them.
-    let mut units: Vec<model::Infrastructure> = vec![];
+    let mut units: Vec<Unit<'_>> = vec![];
     for src in sources {
         let whole = Span::new(src.id, 0, 0);
         if options.config.as_deref() == Some(src.path.as_str()) {
@@ -255,7 +280,9 @@ fn check_sources(
             continue;
         }
         let kind = match (src.found_as, detect(&src.path, &src.text)) {
-            (Some(source::Found::Other), _) => Ok(InputKind::Other),
+            (Some(source::Found::Other | source::Found::PlanConfiguration), _) => {
+                Ok(InputKind::Other)
+            }
             (Some(source::Found::Plan), _) => Ok(InputKind::Plan),
             // a --var-file, whatever its name, as Terraform reads it
             (None, _) if terraform::hcl::is_config_source(&src.path, &options.var_files) => {
@@ -286,14 +313,29 @@ fn check_sources(
                         input_error(&mut out, src, e.span, e.message);
                     }
                 }
-                units.push(infra);
+                units.push(Unit {
+                    infra,
+                    plan: Some(src),
+                    root: None,
+                });
             }
             Ok(InputKind::Config | InputKind::Other) => {}
             Err(msg) => input_error(&mut out, src, whole, msg),
         }
     }
     if !config_dirs.is_empty() {
-        let loaded = terraform::hcl::load(sources, &hcl_options(options));
+        let loaded = if placing > 0 {
+            // (without the files read only to place a plan's findings, nor the plans)
+            let checked: Vec<SourceFile> = sources
+                .iter()
+                .filter(|s| s.found_as != Some(source::Found::PlanConfiguration))
+                .filter(|s| !summary.plans.contains(&s.path))
+                .map(copy_source)
+                .collect();
+            terraform::hcl::load(&checked, &hcl_options(options))
+        } else {
+            terraform::hcl::load(sources, &hcl_options(options))
+        };
         summary.resources += loaded.resources;
         sensitive.extend(loaded.sensitive);
         for e in loaded.errors {
@@ -302,10 +344,15 @@ fn check_sources(
             }
         }
         for root in loaded.roots {
-            summary.roots.push(root.dir);
-            units.push(root.infra);
+            summary.roots.push(root.dir.clone());
+            units.push(Unit {
+                infra: root.infra,
+                plan: None,
+                root: Some(root.dir),
+            });
         }
     }
+    let configs = plan_configurations(sources, options, &units, &mut out, &mut sensitive);
     let mut accounts = options.accounts.clone();
     let mut trusted = vec![];
     if let Some(c) = &cfg {
@@ -314,16 +361,20 @@ fn check_sources(
     }
     let several = units.len() > 1;
     let mut access = vec![];
-    for infra in units {
+    for unit in units {
+        let config = unit.plan.and_then(|p| configs.get(&p.path));
         check_unit(
-            infra,
+            unit.infra,
+            unit.plan.zip(config).map(|(p, c)| (p.id, c)),
             sources,
-            &accounts,
-            &trusted,
+            (&accounts, &trusted),
             &mut summary,
             (&mut out.list, &mut access),
             deferred,
         );
+    }
+    if !configs.is_empty() {
+        in_config::merge_checked(&mut out.list);
     }
     if several {
         // a module that two roots call is checked through each: the same finding is said once
@@ -360,13 +411,107 @@ fn check_sources(
     report
 }
 
+/// A copy of a source, for a loader that is given some of them.
+fn copy_source(s: &SourceFile) -> SourceFile {
+    let c = SourceFile::new(s.id, s.path.clone(), s.text.clone());
+    match s.found_as {
+        Some(f) => c.found_as(f),
+        None => c,
+    }
+}
+
+/// One configuration checked on its own: a plan, or a root module with the modules it calls.
+struct Unit<'s> {
+    infra: model::Infrastructure,
+    /// The plan it is read from.
+    plan: Option<&'s SourceFile>,
+    /// The root module's directory.
+    root: Option<String>,
+}
+
+/// The configuration each plan was made from (by the plan's path), as `options` name them:
+/// a root module checked in this run, else one read from the files given only for that
+/// ([`source::Found::PlanConfiguration`]).
+fn plan_configurations(
+    sources: &[SourceFile],
+    options: &Options,
+    units: &[Unit<'_>],
+    out: &mut rules::Findings,
+    sensitive: &mut Vec<Span>,
+) -> hash::HashMap<String, model::Infrastructure> {
+    let mut configs = hash::HashMap::default();
+    if options.plan_configurations.is_empty() {
+        return configs;
+    }
+    let only: Vec<SourceFile> = sources
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.found_as,
+                Some(source::Found::PlanConfiguration | source::Found::Other)
+            )
+        })
+        .map(copy_source)
+        .collect();
+    let loaded = only
+        .iter()
+        .any(|s| s.found_as == Some(source::Found::PlanConfiguration))
+        .then(|| terraform::hcl::load(&only, &hcl_options(options)));
+    let same_dir =
+        |a: &str, b: &str| terraform::hcl::text::normalize(a) == terraform::hcl::text::normalize(b);
+    for pc in &options.plan_configurations {
+        let Some(plan) = units
+            .iter()
+            .find(|u| u.plan.is_some_and(|p| p.path == pc.plan))
+        else {
+            continue;
+        };
+        let checked = units
+            .iter()
+            .find(|u| u.root.as_deref().is_some_and(|d| same_dir(d, &pc.dir)));
+        let config = match (checked, &loaded) {
+            (Some(u), _) => Some(u.infra.clone()),
+            (None, Some(l)) => {
+                let in_dir = |file: FileId| {
+                    sources.iter().any(|s| {
+                        s.id == file && same_dir(&terraform::hcl::text::dir_of(&s.path), &pc.dir)
+                    })
+                };
+                let errors: Vec<_> = l.errors.iter().filter(|e| in_dir(e.file)).collect();
+                if pc.given {
+                    for e in &errors {
+                        if let Some(src) = sources.iter().find(|s| s.id == e.file) {
+                            input_error(out, src, e.span, e.message.clone());
+                        }
+                    }
+                }
+                l.roots
+                    .iter()
+                    .find(|r| same_dir(&r.dir, &pc.dir))
+                    .filter(|_| pc.given || errors.is_empty())
+                    .map(|r| r.infra.clone())
+            }
+            (None, None) => None,
+        };
+        let Some(config) = config else { continue };
+        if pc.given || in_config::covers(&config, &plan.infra) {
+            configs.insert(pc.plan.clone(), config);
+        }
+    }
+    if let Some(l) = loaded {
+        sensitive.extend(l.sensitive);
+    }
+    configs
+}
+
 /// Checks one configuration (a plan, or a root module with the modules it calls) and adds its
-/// findings and who can read its secrets after apply to `out`.
+/// findings and who can read its secrets after apply to `out`; a plan's findings are placed in
+/// `config`, the configuration it was made from, when it is given.
 fn check_unit(
     mut infra: model::Infrastructure,
+    config: Option<(FileId, &model::Infrastructure)>,
     sources: &[SourceFile],
-    accounts: &[String],
-    trusted: &[String],
+    (accounts, trusted): (&[String], &[String]),
     summary: &mut report::Summary,
     out: (
         &mut Vec<diagnostic::Finding>,
@@ -376,6 +521,11 @@ fn check_unit(
 ) {
     let (found_out, access_out) = out;
     infra.dedup_hints();
+    // (a plan's findings are placed in its configuration once the plan has said what it
+    // changes, which compares the texts at their places in the plan)
+    let placing = |found: &[diagnostic::Finding], infra: &model::Infrastructure| {
+        config.map(|(plan, c)| in_config::Placer::new(plan, infra, c, sources).places(found))
+    };
     let state = changes::plan_state(&infra);
     let analysis = analyse(&infra, sources, accounts, trusted);
     summary.policies += analysis.policies.len();
@@ -390,6 +540,19 @@ fn check_unit(
         || par::join(|| run_rules(&analysis), || access_graph(&analysis)),
         || (state == changes::PlanState::Changes).then(|| changes::access_of(&analysis)),
     );
+    let mut graph = graph;
+    if let Some((plan, c)) = config {
+        // (who can read each secret is said at the same places as the findings)
+        let placer = in_config::Placer::new(plan, &infra, c, sources);
+        for secret in &mut graph {
+            let address = secret.secret.clone();
+            for span in secret.places_mut().flatten() {
+                if let Some(written) = placer.written(*span, &address) {
+                    *span = written;
+                }
+            }
+        }
+    }
     access_out.extend(graph);
     // what is no longer needed is freed beside the work that follows, where there are threads
     let mut leftovers = Leftovers::default();
@@ -397,13 +560,20 @@ fn check_unit(
         changes::PlanState::Changes => {
             let after = after.unwrap_or_default();
             par::free(deferred, policies_of(analysis), par::drop_all);
+            let places = placing(&found, &infra);
             let (old_infra, gone) = changes::before_view(infra);
             let old = analyse(&old_infra, sources, accounts, trusted);
             let (before_found, access_changes) = par::join(
                 || run_rules(&old),
                 || changes::access_changes(&after, &changes::access_of(&old)),
             );
-            let fixed = changes::compare(sources, &mut found, before_found);
+            let mut fixed = changes::compare(sources, &mut found, before_found);
+            if let Some(places) = places {
+                in_config::apply(&mut found, places);
+            }
+            if let Some(places) = placing(&fixed, &old_infra) {
+                in_config::apply(&mut fixed, places);
+            }
             found.extend(fixed);
             summary.access_changes.extend(access_changes);
             leftovers.access = after;
@@ -417,6 +587,9 @@ fn check_unit(
             }
             if let Some(u) = &infra.uncalled_module {
                 fold_unset_variables(u, &mut found);
+            }
+            if let Some(places) = placing(&found, &infra) {
+                in_config::apply(&mut found, places);
             }
             leftovers.policies = policies_of(analysis);
             leftovers.infra = Some(infra);

@@ -60,6 +60,9 @@ pub enum Found {
     /// Any other file (a policy document, a template, CI files): never checked on its own, but
     /// `file()` and `templatefile()` may read it.
     Other,
+    /// A file of the configuration a plan was made from (`--config-dir`), read only to point
+    /// the plan's findings where their values are written: never checked on its own.
+    PlanConfiguration,
 }
 
 /// What a text holds that placing findings in it depends on.
