@@ -136,7 +136,7 @@ test("init() and initSync() are harmless no-ops in Node", async () => {
 test("access() gives who can read each secret as `grantcheck access --format json` does", () => {
   const view = gc.access([{ path: "examples/cross-account/plan.json", text: planText }], { accounts: ["111122223333"] });
   const expected = JSON.parse(
-    native(["access", "--format", "json", "--account", "111122223333", "examples/cross-account/plan.json"]),
+    native(["access", "--format", "json", "--no-config-dir", "--account", "111122223333", "examples/cross-account/plan.json"]),
   );
   assert.deepEqual(withoutUtf16(view), expected);
   assert.ok(view.access.length > 0, "the example plan shares secrets");
@@ -173,7 +173,7 @@ test("markdown() writes the comment `grantcheck check --format markdown` writes"
   const files = [{ path: "examples/cross-account/plan.json", text: planText }];
   const comment = gc.markdown(files, { accounts: ["111122223333"], linkBase: "https://example.test/o/r/blob/abc/" });
   const expected = native([
-    "check", "--format", "markdown", "--account", "111122223333",
+    "check", "--format", "markdown", "--no-config-dir", "--account", "111122223333",
     "--link-base", "https://example.test/o/r/blob/abc/", "examples/cross-account/plan.json",
   ]);
   assert.equal(comment, expected);
@@ -182,7 +182,7 @@ test("markdown() writes the comment `grantcheck check --format markdown` writes"
   const never = gc.markdown(files, { accounts: ["111122223333"], failOn: "never", linkBase: "x/" });
   assert.equal(
     never,
-    native(["check", "--format", "markdown", "--account", "111122223333", "--fail-on", "never", "--link-base", "x/", "examples/cross-account/plan.json"]),
+    native(["check", "--format", "markdown", "--no-config-dir", "--account", "111122223333", "--fail-on", "never", "--link-base", "x/", "examples/cross-account/plan.json"]),
   );
   assert.notEqual(never, comment);
   assert.throws(() => gc.markdown(files, { failOn: "sometimes" }), /failOn/);
