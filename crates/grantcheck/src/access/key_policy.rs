@@ -411,13 +411,17 @@ pub fn denied_action(doc: &PolicyDocument, g: &Principal, action: &str) -> Optio
     })
 }
 
-/// A statement as messages name it: its Sid, or its JSON pointer when it has none or the input
-/// marks it sensitive.
+/// A statement as messages name it: its Sid, or, when it has none or the input marks it
+/// sensitive, its number in the policy counted from 1 (`statement 3`).
 pub fn statement_name(st: &Statement) -> String {
-    st.sid
+    if let Some(sid) = st
+        .sid
         .as_ref()
         .filter(|s| !s.sensitive)
         .and_then(|s| s.text.as_deref())
-        .unwrap_or(&st.path)
-        .to_string()
+    {
+        return sid.to_string();
+    }
+    // without a Sid, its place in the policy as a reviewer counts: the first is statement 1
+    (st.index + 1).to_string()
 }
