@@ -78,6 +78,7 @@ export function createApi(loader) {
     explain: (code) => call((g) => g.cliExplain(code)),
     noRule: (code) => call((g) => g.cliNoRule(code)),
     sniff: (bytes) => call((g) => g.cliSniff(bytes)),
+    isPlan: (path, text) => call((g) => g.cliIsPlan(path, text)),
     maxInputBytes: () => call((g) => g.cliMaxInputBytes()),
     normalize: (path) => call((g) => g.cliNormalize(path)),
     dirOf: (path) => call((g) => g.cliDirOf(path)),

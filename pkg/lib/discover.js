@@ -57,7 +57,7 @@ export function ioMessage(e) {
 }
 
 /**
- * The file system side of a run, over the core's helpers `core` (the package's api.cli: sniff,
+ * The file system side of a run, over the core's helpers `core` (the package's api.cli: sniff, isPlan,
  * maxInputBytes, normalize, dirOf).
  */
 export function createReader(core) {
@@ -220,10 +220,8 @@ class Walk {
       if (i.found === "plan") return true;
       if (i.found !== null || i.path === "-") return false;
       const lower = i.path.toLowerCase();
-      if (CONFIG_EXTS.some((e) => lower.endsWith(e))) return false;
-      // as the core decides a named file is a plan
-      const t = i.text.replace(/^\uFEFF/, "").trimStart();
-      return t !== "" && (t.startsWith("{") || t.startsWith("[") || lower.endsWith(".json"));
+      // (named files: the core decides what is a plan)
+      return !CONFIG_EXTS.some((e) => lower.endsWith(e)) && this.core.isPlan(i.path, i.text);
     };
     const plans = this.out.inputs.filter(isPlan).map((i) => i.path);
     const dirs = [];

@@ -172,6 +172,13 @@ pub fn cli_sniff(bytes: &[u8]) -> Option<String> {
     grantcheck::sniff_bytes(bytes)
 }
 
+/// Whether the core reads the file `path` with `text` as a plan (`grantcheck::detect`), as the
+/// native command line decides which named files have a configuration to place findings in.
+#[wasm_bindgen(js_name = cliIsPlan)]
+pub fn cli_is_plan(path: &str, text: &str) -> bool {
+    grantcheck::detect(path, text) == Ok(grantcheck::InputKind::Plan)
+}
+
 /// The largest input the core reads, in bytes.
 #[wasm_bindgen(js_name = cliMaxInputBytes)]
 pub fn cli_max_input_bytes() -> f64 {
